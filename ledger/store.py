@@ -1,0 +1,383 @@
+"""The append-only ledger: JSON Lines on disk, a SHA-256 hash chain, TinyDB as the query layer.
+
+One entry per line: ``{"seq", "ts", "type", "data", "prev", "hash"}``; ``hash`` is the SHA-256 of the
+RFC 8785 canonical JSON of the entry without ``hash``, and ``prev`` is the previous entry's hash (64 zeros
+for the first). Each append is one ``os.write`` to an ``O_APPEND`` descriptor followed by ``fsync``, under an
+OS file lock so that several processes can append without interleaving. Nothing is ever rewritten: the only
+change the store makes to existing bytes is moving a torn last line (a crash mid-write) aside, and that is
+itself recorded as a ``ledger.recovered`` entry.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+import rfc8785
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+GENESIS = "0" * 64
+LEDGER_FILE = "ledger.jsonl"
+LOCK_FILE = "ledger.lock"
+TORN_DIR = "torn"
+FIELDS = ("seq", "ts", "type", "data", "prev", "hash")
+
+
+class LedgerError(Exception):
+    """A ledger operation that cannot be done; the message says why in one line."""
+
+
+class LedgerLocked(LedgerError):
+    """Another process held the writer lock for longer than the configured bound."""
+
+
+class CorruptLedger(LedgerError):
+    """The file holds a line that is not a valid entry (other than a torn last line)."""
+
+
+class ImmutableEntry(LedgerError):
+    """Something tried to change or remove an entry that is already written."""
+
+
+# --- frozen values: entries handed out can't be changed in place -------------------------------------
+
+class FrozenDict(dict):
+    """A dict that refuses mutation, so a caller can't alter an entry held in memory."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise ImmutableEntry("ledger entries are read-only; append a correcting entry instead")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self):  # deep copies and pickles become plain dicts
+        return (dict, (dict(self),))
+
+
+def freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return FrozenDict((k, freeze(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A plain, mutable deep copy of a frozen value (dicts and lists)."""
+    if isinstance(value, dict):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+# --- entries -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    ts: str
+    type: str
+    data: Mapping[str, Any]
+    prev: str
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "ts": self.ts, "type": self.type, "data": thaw(self.data),
+                "prev": self.prev, "hash": self.hash}
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromisoformat(self.ts)
+
+
+def entry_hash(seq: int, ts: str, type_: str, data: Any, prev: str) -> str:
+    body = {"seq": seq, "ts": ts, "type": type_, "data": data, "prev": prev}
+    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+
+
+def encode_line(entry: dict[str, Any]) -> bytes:
+    return (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def decode_line(raw: bytes, lineno: int) -> dict[str, Any]:
+    try:
+        obj = json.loads(raw)
+    except ValueError as exc:
+        raise CorruptLedger(f"line {lineno} is not valid JSON ({exc.msg})") from None
+    if not isinstance(obj, dict) or set(obj) != set(FIELDS):
+        raise CorruptLedger(f"line {lineno} is not a ledger entry (fields {sorted(obj) if isinstance(obj, dict) else type(obj).__name__})")
+    return obj
+
+
+def utc_iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("ledger timestamps must be timezone-aware")
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+# --- TinyDB glue: a table that appends and a storage that refuses rewrites ------------------------------
+
+class AppendOnlyTable(Table):
+    """TinyDB table whose only write is an O(1) append through the ledger; reads use the live index."""
+
+    def _read_table(self) -> dict[int, Mapping]:  # no copy: the documents are frozen
+        return self._storage.documents
+
+    def insert(self, document: Mapping) -> int:
+        raise ImmutableEntry("use Ledger.append to add an entry; it chains and hashes it")
+
+    def insert_multiple(self, documents):  # type: ignore[override]
+        raise ImmutableEntry("use Ledger.append to add entries")
+
+    def _refuse(self, *args: Any, **kwargs: Any):
+        raise ImmutableEntry("the ledger is append-only: entries are never updated or removed")
+
+    update = update_multiple = upsert = remove = truncate = _refuse  # type: ignore[assignment]
+
+    def _update_table(self, updater: Callable) -> None:
+        raise ImmutableEntry("the ledger is append-only: entries are never updated or removed")
+
+
+class IndexStorage(Storage):
+    """TinyDB storage over the ledger's in-memory index; ``write`` never happens."""
+
+    def __init__(self, documents: dict[int, Mapping]):
+        self.documents = documents
+
+    def read(self) -> dict[str, dict[int, Mapping]]:
+        return {"_default": self.documents}
+
+    def write(self, data: dict) -> None:
+        raise ImmutableEntry("the ledger is append-only: TinyDB may not rewrite it")
+
+    def close(self) -> None:
+        pass
+
+
+class LedgerDB(TinyDB):
+    table_class = AppendOnlyTable
+
+
+# --- the ledger ------------------------------------------------------------------------------------------
+
+Clock = Callable[[], datetime]
+
+
+def _system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Ledger:
+    """An open ledger directory. Use as a context manager or call ``close``."""
+
+    def __init__(self, directory: Path | str, *, lock_timeout: float = 10.0, clock: Clock = _system_clock):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / LEDGER_FILE
+        self.lock_timeout = lock_timeout
+        self.clock = clock
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+        self._lock_fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o640)
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._offset = 0  # bytes of the file already folded into memory
+        self._documents: dict[int, Mapping] = {}
+        self.entries: list[Entry] = []
+        self._listeners: list[Callable[[Entry], None]] = []
+        self.db = LedgerDB(storage=IndexStorage, documents=self._documents)
+        self._load_existing()
+
+    # -- opening ------------------------------------------------------------------------------------
+    def _load_existing(self) -> None:
+        size = os.fstat(self._fd).st_size
+        if size and not self._ends_with_newline(size):
+            with self.writing():  # repairs the torn tail under the lock, then loads
+                pass
+        else:
+            self._fold_new()
+
+    def _ends_with_newline(self, size: int) -> bool:
+        return os.pread(self._fd, 1, size - 1) == b"\n"
+
+    def _fold_new(self) -> None:
+        """Fold in complete lines appended (by us or another process) since the last read.
+
+        Under the writer lock no append is in flight, so an unterminated tail is a torn write: recover it.
+        """
+        size = os.fstat(self._fd).st_size
+        if size <= self._offset:
+            return
+        chunk = os.pread(self._fd, size - self._offset, self._offset)
+        end = chunk.rfind(b"\n") + 1
+        lineno = len(self.entries)
+        for raw in chunk[:end].splitlines():
+            lineno += 1
+            self._accept(decode_line(raw, lineno), lineno)
+        self._offset += end
+        if end < len(chunk) and self._depth > 0:
+            self._recover_torn_tail(chunk[end:])
+
+    def _accept(self, obj: dict[str, Any], lineno: int) -> Entry:
+        expected_prev = self.entries[-1].hash if self.entries else GENESIS
+        if obj["seq"] != lineno:
+            raise CorruptLedger(f"line {lineno} has seq {obj['seq']!r}, expected {lineno}")
+        if obj["prev"] != expected_prev:
+            raise CorruptLedger(f"line {lineno} (seq {lineno}) does not chain to the entry before it")
+        entry = Entry(obj["seq"], obj["ts"], obj["type"], freeze(obj["data"]), obj["prev"], obj["hash"])
+        self.entries.append(entry)
+        self._documents[entry.seq] = FrozenDict(seq=entry.seq, ts=entry.ts, type=entry.type,
+                                                data=entry.data, prev=entry.prev, hash=entry.hash)
+        self.db.table(self.db.default_table_name).clear_cache()
+        for listener in self._listeners:
+            listener(entry)
+        return entry
+
+    def _recover_torn_tail(self, torn: bytes) -> None:
+        """Move an unterminated last line aside (a crash mid-append) and record that we did."""
+        if self._depth == 0:
+            raise LedgerError("a torn tail can only be recovered under the writer lock")
+        digest = hashlib.sha256(torn).hexdigest()
+        aside = self.directory / TORN_DIR / f"torn-after-seq-{len(self.entries)}-{digest[:16]}.bin"
+        durable_write(aside, torn)
+        os.ftruncate(self._fd, self._offset)
+        os.fsync(self._fd)
+        self.append("ledger.recovered", {"torn_bytes": len(torn), "sha256": digest,
+                                         "moved_to": str(aside.relative_to(self.directory)),
+                                         "after_seq": len(self.entries)})
+
+    # -- locking ------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self) -> Iterator["Ledger"]:
+        """Hold the cross-process writer lock (re-entrant); the view is brought up to date first."""
+        with self._thread_lock:
+            if self._depth == 0:
+                self._acquire_os_lock()
+            self._depth += 1
+            try:
+                if self._depth == 1:
+                    self._fold_new()
+                yield self
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _acquire_os_lock(self) -> None:
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.005
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if time.monotonic() >= deadline:
+                raise LedgerLocked(f"another process has held the ledger lock {self.directory / LOCK_FILE} "
+                                   f"for more than {self.lock_timeout:g} s; is another itpc writing?")
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+    # -- appending ----------------------------------------------------------------------------------
+    def append(self, type_: str, data: Mapping[str, Any], *, ts: datetime | None = None) -> Entry:
+        """Append one entry durably (written and fsynced before this returns)."""
+        if not isinstance(type_, str) or not type_:
+            raise ValueError("an entry needs a type")
+        plain = json.loads(json.dumps(thaw(data)))  # JSON-only values; fails early on anything else
+        with self.writing():
+            seq = len(self.entries) + 1
+            prev = self.entries[-1].hash if self.entries else GENESIS
+            stamp = utc_iso(ts or self.clock())
+            digest = entry_hash(seq, stamp, type_, plain, prev)
+            line = encode_line({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev, "hash": digest})
+            written = os.write(self._fd, line)
+            if written != len(line):  # a short write leaves a torn line, recovered on the next open
+                raise LedgerError(f"short write to {self.path}: {written} of {len(line)} bytes")
+            os.fsync(self._fd)
+            self._offset += written
+            return self._accept({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev,
+                                 "hash": digest}, seq)
+
+    # -- reading ------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """See entries other processes appended since we last looked (no lock needed to read)."""
+        with self._thread_lock:
+            self._fold_new()
+
+    def subscribe(self, listener: Callable[[Entry], None], *, replay: bool = True) -> None:
+        """Call ``listener`` for every entry, past (if ``replay``) and future: views fold incrementally."""
+        if replay:
+            for entry in self.entries:
+                listener(entry)
+        self._listeners.append(listener)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(list(self.entries))
+
+    @property
+    def head(self) -> str:
+        return self.entries[-1].hash if self.entries else GENESIS
+
+    def close(self) -> None:
+        for fd in (self._fd, self._lock_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fd = self._lock_fd = -1
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+# --- durable files -----------------------------------------------------------------------------------------
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def durable_write(path: Path, data: bytes, *, overwrite: bool = False) -> bool:
+    """Write ``data`` to ``path`` via a fsynced temp file and rename; returns False if it already existed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not overwrite:
+        return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if overwrite:
+        os.replace(tmp, path)
+    else:
+        try:
+            os.link(tmp, path)  # never replaces an existing file, unlike rename
+        except FileExistsError:
+            os.unlink(tmp)
+            return False
+        os.unlink(tmp)
+    fsync_dir(path.parent)
+    return True
