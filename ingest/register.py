@@ -1,0 +1,113 @@
+"""Registration: a fetched message becomes `mail.received` (exactly once), then a `request.registered`.
+
+Both steps are driven by ledger state, so a crash anywhere is repaired by the next poll: a message already
+received is not received again; a received message without a request is parsed and registered.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from typing import Any
+
+from config import Settings
+from ledger.archive import RawArchive
+from ledger.clock import parse_instant, to_utc_iso
+from ledger.store import Ledger
+from ledger.views import MAIL_DUPLICATE, MAIL_RECEIVED, NUMBER_PREFIX, REQUEST_REGISTERED, State
+
+from .offices import OfficeDirectory
+from .sources import Incoming
+
+log = logging.getLogger("itpc.ingest")
+
+
+@dataclass
+class Intake:
+    ledger: Ledger
+    state: State
+    archive: RawArchive
+    settings: Settings
+    offices: OfficeDirectory
+
+
+def header_message_id(raw: bytes) -> str:
+    try:
+        value = BytesHeaderParser(policy=compat32).parsebytes(raw).get("Message-ID") or ""
+    except Exception:  # a header block we can't read still gets registered, keyed by its bytes
+        return ""
+    return " ".join(str(value).split())
+
+
+def receive(intake: Intake, incoming: Incoming) -> str:
+    """Record one fetched message; returns "new", "seen" (same bytes) or "duplicate" (same Message-ID)."""
+    sha = hashlib.sha256(incoming.raw).hexdigest()
+    if intake.state.has_mail(sha):
+        return "seen"
+    message_id = header_message_id(incoming.raw)
+    intake.archive.put(incoming.raw)  # durable before the ledger points at it
+    with intake.ledger.writing():  # re-checks under the lock: another poller may have just taken it
+        if intake.state.has_mail(sha):
+            return "seen"
+        if message_id and message_id in intake.state.message_ids:
+            # a second delivery of a message we hold (other Received: lines): recorded, never registered
+            intake.ledger.append(MAIL_DUPLICATE, {"sha256": sha, "message_id": message_id,
+                                                  "first_sha256": intake.state.message_ids[message_id],
+                                                  "received_at": to_utc_iso(incoming.received_at),
+                                                  "origin": incoming.origin})
+            return "duplicate"
+        intake.ledger.append(MAIL_RECEIVED, {"sha256": sha, "message_id": message_id, "size": len(incoming.raw),
+                                             "received_at": to_utc_iso(incoming.received_at),
+                                             "origin": incoming.origin, "ref": incoming.ref})
+    return "new"
+
+
+def register_pending(intake: Intake) -> list[str]:
+    """Parse every received message that has no request yet and register it; returns the new numbers."""
+    numbers = []
+    for mail in intake.state.unregistered_mails():
+        record = parse_mail(intake, mail)
+        with intake.ledger.writing():
+            if mail["sha256"] in intake.state.request_by_mail:
+                continue
+            number = intake.state.next_number(NUMBER_PREFIX.get(record["kind"], "ITPC"),
+                                              parse_instant(record["received_at"]))
+            intake.ledger.append(REQUEST_REGISTERED, {"number": number, **record})
+        numbers.append(number)
+        log.info("%s %s kind=%s source=%s missing=%s%s", number, record["message_id"] or mail["sha256"][:12],
+                 record["kind"], record["source"], ",".join(record["missing"]) or "-",
+                 f" problems={len(record['problems'])}" if record["problems"] else "")
+    return numbers
+
+
+def parse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
+    """What a received message says, as the `request.registered` record (without its number)."""
+    from .parse import Limits, parse_message  # heavy imports (pdfplumber) only when there is mail
+
+    raw = intake.archive.get(mail["sha256"])
+    base = {"mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",
+            "received_at": mail["received_at"]}
+    settings = intake.settings
+    limits = Limits(max_message_bytes=settings.get("mailbox", "max_message_bytes"),
+                    max_attachment_bytes=settings.get("mailbox", "max_attachment_bytes"),
+                    max_pdf_pages=settings.get("mailbox", "max_pdf_pages"))
+    try:
+        result = parse_message(raw, offices=intake.offices, own_address=settings.get("outbox", "from"),
+                               limits=limits)
+    except Exception as exc:  # bad input never stops the poll: registered with its reason, for review
+        log.warning("message %s could not be parsed: %s: %s", mail["sha256"][:12], type(exc).__name__, exc)
+        return {**base, "kind": "not_a_request", "source": "body", "fields": {}, "missing": [],
+                "problems": [f"could not be read: {type(exc).__name__}: {exc}"], "sender": "", "sender_name": "",
+                "reply_to": [], "subject": "", "in_reply_to": "", "references": [], "fax_sender": None,
+                "auto_generated": None, "attachments": []}
+    letter = result.letter
+    return {**base, "kind": result.kind, "source": result.source, "fields": result.fields,
+            "missing": list(result.missing), "problems": list(result.problems),
+            "sender": letter.sender, "sender_name": letter.sender_name, "reply_to": list(letter.reply_to),
+            "subject": letter.subject, "in_reply_to": letter.in_reply_to or "",
+            "references": list(letter.references), "fax_sender": letter.fax_sender,
+            "auto_generated": letter.auto_generated,
+            "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                             "sha256": hashlib.sha256(a.data).hexdigest()} for a in letter.attachments]}

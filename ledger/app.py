@@ -1,0 +1,54 @@
+"""The imperative shell's wiring: settings, clock, ledger, folded state and archive, opened once per command."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from config import Settings
+
+from .archive import RawArchive
+from .clock import Clock
+from .store import Ledger
+from .views import State
+
+log = logging.getLogger("itpc")
+
+ARCHIVE_DIR = "archive"
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Clock
+    _ledger: Ledger | None = field(default=None, init=False)
+
+    @property
+    def ledger_dir(self) -> Path:
+        return self.settings.ledger_dir
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        self._ledger = Ledger(self.ledger_dir, lock_timeout=float(self.settings.get("ledger", "lock_timeout")),
+                              clock=self.clock)
+        return self._ledger
+
+    @cached_property
+    def state(self) -> State:
+        state = State()
+        self.ledger.subscribe(state.apply)
+        return state
+
+    @cached_property
+    def archive(self) -> RawArchive:
+        return RawArchive(self.ledger_dir / ARCHIVE_DIR)
+
+    @cached_property
+    def offices(self):
+        from ingest.offices import OfficeDirectory
+        return OfficeDirectory.load(Path(self.settings.get("offices", "directory")))
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()

@@ -1,0 +1,47 @@
+"""A consistent, verified copy of a ledger directory, taken under the writer lock."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from .store import LEDGER_FILE, Ledger, LedgerError, durable_write, fsync_dir
+from .verify import Verdict, verify_file
+
+
+def backup(ledger: Ledger, dest: Path) -> Verdict:
+    """Copy the ledger file (as of one instant) and every archived file to ``dest``; verify the copy."""
+    dest = Path(dest)
+    if dest.exists() and any(dest.iterdir()):
+        raise LedgerError(f"backup destination {dest} is not empty; choose a new folder")
+    dest.mkdir(parents=True, exist_ok=True)
+    with ledger.writing():  # no append can land between the copy and the head we compare with
+        head, count = ledger.head, len(ledger)
+        with open(ledger.path, "rb") as fh:
+            durable_write(dest / LEDGER_FILE, fh.read())
+    for sub in ("archive", "torn"):
+        _copy_tree(ledger.directory / sub, dest / sub)  # immutable files: safe to copy outside the lock
+    verdict = verify_file(dest / LEDGER_FILE)
+    if not verdict.ok:
+        raise LedgerError(f"the backup does not verify: {verdict}")
+    if verdict.head != head or verdict.entries != count:
+        raise LedgerError(f"the backup holds {verdict.entries} entries ending {verdict.head[:12]}, "
+                          f"expected {count} ending {head[:12]}")
+    return verdict
+
+
+def _copy_tree(src: Path, dest: Path) -> None:
+    if not src.is_dir():
+        return
+    for folder, _dirs, files in os.walk(src):
+        target = dest / Path(folder).relative_to(src)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if name.startswith("."):
+                continue  # temp files of an archive write in progress
+            out = target / name
+            if not out.exists():
+                shutil.copyfile(Path(folder) / name, out)
+                with open(out, "rb+") as fh:
+                    os.fsync(fh.fileno())
+        fsync_dir(target)

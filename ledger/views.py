@@ -1,0 +1,202 @@
+"""State folded from ledger entries: requests, consents, outbox, outages. Pure and incremental.
+
+``State.apply(entry)`` is called once per entry in ledger order (``Ledger.subscribe``), so a command never
+re-reads the whole ledger to answer a question. Nothing here writes: the ledger is the only source of truth.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator
+
+from .clock import VILNIUS, parse_instant
+from .store import Entry, thaw
+
+# Entry types (the ledger's vocabulary).
+MAIL_RECEIVED = "mail.received"
+MAIL_DUPLICATE = "mail.duplicate"
+MAIL_ACKNOWLEDGED = "mail.acknowledged"
+REQUEST_REGISTERED = "request.registered"
+DECISION_MADE = "decision.made"
+CONSENT_ENDED = "consent.ended"
+CONSENT_EXPIRED = "consent.expired"
+MAIL_QUEUED = "mail.queued"
+MAIL_SENT = "mail.sent"
+MAIL_FAILED = "mail.failed"
+MAIL_HELD = "mail.held"
+OFFICER_NOTE = "officer.note"
+OUTAGE_DECLARED = "outage.declared"
+OUTAGE_ENDED = "outage.ended"
+
+NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
+
+
+@dataclass
+class RequestView:
+    number: str
+    kind: str
+    message_id: str
+    received_at: str
+    mail_sha256: str
+    registered: dict[str, Any]
+    decision: dict[str, Any] | None = None
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    mails: list[str] = field(default_factory=list)  # outbox ids queued for this request
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def received(self) -> datetime:
+        return parse_instant(self.received_at)
+
+
+@dataclass
+class ConsentView:
+    number: str
+    request: str
+    eori: str
+    issued_at: str
+    period_from: str
+    period_to: str
+    systems: list[str]
+    offices: list[str]
+    ended_at: str | None = None
+    ended_by: str | None = None
+    expired: bool = False
+
+
+@dataclass
+class OutboxItem:
+    id: str
+    queued: dict[str, Any]
+    sent: dict[str, Any] | None = None
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    held: dict[str, Any] | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.sent is None and self.held is None
+
+
+class State:
+    """Everything the system knows, folded from the ledger."""
+
+    def __init__(self) -> None:
+        self.mails: dict[str, dict[str, Any]] = {}  # sha256 -> mail.received data
+        self.message_ids: dict[str, str] = {}  # Message-ID -> sha256 of its first delivery
+        self.duplicates: dict[str, str] = {}  # sha256 of a second delivery -> sha256 of the first
+        self.acknowledged: set[str] = set()
+        self.requests: dict[str, RequestView] = {}
+        self.request_by_mail: dict[str, str] = {}
+        self.consents: dict[str, ConsentView] = {}
+        self.outbox: dict[str, OutboxItem] = {}
+        self.outages: dict[str, dict[str, Any]] = {}
+        self.counters: dict[tuple[str, int], int] = {}
+        self.last_seq = 0
+
+    # -- folding ------------------------------------------------------------------------------------
+    def apply(self, entry: Entry) -> None:
+        self.last_seq = entry.seq
+        handler = getattr(self, "_on_" + entry.type.replace(".", "_"), None)
+        if handler:
+            handler(thaw(entry.data), entry)
+
+    def _on_mail_received(self, data: dict, entry: Entry) -> None:
+        self.mails[data["sha256"]] = data
+        if data.get("message_id"):
+            self.message_ids.setdefault(data["message_id"], data["sha256"])
+
+    def _on_mail_duplicate(self, data: dict, entry: Entry) -> None:
+        self.duplicates[data["sha256"]] = data["first_sha256"]
+
+    def _on_mail_acknowledged(self, data: dict, entry: Entry) -> None:
+        self.acknowledged.add(data["sha256"])
+
+    def _on_request_registered(self, data: dict, entry: Entry) -> None:
+        view = RequestView(number=data["number"], kind=data["kind"], message_id=data.get("message_id") or "",
+                           received_at=data["received_at"], mail_sha256=data.get("mail_sha256") or "",
+                           registered=data)
+        self.requests[view.number] = view
+        if view.mail_sha256:
+            self.request_by_mail[view.mail_sha256] = view.number
+        self._count(view.number)
+
+    def _on_decision_made(self, data: dict, entry: Entry) -> None:
+        request = self.requests.get(data["request"])
+        if request is None:
+            return
+        request.decision = data
+        request.decisions.append(data)
+        consent_no = data.get("consent_no")
+        if data["outcome"] == "consent" and consent_no:
+            fields = request.registered.get("fields") or {}
+            self.consents[consent_no] = ConsentView(
+                number=consent_no, request=request.number, eori=fields.get("eori") or "",
+                issued_at=data["decided_at"], period_from=data["period_from"], period_to=data["period_to"],
+                systems=list(fields.get("systems") or []), offices=list(fields.get("customs_offices") or []))
+            self._count(consent_no)
+        elif data["outcome"] == "ended_early" and consent_no in self.consents:
+            consent = self.consents[consent_no]
+            consent.ended_at = data.get("period_to") or data["decided_at"]
+            consent.ended_by = request.number
+
+    def _on_consent_expired(self, data: dict, entry: Entry) -> None:
+        if data["consent_no"] in self.consents:
+            self.consents[data["consent_no"]].expired = True
+
+    def _on_mail_queued(self, data: dict, entry: Entry) -> None:
+        self.outbox[data["id"]] = OutboxItem(id=data["id"], queued=data)
+        request = self.requests.get(data.get("request") or "")
+        if request is not None:
+            request.mails.append(data["id"])
+
+    def _on_mail_sent(self, data: dict, entry: Entry) -> None:
+        if data["id"] in self.outbox:
+            self.outbox[data["id"]].sent = data
+
+    def _on_mail_failed(self, data: dict, entry: Entry) -> None:
+        if data["id"] in self.outbox:
+            self.outbox[data["id"]].failures.append(data)
+
+    def _on_mail_held(self, data: dict, entry: Entry) -> None:
+        if data["id"] in self.outbox:
+            self.outbox[data["id"]].held = data
+
+    def _on_officer_note(self, data: dict, entry: Entry) -> None:
+        if data.get("request") in self.requests:
+            self.requests[data["request"]].notes.append(data)
+
+    def _on_outage_declared(self, data: dict, entry: Entry) -> None:
+        self.outages[data["id"]] = dict(data)
+
+    def _on_outage_ended(self, data: dict, entry: Entry) -> None:
+        if data["id"] in self.outages:
+            self.outages[data["id"]]["end"] = data["end"]
+
+    def _count(self, number: str) -> None:
+        prefix, year, serial = number.rsplit("-", 2)
+        key = (prefix, int(year))
+        self.counters[key] = max(self.counters.get(key, 0), int(serial))
+
+    # -- questions ------------------------------------------------------------------------------------
+    def next_number(self, prefix: str, moment: datetime) -> str:
+        """The next number of a series; each series counts from 1 every (Vilnius) year."""
+        year = moment.astimezone(VILNIUS).year
+        return f"{prefix}-{year}-{self.counters.get((prefix, year), 0) + 1:06d}"
+
+    def has_mail(self, sha256: str) -> bool:
+        return sha256 in self.mails or sha256 in self.duplicates
+
+    def unregistered_mails(self) -> list[dict[str, Any]]:
+        """Received messages whose request is not registered yet (a crash between the two), in receipt order."""
+        pending = [m for sha, m in self.mails.items() if sha not in self.request_by_mail]
+        return sorted(pending, key=lambda m: (m["received_at"], m["sha256"]))
+
+    def undecided(self) -> list[RequestView]:
+        pending = [r for r in self.requests.values() if r.decision is None]
+        return sorted(pending, key=lambda r: (r.received, r.number))
+
+    def consents_of(self, eori: str) -> list[ConsentView]:
+        return [c for c in self.consents.values() if c.eori == eori]
+
+    def pending_outbox(self) -> Iterator[OutboxItem]:
+        return (item for item in self.outbox.values() if item.pending)

@@ -1,0 +1,117 @@
+"""Decide every registered request that has no decision yet, in order of receipt, and record it.
+
+The rules engine (`rules.py`) is pure; this module gathers its inputs from the folded ledger state and
+appends `decision.made`. An automatic decision is dated at its request's receipt time, so replaying a mailbox
+builds the same ledger.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from config import Settings
+from ledger.clock import parse_instant, to_utc_iso
+from ledger.store import Ledger
+from ledger.views import DECISION_MADE, RequestView, State
+
+from .reasons import ReasonLists
+from .rules import (ConsentRecord, Decision, Outage, decide_afis_access, decide_afis_change,
+                    decide_continuity, decide_early_recovery)
+from .traders import TraderRegistry
+
+log = logging.getLogger("itpc.decide")
+
+
+@dataclass
+class Judge:
+    ledger: Ledger
+    state: State
+    settings: Settings
+    reasons: ReasonLists
+    traders: TraderRegistry | None
+
+    @classmethod
+    def from_settings(cls, ledger: Ledger, state: State, settings: Settings) -> "Judge":
+        reasons = ReasonLists.load(Path(settings.get("rules", "reasons")))
+        registry = settings.path("rules", "traders")
+        return cls(ledger, state, settings, reasons, TraderRegistry.load(registry) if registry else None)
+
+    def decide_pending(self) -> list[str]:
+        decided = []
+        for request in self.state.undecided():
+            decision = self.decide(request)
+            with self.ledger.writing():
+                if self.state.requests[request.number].decision is not None:
+                    continue  # another process decided it meanwhile
+                record = decision_record(request, decision, self.state, decided_by="auto",
+                                         decided_at=request.received)
+                self.ledger.append(DECISION_MADE, record)
+            decided.append(request.number)
+            log.info("%s decided %s%s%s", request.number, decision.outcome,
+                     f" {record['consent_no']}" if record.get("consent_no") else "",
+                     f" rules={','.join(decision.rules)}" if decision.rules else "")
+        return decided
+
+    def decide(self, request: RequestView) -> Decision:
+        """The automatic decision for one request, from its record and the state before it."""
+        reg = request.registered
+        fields, missing = reg.get("fields") or {}, list(reg.get("missing") or [])
+        received = request.received
+        kind = request.kind
+        if kind == "auto_generated":
+            return Decision(outcome="none", rules=(), note=f"auto-generated mail ({reg.get('auto_generated')}); never answered")
+        if kind == "not_a_request":
+            problems = "; ".join(reg.get("problems") or [])
+            return Decision(outcome="review", rules=(),
+                            note=f"not a request{': ' + problems if problems else ''}; for an officer")
+        if kind == "continuity":
+            if self.traders is not None and not self.traders.knows(fields.get("eori"), sender_addresses(reg)):
+                return Decision(outcome="review", rules=(),
+                                note="sender and reply addresses are not registered for this EORI (traders registry)")
+            return decide_continuity(fields, missing, received_at=received,
+                                     consents=self.consent_records(), outages=self.outages(),
+                                     reasons=self.reasons)
+        if kind == "early_recovery":
+            return decide_early_recovery(fields, received_at=received, consents=self.consent_records())
+        if kind == "afis_access":
+            return decide_afis_access(fields, missing, sender=reg.get("sender") or "",
+                                      institution_domains=self.settings.get("institutions", "domains"),
+                                      received_at=received,
+                                      correction_days=self.settings.get("rules", "afis_correction_days"))
+        if kind == "afis_change":
+            return decide_afis_change(fields, received_at=received)
+        return Decision(outcome="review", rules=(), note=f"unknown kind {kind!r}")
+
+    def consent_records(self) -> list[ConsentRecord]:
+        return [ConsentRecord(number=c.number, eori=c.eori, issued_at=parse_instant(c.issued_at),
+                              period_from=parse_instant(c.period_from), period_to=parse_instant(c.period_to),
+                              offices=tuple(c.offices),
+                              ended_at=parse_instant(c.ended_at) if c.ended_at else None)
+                for c in self.state.consents.values()]
+
+    def outages(self) -> list[Outage]:
+        return [Outage(system=o["system"], start=parse_instant(o["start"]),
+                       end=parse_instant(o["end"]) if o.get("end") else None)
+                for o in self.state.outages.values() if o.get("kind") != "planned_cancelled"]
+
+
+def sender_addresses(registered: dict[str, Any]) -> set[str]:
+    addresses = {registered.get("sender") or ""} | set(registered.get("reply_to") or [])
+    return {a.lower() for a in addresses if a}
+
+
+def decision_record(request: RequestView, decision: Decision, state: State, *, decided_by: str,
+                    decided_at: datetime) -> dict[str, Any]:
+    """The `decision.made` entry's data; a consent takes the next VTP number of its year."""
+    consent_no = decision.consent_no
+    if decision.outcome == "consent":
+        consent_no = state.next_number("VTP", decided_at)
+    return {"request": request.number, "outcome": decision.outcome, "rules": list(decision.rules),
+            "period_from": to_utc_iso(decision.period_from) if decision.period_from else None,
+            "period_to": to_utc_iso(decision.period_to) if decision.period_to else None,
+            "motives": list(decision.motives), "note": decision.note,
+            "deadline": to_utc_iso(decision.deadline) if decision.deadline else None,
+            "consent_no": consent_no, "decided_by": decided_by, "decided_at": to_utc_iso(decided_at)}

@@ -1,0 +1,114 @@
+"""The outbox: every outgoing message is first `mail.queued` (its bytes archived), then sent, then recorded.
+
+A failed send is recorded (`mail.failed`) and retried with exponential backoff; a permanent failure or a
+recipient past the daily cap of automatic mail is held for an officer (`mail.held`). The transport is keyed
+by the outbox id, so the embedded Maildir outbox never holds a message twice; with SMTP, the only window for
+a repeat is a crash between the server's "250" and our `mail.sent` append.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Sequence
+
+from ledger.archive import RawArchive
+from ledger.clock import VILNIUS, parse_instant, to_utc_iso
+from ledger.store import Ledger
+from ledger.views import MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_SENT, OutboxItem, State
+
+from .transport import PermanentSendError, TransientSendError, Transport
+
+log = logging.getLogger("itpc.outbox")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: str               # stable: the same decision always yields the same ids
+    request: str | None
+    purpose: str          # answer, office_notice, alert, ...
+    to: tuple[str, ...]
+    subject: str
+    raw: bytes
+    date: datetime
+    automatic: bool = True
+
+
+def queue(ledger: Ledger, state: State, archive: RawArchive, outgoing: Outgoing, *, daily_cap: int) -> bool:
+    """Record one outgoing message (once per id); hold it when a recipient is past the daily cap."""
+    if outgoing.id in state.outbox:
+        return False
+    sha = archive.put(outgoing.raw)
+    with ledger.writing():
+        if outgoing.id in state.outbox:
+            return False
+        over = [r for r in outgoing.to if outgoing.automatic
+                and automatic_count(state, r, outgoing.date) >= daily_cap]
+        ledger.append(MAIL_QUEUED, {"id": outgoing.id, "request": outgoing.request, "purpose": outgoing.purpose,
+                                    "to": list(outgoing.to), "subject": outgoing.subject, "sha256": sha,
+                                    "date": to_utc_iso(outgoing.date), "automatic": outgoing.automatic})
+        if over:
+            ledger.append(MAIL_HELD, {"id": outgoing.id, "reason": f"daily cap of {daily_cap} automatic messages "
+                                                                   f"reached for {', '.join(over)}"})
+            log.warning("%s held: daily cap reached for %s", outgoing.id, ", ".join(over))
+    return True
+
+
+def automatic_count(state: State, recipient: str, moment: datetime) -> int:
+    """Automatic messages already queued (not held) for a recipient on the same Vilnius calendar day."""
+    day = moment.astimezone(VILNIUS).date()
+    recipient = recipient.lower()
+    return sum(1 for item in state.outbox.values()
+               if item.queued.get("automatic") and item.held is None
+               and recipient in (r.lower() for r in item.queued["to"])
+               and parse_instant(item.queued["date"]).astimezone(VILNIUS).date() == day)
+
+
+def due(item: OutboxItem, now: datetime) -> bool:
+    if not item.failures:
+        return True
+    retry_at = item.failures[-1].get("retry_at")
+    return retry_at is None or parse_instant(retry_at) <= now
+
+
+def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transport, *, sender: str,
+          now: Callable[[], datetime], retry_seconds: float) -> dict[str, int]:
+    """Send every pending, due message once; record each outcome."""
+    counts = {"sent": 0, "failed": 0, "held": 0}
+    for item in sorted(state.pending_outbox(), key=lambda i: i.id):
+        if not due(item, now()):
+            continue
+        raw = archive.get(item.queued["sha256"])
+        try:
+            answer = transport.send(raw, sender=sender, recipients=item.queued["to"], key=item.id)
+        except PermanentSendError as exc:
+            with ledger.writing():
+                ledger.append(MAIL_FAILED, {"id": item.id, "error": str(exc), "permanent": True,
+                                            "attempt": len(item.failures) + 1, "retry_at": None})
+                ledger.append(MAIL_HELD, {"id": item.id, "reason": f"refused permanently: {exc}"})
+            counts["held"] += 1
+            log.warning("%s refused permanently, held for an officer: %s", item.id, exc)
+            continue
+        except (TransientSendError, OSError) as exc:
+            attempt = len(item.failures) + 1
+            retry_at = now() + timedelta(seconds=retry_seconds * 2 ** (attempt - 1))
+            ledger.append(MAIL_FAILED, {"id": item.id, "error": str(exc), "permanent": False, "attempt": attempt,
+                                        "retry_at": to_utc_iso(retry_at)})
+            counts["failed"] += 1
+            log.warning("%s not sent (attempt %d), retry at %s: %s", item.id, attempt, retry_at.isoformat(), exc)
+            continue
+        ledger.append(MAIL_SENT, {"id": item.id, "answer": answer, "at": to_utc_iso(now())})
+        counts["sent"] += 1
+        log.info("%s sent to %s: %s", item.id, ", ".join(item.queued["to"]), answer)
+    return counts
+
+
+def recipients_summary(items: Sequence[OutboxItem]) -> list[dict[str, Any]]:
+    """Notices as the `requests --json` contract shows them."""
+    out = []
+    for item in items:
+        status = "sent" if item.sent else "held" if item.held else "failed" if item.failures else "queued"
+        out.append({"id": item.id, "purpose": item.queued["purpose"], "to": list(item.queued["to"]),
+                    "subject": item.queued["subject"], "status": status,
+                    "sent_at": item.sent["at"] if item.sent else None})
+    return out

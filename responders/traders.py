@@ -1,0 +1,37 @@
+"""The optional sender registry: which addresses and fax numbers may ask for consents for an EORI.
+
+CSV with columns ``eori,addresses`` where ``addresses`` lists e-mail addresses and fax numbers separated by
+spaces or semicolons. A forged request (unknown sender for its EORI) must go to an officer, not obtain a
+Sutikimas automatically.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TraderRegistry:
+    known: dict[str, frozenset[str]]
+
+    @classmethod
+    def load(cls, path: Path) -> "TraderRegistry":
+        known: dict[str, set[str]] = {}
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or {"eori", "addresses"} - set(reader.fieldnames):
+                raise ValueError(f"{path}: expected the columns eori,addresses")
+            for lineno, row in enumerate(reader, start=2):
+                eori = re.sub(r"\s+", "", row.get("eori") or "").upper()
+                if not eori:
+                    raise ValueError(f"{path}:{lineno}: empty eori")
+                known.setdefault(eori, set()).update(a.lower() for a in re.split(r"[;\s]+", row["addresses"] or "") if a)
+        return cls({k: frozenset(v) for k, v in known.items()})
+
+    def knows(self, eori: str | None, addresses: set[str]) -> bool:
+        """True when the EORI is registered and every address the request came from or names is known."""
+        if not eori or eori not in self.known:
+            return False
+        return bool(addresses) and addresses <= self.known[eori]
