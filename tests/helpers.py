@@ -1,0 +1,39 @@
+"""Shared test helpers: a throwaway configuration and the `itpc` command run as a user would."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ITPC = [sys.executable, "-m", "ledger.cli"]
+
+
+def make_config(tmp: Path, **sections: dict) -> Path:
+    """A config with a Maildir inbox/outbox and a ledger under ``tmp``; extra keys per section."""
+    for box in ("inbox", "outbox"):
+        for sub in ("new", "cur", "tmp"):
+            (tmp / box / sub).mkdir(parents=True, exist_ok=True)
+    base = {"mailbox": {"url": f"maildir://{tmp / 'inbox'}"}, "outbox": {"url": f"maildir://{tmp / 'outbox'}"},
+            "ledger": {"path": str(tmp / "ledger")}}
+    for section, values in sections.items():
+        base.setdefault(section, {}).update(values)
+    lines = []
+    for section, values in base.items():
+        lines.append(f"[{section}]")
+        lines.extend(f"{k} = {json.dumps(v)}" for k, v in values.items())
+    path = tmp / "itpc.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def itpc(config: Path, *args: str, now: str | None = None, check: bool = True,
+         timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ITPC_")}
+    cmd = ITPC + ["--config", str(config)] + (["--now", now] if now else []) + list(args)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"itpc {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    return proc

@@ -1,0 +1,75 @@
+"""Configuration: shipped defaults, key-by-key overrides, paths, one-line errors naming the key."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_settings
+from config.settings import SHIPPED
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "itpc.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_defaults_put_data_under_the_project_var(monkeypatch):
+    monkeypatch.delenv("ITPC_CONFIG", raising=False)
+    settings = load_settings(None)
+    assert settings.get("ledger", "path") == str(ROOT / "var" / "ledger")
+    assert settings.get("mailbox", "url") == f"maildir://{ROOT / 'var' / 'inbox'}"
+    assert settings.get("outbox", "from") == "ITPC@lrmuitine.lt"
+    assert Path(settings.get("offices", "directory")).is_file()
+
+
+def test_a_file_overrides_key_by_key_and_paths_are_relative_to_it(tmp_path):
+    cfg = write(tmp_path, '[ledger]\npath = "data/ledger"\n[mailbox]\nurl = "maildir://in"\n')
+    settings = load_settings(cfg)
+    assert settings.get("ledger", "path") == str(tmp_path / "data" / "ledger")
+    assert settings.get("mailbox", "url") == f"maildir://{tmp_path / 'in'}"
+    assert settings.get("outbox", "daily_cap") == 10  # untouched keys keep the shipped value
+    assert settings.get("offices", "directory") == str(SHIPPED.parent / "customs_offices.csv")
+
+
+def test_itpc_config_environment_variable_names_the_file(tmp_path, monkeypatch):
+    cfg = write(tmp_path, '[outbox]\ndaily_cap = 3\n')
+    monkeypatch.setenv("ITPC_CONFIG", str(cfg))
+    assert load_settings(None).get("outbox", "daily_cap") == 3
+
+
+@pytest.mark.parametrize("text, key", [
+    ('[ledger]\npaht = "x"\n', "ledger.paht"),
+    ('[outbox]\ndaily_cap = "ten"\n', "outbox.daily_cap"),
+    ('[outbox]\ndaily_cap = 0\n', "outbox.daily_cap"),
+    ('[mailbox]\nurl = "var/inbox"\n', "mailbox.url"),
+    ('[fax]\ngateway = "fax.lrmuitine.lt"\n', "fax.gateway"),
+    ('[offices]\ndirectory = "nowhere.csv"\n', "offices.directory"),
+    ('[outbox]\npassword = "hunter2"\n', "outbox.password"),
+    ('[nosuch]\nkey = 1\n', "nosuch"),
+])
+def test_bad_values_are_refused_naming_the_key(tmp_path, text, key):
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text))
+    message = str(err.value)
+    assert message.startswith(key) and "\n" not in message
+
+
+def test_cli_reports_a_config_error_in_one_line(tmp_path):
+    cfg = write(tmp_path, '[ledger]\nlock_timeout = "long"\n')
+    proc = subprocess.run([sys.executable, "-m", "ledger.cli", "--config", str(cfg), "ledger", "tail"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "itpc: configuration: ledger.lock_timeout: expected a number, found 'long'"]
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    cfg = write(tmp_path, "[ledger\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(cfg)
