@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import GENESIS, CorruptLedger, decode_line, entry_hash
+from .store import GENESIS, CorruptLedger, decode_line, encode_line, entry_hash
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ def verify_file(path: Path) -> Verdict:
             digest = entry_hash(obj["seq"], obj["ts"], obj["type"], obj["data"], obj["prev"])
             if digest != obj["hash"]:
                 return Verdict(False, count, prev, lineno, "content does not match its hash (the entry was changed)")
+            if raw != encode_line(obj):
+                # Same values, other bytes (e.g. an escape's hex digit upper-cased): not what the writer wrote.
+                return Verdict(False, count, prev, lineno, "line is not byte-for-byte as the ledger writes it")
             prev = digest
             count += 1
     return Verdict(True, count, prev)
