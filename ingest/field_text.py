@@ -1,0 +1,78 @@
+"""Text normalisation shared by the request parsers.
+
+Two kinds of normalisation, kept apart on purpose:
+
+* `fold` is *length-preserving* (one character in, one character out), so a match found in the folded text
+  slices the same span out of the original text.  Parsers match labels and keywords on the folded text and
+  take values (names, reasons) from the original, keeping every Lithuanian diacritic the sender wrote.
+* `clean` and `fix_ocr_digits` change the text itself (line ends and blanks, OCR letter/digit confusions).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Diacritics that Lithuanian (and the neighbours' names we see in mail) use, mapped to their base letter.
+# A table instead of NFD decomposition keeps `fold` one character to one character.
+_FOLD_TABLE = str.maketrans(
+    "ąčęėįšųūžĄČĘĖĮŠŲŪŽäöüõåéèêáàóòôíìúùçñłńśźżÄÖÜÕÅÉÈÊÁÀÓÒÔÍÌÚÙÇÑŁŃŚŹŻ",
+    "aceeisuuzACEEISUUZaouoaeeeaaoooiiuucnlnszzAOUOAEEEAAOOOIIUUCNLNSZZ",
+)
+
+_SPACES = re.compile(r"[ \u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# A tab, or a gap of three blanks or more (a table cell or a layout column), becomes one tab.
+_COLUMN_GAP = re.compile(r"[ \u00a0]*\t[ \t\u00a0]*| {3,}")
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and drop diacritics, one character for one character (spans stay valid)."""
+    folded = text.translate(_FOLD_TABLE).lower()
+    if len(folded) == len(text):
+        return folded
+    # A few characters (e.g. 'İ') lower-case to two; fall back to a per-character fold to keep spans.
+    return "".join(_fold_char(c) for c in text)
+
+
+def _fold_char(c: str) -> str:
+    low = c.translate(_FOLD_TABLE).lower()
+    if len(low) == 1:
+        return low
+    base = unicodedata.normalize("NFD", c)[0].lower()
+    return base if len(base) == 1 else c
+
+
+def clean(text: str) -> str:
+    """Normalise line ends and blanks; keep line structure and column gaps (as tabs): layouts depend on them."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\u00ad", "")
+    lines = (_SPACES.sub(" ", _COLUMN_GAP.sub("\t", line)).strip(" \t") for line in text.split("\n"))
+    return "\n".join(lines)
+
+
+# OCR reads the digits 0 and 1 as letters inside numbers ("2O26", "l45667788", "2O:OO").  Only tokens that
+# are already mostly digits, or shaped like a clock time, are repaired, so words and e-mail addresses stay.
+_OCR_TOKEN = re.compile(r"(?<![A-Za-z@_])[0-9OoIl|](?:[0-9OoIl|]|[:.](?=[0-9OoIl|]))+(?![A-Za-z@_])")
+_OCR_TIME = re.compile(r"[0-9OoIl|]{1,2}[:.][0-9OoIl|]{2}")
+_OCR_MAP = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+
+
+def fix_ocr_digits(text: str) -> str:
+    """Repair O→0 and l/I/|→1 inside number-like tokens (length is preserved).
+
+    A token is repaired when at least half its characters are digits, or when it has the shape of a
+    clock time ("2O:OO") and at least one real digit.
+    """
+    def repair(m: re.Match[str]) -> str:
+        token = m.group(0)
+        chars = [c for c in token if c not in ":."]
+        digits = sum(c.isdigit() for c in chars)
+        if digits == len(chars) or digits == 0:
+            return token
+        if digits * 2 >= len(chars) or _OCR_TIME.fullmatch(token):
+            return token.translate(_OCR_MAP)
+        return token
+    return _OCR_TOKEN.sub(repair, text)
+
+
+def squash(text: str) -> str:
+    """Collapse all whitespace (including newlines) to single spaces and strip."""
+    return " ".join(text.split())

@@ -1,0 +1,248 @@
+"""Prašymas taikyti veiklos tęstinumo procedūrą (1B-1029 annex 1) → the continuity field contract.
+
+Each field is read from the most explicit place first: a "Label: value" line, then the annex form's
+value-above-caption layout, then free prose.  What point 8 of 1B-1029 requires and the text lacks (or has
+unreadably) is listed in `missing`, as are the form's systems and customs offices.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from .dates import find_moments, find_period, iso, resolve_period
+from .field_text import fold, squash
+from .fields import (find_emails, find_eori, find_organisation, find_phones, normalize_eori, normalize_phone,
+                     split_position_name, systems_named)
+from .form_layout import Labelled, caption_fields, is_label_line, labelled_fields, split_signature
+from .offices import OfficeDirectory
+
+# ITPC's own addresses are printed on the form (1B-1029:7); they are never where the trader wants the answer.
+ITPC_EMAILS = frozenset({"itpc@lrmuitine.lt"})
+ITPC_FAXES = frozenset({"+37052362338"})
+
+_REPLY_PROSE = re.compile(
+    r"(?:\b(?:sutikim|atsakym|sprendim)\w*[^\n]{0,80}?\b(?:siu[sn]\w*|atsiu\w*|pateik\w*|issiu\w*))"
+    r"|(?:\b(?:siu[sn]\w*|atsiu\w*)\s+(?:sutikim|atsakym|sprendim)\w*)"
+)
+_FAX_WORD = re.compile(r"\bfaks|\bfax")
+# The annex form's printed reply line offers "e-mail and (or) fax"; that offer alone is no wish for a fax.
+_FORM_REPLY_OFFER = re.compile(r"elektroninio\s+pasto\s+adres\w*\s+ir\s*\(?\s*arba\s*\)?\s*(?:siuo\s+)?faks\w*")
+_TEL_PROSE = re.compile(r"\b(?:tel|telefonas|telefono\s+nr|mob)\b\.?\s*(?:nr\.?)?\s*:?\s*")
+_OFFICES_PROSE = re.compile(r"muitines\s+istaig\w*|\bpostuose\b|\bposte\b|deklaravimo\s+viet\w*|\bpostams?\b")
+_BECAUSE = re.compile(r"\bnegal\w*[^.\n]{0,60}?\bnes\b\s*,?\s*")
+_OUTAGE = re.compile(r"\bneveik|\bsuged|\bsutrik|\bgedim|\bnutruk|\btrikd|\bdinges|\bnera\s+(?:rysio|interneto|elektros)")
+_REQUEST_SENTENCE = re.compile(r"\bpras(?:au|ome|o)\b[^.\n]{0,40}\bsutikim")
+_CLOSING = re.compile(r"^(?:pagarbiai|su pagarba|pagarbiai,|aciu|dekoju|geros dienos)\b")
+_PERSON_LINE = re.compile(r"^[A-ZĄČĘĖĮŠŲŪŽ][a-ząčęėįšųūž]+(?:[ -][A-ZĄČĘĖĮŠŲŪŽ][a-ząčęėįšųūž]+){0,2}$")
+_LEGAL_FORM = re.compile(r"^(?:UAB|AB|MB|IĮ|VĮ|ŽŪB|KŪB|TŪB|VšĮ)\b")
+# A sentence ends at . ! ? followed by a blank (so "info@uab.lt" and "13.00" do not end one) or a line end.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s]|$))+(?:[.!?](?=\s|$)|$)", re.MULTILINE)
+
+REQUIRED = ("applicant", "eori", "period", "reasons", "systems", "customs_offices")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A kind-specific parse: contract fields, what is missing, and the share of key fields found (0..1)."""
+    fields: dict
+    missing: list[str]
+    completeness: float
+
+
+def _sentences(text: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group(0)) for m in _SENTENCE.finditer(text)]
+
+
+def _applicant(labels: Labelled, captions: dict[str, str], text: str) -> str | None:
+    value = labels.first("applicant") or captions.get("applicant_line")
+    if value:
+        # The form's line carries name, EORI and phone together: "UAB X, EORI LT..., tel. ..."
+        value = re.split(r",?\s*\(?\b(?:EOR[Il1]|tel\.?|telefonas)\b", value, maxsplit=1, flags=re.IGNORECASE)[0]
+        value = value.strip(" ,;(")
+        if value:
+            return value
+    return find_organisation(text)
+
+
+def _eori(labels: Labelled, captions: dict[str, str], text: str) -> str | None:
+    if "eori" in labels:
+        raw = labels.first("eori") or ""
+        return normalize_eori(raw) or (find_eori("EORI " + raw) if raw else None)
+    return find_eori(captions.get("applicant_line", "")) or find_eori(text)
+
+
+def _phone(labels: Labelled, captions: dict[str, str], text: str) -> str | None:
+    candidates = [labels.first("phone") or ""]
+    for source in (captions.get("applicant_line", ""), text):
+        for m in _TEL_PROSE.finditer(fold(source)):
+            candidates.append(source[m.end():m.end() + 30].split("\n", 1)[0])
+    for candidate in candidates:
+        numbers = [n for n in find_phones(candidate) if n not in ITPC_FAXES]
+        if numbers:
+            return numbers[0]
+    return None
+
+
+def _systems(labels: Labelled, captions: dict[str, str], text: str) -> list[str]:
+    if labels.first("systems"):
+        return systems_named(labels.first("systems") or "")
+    if "systems" in captions:
+        # The form's own choice line: strike-through upstream has removed what was not chosen.
+        return systems_named(captions["systems"])
+    folded = fold(text)
+    for start, sentence in _sentences(text):
+        f = folded[start:start + len(sentence)]
+        if re.search(r"procedur|sutikim|neveik|sutrik|suged", f):
+            found = systems_named(sentence, ignore_template=True)
+            if found:
+                return found
+    return systems_named(text, ignore_template=True)
+
+
+def _period(labels: Labelled, captions: dict[str, str], text: str,
+            received_at: datetime | None) -> tuple[datetime | None, datetime | None]:
+    if labels.first("period_from") or labels.first("period_to"):
+        # Separate "Pradžia" / "Pabaiga" values: resolved together, so "Iki: 18:00" takes the start's date.
+        # The first value that holds a moment counts ("Nuo: Jonas <j@x.lt>" in a forwarded header does not).
+        starts = next((m for v in labels.values.get("period_from", [])
+                       if (m := find_moments(v, received_at=received_at))), [])
+        ends = next((m for v in labels.values.get("period_to", [])
+                     if (m := find_moments(v, received_at=received_at))), [])
+        begin, end = resolve_period(starts[0] if starts else None, ends[0] if ends else None,
+                                    received_at=received_at)
+        if begin or end:
+            return begin, end
+    for source in (labels.first("period"), captions.get("period")):
+        if source:
+            begin, end = find_period(source, received_at=received_at)
+            if begin or end:
+                return begin, end
+    if "period" in labels:
+        return None, None  # "Laikotarpis: kuo skubiau": the period is named and unreadable
+    return find_period(text, received_at=received_at)
+
+
+def _offices(labels: Labelled, captions: dict[str, str], text: str, offices: OfficeDirectory) -> list[str]:
+    for source in (labels.first("customs_offices"), captions.get("customs_offices")):
+        if source:
+            found = offices.resolve(source)
+            if found:
+                return found
+    folded = fold(text)
+    for m in _OFFICES_PROSE.finditer(folded):
+        end = folded.find("\n", m.end())
+        found = offices.resolve(text[m.start():end if end >= 0 else len(text)])
+        if found:
+            return found
+    return offices.resolve(text)
+
+
+def _reasons(labels: Labelled, captions: dict[str, str], text: str) -> str | None:
+    value = labels.first("reasons") or captions.get("reasons")
+    if value:
+        return value.strip()
+    folded = fold(text)
+    m = _BECAUSE.search(folded)
+    if m:
+        stop = re.search(r"[.!?](?=\s|$)|\n\s*\n", folded[m.end():])
+        reason = text[m.end():m.end() + stop.start() + 1 if stop else len(text)].strip()
+        if len(reason) > 2:
+            return squash(reason)
+    for start, sentence in _sentences(text):
+        f = folded[start:start + len(sentence)]
+        if _OUTAGE.search(f) and not is_label_line(sentence):
+            because = re.search(r"\bnes\b\s*,?\s*", f)
+            if because:
+                return squash(sentence[because.end():])
+            if not _REQUEST_SENTENCE.search(f):
+                return squash(sentence)
+    return None
+
+
+def _reply(labels: Labelled, captions: dict[str, str], text: str,
+           fax_sender: str | None) -> tuple[list[str], list[str]]:
+    """Addresses and fax numbers named for the Sutikimas (1B-1029:13) — only where the text names them."""
+    segments = [v for v in labels.values.get("reply", []) if v]
+    if captions.get("reply"):
+        segments.append(captions["reply"])
+    if not segments:
+        folded = fold(text)
+        for m in _REPLY_PROSE.finditer(folded):
+            lines = text[m.start():].split("\n")
+            segment = lines[0]
+            if not find_emails(segment) and not find_phones(segment):
+                # "Sutikimą prašome siųsti:" with the address on the next line.
+                segment += "\n" + next((x for x in lines[1:3] if x.strip()), "")
+            segments.append(segment)
+    emails: list[str] = []
+    faxes: list[str] = []
+    for segment in segments:
+        emails += [e for e in find_emails(segment) if e not in ITPC_EMAILS and e not in emails]
+        numbers = [n for n in find_phones(segment) if n not in ITPC_FAXES and n not in faxes]
+        faxes += numbers
+        wants_fax = _FAX_WORD.search(_FORM_REPLY_OFFER.sub(" ", fold(segment)))
+        if not numbers and wants_fax and fax_sender and not emails:
+            # "Sutikimą siųsti faksu" with the number unreadable: the fax it came from.
+            number = normalize_phone(fax_sender)
+            if number and number not in faxes:
+                faxes.append(number)
+    return emails, faxes
+
+
+def _contact(labels: Labelled, captions: dict[str, str], text: str) -> tuple[str | None, str | None]:
+    """(name, position) of the trader's contact person: labels, the form's signature line, or the sign-off."""
+    name = labels.first("name")
+    position = labels.first("position")
+    if labels.first("person"):
+        pos, person = split_position_name(labels.first("person") or "")
+        name = name or person or labels.first("person")
+        position = position or pos
+    if not name and captions.get("signature"):
+        position, name = split_signature(captions["signature"])
+    if not name:
+        lines = [line.strip() for line in text.split("\n")]
+        for i, line in enumerate(lines):
+            if _CLOSING.match(fold(line)):
+                after = [x for x in lines[i + 1:i + 4] if x]
+                if after and _PERSON_LINE.match(after[0]) and not _LEGAL_FORM.match(after[0]):
+                    name = after[0]
+                    if len(after) > 1 and not _LEGAL_FORM.match(after[1]) and len(after[1]) < 60 \
+                            and i + 2 < len(lines) and lines[i + 2]:
+                        position = after[1]
+                break
+    return (name or None), (position or None)
+
+
+def parse_continuity(text: str, *, offices: OfficeDirectory, received_at: datetime | None = None,
+                     fax_sender: str | None = None) -> Reading:
+    """Read a continuity request from cleaned `text` (see module docstring)."""
+    labels = labelled_fields(text)
+    captions = caption_fields(text)
+    begin, end = _period(labels, captions, text, received_at)
+    reply_email, reply_fax = _reply(labels, captions, text, fax_sender)
+    contact_name, contact_position = _contact(labels, captions, text)
+    fields = {
+        "applicant": _applicant(labels, captions, text),
+        "eori": _eori(labels, captions, text),
+        "phone": _phone(labels, captions, text),
+        "systems": _systems(labels, captions, text),
+        "period_from": iso(begin),
+        "period_to": iso(end),
+        "customs_offices": _offices(labels, captions, text, offices),
+        "reasons": _reasons(labels, captions, text),
+        "reply_email": reply_email,
+        "reply_fax": reply_fax,
+        "contact_name": contact_name,
+        "contact_position": contact_position,
+    }
+    present = {
+        "applicant": bool(fields["applicant"]),
+        "eori": bool(fields["eori"]),
+        "period": bool(begin and end),
+        "reasons": bool(fields["reasons"]),
+        "systems": bool(fields["systems"]),
+        "customs_offices": bool(fields["customs_offices"]),
+    }
+    missing = [key for key in REQUIRED if not present[key]]
+    return Reading(fields, missing, sum(present.values()) / len(present))
