@@ -1,0 +1,156 @@
+"""Mailbox sources: where requests come from (an IMAP folder or a Maildir), behind one small interface.
+
+A source is stateless about what was registered: `fetch` lists what is still in the inbox, the poller
+registers each message in the ledger (which dedupes by SHA-256 and Message-ID) and only then calls
+`acknowledge`, which takes the message out of the inbox. A crash between the two re-fetches the message,
+which the ledger turns into a no-op.
+
+    source = open_source(settings.get("mailbox", "url"), settings)
+    for incoming in source.fetch():
+        register(incoming)            # durable first
+        source.acknowledge(incoming)  # then off the inbox
+    source.wait(60, stop_event)       # IMAP IDLE or a poll of the Maildir
+    source.close()
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+from urllib.parse import unquote, urlsplit
+
+PASSWORD_ENV = "ITPC_IMAP_PASSWORD"
+CAFILE_ENV = "ITPC_IMAP_CAFILE"
+# Shipped defaults, used when `settings` lacks a key (or is None, as in small scripts and tests).
+DEFAULTS = {"processed_folder": "Processed", "batch": 50, "timeout": 30}
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message as fetched: its bytes, when it reached us, and where it lies (JSON-ready)."""
+    ref: str                 # stable within the mailbox: Maildir file name, or f"{uidvalidity}:{uid}"
+    raw: bytes
+    received_at: datetime    # aware, UTC
+    origin: dict[str, Any]
+
+    def __repr__(self) -> str:  # the bytes would flood any log line
+        return f"Incoming(ref={self.ref!r}, {len(self.raw)} bytes, received_at={self.received_at.isoformat()})"
+
+
+class MailboxError(Exception):
+    """The mailbox cannot be used (login refused, host unreachable, bad URL...); a one-line message."""
+
+
+class MailboxSource(Protocol):
+    def fetch(self) -> Iterator[Incoming]:
+        """Messages still in the inbox, in order of receipt."""
+
+    def acknowledge(self, incoming: Incoming) -> None:
+        """Take a registered message out of the inbox (Maildir: new/ → cur/ with S; IMAP: to Processed).
+        Idempotent: acknowledging twice, or a message already gone, does nothing."""
+
+    def wait(self, seconds: float, stop: threading.Event | None = None) -> None:
+        """Block up to ``seconds``; return early on new mail (where the source can tell) or when ``stop`` is set."""
+
+    def close(self) -> None:
+        ...
+
+
+@dataclass(frozen=True)
+class ImapEndpoint:
+    """Where and how to reach an IMAP folder; parsed from the mailbox URL and the environment."""
+    host: str
+    port: int
+    user: str
+    folder: str
+    security: str            # "tls" (imaps), "starttls", or "plain" (loopback only)
+    password: str = ""
+    cafile: str | None = None
+
+    def __repr__(self) -> str:  # never the password
+        return f"ImapEndpoint({self.label})"
+
+    @property
+    def label(self) -> str:
+        scheme = {"tls": "imaps", "starttls": "imap+starttls", "plain": "imap"}[self.security]
+        return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.folder}"
+
+
+def open_source(url: str, settings: Any = None) -> MailboxSource:
+    """A source for ``url``: "maildir:///abs/path", "imaps://user@host[:port]/INBOX", "imap+starttls://...",
+    or "imap://..." (no TLS: loopback only, for tests). IMAP sources log in here, so a wrong password or an
+    unreachable host is reported at once as a MailboxError."""
+    if not isinstance(url, str) or "://" not in url:
+        raise MailboxError(f"mailbox URL {url!r}: expected maildir:///path or imaps://user@host/INBOX")
+    scheme = url.split("://", 1)[0].lower()
+    if scheme == "maildir":
+        from .maildir import MaildirSource
+        return MaildirSource(maildir_path(url))
+    if scheme in ("imaps", "imap+starttls", "imap"):
+        from .imap import ImapSource
+        endpoint = imap_endpoint(url, os.environ)
+        return ImapSource(endpoint, processed_folder=str(setting(settings, "processed_folder")),
+                          batch=int(setting(settings, "batch")), timeout=float(setting(settings, "timeout")))
+    raise MailboxError(f"mailbox URL {url!r}: unknown scheme {scheme!r} (maildir, imaps, imap+starttls)")
+
+
+def maildir_path(url: str) -> Path:
+    """The folder of a maildir:// URL; a relative one ("maildir://var/inbox") is taken from the current folder."""
+    rest = unquote(url.split("://", 1)[1])
+    if not rest:
+        raise MailboxError(f"mailbox URL {url!r}: no Maildir path")
+    return Path(rest).expanduser().resolve()
+
+
+def imap_endpoint(url: str, environ: dict[str, str] | os._Environ) -> ImapEndpoint:
+    """Parse an IMAP mailbox URL; the password comes from ITPC_IMAP_PASSWORD, a private CA from ITPC_IMAP_CAFILE."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    security = {"imaps": "tls", "imap+starttls": "starttls", "imap": "plain"}[scheme]
+    try:
+        port = parts.port
+    except ValueError:
+        raise MailboxError(f"mailbox URL {url!r}: the port is not a number") from None
+    host = parts.hostname
+    if not host:
+        raise MailboxError(f"mailbox URL {url!r}: no host")
+    user = unquote(parts.username or "")
+    if not user:
+        raise MailboxError(f"mailbox URL {url!r}: no user (imaps://user@host/INBOX)")
+    if parts.password:
+        raise MailboxError(f"mailbox URL: the password belongs in {PASSWORD_ENV}, never in the URL")
+    if security == "plain" and not _is_loopback(host):
+        raise MailboxError(f"mailbox URL {scheme}://{host}: plain IMAP would send the password in clear; "
+                           "use imaps:// or imap+starttls://")
+    password = environ.get(PASSWORD_ENV, "")
+    if not password:
+        raise MailboxError(f"IMAP mailbox {user}@{host}: set the password in {PASSWORD_ENV}")
+    cafile = environ.get(CAFILE_ENV) or None
+    if cafile and not Path(cafile).is_file():
+        raise MailboxError(f"{CAFILE_ENV}: no such file {cafile}")
+    folder = unquote(parts.path.lstrip("/")) or "INBOX"
+    return ImapEndpoint(host=host, port=port or (993 if security == "tls" else 143), user=user, folder=folder,
+                        security=security, password=password, cafile=cafile)
+
+
+def setting(settings: Any, key: str) -> Any:
+    """``settings.get("mailbox", key)``, or the shipped default when there are no settings or no such key."""
+    if settings is None:
+        return DEFAULTS[key]
+    try:
+        return settings.get("mailbox", key)
+    except Exception:  # config.ConfigError for a missing key: keep the shipped default
+        return DEFAULTS[key]
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
