@@ -1,0 +1,426 @@
+"""The rules engine: pure functions from a request's fields, its history and a clock to a cited decision.
+
+No I/O and no wall clock: every time comes in as an argument (the request's receipt time), so replaying a
+mailbox gives the same decisions. Rules are cited as ``<order>:<point>`` (``1B-1029:8.2``); motives are the
+Lithuanian sentences a letter shows, one per reason, each naming its point; ``note`` is English for officers.
+
+Continuity requests (1B-1029), in this order of precedence:
+ 1. items point 8 requires are missing or unusable → refusal citing 8.1 / 8.2 / 8.3 (13: with motives);
+ 2. no system or no customs office named → officer review (the form's items, not point 8's);
+ 3. a declared MDAS/NTKS outage covers the period for every requested system → "not_needed" (20);
+ 4. reasons not objective → refusal (12);
+ 5. more than four consents to the EORI in the 30 × 24 h before receipt → refusal (12);
+ 6. reasons neither clearly objective nor clearly not → officer review;
+ 7. consent from max(asked start, receipt) to min(asked end, start + 2 working days), citing 14 if shortened.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import parseaddr
+from typing import Any, Iterable, Sequence
+
+from .reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons, fold
+from .workdays import VILNIUS, working_days_after, working_deadline
+
+CONSENT_DAYS = 2                      # 1B-1029:14
+CONSENT_WINDOW = timedelta(days=30)   # 1B-1029:12, read as 30 × 24 h (DESIGN.md)
+CONSENT_CAP = 4                       # 1B-1029:12: "daugiau kaip 4" refuses
+CHANGE_DAYS = 2                       # 1B-280:14-15
+OUTAGE_SYSTEMS = ("MDAS", "NTKS")
+
+LAW_NAMES = {"1B-1029": "Muitinės veiklos tęstinumo taisyklių", "1B-280": "AFIS/CIS+ taisyklių"}
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str               # "consent" | "refusal" | "review" | "returned" | "ended_early" | "not_needed" | "none"
+    rules: tuple[str, ...]     # legal points it rests on, e.g. ("1B-1029:14",)
+    period_from: datetime | None = None
+    period_to: datetime | None = None
+    motives: tuple[str, ...] = ()   # Lithuanian sentences for the letter, one per reason, each naming its point
+    note: str = ""             # English, for officers (why review)
+    deadline: datetime | None = None   # correction deadline for returned AFIS requests
+    consent_no: str | None = None      # for ended_early: which consent
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    number: str
+    eori: str
+    issued_at: datetime
+    period_from: datetime
+    period_to: datetime
+    offices: tuple[str, ...]
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A declared MDAS/NTKS unavailability (planned or unplanned); ``end`` None while it lasts."""
+    system: str
+    start: datetime
+    end: datetime | None
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def point_key(rule: str) -> tuple:
+    """Sort key for citations: by order, then numerically by point ("1B-280:7.6" before "1B-280:13")."""
+    order, _, point = rule.partition(":")
+    return (order, tuple(int(p) if p.isdigit() else p for p in point.split(".")))
+
+
+def sorted_rules(rules: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(set(rules), key=point_key))
+
+
+def cite(rule: str) -> str:
+    """How a motive names its point: "Muitinės veiklos tęstinumo taisyklių 8.2 papunktis"."""
+    order, _, point = rule.partition(":")
+    kind = "papunktis" if "." in point else "punktas"
+    return f"{LAW_NAMES.get(order, order)} {point} {kind}"
+
+
+def shown(moment: datetime) -> str:
+    """Vilnius wall clock to the minute, as people read it in a letter."""
+    return moment.astimezone(VILNIUS).strftime("%Y-%m-%d %H:%M")
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    """``moment`` in UTC. Everything is compared in UTC because Python compares two datetimes that share a
+    tzinfo (e.g. both Europe/Vilnius) by wall clock, which is wrong across the switch to and from summer time."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name}: an aware datetime is required, got {moment!r}")
+    return moment.astimezone(timezone.utc)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO-8601 text (or a datetime) to an aware datetime; no offset means Vilnius; unreadable → None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=VILNIUS)).astimezone(timezone.utc)
+
+
+def _blank(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, (list, tuple)) and not value)
+
+
+def normalize_eori(value: Any) -> str:
+    return "".join(str(value or "").split()).upper()
+
+
+# ----------------------------------------------------------------------------------------- continuity
+
+POINT8 = {"applicant": "1B-1029:8.1", "eori": "1B-1029:8.1", "period": "1B-1029:8.2", "reasons": "1B-1029:8.3"}
+POINT8_WHAT = {"applicant": "asmens pavadinimas (vardas, pavardė)", "eori": "asmens EORI kodas"}
+
+
+def _missing_point8(fields: dict, missing: Sequence[str]) -> set[str]:
+    """Items point 8 requires that the parser reported missing, or that the fields plainly lack."""
+    gone = {m for m in missing if m in POINT8}
+    if _blank(fields.get("eori")):
+        gone.add("eori")
+    if "applicant" in fields and _blank(fields.get("applicant")):
+        gone.add("applicant")
+    if _blank(fields.get("reasons")):
+        gone.add("reasons")
+    if parse_time(fields.get("period_from")) is None or parse_time(fields.get("period_to")) is None:
+        gone.add("period")
+    return gone
+
+
+def _point8_refusal(gone: set[str]) -> Decision:
+    motives = []
+    identity = [POINT8_WHAT[k] for k in ("applicant", "eori") if k in gone]
+    if identity:
+        motives.append(f"Prašyme nenurodyti asmenį identifikuojantys duomenys ({', '.join(identity)}), "
+                       f"kuriuos privaloma nurodyti ({cite('1B-1029:8.1')}).")
+    if "period" in gone:
+        motives.append("Prašyme nenurodytas arba neįskaitomas laiko tarpas, per kurį pageidaujama taikyti veiklos "
+                       "tęstinumo procedūrą (jo pradžia ir pabaiga minučių tikslumu), kurį privaloma nurodyti "
+                       f"({cite('1B-1029:8.2')}).")
+    if "reasons" in gone:
+        motives.append("Prašyme nenurodytos priežastys, dėl kurių asmuo negali vykdyti elektroninių duomenų mainų, "
+                       f"kurias privaloma nurodyti ({cite('1B-1029:8.3')}).")
+    return Decision(outcome="refusal", rules=sorted_rules(POINT8[k] for k in gone), motives=tuple(motives),
+                    note=f"point 8 items missing: {', '.join(sorted(gone))}")
+
+
+def _outage_covers(systems: Sequence[str], start: datetime, end: datetime, outages: Sequence[Outage]) -> bool:
+    """Every requested MDAS/NTKS system has a declared outage spanning [start, end] (an open one spans on)."""
+    wanted = {s.strip().upper() for s in systems if isinstance(s, str)}
+    if not wanted or not wanted <= set(OUTAGE_SYSTEMS):
+        return False
+    return all(any(o.system.strip().upper() == system and _aware(o.start, "outage start") <= start
+                   and (o.end is None or _aware(o.end, "outage end") >= end)
+                   for o in outages)
+               for system in wanted)
+
+
+def consents_in_window(eori: str, received_at: datetime, consents: Sequence[ConsentRecord]) -> list[ConsentRecord]:
+    """Consents issued to ``eori`` in [received_at − 30 × 24 h, received_at) (1B-1029:12)."""
+    eori = normalize_eori(eori)
+    received_at = _aware(received_at, "received_at")
+    since = received_at - CONSENT_WINDOW
+    return [c for c in consents
+            if normalize_eori(c.eori) == eori and since <= _aware(c.issued_at, "issued_at") < received_at]
+
+
+def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime,
+                      consents: Sequence[ConsentRecord], outages: Sequence[Outage], reasons: ReasonLists) -> Decision:
+    """Consent, refusal, review or not_needed for a continuity request (1B-1029:8-14, 20)."""
+    received_at = _aware(received_at, "received_at")
+    fields = fields or {}
+    gone = _missing_point8(fields, missing or [])
+    if gone:
+        return _point8_refusal(gone)
+
+    asked_from = parse_time(fields["period_from"])
+    asked_to = parse_time(fields["period_to"])
+    start = max(asked_from, received_at)  # a consent never starts before the request's receipt
+    if asked_to <= start:
+        if asked_to <= asked_from:
+            why = f"laiko tarpo pabaiga ({shown(asked_to)}) nėra vėlesnė už jo pradžią ({shown(asked_from)})"
+        else:
+            why = (f"laiko tarpas baigiasi ({shown(asked_to)}) ne vėliau, nei ITPC gavo Prašymą "
+                   f"({shown(received_at)})")
+        return Decision(outcome="refusal", rules=("1B-1029:8.2",),
+                        motives=(f"Prašyme netinkamai nurodytas laiko tarpas: {why} ({cite('1B-1029:8.2')}).",),
+                        note="the requested period ends before it could start")
+
+    systems = fields.get("systems") or []
+    offices = fields.get("customs_offices") or []
+    form_gaps = [m for m in ("systems", "customs_offices") if m in (missing or [])
+                 or _blank(systems if m == "systems" else offices)]
+    if form_gaps:
+        return Decision(outcome="review", rules=(),
+                        note=f"no {' and no '.join(g.replace('_', ' ') for g in form_gaps)} named; for an officer")
+
+    if _outage_covers(systems, start, asked_to, outages):
+        names = ", ".join(sorted({s.upper() for s in systems}))
+        return Decision(outcome="not_needed", rules=("1B-1029:20",),
+                        motives=(f"Prašomu laiku neveikia {names}; apie tai paskelbta, todėl veiklos tęstinumo "
+                                 f"procedūrą leidžiama taikyti nepateikus Prašymo ir Sutikimas nereikalingas "
+                                 f"({cite('1B-1029:20')}).",),
+                        note=f"declared {names} outage covers {shown(start)} - {shown(asked_to)}")
+
+    verdict = classify_reasons(fields.get("reasons"), reasons)
+    if verdict == NOT_OBJECTIVE:
+        return Decision(outcome="refusal", rules=("1B-1029:12",),
+                        motives=(f"Prašyme nurodytos priežastys („{' '.join(str(fields['reasons']).split())}“) nėra "
+                                 "objektyvios: jos nerodo, kad neveikia asmens informacinė sistema, aparatinė įranga "
+                                 f"ar kita informacinė infrastruktūra ({cite('1B-1029:12')}).",),
+                        note="reasons match the not-objective list")
+
+    earlier = consents_in_window(fields["eori"], received_at, consents)
+    if len(earlier) > CONSENT_CAP:
+        return Decision(outcome="refusal", rules=("1B-1029:12",),
+                        motives=("Per paskutines 30 kalendorinių dienų iki Prašymo gavimo asmeniui išduotų Sutikimų "
+                                 f"skaičius – {len(earlier)}, t. y. daugiau kaip {CONSENT_CAP} "
+                                 f"({cite('1B-1029:12')}).",),
+                        note=f"{len(earlier)} consents in the 30 days before receipt: "
+                             f"{', '.join(c.number for c in sorted(earlier, key=lambda c: c.issued_at))}")
+
+    if verdict != OBJECTIVE:
+        return Decision(outcome="review", rules=(),
+                        note="reasons are neither clearly objective nor clearly not (1B-1029:12); for an officer")
+
+    limit = _aware(working_days_after(start, CONSENT_DAYS), "limit")
+    end = min(asked_to, limit)
+    rules: tuple[str, ...] = ()
+    motives: list[str] = []
+    notes: list[str] = []
+    if start > asked_from:
+        motives.append(f"Sutikimas atgaline data neišduodamas, todėl jis galioja nuo Prašymo gavimo "
+                       f"({shown(start)}).")
+        notes.append("start moved to receipt")
+    if asked_to > limit:
+        rules = ("1B-1029:14",)
+        motives.append("Sutikimas išduodamas trumpesniam, nei prašyta, laikotarpiui, nes jis išduodamas ne ilgesniam "
+                       f"kaip {CONSENT_DAYS} darbo dienų laikotarpiui ({cite('1B-1029:14')}).")
+        notes.append("shortened to two working days")
+    return Decision(outcome="consent", rules=rules, period_from=start.astimezone(VILNIUS),
+                    period_to=end.astimezone(VILNIUS), motives=tuple(motives), note="; ".join(notes))
+
+
+# -------------------------------------------------------------------------------------- early recovery
+
+
+def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequence[ConsentRecord]) -> Decision:
+    """End a running consent early because the trader's systems work again (1B-1029:15-16)."""
+    received_at = _aware(received_at, "received_at")
+    fields = fields or {}
+    number = "".join(str(fields.get("consent_no") or "").split()).upper()
+    if not number:
+        return Decision(outcome="review", rules=(), note="early recovery names no consent number; for an officer")
+    consent = next((c for c in consents if c.number.upper() == number), None)
+    if consent is None:
+        return Decision(outcome="review", rules=(), note=f"no consent {number} in the ledger; for an officer",
+                        consent_no=number)
+    if consent.ended_at is not None:
+        return Decision(outcome="review", rules=(), consent_no=consent.number,
+                        note=f"consent {consent.number} already ended at {shown(consent.ended_at)}")
+    consent_from = _aware(consent.period_from, "period_from")
+    consent_to = _aware(consent.period_to, "period_to")
+    if received_at >= consent_to:
+        return Decision(outcome="review", rules=(), consent_no=consent.number,
+                        note=f"consent {consent.number} had already expired at {shown(consent.period_to)}")
+    eori = normalize_eori(fields.get("eori"))
+    if eori and eori != normalize_eori(consent.eori):
+        return Decision(outcome="review", rules=(), consent_no=consent.number,
+                        note=f"EORI {eori} does not hold consent {consent.number} ({consent.eori})")
+
+    resumed = parse_time(fields.get("resumed_at")) or received_at
+    ended = min(max(resumed, consent_from), consent_to)
+    return Decision(outcome="ended_early", rules=("1B-1029:16",), consent_no=consent.number,
+                    period_from=consent.period_from.astimezone(VILNIUS), period_to=ended.astimezone(VILNIUS),
+                    motives=(f"Asmuo pranešė, kad nuo {shown(ended)} vėl gali vykdyti elektroninių duomenų mainus, "
+                             f"todėl Sutikimas Nr. {consent.number} nuo šio laiko nebetaikomas "
+                             f"({cite('1B-1029:16')}).",),
+                    note="" if resumed == ended else f"resumption time {shown(resumed)} clamped to the consent")
+
+
+# ------------------------------------------------------------------------------------------------ AFIS
+
+AFIS_POINTS = {"institution": "1B-280:7.1", "officer_position": "1B-280:7.2", "officer_name": "1B-280:7.2",
+               "officer_phone": "1B-280:7.2", "officer_email": "1B-280:7.2", "access_type": "1B-280:7.3",
+               "modules": "1B-280:7.4", "afis_mailbox": "1B-280:7.5", "purposes": "1B-280:7.6"}
+# Required in every request; afis_mailbox only when the parser says it is needed (institution has several).
+AFIS_REQUIRED = ("institution", "officer_position", "officer_name", "officer_phone", "officer_email",
+                 "access_type", "modules", "purposes")
+OFFICER_ITEMS = {"officer_position": "pareigos", "officer_name": "vardas ir pavardė",
+                 "officer_phone": "telefono numeris", "officer_email": "el. pašto adresas"}
+ACCESS_TYPES = {"CCN/CSI", "Internet/Secure Web"}
+AFIS_MODULES = ("Alib", "AFIS paštas", "AREP (AMT)", "CIS (EU)", "CIS (MS)", "CIS+ Cash Declarations",
+                "CIS+ CigInfo", "CIS+ MarInfo", "CIS+ YachtInfo", "CSM", "FIDE (EU)", "FIDE (MS)", "IET", "MAS",
+                "ToSMA", "V-OCU", "TDM", "URT")  # 1B-280:7.4
+_MODULE_KEYS = {" ".join(m.casefold().split()) for m in AFIS_MODULES} | {"trade data monitor database"}
+
+
+def _is_ims(module: str) -> bool:
+    # IMS (Irregularity Management System, 1B-280:3.27) modules are granted by the institutions that run them.
+    words = module.replace("(", " ").replace(")", " ").upper().split()
+    return "IMS" in words or "IRREGULARITY" in words
+
+
+def _domain_ok(sender: str, domains: Sequence[str]) -> bool:
+    address = parseaddr(sender or "")[1].strip().lower()
+    if "@" not in address:
+        return False
+    domain = address.rsplit("@", 1)[1].rstrip(".")
+    for allowed in domains:
+        allowed = allowed.strip().lower().lstrip("@").rstrip(".")
+        if allowed and (domain == allowed or domain.endswith("." + allowed)):
+            return True
+    return False
+
+
+def decide_afis_access(fields: dict, missing: list[str], *, sender: str, institution_domains: Sequence[str],
+                       received_at: datetime, correction_days: int) -> Decision:
+    """Return an AFIS/CIS+ access request with its deficiencies, or queue it for the liaison officer."""
+    received_at = _aware(received_at, "received_at")
+    fields = fields or {}
+    rules: set[str] = set()
+    motives: list[str] = []
+
+    # 1B-280:8 — the manager sends it from the institution's mailbox, not the officer who needs the rights.
+    address = parseaddr(sender or "")[1].strip().lower()
+    officer_email = parseaddr(str(fields.get("officer_email") or ""))[1].strip().lower()
+    if not _domain_ok(sender, institution_domains):
+        rules.add("1B-280:8")
+        motives.append(f"Prašymas gautas ne iš institucijos el. pašto dėžutės ({address or 'adresas nenustatytas'}); "
+                       "jį turi pateikti atstovo tiesioginis vadovas arba institucijos vadovas iš institucijos "
+                       f"el. pašto ({cite('1B-280:8')}).")
+    elif officer_email and address == officer_email:
+        rules.add("1B-280:8")
+        motives.append("Prašymą pateikė pats pareigūnas, kuriam prašoma teisių; jį turi pateikti atstovo "
+                       f"tiesioginis vadovas arba institucijos vadovas ({cite('1B-280:8')}).")
+
+    # 1B-280:7.1-7.6 — what the request must name.
+    gaps = {m for m in (missing or []) if m in AFIS_POINTS}
+    gaps |= {k for k in AFIS_REQUIRED if _blank(fields.get(k))}
+    access = fields.get("access_type")
+    bad_access = not _blank(access) and access not in ACCESS_TYPES
+    modules = [m for m in (fields.get("modules") or []) if isinstance(m, str) and m.strip()]
+    ims = [m for m in modules if _is_ims(m)]
+    unknown = [m for m in modules if not _is_ims(m) and " ".join(m.casefold().split()) not in _MODULE_KEYS]
+    others = [m for m in modules if m not in ims and m not in unknown]
+
+    if not modules:
+        gaps.add("modules")
+    if ims and not unknown and not others:
+        gaps.discard("modules")  # IMS was named: nothing is missing under 7.4; it is requested elsewhere (13)
+    if bad_access:
+        gaps.add("access_type")
+    if unknown:
+        gaps.add("modules")
+
+    if "institution" in gaps:
+        motives.append("Nenurodytas muitinės įstaigos arba kitos Lietuvos Respublikos institucijos pavadinimas "
+                       f"({cite('1B-280:7.1')}).")
+    officer_gaps = [OFFICER_ITEMS[k] for k in OFFICER_ITEMS if k in gaps]
+    if officer_gaps:
+        motives.append(f"Nenurodyti pareigūno, kuriam reikalingos AFIS/CIS+ naudotojo teisės, duomenys: "
+                       f"{', '.join(officer_gaps)} ({cite('1B-280:7.2')}).")
+    if "access_type" in gaps:
+        motives.append("Nenurodytas (arba netinkamai nurodytas) reikalingas AFIS/CIS+ naudotojo prieigos tipas: "
+                       f"CCN/CSI arba Internet/Secure Web ({cite('1B-280:7.3')}).")
+    if "modules" in gaps:
+        listed = f" (nežinomi moduliai: {', '.join(unknown)})" if unknown else ""
+        motives.append("Nenurodyti AFIS/CIS+ moduliai, su kuriais pagal atliekamas funkcijas reikia dirbti, "
+                       f"iš Taisyklėse išvardytų{listed} ({cite('1B-280:7.4')}).")
+    if "afis_mailbox" in gaps:
+        motives.append(f"Nenurodyta reikalinga AFIS pašto dėžutė ({cite('1B-280:7.5')}).")
+    if "purposes" in gaps:
+        motives.append("Nenurodyti tikslai, kuriems įgyvendinti reikalinga prieiga prie AFIS/CIS+ "
+                       f"({cite('1B-280:7.6')}).")
+    rules |= {AFIS_POINTS[g] for g in gaps}
+
+    if ims:
+        rules.add("1B-280:13")
+        motives.append(f"Dėl naudotojo teisių dirbti su IMS moduliais ({', '.join(ims)}) kreipiamasi į juos "
+                       "administruojančių Lietuvos Respublikos institucijų (Finansų ministerijos, Vidaus reikalų "
+                       "ministerijos, Finansinių nusikaltimų tyrimo tarnybos, Nacionalinės mokėjimo agentūros) "
+                       "pareigūnus; AFIS pareigūnas ryšiams palaikyti suteikia tik prisijungimo vardą ir slaptažodį "
+                       f"({cite('1B-280:13')}).")
+
+    needs_correction = bool(rules - {"1B-280:13"})
+    if needs_correction:
+        deadline = working_deadline(received_at, correction_days)  # counted on the Vilnius calendar
+        return Decision(outcome="returned", rules=sorted_rules(rules), motives=tuple(motives), deadline=deadline,
+                        note=f"deficient request; correction by {shown(deadline)} (1B-280:9)")
+    if ims and not others:
+        return Decision(outcome="returned", rules=("1B-280:13",), motives=tuple(motives),
+                        note="only IMS modules requested: granted by the institutions that administer IMS")
+    return Decision(outcome="review", rules=("1B-280:13",) if ims else (), motives=tuple(motives),
+                    note="complete; queued for the AFIS liaison officer"
+                         + ("; IMS modules to be requested elsewhere" if ims else ""))
+
+
+# Words (diacritics folded) that say the rights are lost rather than changed (1B-280:15).
+LOSS_STEMS = ("atleid", "atleist", "nusalin", "netek", "panaikin", "isej", "nebedirb", "nesusij")
+
+
+def decide_afis_change(fields: dict, *, received_at: datetime) -> Decision:
+    """A change (14) or loss (15) of AFIS/CIS+ rights: for the liaison officer (16) within 2 working days."""
+    received_at = _aware(received_at, "received_at")
+    change = fold(str((fields or {}).get("change") or ""))
+    loss = any(word.startswith(LOSS_STEMS) for word in change.split())
+    point = "1B-280:15" if loss else "1B-280:14"
+    deadline = working_deadline(received_at, CHANGE_DAYS)
+    return Decision(outcome="review", rules=(point, "1B-280:16"), deadline=deadline,
+                    note=f"AFIS/CIS+ rights {'withdrawal' if loss else 'change'} for the liaison officer; "
+                         f"act by {shown(deadline)}")

@@ -1,0 +1,546 @@
+"""The rules engine: every rule at its boundary, the corpus decisions, and properties of consents."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from responders.reasons import ReasonListError, ReasonLists, classify_reasons, fold
+from responders.rules import (ConsentRecord, Outage, decide_afis_access, decide_afis_change, decide_continuity,
+                              decide_early_recovery)
+from responders.workdays import VILNIUS, working_days_after, working_deadline
+
+ROOT = Path(__file__).resolve().parents[1]
+REASONS = ReasonLists.load(ROOT / "config" / "reasons.toml")
+OBJECTIVE_REASON = "sugedo serveris, kuriame veikia mūsų deklaravimo programa."
+
+
+def vln(y, m, d, hh=0, mm=0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=VILNIUS)
+
+
+def request(**overrides) -> dict:
+    fields = {"applicant": "UAB „Vilniaus ekspedicija“", "eori": "LT300111222", "phone": "+37052100000",
+              "systems": ["MDAS"], "period_from": "2026-12-03T09:00:00+02:00",
+              "period_to": "2026-12-03T18:00:00+02:00", "customs_offices": ["LTVR1000"],
+              "reasons": OBJECTIVE_REASON, "reply_email": ["muitine@vekspedicija.lt"], "reply_fax": []}
+    fields.update(overrides)
+    return fields
+
+
+def continuity(fields=None, missing=(), *, received=vln(2026, 12, 3, 8, 30), consents=(), outages=()):
+    return decide_continuity(fields if fields is not None else request(), list(missing), received_at=received,
+                             consents=list(consents), outages=list(outages), reasons=REASONS)
+
+
+def consent(number: str, issued: datetime, eori: str = "LT300111222", hours: int = 6) -> ConsentRecord:
+    return ConsentRecord(number=number, eori=eori, issued_at=issued, period_from=issued,
+                         period_to=issued + timedelta(hours=hours), offices=("LTVR1000",))
+
+
+# ------------------------------------------------------------------------------------- consent period
+
+
+def test_long_period_is_cut_to_two_working_days_and_cites_14():
+    # corpus c06: received Thu 3 Dec 08:30, asks 3 Dec 09:00 → 9 Dec 18:00.
+    d = continuity(request(period_to="2026-12-09T18:00:00+02:00"))
+    assert (d.outcome, d.rules) == ("consent", ("1B-1029:14",))
+    assert (d.period_from, d.period_to) == (vln(2026, 12, 3, 9), vln(2026, 12, 7, 9))
+    assert any("14 punktas" in m for m in d.motives)
+
+
+def test_period_ending_exactly_at_the_limit_is_granted_as_asked_without_citing_14():
+    d = continuity(request(period_to="2026-12-07T09:00:00+02:00"))
+    assert (d.outcome, d.rules, d.period_to) == ("consent", (), vln(2026, 12, 7, 9))
+    assert d.motives == ()
+
+
+def test_period_one_minute_past_the_limit_is_shortened_and_cites_14():
+    d = continuity(request(period_to="2026-12-07T09:01:00+02:00"))
+    assert (d.outcome, d.rules, d.period_to) == ("consent", ("1B-1029:14",), vln(2026, 12, 7, 9))
+
+
+def test_limit_skips_christmas_holidays():
+    d = continuity(request(period_from="2026-12-23T10:00:00+02:00", period_to="2026-12-31T10:00:00+02:00"),
+                   received=vln(2026, 12, 23, 9, 50))
+    assert d.period_to == vln(2026, 12, 29, 10)  # 24-27 Dec skipped: Mon 28, Tue 29
+
+
+def test_consent_never_starts_before_receipt():
+    d = continuity(request(period_from="2026-12-03T06:00:00+02:00"), received=vln(2026, 12, 3, 8, 30))
+    assert d.outcome == "consent"
+    assert d.period_from == vln(2026, 12, 3, 8, 30)
+    assert d.rules == ()
+    assert any("nuo Prašymo gavimo" in m for m in d.motives)
+
+
+def test_limit_counts_from_the_effective_start_not_the_asked_one():
+    d = continuity(request(period_from="2026-12-02T06:00:00+02:00", period_to="2026-12-20T00:00:00+02:00"),
+                   received=vln(2026, 12, 3, 8, 30))
+    assert d.period_to == vln(2026, 12, 7, 8, 30)
+
+
+def test_period_ending_before_receipt_is_refused_under_8_2_with_a_motive():
+    d = continuity(request(period_from="2026-12-03T06:00:00+02:00", period_to="2026-12-03T08:00:00+02:00"))
+    assert (d.outcome, d.rules) == ("refusal", ("1B-1029:8.2",))
+    assert "8.2 papunktis" in d.motives[0] and "2026-12-03 08:30" in d.motives[0]
+
+
+def test_period_ending_before_it_starts_is_refused_under_8_2():
+    d = continuity(request(period_from="2026-12-03T18:00:00+02:00", period_to="2026-12-03T09:00:00+02:00"))
+    assert (d.outcome, d.rules) == ("refusal", ("1B-1029:8.2",))
+    assert "nėra vėlesnė" in d.motives[0]
+
+
+def test_a_period_without_offset_is_vilnius_time():
+    d = continuity(request(period_from="2026-12-03T09:00", period_to="2026-12-03T18:00"))
+    assert (d.period_from, d.period_to) == (vln(2026, 12, 3, 9), vln(2026, 12, 3, 18))
+
+
+# ------------------------------------------------------------------------------------- point 8 refusals
+
+
+@pytest.mark.parametrize("item, blank, rule, words", [
+    ("eori", {"eori": None}, "1B-1029:8.1", "EORI"),
+    ("applicant", {"applicant": ""}, "1B-1029:8.1", "pavadinimas"),
+    ("period", {"period_from": None}, "1B-1029:8.2", "laiko tarpas"),
+    ("period", {"period_to": None}, "1B-1029:8.2", "laiko tarpas"),
+    ("reasons", {"reasons": None}, "1B-1029:8.3", "priežastys"),
+])
+def test_each_missing_point_8_item_is_refused_citing_its_point(item, blank, rule, words):
+    d = continuity(request(**blank), [item])
+    assert (d.outcome, d.rules) == ("refusal", (rule,))
+    assert len(d.motives) == 1 and words in d.motives[0] and rule.split(":")[1] in d.motives[0]
+
+
+def test_missing_items_cite_each_point_once_sorted():
+    # corpus c07: no EORI and no period.
+    d = continuity(request(eori=None, applicant=None, period_from=None, period_to=None),
+                   ["period", "eori", "applicant"])
+    assert (d.outcome, d.rules) == ("refusal", ("1B-1029:8.1", "1B-1029:8.2"))
+    assert "asmens pavadinimas" in d.motives[0] and "EORI" in d.motives[0]
+
+
+def test_parser_reported_missing_item_refuses_even_if_a_field_has_a_value():
+    assert continuity(request(), ["reasons"]).rules == ("1B-1029:8.3",)
+
+
+def test_unreadable_period_is_refused_under_8_2_not_a_crash():
+    d = continuity(request(period_to="kitą savaitę"))
+    assert (d.outcome, d.rules) == ("refusal", ("1B-1029:8.2",))
+
+
+def test_missing_items_take_precedence_over_not_objective_reasons():
+    d = continuity(request(eori=None, reasons="deklarantė atostogauja"), ["eori"])
+    assert d.rules == ("1B-1029:8.1",)
+
+
+@pytest.mark.parametrize("missing, blank", [(["systems"], {"systems": []}),
+                                            (["customs_offices"], {"customs_offices": []}),
+                                            (["systems"], {})])
+def test_no_system_or_no_office_goes_to_an_officer(missing, blank):
+    d = continuity(request(**blank), missing)
+    assert (d.outcome, d.rules) == ("review", ())
+    assert d.note
+
+
+# -------------------------------------------------------------------------------------------- outages
+
+
+def test_declared_outage_covering_the_period_means_no_request_is_needed():
+    d = continuity(outages=[Outage("MDAS", vln(2026, 12, 3, 7), vln(2026, 12, 3, 18))])
+    assert (d.outcome, d.rules) == ("not_needed", ("1B-1029:20",))
+    assert "20 punktas" in d.motives[0]
+
+
+def test_open_ended_outage_covers():
+    assert continuity(outages=[Outage("MDAS", vln(2026, 12, 3, 7), None)]).outcome == "not_needed"
+
+
+@pytest.mark.parametrize("outage", [
+    Outage("MDAS", vln(2026, 12, 3, 7), vln(2026, 12, 3, 17, 59)),   # ends a minute before the period does
+    Outage("MDAS", vln(2026, 12, 3, 9, 1), None),                     # starts a minute after the period
+    Outage("NTKS", vln(2026, 12, 3, 7), None),                        # another system
+])
+def test_outage_not_covering_the_period_leaves_the_request_to_the_other_rules(outage):
+    assert continuity(outages=[outage]).outcome == "consent"
+
+
+def test_outage_must_cover_every_requested_system():
+    both = request(systems=["MDAS", "NTKS"])
+    mdas = Outage("MDAS", vln(2026, 12, 3, 7), None)
+    assert continuity(both, outages=[mdas]).outcome == "consent"
+    assert continuity(both, outages=[mdas, Outage("NTKS", vln(2026, 12, 2), None)]).outcome == "not_needed"
+
+
+def test_outage_takes_precedence_over_not_objective_reasons():
+    d = continuity(request(reasons="deklarantė atostogauja"), outages=[Outage("MDAS", vln(2026, 12, 3, 7), None)])
+    assert d.outcome == "not_needed"
+
+
+# ---------------------------------------------------------------------------------------- reasons (12)
+
+
+def test_not_objective_reasons_are_refused_citing_12():
+    # corpus c08
+    d = continuity(request(reasons="deklarantė atostogauja, o kitas darbuotojas nemoka naudotis programa"))
+    assert (d.outcome, d.rules) == ("refusal", ("1B-1029:12",))
+    assert "atostogauja" in d.motives[0] and "12 punktas" in d.motives[0]
+
+
+def test_unclear_reasons_go_to_an_officer():
+    # corpus c09
+    d = continuity(request(reasons="Elektroninių duomenų mainų vykdyti negalime, nes dėl tam tikrų aplinkybių."))
+    assert (d.outcome, d.rules) == ("review", ())
+
+
+# ------------------------------------------------------------------------------- counting consents (12)
+
+
+def test_four_earlier_consents_do_not_refuse_the_fifth():
+    received = vln(2026, 12, 20, 8, 30)
+    earlier = [consent(f"VTP-2026-00000{i}", received - timedelta(days=i * 5)) for i in range(1, 5)]
+    d = continuity(request(period_from="2026-12-20T09:00:00+02:00", period_to="2026-12-20T15:00:00+02:00"),
+                   received=received, consents=earlier)
+    assert (d.outcome, d.rules) == ("consent", ())
+
+
+def test_five_earlier_consents_refuse_the_sixth():
+    received = vln(2026, 12, 20, 8, 30)
+    earlier = [consent(f"VTP-2026-00000{i}", received - timedelta(days=i * 5)) for i in range(1, 6)]
+    d = continuity(request(period_from="2026-12-20T09:00:00+02:00", period_to="2026-12-20T15:00:00+02:00"),
+                   received=received, consents=earlier)
+    assert (d.outcome, d.rules) == ("refusal", ("1B-1029:12",))
+    assert "5" in d.motives[0] and "daugiau kaip 4" in d.motives[0]
+
+
+@pytest.mark.parametrize("offset, refused", [
+    (timedelta(days=30), True),                          # exactly 30 × 24 h before receipt: counted
+    (timedelta(days=30) - timedelta(minutes=1), True),   # inside the window
+    (timedelta(days=30) + timedelta(minutes=1), False),  # one minute too early: not counted
+])
+def test_the_window_is_thirty_times_twenty_four_hours_before_receipt(offset, refused):
+    received = vln(2026, 12, 20, 8, 30)
+    recent = [consent(f"VTP-2026-00000{i}", received - timedelta(days=i)) for i in range(1, 5)]
+    edge = consent("VTP-2026-000009", received - offset)
+    d = continuity(request(period_from="2026-12-20T09:00:00+02:00", period_to="2026-12-20T15:00:00+02:00"),
+                   received=received, consents=recent + [edge])
+    assert (d.outcome == "refusal") is refused
+
+
+def test_only_consents_issued_before_receipt_and_to_the_same_eori_count():
+    received = vln(2026, 12, 20, 8, 30)
+    recent = [consent(f"VTP-2026-00000{i}", received - timedelta(days=i), eori="LT 300 111 222") for i in range(1, 5)]
+    others = [consent("VTP-2026-000010", received), consent("VTP-2026-000011", received - timedelta(hours=1),
+                                                            eori="LT999999999")]
+    d = continuity(request(period_from="2026-12-20T09:00:00+02:00", period_to="2026-12-20T15:00:00+02:00"),
+                   received=received, consents=recent + others)
+    assert d.outcome == "consent"
+    assert continuity(request(period_from="2026-12-20T09:00:00+02:00", period_to="2026-12-20T15:00:00+02:00"),
+                      received=received, consents=recent + [replace(others[1], eori="lt300111222")]
+                      ).outcome == "refusal"
+
+
+def test_limit_sequence_like_the_corpus_refuses_the_sixth_request():
+    # corpus c18: requests on 1, 5, 9, 14, 18 Dec are granted, the one on 22 Dec is refused.
+    issued: list[ConsentRecord] = []
+    outcomes = []
+    for n, day in enumerate((1, 5, 9, 14, 18, 22), start=1):
+        received = vln(2026, 12, day, 8)
+        d = continuity(request(eori="LT302777111", period_from=f"2026-12-{day:02d}T09:00:00+02:00",
+                               period_to=f"2026-12-{day:02d}T15:00:00+02:00"), received=received, consents=issued)
+        outcomes.append((d.outcome, d.rules))
+        if d.outcome == "consent":
+            issued.append(ConsentRecord(f"VTP-2026-{n:06d}", "LT302777111", received, d.period_from, d.period_to,
+                                        ("LTVR3000",)))
+    assert outcomes == [("consent", ())] * 5 + [("refusal", ("1B-1029:12",))]
+
+
+def test_naive_receipt_time_is_a_clear_error():
+    with pytest.raises(ValueError, match="received_at"):
+        continuity(received=datetime(2026, 12, 3, 8, 30))
+
+
+# --------------------------------------------------------------------------------------- properties
+
+# Generated in UTC so that timedelta arithmetic is real elapsed time (Vilnius wall-clock arithmetic would make
+# times that do not exist at the switch to summer time); the engine must cope with either.
+instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31),
+                        timezones=st.just(timezone.utc))
+
+
+@settings(max_examples=200, deadline=None)
+@given(received=instants, start_shift=st.integers(-3000, 6000), length=st.integers(1, 20000))
+def test_consent_period_properties(received, start_shift, length):
+    asked_from = received + timedelta(minutes=start_shift)
+    asked_to = asked_from + timedelta(minutes=length)
+    fields = request(period_from=asked_from.astimezone(VILNIUS).isoformat(),
+                     period_to=asked_to.astimezone(VILNIUS).isoformat())
+    d = continuity(fields, received=received)
+    assert d == continuity(fields, received=received)  # deterministic
+    if d.outcome == "consent":
+        assert d.period_from >= received
+        assert d.period_from >= asked_from
+        assert d.period_to <= asked_to
+        assert d.period_to <= working_days_after(d.period_from, 2)
+        assert d.period_to > d.period_from
+        assert (d.rules == ("1B-1029:14",)) == (asked_to > working_days_after(d.period_from, 2))
+    else:
+        assert (d.outcome, d.rules) == ("refusal", ("1B-1029:8.2",))
+        assert asked_to <= received
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=80), extra=st.sampled_from(["", " sugedo serveris", " darbuotoja serga"]))
+def test_reason_classification_never_crashes_and_ignores_case_and_diacritics(text, extra):
+    reason = text + extra
+    verdict = classify_reasons(reason, REASONS)
+    assert verdict in {"objective", "not_objective", "unclear"}
+    assert classify_reasons(fold(reason), REASONS) == verdict
+    assert classify_reasons(reason.upper(), REASONS) == classify_reasons(reason.upper().lower(), REASONS)
+
+
+# ------------------------------------------------------------------------------------------ reason lists
+
+
+@pytest.mark.parametrize("text", [
+    "sugedo serveris, kuriame veikia mūsų deklaravimo programa",
+    "serverio diskų masyvo gedimas, laukiame naujų diskų",
+    "vėl nutrūko interneto ryšys (tiekėjo gedimas Nr. 56001)",
+    "NUTRUKO INTERNETO RYSYS",                                  # no diacritics, upper case
+    "elektros tiekimo sutrikimas biure",
+    "dingo elektra visame pastate",
+    "kibernetinė ataka, serveriai užšifruoti",
+    "neveikia deklaravimo programa po atnaujinimo",
+    "nėra interneto nuo ryto",
+])
+def test_objective_reasons(text):
+    assert classify_reasons(text, REASONS) == "objective"
+
+
+@pytest.mark.parametrize("text", [
+    "deklarantė atostogauja",
+    "darbuotoja serga",
+    "Darbuotoja susirgo, kito nėra",
+    "naujas darbuotojas nemoka naudotis programa",
+    "pamiršome elektroninio parašo slaptažodį",
+    "pamirsome slaptazodi",                                     # no diacritics
+    "neturime laiko pildyti elektroninių deklaracijų",
+    "popieriumi mums patogiau",
+    "pamiršome slaptažodį, todėl programa neveikia",            # two personal causes outvote one failure word
+])
+def test_not_objective_reasons(text):
+    assert classify_reasons(text, REASONS) == "not_objective"
+
+
+@pytest.mark.parametrize("text", [
+    None, "", "   ",
+    "Elektroninių duomenų mainų vykdyti negalime, nes dėl tam tikrų aplinkybių.",
+    "Sugedo serveris, o IT specialistas atostogauja",            # a tie: an officer weighs it
+])
+def test_unclear_reasons(text):
+    assert classify_reasons(text, REASONS) == "unclear"
+
+
+def test_stems_match_only_at_the_start_of_a_word():
+    lists = ReasonLists(objective=("veik",), not_objective=("serg",))
+    assert classify_reasons("neveikia", lists) == "unclear"
+    assert classify_reasons("apsergėti", lists) == "unclear"
+    assert classify_reasons("Sergame", lists) == "not_objective"
+
+
+def test_reason_lists_load_from_toml(tmp_path):
+    path = tmp_path / "reasons.toml"
+    path.write_text('objective = ["sugedo", "gedim"]\nnot_objective = ["atostog"]\n', encoding="utf-8")
+    lists = ReasonLists.load(path)
+    assert lists == ReasonLists(objective=("sugedo", "gedim"), not_objective=("atostog",))
+    assert classify_reasons("Atostogos", lists) == "not_objective"
+
+
+@pytest.mark.parametrize("content, message", [
+    ('objective = ["sugedo"]\n', "not_objective"),
+    ('objective = "sugedo"\nnot_objective = []\n', "objective"),
+    ('objective = ["ab"]\nnot_objective = []\n', "shorter"),
+    ("objective = [\n", "not valid TOML"),
+])
+def test_bad_reason_lists_give_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "reasons.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ReasonListError, match=message):
+        ReasonLists.load(path)
+
+
+def test_missing_reason_list_file_gives_a_clear_error(tmp_path):
+    with pytest.raises(ReasonListError, match="cannot read"):
+        ReasonLists.load(tmp_path / "nope.toml")
+
+
+def test_shipped_lists_have_both_forms_of_stems():
+    assert {"nutrūk", "nutruk", "pamirš", "pamirs", "atostog", "serg", "nemok", "gedim"} <= \
+        set(REASONS.objective) | set(REASONS.not_objective)
+
+
+# ------------------------------------------------------------------------------------------ early recovery
+
+RUNNING = ConsentRecord("VTP-2026-000001", "LT302345671", vln(2026, 11, 23, 8, 41), vln(2026, 11, 23, 9),
+                        vln(2026, 11, 23, 18), ("LTVR1000",))
+
+
+def recovery(fields, received=vln(2026, 11, 23, 13, 10), consents=(RUNNING,)):
+    return decide_early_recovery(fields, received_at=received, consents=list(consents))
+
+
+def test_early_recovery_ends_the_consent_when_systems_work_again():
+    # corpus c14
+    d = recovery({"consent_no": "VTP-2026-000001", "resumed_at": "2026-11-23T13:00:00+02:00"})
+    assert (d.outcome, d.rules, d.consent_no) == ("ended_early", ("1B-1029:16",), "VTP-2026-000001")
+    assert d.period_to == vln(2026, 11, 23, 13)
+    assert "VTP-2026-000001" in d.motives[0] and "16 punktas" in d.motives[0]
+
+
+def test_without_a_resumption_time_the_receipt_time_is_used():
+    d = recovery({"consent_no": "vtp-2026-000001", "resumed_at": None})
+    assert d.period_to == vln(2026, 11, 23, 13, 10)
+
+
+@pytest.mark.parametrize("resumed, ended", [
+    ("2026-11-23T07:00:00+02:00", vln(2026, 11, 23, 9)),    # before the consent began: its start
+    ("2026-11-23T20:00:00+02:00", vln(2026, 11, 23, 18)),   # after it ends: its end
+])
+def test_end_is_clamped_to_the_consent(resumed, ended):
+    assert recovery({"consent_no": "VTP-2026-000001", "resumed_at": resumed}).period_to == ended
+
+
+@pytest.mark.parametrize("fields, consents, received", [
+    ({"consent_no": "VTP-2026-000099"}, (RUNNING,), vln(2026, 11, 23, 13, 10)),                 # unknown
+    ({"consent_no": None}, (RUNNING,), vln(2026, 11, 23, 13, 10)),                              # none named
+    ({"consent_no": "VTP-2026-000001"}, (replace(RUNNING, ended_at=vln(2026, 11, 23, 12)),),
+     vln(2026, 11, 23, 13, 10)),                                                                # already ended
+    ({"consent_no": "VTP-2026-000001"}, (RUNNING,), vln(2026, 11, 23, 18)),                     # expired
+    ({"consent_no": "VTP-2026-000001", "eori": "LT999999999"}, (RUNNING,), vln(2026, 11, 23, 13)),  # not theirs
+])
+def test_early_recovery_that_cannot_be_applied_goes_to_an_officer(fields, consents, received):
+    d = recovery(fields, received=received, consents=consents)
+    assert (d.outcome, d.rules) == ("review", ())
+    assert d.note
+
+
+# ------------------------------------------------------------------------------------------------- AFIS
+
+AFIS_RECEIVED = vln(2026, 12, 1, 14, 20)
+
+
+def afis_fields(**overrides) -> dict:
+    fields = {"institution": "Kauno teritorinė muitinė", "officer_position": "vyresnysis inspektorius",
+              "officer_name": "Mindaugas Rimkus", "officer_phone": "+37037301111",
+              "officer_email": "mindaugas.rimkus@lrmuitine.lt", "access_type": "Internet/Secure Web",
+              "modules": ["CIS (EU)", "AFIS paštas"], "afis_mailbox": None,
+              "purposes": "sulaikytų prekių duomenų įvedimas į CIS+"}
+    fields.update(overrides)
+    return fields
+
+
+def afis(fields=None, missing=(), sender="ruta.vale@lrmuitine.lt", days=5):
+    return decide_afis_access(fields if fields is not None else afis_fields(), list(missing), sender=sender,
+                              institution_domains=["lrmuitine.lt"], received_at=AFIS_RECEIVED,
+                              correction_days=days)
+
+
+def test_complete_afis_request_is_queued_for_the_liaison_officer():
+    d = afis()
+    assert (d.outcome, d.rules, d.deadline) == ("review", (), None)
+
+
+@pytest.mark.parametrize("field, rule, words", [
+    ("institution", "1B-280:7.1", "institucijos pavadinimas"),
+    ("officer_position", "1B-280:7.2", "pareigos"),
+    ("officer_name", "1B-280:7.2", "vardas ir pavardė"),
+    ("officer_phone", "1B-280:7.2", "telefono numeris"),
+    ("officer_email", "1B-280:7.2", "el. pašto adresas"),
+    ("access_type", "1B-280:7.3", "prieigos tipas"),
+    ("modules", "1B-280:7.4", "moduliai"),
+    ("purposes", "1B-280:7.6", "tikslai"),
+])
+def test_each_missing_afis_item_returns_the_request_citing_its_point(field, rule, words):
+    d = afis(afis_fields(**{field: [] if field == "modules" else None}), [field])
+    assert (d.outcome, d.rules) == ("returned", (rule,))
+    assert words in d.motives[0] and rule.split(":")[1] in d.motives[0]
+    assert d.deadline == working_deadline(AFIS_RECEIVED, 5) == datetime(2026, 12, 8, 23, 59, 59, tzinfo=VILNIUS)
+
+
+def test_afis_mailbox_is_required_only_when_the_parser_says_so():
+    assert afis(afis_fields(afis_mailbox=None), []).outcome == "review"
+    d = afis(afis_fields(afis_mailbox=None), ["afis_mailbox"])
+    assert (d.outcome, d.rules) == ("returned", ("1B-280:7.5",))
+
+
+def test_incomplete_afis_request_cites_every_point_sorted_with_the_configured_deadline():
+    # corpus c13: no access type, no purposes.
+    d = afis(afis_fields(access_type=None, purposes=""), ["access_type", "purposes"], days=3)
+    assert (d.outcome, d.rules) == ("returned", ("1B-280:7.3", "1B-280:7.6"))
+    assert len(d.motives) == 2
+    assert d.deadline == datetime(2026, 12, 4, 23, 59, 59, tzinfo=VILNIUS)
+
+
+def test_unknown_access_type_or_module_is_a_deficiency():
+    assert afis(afis_fields(access_type="VPN")).rules == ("1B-280:7.3",)
+    d = afis(afis_fields(modules=["CIS (EU)", "Facebook"]))
+    assert d.rules == ("1B-280:7.4",) and "Facebook" in d.motives[0]
+
+
+@pytest.mark.parametrize("sender", ["ruta.vale@gmail.com", "ruta@lrmuitine.lt.example.com", "ruta@xlrmuitine.lt", ""])
+def test_afis_request_from_outside_the_institution_is_returned_citing_8(sender):
+    d = afis(sender=sender)
+    assert (d.outcome, d.rules) == ("returned", ("1B-280:8",))
+    assert "8 punktas" in d.motives[0]
+
+
+def test_subdomain_of_an_institution_and_display_names_are_accepted():
+    assert afis(sender="Rūta Valė <Ruta.Vale@VTM.lrmuitine.lt>").outcome == "review"
+
+
+def test_afis_request_sent_by_the_officer_it_names_is_returned_citing_8():
+    d = afis(sender="Mindaugas Rimkus <MINDAUGAS.RIMKUS@lrmuitine.lt>")
+    assert (d.outcome, d.rules) == ("returned", ("1B-280:8",))
+
+
+def test_sender_and_item_deficiencies_are_returned_together():
+    d = afis(afis_fields(purposes=None), ["purposes"], sender="x@gmail.com")
+    assert d.rules == ("1B-280:7.6", "1B-280:8")
+
+
+def test_only_ims_modules_are_returned_to_ask_the_institutions_that_administer_ims():
+    d = afis(afis_fields(modules=["IMS"]), ["modules"])
+    assert (d.outcome, d.rules, d.deadline) == ("returned", ("1B-280:13",), None)
+    assert "Finansų ministerijos" in d.motives[0] and "13 punktas" in d.motives[0]
+
+
+def test_ims_next_to_other_modules_is_explained_and_the_rest_reviewed():
+    d = afis(afis_fields(modules=["CIS (EU)", "IMS (ECR)"]))
+    assert (d.outcome, d.rules) == ("review", ("1B-280:13",))
+    assert "IMS (ECR)" in d.motives[0]
+
+
+def test_ims_with_other_deficiencies_returns_both():
+    d = afis(afis_fields(modules=["IMS"], purposes=None), ["purposes"])
+    assert (d.outcome, d.rules) == ("returned", ("1B-280:7.6", "1B-280:13"))
+    assert d.deadline is not None
+
+
+@pytest.mark.parametrize("change, rule", [
+    ("perkeliamas į Rizikos valdymo skyrių, reikia papildomai CIS (MS)", "1B-280:14"),
+    ("atleidžiamas iš darbo nuo gruodžio 31 d.", "1B-280:15"),
+    ("laikinai nušalintas nuo pareigų", "1B-280:15"),
+])
+def test_afis_change_is_reviewed_within_two_working_days(change, rule):
+    d = decide_afis_change({"officer_email": "a@lrmuitine.lt", "change": change}, received_at=vln(2026, 12, 23, 10))
+    assert (d.outcome, d.rules) == ("review", (rule, "1B-280:16"))
+    assert d.deadline == datetime(2026, 12, 29, 23, 59, 59, tzinfo=VILNIUS)
+
+
+def test_afis_decisions_accept_utc_receipt_times():
+    d = decide_afis_change({}, received_at=datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc))
+    assert d.deadline == datetime(2026, 12, 4, 23, 59, 59, tzinfo=VILNIUS)  # 00:30 Wed in Vilnius → Fri
