@@ -1,0 +1,141 @@
+"""Outgoing mail as RFC 5322 bytes: UTF-8 text, attachments, threading and RFC 3834 headers.
+
+Deterministic: the same arguments always give the same bytes (the date and Message-ID are parameters and the
+MIME boundary is a hash of the content), so a replayed mailbox produces byte-identical outgoing mail.
+
+Automatic mail (``automatic=True``) carries, per RFC 3834, ``Auto-Submitted: auto-replied`` when it answers a
+message (``in_reply_to`` given) and ``auto-generated`` otherwise (notices to offices are not replies); plus
+``X-Auto-Response-Suppress: All`` (Exchange: no out-of-office answers) and ``X-Loop: <sender address>`` so a
+loop through our own mailbox is recognisable. No ``Precedence:`` header: RFC 3834 §3.1.8 advises against it.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses
+from typing import Sequence
+
+# CR and LF, plus everything else str.splitlines() breaks on (the email package refuses those too, and some
+# clients render them as line ends), plus NUL.
+FORBIDDEN = ("\r", "\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00")
+
+
+class ComposeError(ValueError):
+    """An outgoing message cannot be built from these arguments."""
+
+
+class HeaderInjection(ComposeError):
+    """A header value contains a line break (or NUL): it could add headers or recipients."""
+
+
+def compose(*, sender: str, to: Sequence[str], subject: str, body: str, message_id: str,
+            in_reply_to: str | None = None, references: Sequence[str] = (), automatic: bool = True,
+            attachments: Sequence[tuple[str, str, bytes]] = (), date: datetime) -> bytes:
+    """One message as bytes with CRLF line ends; attachments are (filename, mime type, data)."""
+    if isinstance(to, str):
+        to = [to]  # a lone string would otherwise be read letter by letter
+    _clean("From", sender)
+    for address in to:
+        _clean("To", address)
+    _clean("Subject", subject)
+    _clean("Message-ID", message_id)
+    if in_reply_to is not None:
+        _clean("In-Reply-To", in_reply_to)
+    for ref in references:
+        _clean("References", ref)
+    for filename, mime_type, _ in attachments:
+        _clean("attachment filename", filename)
+        _clean("attachment type", mime_type)
+
+    sender_address = _address("From", sender)
+    recipients = [_address("To", a) for a in to]
+    if not recipients:
+        raise ComposeError("To: at least one recipient is required")
+    if not isinstance(date, datetime) or date.tzinfo is None or date.utcoffset() is None:
+        raise ComposeError(f"Date: a timezone-aware datetime is required, got {date!r}")
+    if not isinstance(body, str):
+        raise ComposeError("body: text is required")
+    for name, text in (("Subject", subject), ("body", body)):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ComposeError(f"{name}: not encodable as UTF-8 (lone surrogate)") from None
+
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = _msg_id(message_id)
+    if in_reply_to:
+        msg["In-Reply-To"] = _msg_id(in_reply_to)
+    refs = [_msg_id(r) for r in references if r.strip()]
+    if in_reply_to and _msg_id(in_reply_to) not in refs:
+        refs.append(_msg_id(in_reply_to))  # RFC 5322 §3.6.4: References ends with the parent
+    if refs:
+        msg["References"] = " ".join(refs)
+    if automatic:
+        msg["Auto-Submitted"] = "auto-replied" if in_reply_to else "auto-generated"
+        msg["X-Auto-Response-Suppress"] = "All"
+        msg["X-Loop"] = sender_address
+    # Quoted-printable keeps Lithuanian text readable in the raw message and never produces "=_", the prefix
+    # of our boundary, so the boundary cannot occur in any part.
+    msg.set_content(_crlf_free(body), subtype="plain", charset="utf-8", cte="quoted-printable")
+    for filename, mime_type, data in attachments:
+        maintype, slash, subtype = mime_type.partition("/")
+        if not slash or not maintype or not subtype:
+            raise ComposeError(f"attachment {filename!r}: MIME type must be like application/pdf, got {mime_type!r}")
+        msg.add_attachment(bytes(data), maintype=maintype, subtype=subtype, filename=filename)
+    if msg.is_multipart():
+        for part in msg.iter_parts():
+            del part["MIME-Version"]  # the email package repeats it in each part; RFC 2045 wants it once
+        msg.set_boundary(_boundary(message_id, subject, body, attachments))
+    return msg.as_bytes(policy=SMTP)
+
+
+def _clean(header: str, value: str) -> None:
+    if not isinstance(value, str):
+        raise ComposeError(f"{header}: text is required, got {type(value).__name__}")
+    for ch in FORBIDDEN:
+        if ch in value:
+            raise HeaderInjection(f"{header}: line break or NUL in {value!r}")
+
+
+def _address(header: str, value: str) -> str:
+    """The bare address of ``value`` ("Name <a@b>" or "a@b"); a clear error when there is none."""
+    pairs = getaddresses([value])
+    if len(pairs) != 1 or "@" not in pairs[0][1]:
+        raise ComposeError(f"{header}: one e-mail address expected, got {value!r}")
+    address = pairs[0][1]
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError) as exc:
+        raise ComposeError(f"{header}: invalid address {address!r} ({exc})") from None
+    return address
+
+
+def _msg_id(value: str) -> str:
+    value = value.strip()
+    bare = value[1:-1] if value.startswith("<") and value.endswith(">") else value
+    if "@" not in bare or any(c in bare for c in " <>"):
+        raise ComposeError(f"Message-ID: expected <local@domain>, got {value!r}")
+    return f"<{bare}>"
+
+
+def _crlf_free(body: str) -> str:
+    """Bare CR in a body would be read as a line end by some servers; normalise every line end to LF."""
+    return body.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _boundary(message_id: str, subject: str, body: str, attachments: Sequence[tuple[str, str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for part in (message_id, subject, body):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    for filename, mime_type, data in attachments:
+        digest.update(filename.encode("utf-8", "surrogatepass") + b"\0" + mime_type.encode() + b"\0")
+        digest.update(hashlib.sha256(bytes(data)).digest())
+    return "=_itpc_" + digest.hexdigest()[:40]
+

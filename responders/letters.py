@@ -1,0 +1,216 @@
+"""Letters to people: Jinja2 templates in Lithuanian, rendered to a subject and a plain-text body.
+
+Template format (``config/templates/<name>.txt``, UTF-8): the first line is ``Tema: <subject>``, the rest is
+the body. Files whose names start with ``_`` are partials (greeting, signature) included by the letters.
+The subject is rendered on its own and its whitespace collapsed, so a line break inside a value (a trader's
+name read from a form) can never split a header; ``compose`` still rejects CR/LF as a second line of defence.
+
+Filters available in templates: ``shown`` (datetime or ISO text → Vilnius "2026-11-23 09:00"), ``day``
+(→ "2026-11-23"), ``systems`` (["MDAS", "NTKS"] → "MDAS ir NTKS"); test ``mentions`` (substring).
+
+Context keys. Datetimes must be timezone-aware (or ISO-8601 text with an offset); they are shown in Vilnius
+time. ``offices`` is a sequence of (code, name) pairs. ``motives`` are the decision's Lithuanian sentences,
+each already naming its point (``Decision.motives``); they are printed as given, one per line.
+
+Every letter (defaults in brackets):
+  addressee       whom the greeting names, e.g. the contact person or the applicant ["" → "Gerbiamieji,"]
+  officer         the ITPC officer who signs, "pareigos vardas pavardė" ["" → signed by ITPC only]
+
+Per letter (all required unless a default is given):
+  consent                request_no, consent_no, received_at, applicant, eori, systems, period_from, period_to,
+                         offices, motives, shortened [False], requested_from [None], requested_to [None]
+                         (requested_* are required when shortened: the letter states the requested period;
+                         the 1B-1029:14 reason comes from a motive that cites "14 punkt", else the template
+                         states it itself)
+  refusal                request_no, received_at, applicant [None], eori [None], motives (at least one)
+  not_needed             request_no, received_at, systems, outage_from, motives
+  acknowledgement        request_no, received_at, deadline
+  afis_return            request_no, received_at, rules, motives (at least one), deadline [None],
+                         officer_name [None] (the officer the rights were asked for)
+                         (deadline given → deficiencies to correct, 1B-280:9; "1B-280:8" in rules → not sent
+                         from an institution's mailbox; "1B-280:13" in rules → IMS modules are asked elsewhere)
+  office_notice          consent_no, issued_at, applicant, eori, systems, period_from, period_to, offices
+  early_end_notice       consent_no, applicant, eori, systems, period_from, period_to, ended_at, offices
+  early_end_confirmation consent_no, request_no, received_at, applicant, eori, ended_at, offices
+
+Usage::
+
+    letter = render_letter("consent", {...}, templates_dir=Path(settings.get("templates", "directory")))
+    raw = compose(sender=..., to=[...], subject=letter.subject, body=letter.body, ...)
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+
+from ledger.clock import VILNIUS, parse_instant, shown as clock_shown
+
+SUBJECT_PREFIX = "Tema:"
+LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+
+
+class LetterError(ValueError):
+    """A letter cannot be rendered: unknown template, a missing or invalid context value, a broken template."""
+
+
+@dataclass(frozen=True)
+class Letter:
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    required: tuple[str, ...]
+    defaults: Mapping[str, Any]
+    nonempty: tuple[str, ...] = ()  # sequences that must hold at least one item (a refusal states its motives)
+
+
+COMMON_DEFAULTS: Mapping[str, Any] = {"addressee": "", "officer": ""}
+
+LETTERS: dict[str, LetterSpec] = {
+    "consent": LetterSpec(
+        ("request_no", "consent_no", "received_at", "applicant", "eori", "systems", "period_from", "period_to",
+         "offices", "motives"),
+        {"shortened": False, "requested_from": None, "requested_to": None}),
+    "refusal": LetterSpec(("request_no", "received_at", "motives"), {"applicant": None, "eori": None},
+                          nonempty=("motives",)),
+    "not_needed": LetterSpec(("request_no", "received_at", "systems", "outage_from", "motives"), {}),
+    "acknowledgement": LetterSpec(("request_no", "received_at", "deadline"), {}),
+    "afis_return": LetterSpec(("request_no", "received_at", "rules", "motives"),
+                              {"deadline": None, "officer_name": None}, nonempty=("motives",)),
+    "office_notice": LetterSpec(
+        ("consent_no", "issued_at", "applicant", "eori", "systems", "period_from", "period_to", "offices"), {},
+        nonempty=("offices", "systems")),
+    "early_end_notice": LetterSpec(
+        ("consent_no", "applicant", "eori", "systems", "period_from", "period_to", "ended_at", "offices"), {},
+        nonempty=("offices",)),
+    "early_end_confirmation": LetterSpec(
+        ("consent_no", "request_no", "received_at", "applicant", "eori", "ended_at", "offices"), {}),
+}
+
+
+def render_letter(name: str, context: dict, *, templates_dir: Path) -> Letter:
+    """Render letter ``name`` from ``templates_dir/<name>.txt`` with ``context`` (keys: module docstring)."""
+    spec = LETTERS.get(name)
+    if spec is None:
+        raise LetterError(f"unknown letter {name!r} (known: {', '.join(sorted(LETTERS))})")
+    values = {**COMMON_DEFAULTS, **spec.defaults, **context}
+    _check_context(name, spec, values)
+    env = _environment(Path(templates_dir))
+    try:
+        source = Path(templates_dir, f"{name}.txt").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LetterError(f"letter {name!r}: cannot read template in {templates_dir} ({exc.strerror})") from None
+    first, _, rest = source.partition("\n")
+    if not first.startswith(SUBJECT_PREFIX):
+        raise LetterError(f"letter {name!r}: the template's first line must be '{SUBJECT_PREFIX} ...'")
+    try:
+        subject = env.from_string(first[len(SUBJECT_PREFIX):]).render(values)
+        body = env.from_string(rest).render(values)
+    except jinja2.UndefinedError as exc:
+        raise LetterError(f"letter {name!r}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise LetterError(f"letter {name!r}: template error: {exc}") from None
+    subject = one_line(subject)
+    body = _tidy(body)
+    if not subject:
+        raise LetterError(f"letter {name!r}: the subject rendered empty")
+    return Letter(subject=subject, body=body)
+
+
+def one_line(text: str) -> str:
+    """A header-safe line: control characters and every kind of line break become spaces, runs collapse."""
+    return " ".join("".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text).split())
+
+
+def leftover_markup(text: str) -> list[str]:
+    """Template markup that survived rendering (a sign of a broken template); empty when clean."""
+    return LEFTOVER.findall(text)
+
+
+# ------------------------------------------------------------------------------------------------ filters
+
+
+def shown(value: datetime | str) -> str:
+    """A moment as people read it: Vilnius wall clock to the minute ("2026-11-23 09:00")."""
+    return clock_shown(_moment(value))
+
+
+def day(value: datetime | str) -> str:
+    """The Vilnius calendar date of a moment ("2026-11-23")."""
+    return _moment(value).astimezone(VILNIUS).strftime("%Y-%m-%d")
+
+
+def systems_text(systems: Any) -> str:
+    """["MDAS", "NTKS"] → "MDAS ir NTKS"; a single string is shown as it is."""
+    if isinstance(systems, str):
+        return systems
+    items = [str(s) for s in systems]
+    if not items:
+        raise LetterError("systems: at least one system (MDAS or NTKS) is required")
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " ir " + items[-1]
+
+
+def _moment(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = parse_instant(value)
+        except ValueError:
+            raise LetterError(f"not a date and time: {value!r}") from None
+    if not isinstance(value, datetime):
+        raise LetterError(f"expected a date and time, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        # A naive datetime would be read in the server's own zone: refuse rather than print a wrong hour.
+        raise LetterError(f"a timezone-aware datetime is required, got {value!r}")
+    return value
+
+
+def _mentions(text: Any, part: str) -> bool:
+    return part in str(text)
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    if not templates_dir.is_dir():
+        raise LetterError(f"templates directory not found: {templates_dir}")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir), encoding="utf-8"),
+                             undefined=jinja2.StrictUndefined, autoescape=False,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(shown=shown, day=day, systems=systems_text)
+    env.tests["mentions"] = _mentions
+    return env
+
+
+def _check_context(name: str, spec: LetterSpec, values: Mapping[str, Any]) -> None:
+    missing = [key for key in spec.required if key not in values]
+    if missing:
+        raise LetterError(f"letter {name!r}: context lacks {', '.join(missing)}")
+    empty = [key for key in spec.nonempty if not values.get(key)]
+    if empty:
+        raise LetterError(f"letter {name!r}: {', '.join(empty)} must not be empty")
+    if name == "consent" and values.get("shortened") and not (values.get("requested_from")
+                                                              and values.get("requested_to")):
+        raise LetterError("letter 'consent': a shortened consent needs requested_from and requested_to")
+    for key in ("offices",):
+        for item in values.get(key) or ():
+            if isinstance(item, str) or len(item) != 2:
+                raise LetterError(f"letter {name!r}: offices must be (code, name) pairs, got {item!r}")
+
+
+def _tidy(body: str) -> str:
+    """At most one blank line in a row, no trailing spaces, one final newline."""
+    lines = [line.rstrip() for line in body.strip("\n").splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n") + "\n"

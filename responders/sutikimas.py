@@ -1,0 +1,243 @@
+"""The Sutikimas document: a PDF laid out as annex 2 of 1B-1029 ("Sutikimo taikyti veiklos tęstinumo
+procedūrą forma"), with the form's wording, its small captions under each filled-in value, and only the
+applicable system(s) printed (the form's "MDAS ir (arba) / NTKS — nereikalinga išbraukti").
+
+The output is a pure function of the ``SutikimasDoc``: the PDF creation date is ``issued_at`` and nothing
+else varies, so replaying a mailbox yields byte-identical documents. Text uses DejaVu Sans (embedded and
+subset) because the PDF core fonts cannot encode Lithuanian letters.
+
+Field meanings: ``issuer`` is the issuing body named in the header and in "… sutinka, kad" (normally the
+``[itpc] name`` setting); ``officer`` is the responsible ITPC officer, "pareigų pavadinimas, vardas pavardė"
+(the part after the last comma goes under "(vardas ir pavardė)"; without a comma all of it is the position).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from ledger.clock import UTC, VILNIUS, shown
+
+FONT_FILE = "DejaVuSans.ttf"
+BOLD_FONT_FILE = "DejaVuSans-Bold.ttf"
+# Where Debian/Ubuntu (fonts-dejavu-core), Fedora, Arch, Alpine and local installs put DejaVu Sans.
+FONT_DIRS: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/share/fonts/dejavu-sans-fonts"),
+    Path("/usr/share/fonts/TTF"),
+    Path("/usr/local/share/fonts"),
+    Path("/usr/local/share/fonts/dejavu"),
+)
+
+TITLE = "SUTIKIMAS TAIKYTI VEIKLOS TĘSTINUMO PROCEDŪRĄ"
+ITPC_ADDRESS = "Vytenio g. 7, LT-03113 Vilnius, tel. (8 5) 236 2302, ITPC@lrmuitine.lt"
+OFFICES_SENTENCE = ("Asmuo iki nurodyto šiame sutikime termino pabaigos išankstinę informaciją pateikia, prekes "
+                    "importo, eksporto, tranzito procedūrai ir (arba) TIR operacijai, laikinajam saugojimui "
+                    "įforminti deklaruoja šiose muitinės įstaigose:")
+SYSTEMS = ("MDAS", "NTKS")
+NUMBER = re.compile(r"^VTP-\d{4}-\d{6}$")
+
+TEXT_PT, CAPTION_PT, TITLE_PT = 11, 7.5, 12
+LINE_MM, CAPTION_MM = 6.0, 3.6
+GREY = 90
+
+
+class SutikimasError(ValueError):
+    """The document's data is incomplete or inconsistent; the message names the field."""
+
+
+class FontNotFound(RuntimeError):
+    """DejaVu Sans is not installed where we look for it."""
+
+
+@dataclass(frozen=True)
+class SutikimasDoc:
+    number: str                          # "VTP-2026-000001"
+    issued_at: datetime                  # aware; shown as the Vilnius date
+    place: str                           # "Vilnius"
+    applicant: str
+    eori: str
+    period_from: datetime                # aware; shown to the minute in Vilnius time
+    period_to: datetime
+    systems: tuple[str, ...]             # "MDAS" and/or "NTKS"
+    offices: tuple[tuple[str, str], ...]  # (code, name)
+    officer: str
+    issuer: str = "Muitinės informacinių technologijų paslaugų centras"
+
+
+def find_font(file: str = FONT_FILE, places: Sequence[Path] = FONT_DIRS) -> Path:
+    """The first ``file`` found in ``places``; a clear error naming the Debian package otherwise."""
+    for place in places:
+        candidate = Path(place) / file
+        if candidate.is_file():
+            return candidate
+    raise FontNotFound(f"font {file} not found in {', '.join(str(p) for p in places) or '(no places)'}; "
+                       "install the Debian package fonts-dejavu-core (apt-get install fonts-dejavu-core)")
+
+
+def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS) -> bytes:
+    """The Sutikimas as PDF bytes, laid out as 1B-1029 annex 2."""
+    check(doc)
+    regular = find_font(FONT_FILE, font_dirs)
+    try:
+        bold = find_font(BOLD_FONT_FILE, font_dirs)
+    except FontNotFound:
+        bold = regular  # headings lose weight, the text stays right
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_creation_date(doc.issued_at.astimezone(UTC))
+    pdf.set_title(f"Sutikimas Nr. {doc.number}")
+    pdf.set_author(doc.issuer)
+    pdf.set_subject(TITLE)
+    pdf.set_margins(25, 20, 20)
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_font("DejaVu", "", str(regular))
+    pdf.add_font("DejaVu", "B", str(bold))
+    pdf.add_page()
+    width = pdf.epw
+
+    # Header of the issuing body (annex 2: name in capitals, address line beneath).
+    pdf.set_font("DejaVu", "B", TITLE_PT)
+    pdf.multi_cell(width, LINE_MM, doc.issuer.upper(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "", CAPTION_PT + 1)
+    pdf.cell(width, LINE_MM - 1, ITPC_ADDRESS, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    y = pdf.get_y() + 1
+    pdf.line(pdf.l_margin, y, pdf.l_margin + width, y)
+    pdf.ln(12)
+
+    pdf.set_font("DejaVu", "B", TITLE_PT)
+    pdf.cell(width, LINE_MM, TITLE, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(5)
+
+    # "____________ Nr. ______ / (data)" and "_______ / (sudarymo vieta)", centred as on the form.
+    date_text = doc.issued_at.astimezone(VILNIUS).strftime("%Y-%m-%d")
+    _row(pdf, [(date_text, "(data)"), ("Nr.", None), (doc.number, None)], centred=True)
+    pdf.ln(2)
+    _row(pdf, [(doc.place, "(sudarymo vieta)")], centred=True)
+    pdf.ln(6)
+
+    pdf.set_font("DejaVu", "", TEXT_PT)
+    pdf.multi_cell(width, LINE_MM, f"{doc.issuer} sutinka, kad {doc.applicant}, EORI kodas {doc.eori},",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _caption(pdf, "(asmens pavadinimas (vardas, pavardė) ir EORI kodas)", width, align="C")
+    pdf.ln(2)
+    systems = " ir ".join(s for s in SYSTEMS if s in doc.systems)
+    _row(pdf, [("nuo", None), (shown(doc.period_from), "(data, val., min.)"), ("iki", None),
+               (shown(doc.period_to), "(data, val., min.)"), ("taikytų", None), (systems, "(sistema)"),
+               ("veiklos", None)])
+    pdf.set_font("DejaVu", "", TEXT_PT)
+    pdf.cell(width, LINE_MM, "tęstinumo procedūrą.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+
+    pdf.multi_cell(width, LINE_MM, OFFICES_SENTENCE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    for code, name in doc.offices:
+        pdf.multi_cell(width, LINE_MM, f"{code} – {name}" if name else code, new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
+    y = pdf.get_y() + 0.5
+    pdf.line(pdf.l_margin, y, pdf.l_margin + width, y)
+    pdf.set_y(y + 0.5)
+    _caption(pdf, "(muitinės įstaigos kodas iš Muitinės įstaigų klasifikatoriaus)", width, align="C")
+    pdf.ln(10)
+
+    pdf.set_font("DejaVu", "", TEXT_PT)
+    pdf.cell(width, LINE_MM, "Atsakingas ITPC pareigūnas", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    position, name = _officer_parts(doc.officer)
+    _columns(pdf, [(position, "(pareigų pavadinimas)"), ("", "(parašas)"), (name, "(vardas ir pavardė)")])
+    return bytes(pdf.output())
+
+
+def check(doc: SutikimasDoc) -> None:
+    """Refuse a document that would misstate the consent."""
+    for name in ("number", "place", "applicant", "eori", "officer", "issuer"):
+        value = getattr(doc, name)
+        if not isinstance(value, str) or not value.strip():
+            raise SutikimasError(f"{name}: required, got {value!r}")
+    if not NUMBER.match(doc.number):
+        raise SutikimasError(f"number: expected VTP-<year>-<6 digits>, got {doc.number!r}")
+    for name in ("issued_at", "period_from", "period_to"):
+        value = getattr(doc, name)
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise SutikimasError(f"{name}: a timezone-aware datetime is required, got {value!r}")
+    if doc.period_to <= doc.period_from:
+        raise SutikimasError(f"period: ends ({shown(doc.period_to)}) before it starts ({shown(doc.period_from)})")
+    if not doc.systems or any(s not in SYSTEMS for s in doc.systems):
+        raise SutikimasError(f"systems: MDAS and/or NTKS required, got {doc.systems!r}")
+    if not doc.offices:
+        raise SutikimasError("offices: at least one customs office is required")
+    for office in doc.offices:
+        if isinstance(office, str) or len(office) != 2 or not str(office[0]).strip():
+            raise SutikimasError(f"offices: (code, name) pairs required, got {office!r}")
+
+
+# ------------------------------------------------------------------------------------------------ layout
+
+
+def _caption(pdf: FPDF, text: str, width: float, *, align: str = "L") -> None:
+    pdf.set_font("DejaVu", "", CAPTION_PT)
+    pdf.set_text_color(GREY)
+    pdf.cell(width, CAPTION_MM, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0)
+
+
+def _row(pdf: FPDF, parts: list[tuple[str, str | None]], *, centred: bool = False) -> None:
+    """Words on one line; a value with a caption is underlined and has its caption beneath, as on the form."""
+    gap = 2.0
+    widths = []
+    for text, caption in parts:
+        pdf.set_font("DejaVu", "", TEXT_PT)
+        w = pdf.get_string_width(text)
+        if caption:
+            pdf.set_font("DejaVu", "", CAPTION_PT)
+            w = max(w, pdf.get_string_width(caption)) + 2
+        widths.append(w)
+    total = sum(widths) + gap * (len(parts) - 1)
+    x = pdf.l_margin + (pdf.epw - total) / 2 if centred else pdf.l_margin
+    y = pdf.get_y()
+    for (text, caption), w in zip(parts, widths):
+        pdf.set_font("DejaVu", "", TEXT_PT)
+        pdf.set_xy(x, y)
+        pdf.cell(w, LINE_MM, text, align="C" if caption else "L")
+        if caption:
+            pdf.line(x, y + LINE_MM, x + w, y + LINE_MM)
+            pdf.set_font("DejaVu", "", CAPTION_PT)
+            pdf.set_text_color(GREY)
+            pdf.set_xy(x, y + LINE_MM + 0.3)
+            pdf.cell(w, CAPTION_MM, caption, align="C")
+            pdf.set_text_color(0)
+        x += w + gap
+    pdf.set_xy(pdf.l_margin, y + LINE_MM + 0.3 + CAPTION_MM)
+
+
+def _columns(pdf: FPDF, parts: list[tuple[str, str]]) -> None:
+    """The signature block: three underlined columns with captions (position, signature, name)."""
+    gap = 8.0
+    w = (pdf.epw - gap * (len(parts) - 1)) / len(parts)
+    y = pdf.get_y()
+    for i, (text, caption) in enumerate(parts):
+        x = pdf.l_margin + i * (w + gap)
+        pdf.set_xy(x, y)
+        pdf.set_font("DejaVu", "", TEXT_PT - 1)
+        pdf.multi_cell(w, LINE_MM - 1, text, align="C")
+        bottom = max(pdf.get_y(), y + LINE_MM)
+        pdf.line(x, bottom, x + w, bottom)
+        pdf.set_xy(x, bottom + 0.3)
+        pdf.set_font("DejaVu", "", CAPTION_PT)
+        pdf.set_text_color(GREY)
+        pdf.cell(w, CAPTION_MM, caption, align="C")
+        pdf.set_text_color(0)
+    pdf.set_xy(pdf.l_margin, pdf.get_y() + CAPTION_MM)
+
+
+def _officer_parts(officer: str) -> tuple[str, str]:
+    position, comma, name = officer.rpartition(",")
+    if not comma:
+        return officer.strip(), ""
+    return position.strip(), name.strip()

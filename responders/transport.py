@@ -1,0 +1,304 @@
+"""How outgoing mail leaves: an embedded Maildir outbox or an SMTP server (plain, STARTTLS, implicit TLS).
+
+``open_transport(url, settings)`` picks the transport from the URL:
+
+  maildir:///abs/path             the embedded outbox (tmp/ → new/, fsynced; one file per key)
+  smtp://host[:25]                plain SMTP (loopback relays and tests); login only to a loopback host
+  smtp+starttls://[user@]host[:587]  STARTTLS required (never falls back to plain text)
+  smtps://[user@]host[:465]       implicit TLS
+
+SMTP login: the user from the URL, else ``[outbox] username``; the password from ``ITPC_SMTP_PASSWORD``;
+an extra CA file from ``ITPC_SMTP_CAFILE``; the timeout from ``[outbox] timeout``.
+
+Errors: ``TransientSendError`` means try again later (4xx, connection refused, timeout, TLS or login
+failure — a configuration fix makes the retry work); ``PermanentSendError`` means the server refused the
+message or a recipient for good (5xx): do not retry, hold it for an officer. Recipients are checked one by
+one before any data is sent and the transaction is abandoned if any is refused, so a message reaches all of
+its recipients or none and a retry never duplicates it for some.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import logging
+import os
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger("itpc.transport")
+
+DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+DEFAULT_TIMEOUT = 30.0
+PASSWORD_ENV = "ITPC_SMTP_PASSWORD"
+CAFILE_ENV = "ITPC_SMTP_CAFILE"
+
+
+class TransientSendError(Exception):
+    """Not sent this time; retry later (4xx, connection refused, timeout)."""
+
+
+class PermanentSendError(Exception):
+    """Refused for good (5xx: recipient unknown, message rejected); do not retry, hold for an officer."""
+
+
+class TransportConfigError(ValueError):
+    """The outbox URL or its settings cannot work; the message says which."""
+
+
+class Transport(Protocol):
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str) -> str:
+        """Hand ``raw`` over for delivery; return the server's answer, e.g. "250 2.0.0 Ok: queued as ABC"."""
+        ...
+
+
+def open_transport(url: str, settings: Any = None) -> Transport:
+    """The transport named by ``url``; ``settings`` is ``config.load_settings()`` (or None for defaults)."""
+    if not isinstance(url, str) or "://" not in url:
+        raise TransportConfigError(f"outbox.url: expected e.g. maildir:///var/outbox or smtp+starttls://host:587, "
+                                   f"got {url!r}")
+    scheme = url.split("://", 1)[0].lower()
+    if scheme == "maildir":
+        path = Path(unquote(url[len("maildir://"):]))
+        if not path.is_absolute():
+            raise TransportConfigError(f"outbox.url: maildir path must be absolute (config.load_settings resolves "
+                                       f"relative ones), got {url!r}")
+        return MaildirTransport(path)
+    if scheme not in DEFAULT_PORTS:
+        raise TransportConfigError(f"outbox.url: unknown scheme {scheme!r} (known: maildir, "
+                                   f"{', '.join(DEFAULT_PORTS)})")
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise TransportConfigError(f"outbox.url: no host in {url!r}")
+    if parts.password:
+        raise TransportConfigError("outbox.url: a password in the URL is not allowed; set ITPC_SMTP_PASSWORD")
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        raise TransportConfigError(f"outbox.url: bad port in {url!r}") from None
+    username = unquote(parts.username) if parts.username else str(_setting(settings, "username", "") or "")
+    password = os.environ.get(PASSWORD_ENV) or None
+    if username and not password:
+        raise TransportConfigError(f"outbox: SMTP user {username!r} is configured but {PASSWORD_ENV} is not set")
+    if username and scheme == "smtp" and not _loopback(parts.hostname):
+        raise TransportConfigError(f"outbox.url: refusing to send a password over plain smtp:// to "
+                                   f"{parts.hostname}; use smtp+starttls:// or smtps://")
+    cafile = os.environ.get(CAFILE_ENV) or None
+    if cafile and not Path(cafile).is_file():
+        raise TransportConfigError(f"{CAFILE_ENV}: no such file {cafile}")
+    timeout = float(_setting(settings, "timeout", DEFAULT_TIMEOUT))
+    if timeout <= 0:
+        raise TransportConfigError(f"outbox.timeout: must be greater than 0, got {timeout}")
+    return SMTPTransport(scheme=scheme, host=parts.hostname, port=port, username=username or None,
+                         password=password if username else None, timeout=timeout, cafile=cafile)
+
+
+# ------------------------------------------------------------------------------------------------ Maildir
+
+
+@dataclass(frozen=True)
+class MaildirTransport:
+    """The embedded outbox: a Maildir a person, a test or a relay picks messages up from.
+
+    The file name is derived from ``key`` (a readable, safe prefix and a hash), so sending the same key again
+    finds the message already in new/ or cur/ and returns the same answer without writing a second copy.
+    """
+    root: Path
+
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str) -> str:
+        if not key:
+            raise ValueError("key: required (it names the message in the outbox)")
+        name = maildir_name(key)
+        answer = f"250 2.0.0 Ok: queued as {name}"
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (self.root / sub).mkdir(parents=True, exist_ok=True)
+            if self._delivered(name):
+                log.info("outbox %s already holds %s; not written again", self.root, name)
+                return answer
+            tmp = self.root / "tmp" / f"{name}.{os.getpid()}"
+            with open(tmp, "wb") as fh:
+                fh.write(raw)
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                # link() never replaces: if another process delivered the same key meanwhile, its copy stays.
+                os.link(tmp, self.root / "new" / name)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink(missing_ok=True)
+            _fsync_dir(self.root / "new")
+            _fsync_dir(self.root / "tmp")
+        except OSError as exc:
+            # A full disk or a permissions problem may be fixed: the outbox retries later.
+            raise TransientSendError(f"maildir {self.root}: {exc.strerror or exc}") from exc
+        return answer
+
+    def _delivered(self, name: str) -> bool:
+        if (self.root / "new" / name).exists():
+            return True
+        # A reader moves a message to cur/ and may append ":2,<flags>" to its name.
+        return any(p.name == name or p.name.startswith(name + ":") for p in (self.root / "cur").iterdir())
+
+
+def maildir_name(key: str) -> str:
+    """A Maildir file name for ``key``: safe characters only (no '/' or ':'), unique by a hash of the key."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("._")[:80] or "message"
+    return f"{readable}.{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}.eml"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------------------------------------------ SMTP
+
+
+@dataclass(frozen=True)
+class SMTPTransport:
+    scheme: str            # smtp | smtp+starttls | smtps
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    cafile: str | None = None
+
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str) -> str:
+        """One SMTP transaction on a fresh connection. ``key`` is only logged: SMTP cannot deduplicate."""
+        if not recipients:
+            raise PermanentSendError("no recipients")
+        try:
+            smtp = self._connect()
+            try:
+                self._login(smtp)
+                return self._transaction(smtp, raw, sender, list(recipients))
+            finally:
+                _close(smtp)
+        except (TransientSendError, PermanentSendError):
+            raise
+        except smtplib.SMTPAuthenticationError as exc:
+            raise TransientSendError(f"{self.host}: login as {self.username!r} refused "
+                                     f"({_reply(exc.smtp_code, exc.smtp_error)}); check {PASSWORD_ENV}") from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise TransientSendError(f"{self.host}: {exc}") from exc
+        except smtplib.SMTPResponseException as exc:
+            raise _by_code(exc.smtp_code, f"{self.host}: {_reply(exc.smtp_code, exc.smtp_error)}") from exc
+        except ssl.SSLError as exc:
+            raise TransientSendError(f"{self.host}:{self.port}: TLS failed ({exc.reason or exc}); "
+                                     f"for a private CA set {CAFILE_ENV}") from exc
+        except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, DNS, disconnected
+            raise TransientSendError(f"{self.host}:{self.port}: {exc or type(exc).__name__}") from exc
+
+    def _context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if self.cafile:
+            context.load_verify_locations(cafile=self.cafile)
+        return context
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.scheme == "smtps":
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            smtp.ehlo()
+            if self.scheme == "smtp+starttls":
+                if not smtp.has_extn("starttls"):
+                    raise TransientSendError(f"{self.host}:{self.port} does not offer STARTTLS; not sending in "
+                                             "plain text")
+                smtp.starttls(context=self._context())
+                smtp.ehlo()
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        if not self.username:
+            return
+        user, password = self.username, self.password or ""
+        if (user + password).isascii():
+            smtp.login(user, password)
+            return
+        # smtplib encodes credentials as ASCII and would crash on "ė"; AUTH PLAIN is UTF-8 (RFC 4616).
+        smtp.ehlo_or_helo_if_needed()
+        if "PLAIN" not in smtp.esmtp_features.get("auth", "").upper().split():
+            raise TransientSendError(f"{self.host}: non-ASCII credentials need AUTH PLAIN, which is not offered")
+        token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+        code, text = smtp.docmd("AUTH", "PLAIN " + token)
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, text)
+
+    def _transaction(self, smtp: smtplib.SMTP, raw: bytes, sender: str, recipients: list[str]) -> str:
+        smtp.ehlo_or_helo_if_needed()
+        code, text = smtp.mail(sender)
+        if code != 250:
+            smtp.rset()
+            raise _by_code(code, f"sender {sender} refused: {_reply(code, text)}")
+        refused = {}
+        for rcpt in recipients:
+            code, text = smtp.rcpt(rcpt)
+            if code not in (250, 251):
+                refused[rcpt] = (code, text)
+        if refused:
+            smtp.rset()
+            detail = "; ".join(f"{r}: {_reply(c, t)}" for r, (c, t) in refused.items())
+            # Any temporary refusal makes the whole message worth retrying; all permanent → hold it.
+            if any(400 <= c < 500 for c, _ in refused.values()):
+                raise TransientSendError(f"recipient(s) deferred: {detail}")
+            raise PermanentSendError(f"recipient(s) refused: {detail}")
+        # SMTP needs CRLF line ends; a bare LF would be rejected or mangled by some servers.
+        code, text = smtp.data(re.sub(rb"(?<!\r)\n", b"\r\n", raw))
+        if code != 250:
+            raise _by_code(code, f"message refused: {_reply(code, text)}")
+        return _reply(code, text)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """QUIT politely; a failure here must not turn an accepted message into a retry (and a duplicate)."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _by_code(code: int, message: str) -> Exception:
+    return PermanentSendError(message) if 500 <= code < 600 else TransientSendError(message)
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {' '.join(str(text).split())}"
+
+
+def _setting(settings: Any, key: str, default: Any) -> Any:
+    if settings is None:
+        return default
+    try:
+        return settings.get("outbox", key)
+    except Exception:  # a settings object without the key: the shipped default applies
+        return default
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+__all__ = ["MaildirTransport", "PermanentSendError", "SMTPTransport", "TransientSendError", "Transport",
+           "TransportConfigError", "maildir_name", "open_transport"]

@@ -1,0 +1,283 @@
+"""Letters: every template renders with a realistic context, says what the rules require, in Lithuanian."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ledger.clock import VILNIUS
+from responders.compose import compose
+from responders.letters import LETTERS, Letter, LetterError, leftover_markup, render_letter
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "config" / "templates"
+ITPC = "Muitinės informacinių technologijų paslaugų centras"
+
+
+def at(*args: int) -> datetime:
+    return datetime(*args, tzinfo=VILNIUS)
+
+
+OFFICES = [("LTVR1000", "Vilniaus krovinių postas"), ("LTKL1000", "Klaipėdos jūrų uosto postas")]
+SHORTENING = ("Sutikimas išduodamas trumpesniam, nei prašyta, laikotarpiui, nes jis išduodamas ne ilgesniam kaip "
+              "2 darbo dienų laikotarpiui (Muitinės veiklos tęstinumo taisyklių 14 punktas).")
+
+
+def contexts() -> dict[str, dict]:
+    """One realistic context per letter, as the pipeline would build it from a decision."""
+    return {
+        "consent": dict(request_no="ITPC-2026-000001", consent_no="VTP-2026-000001",
+                        received_at=at(2026, 11, 23, 8, 41), applicant="UAB „Baltijos krovinių logistika“",
+                        eori="LT302345671", systems=["MDAS"], period_from=at(2026, 11, 23, 9, 0),
+                        period_to=at(2026, 11, 23, 18, 0), offices=OFFICES, motives=[],
+                        addressee="Rūta Žemaitienė", officer=""),
+        "refusal": dict(request_no="ITPC-2026-000007", received_at=at(2026, 12, 1, 7, 55),
+                        applicant="UAB „Pajūrio prekės“", eori=None,
+                        motives=["Prašyme nenurodytas ekonominės veiklos vykdytojo EORI kodas (Muitinės veiklos "
+                                 "tęstinumo taisyklių 8.1 papunktis).",
+                                 "Prašyme nenurodytas laiko tarpas, per kurį pageidaujama taikyti veiklos "
+                                 "tęstinumo procedūrą (Muitinės veiklos tęstinumo taisyklių 8.2 papunktis)."]),
+        "not_needed": dict(request_no="ITPC-2026-000011", received_at=at(2026, 12, 2, 11, 5),
+                           systems=["MDAS"], outage_from=at(2026, 12, 2, 8, 30), motives=[]),
+        "acknowledgement": dict(request_no="ITPC-2026-000012", received_at=at(2026, 12, 2, 13, 20),
+                                deadline=at(2026, 12, 2, 15, 20), addressee="Jonas Petraitis"),
+        "afis_return": dict(request_no="AFIS-2026-000003", received_at=at(2026, 12, 3, 10, 0),
+                            rules=["1B-280:7.3", "1B-280:7.6"], deadline=at(2026, 12, 10, 10, 0),
+                            officer_name="Mindaugas Rimkus",
+                            motives=["Nenurodytas reikalingas AFIS/CIS+ naudotojo prieigos tipas: CCN/CSI arba "
+                                     "Internet/Secure Web (AFIS/CIS+ taisyklių 7.3 papunktis).",
+                                     "Nenurodyti tikslai, kuriems įgyvendinti reikalinga prieiga prie AFIS/CIS+ "
+                                     "(AFIS/CIS+ taisyklių 7.6 papunktis)."]),
+        "office_notice": dict(consent_no="VTP-2026-000004", issued_at=at(2026, 12, 4, 9, 12),
+                              applicant="UAB „Šiaurės ąžuolas“", eori="LT100200300", systems=["MDAS", "NTKS"],
+                              period_from=at(2026, 12, 4, 9, 12), period_to=at(2026, 12, 7, 9, 12),
+                              offices=OFFICES),
+        "early_end_notice": dict(consent_no="VTP-2026-000001", applicant="UAB „Baltijos krovinių logistika“",
+                                 eori="LT302345671", systems=["MDAS"], period_from=at(2026, 11, 23, 9, 0),
+                                 period_to=at(2026, 11, 23, 18, 0), ended_at=at(2026, 11, 23, 14, 30),
+                                 offices=OFFICES),
+        "early_end_confirmation": dict(consent_no="VTP-2026-000001", request_no="ITPC-2026-000002",
+                                       received_at=at(2026, 11, 23, 14, 35),
+                                       applicant="UAB „Baltijos krovinių logistika“", eori="LT302345671",
+                                       ended_at=at(2026, 11, 23, 14, 30), offices=OFFICES),
+    }
+
+
+def render(name: str, **changes) -> Letter:
+    return render_letter(name, {**contexts()[name], **changes}, templates_dir=TEMPLATES)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------------------------------- every template
+
+
+def test_every_template_file_is_a_known_letter_and_every_letter_has_a_template():
+    files = {p.stem for p in TEMPLATES.glob("*.txt") if not p.name.startswith("_")}
+    assert files == set(LETTERS)
+    assert set(contexts()) == set(LETTERS)
+
+
+@pytest.mark.parametrize("name", sorted(LETTERS))
+def test_every_letter_renders_cleanly_and_is_signed_by_itpc(name):
+    letter = render(name)
+    assert letter.subject and "\n" not in letter.subject and "\r" not in letter.subject
+    assert leftover_markup(letter.subject) == [] and leftover_markup(letter.body) == []
+    assert "None" not in letter.body and "None" not in letter.subject
+    first = letter.body.splitlines()[0]
+    assert first.startswith("Gerb. ") or first == "Gerbiamieji,"
+    assert "Pagarbiai,\n" in letter.body and ITPC in letter.body
+    assert "\n\n\n" not in letter.body and letter.body.endswith("\n")
+
+
+@pytest.mark.parametrize("name", sorted(LETTERS))
+def test_every_letter_names_its_number_in_the_subject(name):
+    ctx = contexts()[name]
+    number = ctx.get("consent_no") or ctx["request_no"]
+    assert number in render(name).subject
+
+
+@pytest.mark.parametrize("name", sorted(LETTERS))
+def test_a_missing_context_key_is_named(name):
+    key = LETTERS[name].required[0]
+    ctx = {k: v for k, v in contexts()[name].items() if k != key}
+    with pytest.raises(LetterError, match=key):
+        render_letter(name, ctx, templates_dir=TEMPLATES)
+
+
+def test_unknown_letter_and_missing_directory_are_clear_errors(tmp_path):
+    with pytest.raises(LetterError, match="unknown letter 'consnt'"):
+        render_letter("consnt", {}, templates_dir=TEMPLATES)
+    with pytest.raises(LetterError, match="templates directory not found"):
+        render_letter("acknowledgement", contexts()["acknowledgement"], templates_dir=tmp_path / "nope")
+
+
+def test_a_template_without_a_subject_line_is_refused(tmp_path):
+    (tmp_path / "acknowledgement.txt").write_text("Gerbiamieji,\n{{ request_no }}\n", encoding="utf-8")
+    with pytest.raises(LetterError, match="Tema:"):
+        render_letter("acknowledgement", contexts()["acknowledgement"], templates_dir=tmp_path)
+
+
+def test_a_template_using_an_unknown_variable_fails_instead_of_printing_blank(tmp_path):
+    (tmp_path / "acknowledgement.txt").write_text("Tema: {{ request_no }}\n{{ reqest_no }}\n", encoding="utf-8")
+    with pytest.raises(LetterError, match="reqest_no"):
+        render_letter("acknowledgement", contexts()["acknowledgement"], templates_dir=tmp_path)
+
+
+# --------------------------------------------------------------------------------------------- times
+
+
+def test_times_are_shown_in_vilnius_to_the_minute_in_winter_and_summer():
+    winter = render("consent", period_from=datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc),
+                    period_to=datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc))
+    assert "nuo 2026-11-23 09:00 iki 2026-11-23 18:00" in winter.body
+    summer = render("consent", period_from=datetime(2026, 7, 1, 6, 0, tzinfo=timezone.utc),
+                    period_to="2026-07-01T15:30:00+00:00")
+    assert "nuo 2026-07-01 09:00 iki 2026-07-01 18:30" in summer.body
+
+
+def test_a_naive_datetime_is_refused_rather_than_shown_in_the_servers_zone():
+    with pytest.raises(LetterError, match="timezone-aware"):
+        render("acknowledgement", deadline=datetime(2026, 12, 2, 15, 20))
+
+
+# ------------------------------------------------------------------------------------------- consent
+
+
+def test_consent_letter_carries_every_fact_of_the_consent():
+    letter = render("consent")
+    assert letter.subject.startswith("Sutikimas Nr. VTP-2026-000001 ")
+    body = letter.body
+    for fact in ("Gerb. Rūta Žemaitienė,", "ITPC-2026-000001", "VTP-2026-000001",
+                 "UAB „Baltijos krovinių logistika“", "EORI kodas LT302345671", "Sistema: MDAS",
+                 "nuo 2026-11-23 09:00 iki 2026-11-23 18:00", "LTVR1000 Vilniaus krovinių postas",
+                 "LTKL1000 Klaipėdos jūrų uosto postas", "Sutikimas pridedamas", "16 punktas"):
+        assert fact in body
+    assert "trumpesniam" not in letter.subject and "Prašėte" not in body
+
+
+def test_shortened_consent_states_the_requested_period_and_the_two_working_day_limit_once():
+    common = dict(shortened=True, requested_from=at(2026, 12, 3, 9, 0), requested_to=at(2026, 12, 9, 18, 0),
+                  period_from=at(2026, 12, 3, 9, 0), period_to=at(2026, 12, 7, 9, 0))
+    for motives in ([], [SHORTENING]):
+        letter = render("consent", motives=motives, **common)
+        assert "trumpesniam laikotarpiui" in letter.subject
+        body = flat(letter.body)
+        assert "Prašėte taikyti veiklos tęstinumo procedūrą nuo 2026-12-03 09:00 iki 2026-12-09 18:00." in body
+        assert "iki 2026-12-07 09:00" in body
+        assert body.count("ne ilgesniam kaip 2 darbo dienų") == 1
+        assert "Muitinės veiklos tęstinumo taisyklių 14 punktas" in body
+
+
+def test_shortened_consent_without_the_requested_period_is_refused():
+    with pytest.raises(LetterError, match="requested_from"):
+        render("consent", shortened=True)
+
+
+def test_consent_prints_other_motives_as_given():
+    note = "Sutikimas atgaline data neišduodamas, todėl jis galioja nuo Prašymo gavimo (2026-11-23 08:41)."
+    assert note in render("consent", motives=[note]).body
+
+
+def test_offices_must_be_code_name_pairs():
+    with pytest.raises(LetterError, match="pairs"):
+        render("consent", offices=["LTVR1000"])
+
+
+# ------------------------------------------------------------------------------------------- refusal
+
+
+def test_refusal_lists_every_motive_with_its_point_numbered():
+    body = render("refusal").body
+    assert "atsisako išduoti Sutikimą" in body and "13 punktas" in body
+    assert "1. Prašyme nenurodytas ekonominės veiklos vykdytojo EORI kodas (Muitinės veiklos tęstinumo taisyklių " \
+           "8.1 papunktis)." in body
+    assert "2. Prašyme nenurodytas laiko tarpas" in body and "8.2 papunktis" in body
+    assert "UAB „Pajūrio prekės“" in body and "EORI kodas" not in body.split("Atsisakymo motyvai")[0]
+
+
+def test_refusal_without_motives_is_refused():
+    with pytest.raises(LetterError, match="motives must not be empty"):
+        render("refusal", motives=[])
+
+
+# --------------------------------------------------------------------------------- the other letters
+
+
+def test_not_needed_says_the_procedure_applies_without_a_request_under_point_20():
+    body = flat(render("not_needed", systems=["NTKS"]).body)
+    assert "nuo 2026-12-02 08:30 neveikia NTKS" in body
+    assert "leidžiama nepateikus Prašymo (Muitinės veiklos tęstinumo taisyklių 20 punktas)" in body
+
+
+def test_acknowledgement_gives_the_number_the_officer_review_and_the_two_hour_deadline():
+    letter = render("acknowledgement")
+    body = flat(letter.body)
+    assert "užregistravo Nr. ITPC-2026-000012" in body and "nagrinėja ITPC pareigūnas" in body
+    assert "iki 2026-12-02 15:20" in body and "per 2 valandas" in body and "9 punktas" in body
+
+
+def test_afis_return_lists_deficiencies_and_the_correction_deadline():
+    body = flat(render("afis_return").body)
+    assert "1. Nenurodytas reikalingas AFIS/CIS+ naudotojo prieigos tipas" in body
+    assert "2. Nenurodyti tikslai" in body
+    assert "ne vėliau kaip iki 2026-12-10 10:00 (Taisyklių 9 punktas)" in body
+    assert "pareigūnui Mindaugas Rimkus" in body
+    assert "IMS" not in body and "8 punktas" not in body
+
+
+def test_afis_return_for_ims_modules_only_explains_point_13_without_a_deadline():
+    body = flat(render("afis_return", rules=["1B-280:13"], deadline=None,
+                       motives=["Dėl naudotojo teisių dirbti su IMS moduliais (MAS) kreipiamasi į juos "
+                                "administruojančių institucijų pareigūnus (AFIS/CIS+ taisyklių 13 punktas)."]).body)
+    assert "Taisyklių 13 punktas" in body and "IMS modulius administruojančių" in body
+    assert "pataisykite" not in body and "trūkumai" not in body
+
+
+def test_afis_return_from_a_private_mailbox_cites_point_8():
+    body = flat(render("afis_return", rules=["1B-280:8"], deadline=at(2026, 12, 10, 10, 0),
+                       motives=["Prašymas gautas ne iš institucijos el. pašto dėžutės (jonas@gmail.com) "
+                                "(AFIS/CIS+ taisyklių 8 punktas)."]).body)
+    assert "jonas@gmail.com" in body and "iš institucijos el. pašto dėžutės (Taisyklių 8 punktas)" in body
+
+
+def test_office_notice_names_consent_person_eori_period_systems_offices_and_point_11():
+    letter = render("office_notice")
+    assert "VTP-2026-000004" in letter.subject and "LT100200300" in letter.subject
+    body = flat(letter.body)
+    for fact in ("11 punktu", "Asmuo: UAB „Šiaurės ąžuolas“", "EORI kodas: LT100200300", "Sistema: MDAS ir NTKS",
+                 "nuo 2026-12-04 09:12 iki 2026-12-07 09:12", "LTVR1000 Vilniaus krovinių postas",
+                 "LTKL1000 Klaipėdos jūrų uosto postas"):
+        assert fact in body
+
+
+def test_early_end_notice_and_confirmation_state_when_the_consent_ended():
+    notice = render("early_end_notice")
+    assert "nebetaikomas nuo 2026-11-23 14:30" in notice.subject
+    assert "16 punktu" in notice.body and "baigė galioti anksčiau laiko – 2026-11-23 14:30" in flat(notice.body)
+    confirmation = render("early_end_confirmation")
+    assert "VTP-2026-000001" in confirmation.subject
+    assert "baigė galioti 2026-11-23 14:30" in flat(confirmation.body)
+    assert "15 ir 16 punktai" in confirmation.body
+
+
+# ------------------------------------------------------------------------------- hostile user values
+
+
+@settings(max_examples=60, deadline=None)
+@given(applicant=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60))
+def test_any_applicant_name_gives_a_one_line_subject_that_compose_accepts(applicant):
+    letter = render("office_notice", applicant=applicant)
+    assert "\r" not in letter.subject and "\n" not in letter.subject
+    raw = compose(sender="ITPC@lrmuitine.lt", to=["vilniaus.kroviniu.postas@lrmuitine.lt"], subject=letter.subject,
+                  body=letter.body, message_id="<n1@lrmuitine.lt>", date=at(2026, 12, 4, 9, 42))
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.count(b"\r\nTo: ") == 1 and b"\r\nBcc:" not in head
+
+
+def test_a_header_smuggled_in_an_applicant_name_stays_in_the_subject():
+    letter = render("office_notice", applicant="UAB X\r\nBcc: victim@example.com")
+    assert letter.subject.count("Bcc: victim@example.com") == 1 and "\n" not in letter.subject

@@ -1,0 +1,155 @@
+"""The Sutikimas PDF, read back with pdfplumber: every field, the annex 2 wording, Lithuanian letters, replay."""
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import datetime, timezone
+
+import pdfplumber
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ledger.clock import VILNIUS
+from responders.sutikimas import (FONT_DIRS, FontNotFound, SutikimasDoc, SutikimasError, find_font,
+                                  render_sutikimas)
+
+LITHUANIAN = "ąčęėįšųūž ĄČĘĖĮŠŲŪŽ"
+
+
+def at(*args: int) -> datetime:
+    return datetime(*args, tzinfo=VILNIUS)
+
+
+def make_doc(**changes) -> SutikimasDoc:
+    doc = SutikimasDoc(
+        number="VTP-2026-000001", issued_at=at(2026, 11, 23, 8, 41), place="Vilnius",
+        applicant=f"UAB „Žąsų ūkis {LITHUANIAN}“", eori="LT302345671",
+        period_from=at(2026, 11, 23, 9, 0), period_to=at(2026, 11, 25, 9, 0), systems=("MDAS",),
+        offices=(("LTVR1000", "Vilniaus krovinių postas"), ("LTVR6000", "Šalčininkų kelio postas")),
+        officer="Vyriausioji specialistė, Rūta Žemaitienė",
+        issuer="Muitinės informacinių technologijų paslaugų centras")
+    return dataclasses.replace(doc, **changes)
+
+
+def read_back(pdf: bytes) -> tuple[str, dict]:
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        text = "\n".join(page.extract_text() or "" for page in document.pages)
+        return text, document.metadata
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def rendered() -> tuple[bytes, str, str]:
+    pdf = render_sutikimas(make_doc())
+    text, _ = read_back(pdf)
+    return pdf, text, flat(text)
+
+
+def test_it_is_a_pdf_with_the_annex_2_header_and_exact_title(rendered):
+    pdf, text, _ = rendered
+    assert pdf.startswith(b"%PDF-")
+    lines = text.splitlines()
+    assert lines[0] == "MUITINĖS INFORMACINIŲ TECHNOLOGIJŲ PASLAUGŲ CENTRAS"
+    assert lines[1] == "Vytenio g. 7, LT-03113 Vilnius, tel. (8 5) 236 2302, ITPC@lrmuitine.lt"
+    assert "SUTIKIMAS TAIKYTI VEIKLOS TĘSTINUMO PROCEDŪRĄ" in lines
+
+
+def test_every_field_is_printed(rendered):
+    _, text, words = rendered
+    assert "2026-11-23 Nr. VTP-2026-000001" in words          # date (Vilnius) and number
+    assert "Vilnius (sudarymo vieta)" in words                # place
+    assert f"sutinka, kad UAB „Žąsų ūkis {LITHUANIAN}“, EORI kodas LT302345671," in words
+    assert "nuo 2026-11-23 09:00 iki 2026-11-25 09:00 taikytų MDAS veiklos" in words
+    assert "tęstinumo procedūrą." in words
+    assert "LTVR1000 – Vilniaus krovinių postas" in text.splitlines()
+    assert "LTVR6000 – Šalčininkų kelio postas" in text.splitlines()
+    assert "Atsakingas ITPC pareigūnas" in text
+    assert "Vyriausioji specialistė" in text and "Rūta Žemaitienė" in text
+
+
+def test_the_form_wording_and_captions_of_annex_2_are_there(rendered):
+    _, _, words = rendered
+    for phrase in ("(data)", "(sudarymo vieta)", "(asmens pavadinimas (vardas, pavardė) ir EORI kodas)",
+                   "(data, val., min.)", "(muitinės įstaigos kodas iš Muitinės įstaigų klasifikatoriaus)",
+                   "(pareigų pavadinimas)", "(parašas)", "(vardas ir pavardė)",
+                   "Asmuo iki nurodyto šiame sutikime termino pabaigos išankstinę informaciją pateikia, prekes "
+                   "importo, eksporto, tranzito procedūrai ir (arba) TIR operacijai, laikinajam saugojimui "
+                   "įforminti deklaruoja šiose muitinės įstaigose:"):
+        assert phrase in words
+
+
+def test_lithuanian_letters_and_quotes_survive_exactly(rendered):
+    _, text, _ = rendered
+    for letter in "ąčęėįšųūžĄČĘĖĮŠŲŪŽ„“":
+        assert letter in text
+    assert LITHUANIAN in text
+
+
+def test_only_the_systems_of_the_consent_are_printed():
+    words = flat(read_back(render_sutikimas(make_doc(systems=("NTKS",))))[0])
+    assert "taikytų NTKS veiklos" in words and "MDAS" not in words
+    both = flat(read_back(render_sutikimas(make_doc(systems=("NTKS", "MDAS"))))[0])
+    assert "taikytų MDAS ir NTKS veiklos" in both
+
+
+def test_times_are_vilnius_wall_clock_to_the_minute_whatever_zone_they_come_in():
+    doc = make_doc(issued_at=datetime(2026, 7, 1, 21, 30, tzinfo=timezone.utc),   # 00:30 on 2 July in Vilnius
+                   period_from=datetime(2026, 7, 1, 22, 5, tzinfo=timezone.utc),
+                   period_to=datetime(2026, 7, 2, 14, 59, tzinfo=timezone.utc))
+    words = flat(read_back(render_sutikimas(doc))[0])
+    assert "2026-07-02 Nr. VTP-2026-000001" in words
+    assert "nuo 2026-07-02 01:05 iki 2026-07-02 17:59" in words
+
+
+def test_same_document_gives_identical_bytes_and_the_creation_date_is_the_issue_time():
+    first, second = render_sutikimas(make_doc()), render_sutikimas(make_doc())
+    assert first == second
+    _, meta = read_back(first)
+    assert meta["CreationDate"].startswith("D:20261123064100")   # 08:41 Vilnius = 06:41 UTC
+    assert "VTP-2026-000001" in meta["Title"]
+    assert render_sutikimas(make_doc(number="VTP-2026-000002")) != first
+
+
+def test_an_officer_without_a_comma_is_all_position():
+    text, _ = read_back(render_sutikimas(make_doc(officer="ITPC budintis pareigūnas")))
+    assert "ITPC budintis pareigūnas" in text
+
+
+def test_a_long_applicant_name_wraps_but_is_complete():
+    name = "Uždaroji akcinė bendrovė „" + " ".join(["Tarptautiniai krovinių pervežimai ir ekspedijavimas"] * 3) + "“"
+    words = flat(read_back(render_sutikimas(make_doc(applicant=name)))[0])
+    assert name in words
+
+
+@pytest.mark.parametrize("changes, field", [
+    (dict(number="VTP-26-1"), "number"),
+    (dict(applicant="  "), "applicant"),
+    (dict(eori=""), "eori"),
+    (dict(officer=""), "officer"),
+    (dict(systems=()), "systems"),
+    (dict(systems=("MDAS", "ICS")), "systems"),
+    (dict(offices=()), "offices"),
+    (dict(offices=("LTVR1000",)), "offices"),
+    (dict(period_to=at(2026, 11, 23, 9, 0)), "period"),
+    (dict(period_from=datetime(2026, 11, 23, 9, 0)), "period_from"),
+])
+def test_an_incomplete_or_inconsistent_document_is_refused_naming_the_field(changes, field):
+    with pytest.raises(SutikimasError, match=field):
+        render_sutikimas(make_doc(**changes))
+
+
+def test_a_missing_font_names_the_debian_package(tmp_path):
+    with pytest.raises(FontNotFound, match="fonts-dejavu-core"):
+        render_sutikimas(make_doc(), font_dirs=(tmp_path,))
+    assert find_font().name == "DejaVuSans.ttf" and find_font().parent in FONT_DIRS
+
+
+@settings(max_examples=8, deadline=None)
+@given(applicant=st.text(alphabet=st.sampled_from("ąčęėįšųūžĄČĘĖĮŠŲŪŽ„“ abcdefghijklmnoprstuvyzABCDEFGHIJ-.,"),
+                         min_size=1, max_size=50).filter(lambda s: s.strip()))
+def test_any_lithuanian_name_reads_back_exactly(applicant):
+    words = flat(read_back(render_sutikimas(make_doc(applicant=applicant)))[0])
+    assert f"sutinka, kad {flat(applicant)}, EORI kodas LT302345671," in words
