@@ -1,0 +1,183 @@
+"""What each decision sends, to whom: letters, the Sutikimas, customs-office notices — queued in the outbox.
+
+Every message a decision implies has a stable id (``NUMBER/DECISION/PURPOSE``), so re-running after a crash
+queues only what is missing. Nothing is ever sent in answer to auto-generated mail.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ledger.app import App
+from ledger.clock import parse_instant
+from ledger.views import RequestView
+
+from . import outbox
+from .compose import compose
+from .letters import render_letter
+from .outbox import Outgoing
+from .sutikimas import SutikimasDoc, render_sutikimas
+
+log = logging.getLogger("itpc.answers")
+
+ANSWERED_KINDS = {"continuity", "early_recovery", "afis_access", "afis_change"}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message a decision implies; ``build`` renders it only when it is not queued yet."""
+    id: str
+    purpose: str
+    to: tuple[str, ...]
+    build: Callable[[], tuple[str, str, list[tuple[str, str, bytes]]]]  # subject, body, attachments
+
+
+class Answerer:
+    def __init__(self, app: App):
+        self.app = app
+        self.settings = app.settings
+        self.templates = Path(self.settings.get("templates", "directory"))
+        self.sender = self.settings.get("outbox", "from")
+        self.domain = self.sender.rsplit("@", 1)[-1]
+        self._done: set[tuple[str, int]] = set()  # decisions whose messages are all queued (this process)
+
+    @classmethod
+    def from_settings(cls, app: App) -> "Answerer":
+        return cls(app)
+
+    def answer_pending(self) -> int:
+        """Queue every message that decisions imply and that is not queued yet."""
+        state, queued = self.app.state, 0
+        for request in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
+            for index, decision in enumerate(request.decisions):
+                if (request.number, index) in self._done:
+                    continue
+                for plan in self.plan(request, index, decision):
+                    if plan.id in state.outbox:
+                        continue
+                    subject, body, attachments = plan.build()
+                    raw = compose(sender=self.sender, to=plan.to, subject=subject, body=body,
+                                  message_id=self.message_id(plan.id),
+                                  in_reply_to=request.message_id or None,
+                                  references=[*(request.registered.get("references") or []),
+                                              *([request.message_id] if request.message_id else [])],
+                                  automatic=True, attachments=attachments,
+                                  date=parse_instant(decision["decided_at"]))
+                    queued += outbox.queue(self.app.ledger, state, self.app.archive,
+                                           Outgoing(id=plan.id, request=request.number, purpose=plan.purpose,
+                                                    to=plan.to, subject=subject, raw=raw,
+                                                    date=parse_instant(decision["decided_at"])),
+                                           daily_cap=int(self.settings.get("outbox", "daily_cap")))
+                self._done.add((request.number, index))
+        return queued
+
+    def message_id(self, plan_id: str) -> str:
+        return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', plan_id)}@{self.domain}>"
+
+    # -- what a decision implies -----------------------------------------------------------------------
+    def plan(self, request: RequestView, index: int, decision: dict[str, Any]) -> Iterator[Planned]:
+        if request.kind not in ANSWERED_KINDS or request.registered.get("auto_generated"):
+            return  # RFC 3834: auto-generated mail is never answered; not_a_request waits for an officer
+        outcome = decision["outcome"]
+        base = f"{request.number}/{index}"
+        to = self.recipients(request)
+        ctx = self.context(request, decision)
+        if outcome == "consent":
+            yield Planned(f"{base}/answer", "answer", to, lambda: self.consent_letter(ctx))
+            for code, _name in ctx["offices"]:
+                office = self.app.offices.get(code)
+                if office and office.email:
+                    yield Planned(f"{base}/notice/{code}", "office_notice", (office.email,),
+                                  lambda: self.letter("office_notice", ctx))
+        elif outcome == "refusal":
+            yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("refusal", ctx))
+        elif outcome == "not_needed":
+            yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("not_needed", ctx))
+        elif outcome == "returned":
+            yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("afis_return", ctx))
+        elif outcome == "review" and decision.get("decided_by") == "auto":
+            yield Planned(f"{base}/acknowledgement", "acknowledgement", to,
+                          lambda: self.letter("acknowledgement", ctx))
+        elif outcome == "ended_early":
+            consent = self.app.state.consents.get(decision.get("consent_no") or "")
+            if consent is None:
+                return
+            end_ctx = {**ctx, **self.consent_context(consent), "ended_at": decision.get("period_to")
+                       or decision["decided_at"]}
+            yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("early_end_confirmation", end_ctx))
+            for code in consent.offices:
+                office = self.app.offices.get(code)
+                if office and office.email:
+                    yield Planned(f"{base}/notice/{code}", "early_end_notice", (office.email,),
+                                  lambda: self.letter("early_end_notice", end_ctx))
+
+    def recipients(self, request: RequestView) -> tuple[str, ...]:
+        """To the addresses and fax numbers the request names for the answer, else to the sender (1B-1029:13)."""
+        reg = request.registered
+        fields = reg.get("fields") or {}
+        gateway = self.settings.get("fax", "gateway")
+        emails = [a.lower() for a in fields.get("reply_email") or [] if a]
+        faxes = [gateway.format(number=n) for n in fields.get("reply_fax") or [] if n]
+        if not emails and not faxes:
+            if reg.get("fax_sender") and request.kind == "continuity":
+                faxes = [gateway.format(number=reg["fax_sender"])]
+            elif reg.get("sender"):
+                emails = [reg["sender"].lower()]
+        return tuple(dict.fromkeys(emails + faxes))
+
+    # -- contexts ------------------------------------------------------------------------------------------
+    def context(self, request: RequestView, decision: dict[str, Any]) -> dict[str, Any]:
+        fields = request.registered.get("fields") or {}
+        offices = [(code, self.office_name(code)) for code in fields.get("customs_offices") or []]
+        decided = parse_instant(decision["decided_at"])
+        requested_from, requested_to = fields.get("period_from"), fields.get("period_to")
+        period_to = decision.get("period_to")
+        shortened = bool(period_to and requested_to and parse_instant(period_to) < parse_instant(requested_to))
+        return {
+            "request_no": request.number, "consent_no": decision.get("consent_no"),
+            "received_at": request.received, "issued_at": decided,
+            "applicant": fields.get("applicant") or fields.get("institution") or "",
+            "eori": fields.get("eori") or "", "systems": list(fields.get("systems") or []),
+            "period_from": decision.get("period_from") or requested_from,
+            "period_to": period_to or requested_to, "offices": offices,
+            "motives": list(decision.get("motives") or []), "rules": list(decision.get("rules") or []),
+            "shortened": shortened, "requested_from": requested_from, "requested_to": requested_to,
+            "deadline": decision.get("deadline") or (decided + timedelta(hours=2)),
+            "officer_name": fields.get("officer_name"),
+            "outage_from": self.outage_start(fields, decided),
+            "addressee": fields.get("contact_name") or "",
+            "officer": "" if decision.get("decided_by") in (None, "auto") else decision["decided_by"],
+        }
+
+    def consent_context(self, consent) -> dict[str, Any]:
+        return {"consent_no": consent.number, "eori": consent.eori, "systems": consent.systems,
+                "period_from": consent.period_from, "period_to": consent.period_to,
+                "offices": [(code, self.office_name(code)) for code in consent.offices]}
+
+    def office_name(self, code: str) -> str:
+        office = self.app.offices.get(code)
+        return office.name if office else code
+
+    def outage_start(self, fields: dict[str, Any], at: datetime) -> datetime:
+        starts = [parse_instant(o["start"]) for o in self.app.state.outages.values()
+                  if o["system"] in (fields.get("systems") or [])]
+        return min(starts) if starts else at
+
+    # -- rendering -----------------------------------------------------------------------------------------
+    def letter(self, name: str, ctx: dict[str, Any]) -> tuple[str, str, list]:
+        letter = render_letter(name, ctx, templates_dir=self.templates)
+        return letter.subject, letter.body, []
+
+    def consent_letter(self, ctx: dict[str, Any]) -> tuple[str, str, list]:
+        subject, body, _ = self.letter("consent", ctx)
+        officer = ctx["officer"] or self.settings.get("itpc", "officer")
+        pdf = render_sutikimas(SutikimasDoc(
+            number=ctx["consent_no"], issued_at=ctx["issued_at"], place=self.settings.get("itpc", "place"),
+            applicant=ctx["applicant"], eori=ctx["eori"], period_from=parse_instant(ctx["period_from"]),
+            period_to=parse_instant(ctx["period_to"]), systems=tuple(ctx["systems"]),
+            offices=tuple(ctx["offices"]), officer=officer, issuer=self.settings.get("itpc", "name")))
+        return subject, body, [(f"Sutikimas {ctx['consent_no']}.pdf", "application/pdf", pdf)]
