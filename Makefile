@@ -20,6 +20,9 @@ test: system venv
 
 bench: system venv
 	$(BIN)/python -m bench.ledger
+	$(BIN)/python -m bench.ocr
+	$(BIN)/python -m bench.pipeline
+	@if [ -f bench/imap_poll.py ]; then $(BIN)/python -m bench.imap_poll; fi
 
 system:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -47,6 +47,7 @@ def cli(ctx: click.Context, config_path: str | None, now: str | None, verbose: b
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every glyph table it subsets
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:
@@ -179,12 +180,16 @@ def poll(app: App, once: bool) -> None:
       itpc poll --once
       itpc poll            # keep polling (IMAP IDLE where the server has it)
     """
-    from responders.runner import Runner
+    from ingest.sources import MailboxError
+    from responders.transport import TransportConfigError
     runner = _runner(app)
-    if once:
-        runner.poll_once()
-    else:
-        runner.run_forever(tick=False)
+    try:
+        if once:
+            runner.poll_once()
+        else:
+            runner.run_forever(tick=False)
+    except (MailboxError, TransportConfigError, LedgerError) as exc:
+        raise Failure(str(exc)) from None
 
 
 def _runner(app: App):
