@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The shared folder (corpus, rules, scorer) lies beside the project's root, for developers and for CI.
+SHARED = Path(os.environ.get("ITPC_SHARED") or ROOT.parent / "shared")
+CORPUS = SHARED / "corpus"
 ITPC = [sys.executable, "-m", "ledger.cli"]
 
 
@@ -29,9 +32,17 @@ def make_config(tmp: Path, **sections: dict) -> Path:
     return path
 
 
-def itpc(config: Path, *args: str, now: str | None = None, check: bool = True,
-         timeout: float = 300) -> subprocess.CompletedProcess:
+def itpc_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment without any ITPC_* setting (tests must not see the developer's), plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ITPC_")}
+    env.update(extra or {})
+    return env
+
+
+def itpc(config: Path, *args: str, now: str | None = None, check: bool = True,
+         timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``itpc --config config [--now now] args...``; ``env`` adds variables (e.g. ITPC_IMAP_PASSWORD)."""
+    env = itpc_env(env)
     cmd = ITPC + ["--config", str(config)] + (["--now", now] if now else []) + list(args)
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
     if check and proc.returncode != 0:

@@ -19,7 +19,8 @@ from ingest.receipt import receipt_time
 from ingest.sources import Incoming, MailboxError, imap_endpoint, open_source
 from tests.dovecot import Dovecot
 
-CORPUS = Path("/work/shared/corpus/mail")
+from .helpers import CORPUS as _CORPUS
+CORPUS = _CORPUS / "mail"
 
 
 def corpus() -> list[bytes]:

@@ -17,7 +17,8 @@ from ingest.maildir import MaildirSource
 from ingest.receipt import receipt_time
 from ingest.sources import Incoming, MailboxError, open_source
 
-CORPUS = Path("/work/shared/corpus/mail")
+from .helpers import CORPUS as _CORPUS
+CORPUS = _CORPUS / "mail"
 UTC = timezone.utc
 
 

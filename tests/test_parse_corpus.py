@@ -15,7 +15,7 @@ from ingest.offices import OfficeDirectory
 from ingest.parse import Limits, parse_file, parse_message
 from tests.make_documents import FORM_LINES, form_pdf, message, scanned_pdf
 
-SHARED = Path(os.environ.get("ITPC_SHARED", "/work/shared"))
+from .helpers import SHARED
 CORPUS = SHARED / "corpus"
 OWN = "ITPC@lrmuitine.lt"
 

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCORER = ROOT.parent / "shared" / "tools" / "corpus_score.py"
+from .helpers import SHARED
+SCORER = SHARED / "tools" / "corpus_score.py"
 
 
 def test_corpus_pipeline_decisions_match_expected():
