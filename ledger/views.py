@@ -91,6 +91,8 @@ class State:
         self.outbox: dict[str, OutboxItem] = {}
         self.outages: dict[str, dict[str, Any]] = {}
         self.counters: dict[tuple[str, int], int] = {}
+        # automatic messages queued and not held, per (recipient, Vilnius day): the daily cap's counter
+        self.automatic_per_day: dict[tuple[str, str], int] = {}
         self.last_seq = 0
 
     # -- folding ------------------------------------------------------------------------------------
@@ -145,6 +147,7 @@ class State:
 
     def _on_mail_queued(self, data: dict, entry: Entry) -> None:
         self.outbox[data["id"]] = OutboxItem(id=data["id"], queued=data)
+        self._count_automatic(data, +1)
         request = self.requests.get(data.get("request") or "")
         if request is not None:
             request.mails.append(data["id"])
@@ -158,8 +161,10 @@ class State:
             self.outbox[data["id"]].failures.append(data)
 
     def _on_mail_held(self, data: dict, entry: Entry) -> None:
-        if data["id"] in self.outbox:
-            self.outbox[data["id"]].held = data
+        item = self.outbox.get(data["id"])
+        if item is not None and item.held is None:
+            item.held = data
+            self._count_automatic(item.queued, -1)
 
     def _on_officer_note(self, data: dict, entry: Entry) -> None:
         if data.get("request") in self.requests:
@@ -171,6 +176,18 @@ class State:
     def _on_outage_ended(self, data: dict, entry: Entry) -> None:
         if data["id"] in self.outages:
             self.outages[data["id"]]["end"] = data["end"]
+
+    def _count_automatic(self, queued: dict, step: int) -> None:
+        if not queued.get("automatic"):
+            return
+        day = parse_instant(queued["date"]).astimezone(VILNIUS).date().isoformat()
+        for recipient in {r.lower() for r in queued["to"]}:
+            key = (recipient, day)
+            self.automatic_per_day[key] = self.automatic_per_day.get(key, 0) + step
+
+    def automatic_count(self, recipient: str, moment: datetime) -> int:
+        """Automatic messages queued (not held) for a recipient on the Vilnius calendar day of ``moment``."""
+        return self.automatic_per_day.get((recipient.lower(), moment.astimezone(VILNIUS).date().isoformat()), 0)
 
     def _count(self, number: str) -> None:
         prefix, year, serial = number.rsplit("-", 2)

@@ -34,6 +34,7 @@ class Planned:
     purpose: str
     to: tuple[str, ...]
     build: Callable[[], tuple[str, str, list[tuple[str, str, bytes]]]]  # subject, body, attachments
+    capped: bool = True  # customs-office notices are required by the rules: never held by the daily cap
 
 
 class Answerer:
@@ -70,7 +71,8 @@ class Answerer:
                     queued += outbox.queue(self.app.ledger, state, self.app.archive,
                                            Outgoing(id=plan.id, request=request.number, purpose=plan.purpose,
                                                     to=plan.to, subject=subject, raw=raw,
-                                                    date=parse_instant(decision["decided_at"])),
+                                                    date=parse_instant(decision["decided_at"]),
+                                                    capped=plan.capped),
                                            daily_cap=int(self.settings.get("outbox", "daily_cap")))
                 self._done.add((request.number, index))
         return queued
@@ -92,7 +94,7 @@ class Answerer:
                 office = self.app.offices.get(code)
                 if office and office.email:
                     yield Planned(f"{base}/notice/{code}", "office_notice", (office.email,),
-                                  lambda: self.letter("office_notice", ctx))
+                                  lambda: self.letter("office_notice", ctx), capped=False)
         elif outcome == "refusal":
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("refusal", ctx))
         elif outcome == "not_needed":
@@ -113,7 +115,7 @@ class Answerer:
                 office = self.app.offices.get(code)
                 if office and office.email:
                     yield Planned(f"{base}/notice/{code}", "early_end_notice", (office.email,),
-                                  lambda: self.letter("early_end_notice", end_ctx))
+                                  lambda: self.letter("early_end_notice", end_ctx), capped=False)
 
     def recipients(self, request: RequestView) -> tuple[str, ...]:
         """To the addresses and fax numbers the request names for the answer, else to the sender (1B-1029:13)."""
@@ -154,7 +156,11 @@ class Answerer:
         }
 
     def consent_context(self, consent) -> dict[str, Any]:
+        # The early-recovery message rarely repeats the applicant's name; the consent's own request has it.
+        issued_for = self.app.state.requests.get(consent.request)
+        applicant = ((issued_for.registered.get("fields") or {}).get("applicant") if issued_for else None) or ""
         return {"consent_no": consent.number, "eori": consent.eori, "systems": consent.systems,
+                "applicant": applicant,
                 "period_from": consent.period_from, "period_to": consent.period_to,
                 "offices": [(code, self.office_name(code)) for code in consent.offices]}
 

@@ -14,6 +14,7 @@ import hashlib
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.header import Header
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
 from typing import Sequence
@@ -67,7 +68,9 @@ def compose(*, sender: str, to: Sequence[str], subject: str, body: str, message_
     msg = EmailMessage(policy=SMTP)
     msg["From"] = sender
     msg["To"] = ", ".join(to)
-    msg["Subject"] = subject
+    # Python's folder mangles long non-ASCII subjects (drops spaces between encoded words, splits a
+    # character's bytes), so the subject is encoded here, RFC 2047, and written out unrefolded.
+    msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n"))
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = _msg_id(message_id)
     if in_reply_to:
@@ -93,7 +96,7 @@ def compose(*, sender: str, to: Sequence[str], subject: str, body: str, message_
         for part in msg.iter_parts():
             del part["MIME-Version"]  # the email package repeats it in each part; RFC 2045 wants it once
         msg.set_boundary(_boundary(message_id, subject, body, attachments))
-    return msg.as_bytes(policy=SMTP)
+    return msg.as_bytes(policy=SMTP.clone(refold_source="none"))
 
 
 def _clean(header: str, value: str) -> None:

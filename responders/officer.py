@@ -27,6 +27,9 @@ def officer_decision(app: App, number: str, action: str, *, period_from: str | N
     request = state.requests.get(number)
     if request is None:
         raise OfficerError(f"no request {number}")
+    latest = (request.decision or {}).get("outcome")
+    if latest not in (None, "review"):
+        raise OfficerError(f"{number} is already decided ({latest}); only requests in review wait for an officer")
     officer = officer or getpass.getuser()
     decision = _decision(request.kind, request.registered.get("fields") or {}, request.received, now, action,
                          period_from, period_to, reason, rules, app.settings.get("rules", "afis_correction_days"))

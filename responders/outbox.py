@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Sequence
 
 from ledger.archive import RawArchive
-from ledger.clock import VILNIUS, parse_instant, to_utc_iso
+from ledger.clock import parse_instant, to_utc_iso
 from ledger.store import Ledger
 from ledger.views import MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_SENT, OutboxItem, State
 
@@ -32,6 +32,9 @@ class Outgoing:
     raw: bytes
     date: datetime
     automatic: bool = True
+    # Notices the rules require (customs offices, 1B-1029:11) must not be silenced by the cap, which guards
+    # against loops with outside mailboxes; such messages are still automatic (RFC 3834 headers) but uncapped.
+    capped: bool = True
 
 
 def queue(ledger: Ledger, state: State, archive: RawArchive, outgoing: Outgoing, *, daily_cap: int) -> bool:
@@ -42,7 +45,7 @@ def queue(ledger: Ledger, state: State, archive: RawArchive, outgoing: Outgoing,
     with ledger.writing():
         if outgoing.id in state.outbox:
             return False
-        over = [r for r in outgoing.to if outgoing.automatic
+        over = [r for r in outgoing.to if outgoing.automatic and outgoing.capped
                 and automatic_count(state, r, outgoing.date) >= daily_cap]
         ledger.append(MAIL_QUEUED, {"id": outgoing.id, "request": outgoing.request, "purpose": outgoing.purpose,
                                     "to": list(outgoing.to), "subject": outgoing.subject, "sha256": sha,
@@ -56,12 +59,7 @@ def queue(ledger: Ledger, state: State, archive: RawArchive, outgoing: Outgoing,
 
 def automatic_count(state: State, recipient: str, moment: datetime) -> int:
     """Automatic messages already queued (not held) for a recipient on the same Vilnius calendar day."""
-    day = moment.astimezone(VILNIUS).date()
-    recipient = recipient.lower()
-    return sum(1 for item in state.outbox.values()
-               if item.queued.get("automatic") and item.held is None
-               and recipient in (r.lower() for r in item.queued["to"])
-               and parse_instant(item.queued["date"]).astimezone(VILNIUS).date() == day)
+    return state.automatic_count(recipient, moment)
 
 
 def due(item: OutboxItem, now: datetime) -> bool:
