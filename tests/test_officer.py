@@ -162,3 +162,13 @@ def test_an_unknown_request_number_is_a_one_line_error(review):
     [line] = proc.stderr.strip().splitlines()
     assert line.startswith("itpc: ") and "ITPC-2026-999999" in line
     assert ledger_size(config) == before
+
+
+def test_a_decided_request_is_not_decided_again(review):
+    tmp, config, number = review
+    itpc(config, "decide", number, "consent", "--officer", OFFICER, now="2026-12-02T09:10")
+    before, mails = ledger_size(config), len(outbox(tmp))
+    proc = itpc(config, "decide", number, "consent", "--officer", OFFICER, check=False, now="2026-12-02T09:20")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"itpc: {number} is already decided (consent); only requests in review wait for an officer"
+    assert ledger_size(config) == before and len(outbox(tmp)) == mails  # no second consent, no second letter
