@@ -12,9 +12,9 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from tests.helpers import itpc, make_config
+from tests.helpers import CORPUS, itpc, make_config
 
-C09 = Path("/work/shared/corpus/mail/c09-unclear-reason.eml")   # received Wed 2026-12-02 08:45, reason unclear
+C09 = CORPUS / "mail" / "c09-unclear-reason.eml"   # received Wed 2026-12-02 08:45, reason unclear
 TRADER = "tranzitas@rytai.lt"
 OFFICE = "medininku.postas@lrmuitine.lt"                        # LTVR2000 in config/customs_offices.csv
 OFFICER = "Vyriausioji specialistė, Aušra Žemaitienė"
