@@ -262,6 +262,11 @@ def decide(app: App, number: str, action: str, period_from: str | None, period_t
                + (f" {record['consent_no']}" if record.get("consent_no") else "")
                + f" by {record['decided_by']}")
 
+from responders.afis_cli import register as _register_afis; _register_afis(cli)
+
+
+from responders.schedule_cli import register as _register_schedule; _register_schedule(cli)
+
 
 def main() -> None:
     cli(prog_name="itpc")

@@ -356,20 +356,9 @@ class Ledger:
                     fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _acquire_os_lock(self) -> None:
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.005
-        while True:
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-            if time.monotonic() >= deadline:
-                raise LedgerLocked(f"another process has held the ledger lock {self.directory / LOCK_FILE} "
-                                   f"for more than {self.lock_timeout:g} s; is another itpc writing?")
-            time.sleep(delay)
-            delay = min(delay * 2, 0.1)
+        if not flock_within(self._lock_fd, self.lock_timeout):
+            raise LedgerLocked(f"another process has held the ledger lock {self.directory / LOCK_FILE} "
+                               f"for more than {self.lock_timeout:g} s; is another itpc writing?")
 
     # -- appending ----------------------------------------------------------------------------------
     def append(self, type_: str, data: Mapping[str, Any], *, ts: datetime | None = None) -> Entry:
@@ -438,7 +427,27 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-# --- durable files -----------------------------------------------------------------------------------------
+# --- locks and durable files -----------------------------------------------------------------------------------------
+
+def flock_within(fd: int, timeout: float) -> bool:
+    """Take an exclusive OS lock on ``fd``, waiting at most ``timeout`` seconds; False if it stayed taken.
+
+    The kernel releases it when the process dies, so a crash never leaves the ledger locked.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
 
 def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)

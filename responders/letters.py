@@ -93,6 +93,13 @@ LETTERS: dict[str, LetterSpec] = {
         nonempty=("offices",)),
     "early_end_confirmation": LetterSpec(
         ("consent_no", "request_no", "received_at", "applicant", "eori", "ended_at", "offices"), {}),
+    # Scheduled letters (responders/tick.py, responders/afis_inactivity.py).
+    "decision_alert": LetterSpec(("request_no", "received_at", "deadline"),
+                                 {"applicant": "", "eori": "", "systems": ()}),
+    "outage_planned": LetterSpec(("system", "start", "end", "point"), {}),
+    "outage_general": LetterSpec(("system", "start"), {}),
+    "outage_ended": LetterSpec(("system", "start", "end", "point"), {"request_numbers": ()}),
+    "afis_inactive": LetterSpec(("username", "last_login", "inactive_from", "keep_until"), {}),
 }
 
 

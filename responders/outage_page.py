@@ -1,0 +1,131 @@
+"""The public outage page (1B-1029:45): a static ``index.html`` and an Atom feed ``outages.atom``.
+
+Rendering is pure (outages and a moment in, text out) and depends on the moment only through what changes
+the page (an outage starting, passing two hours, ending), so the files are rewritten only when their content
+changes; each is replaced atomically (temp file + rename), so a reader never sees half a page.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+from ledger.clock import UTC, shown
+
+from .outages import GENERAL_AFTER, GENERAL_RULE, PLANNED, Outage, general_notice_due, listed
+
+PAGE = "index.html"
+FEED = "outages.atom"
+ATOM = "http://www.w3.org/2005/Atom"
+PORTAL = "https://lrmuitine.lt/web/guest/843"   # „Muitinės informacinių sistemų neprieinamumas“ (45)
+TITLE = "Muitinės informacinių sistemų neprieinamumas"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def status(outage: Outage, now: datetime) -> str:
+    """The outage's state in Lithuanian, as the public reads it."""
+    if outage.kind == PLANNED:
+        return "Vyksta planuotas stabdymas" if outage.ongoing(now) else "Planuojamas stabdymas"
+    if general_notice_due(outage, now):
+        point = GENERAL_RULE.get(outage.system, "1B-1029:20").rsplit(":", 1)[1]
+        return ("Nenumatytas sutrikimas, trunkantis ilgiau nei 2 valandas: veiklos tęstinumo procedūrą "
+                f"taikyti leidžiama nepateikus Prašymo (Muitinės veiklos tęstinumo taisyklių {point} punktas)")
+    return "Nenumatytas sutrikimas"
+
+
+def changed_at(outage: Outage, now: datetime) -> datetime:
+    """When the outage's entry last changed as seen at ``now``: declared, started, or passed two hours."""
+    moments = [outage.declared_at or outage.start]
+    if outage.start <= now:
+        moments.append(outage.start)
+    if general_notice_due(outage, now):
+        moments.append(outage.start + GENERAL_AFTER)
+    return max(moments)
+
+
+def render_html(outages: Sequence[Outage], now: datetime) -> str:
+    shown_now = listed(outages, now)
+    rows = "".join(
+        "<tr>"
+        f"<td>{html.escape(o.system)}</td>"
+        f"<td>{html.escape(shown(o.start))}</td>"
+        f"<td>{html.escape(shown(o.end)) if o.end else 'kol bus atkurta'}</td>"
+        f"<td>{html.escape(status(o, now))}</td>"
+        "</tr>\n" for o in shown_now)
+    body = (f"<table>\n<thead><tr><th>Sistema</th><th>Nuo</th><th>Iki</th><th>Būsena</th></tr></thead>\n"
+            f"<tbody>\n{rows}</tbody>\n</table>\n" if shown_now
+            else "<p>Šiuo metu muitinės informacinės sistemos MDAS ir NTKS veikia; planuojamų stabdymų nėra.</p>\n")
+    return ("<!DOCTYPE html>\n<html lang=\"lt\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{TITLE}</title>\n"
+            f"<link rel=\"alternate\" type=\"application/atom+xml\" href=\"{FEED}\" title=\"{TITLE}\">\n"
+            "</head>\n<body>\n"
+            f"<h1>{TITLE}</h1>\n"
+            "<p>Laikas nurodytas Vilniaus laiku. Muitinės veiklos tęstinumo taisyklių 45 punktas.</p>\n"
+            f"{body}</body>\n</html>\n")
+
+
+def render_atom(outages: Sequence[Outage], now: datetime) -> str:
+    shown_now = listed(outages, now)
+    updated = max([changed_at(o, now) for o in shown_now]
+                  + [o.end for o in outages if o.over(now)] + [EPOCH])
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _text(feed, "id", "urn:lrmuitine:itpc:outages")
+    _text(feed, "title", TITLE)
+    _text(feed, "updated", _iso(updated))
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=PORTAL)
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", "Muitinės informacinių technologijų paslaugų centras")
+    for outage in shown_now:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        _text(entry, "id", f"urn:lrmuitine:itpc:outage:{outage.id}")
+        until = shown(outage.end) if outage.end else "kol bus atkurta"
+        _text(entry, "title", f"{outage.system}: {shown(outage.start)} – {until}")
+        _text(entry, "updated", _iso(changed_at(outage, now)))
+        _text(entry, "summary", f"{status(outage, now)}. {outage.system} neveikimo laikas: nuo "
+                                f"{shown(outage.start)} iki {until} (Vilniaus laiku).")
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def publish(directory: Path, outages: Sequence[Outage], now: datetime) -> list[str]:
+    """Write the page and the feed where their content changed; the names of the files rewritten."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in ((PAGE, render_html(outages, now)), (FEED, render_atom(outages, now))):
+        if _write_if_changed(directory / name, text.encode("utf-8")):
+            written.append(name)
+    return written
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
+            return False
+    except FileNotFoundError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # a web server reads it; mkstemp makes it private
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _text(parent: ET.Element, tag: str, value: str) -> None:
+    ET.SubElement(parent, f"{{{ATOM}}}{tag}").text = value
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

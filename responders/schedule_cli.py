@@ -1,0 +1,149 @@
+"""The `itpc tick` and `itpc outage ...` commands; ``register(cli)`` adds them to the `itpc` group.
+
+This module does not import ``ledger.cli`` (which imports it): run as ``python -m ledger.cli`` that module is
+``__main__``, and importing it again by name would build a second command group.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ledger.app import App
+from ledger.clock import parse_instant, shown
+from ledger.store import LedgerError
+
+pass_app = click.make_pass_decorator(App)
+
+
+class Failure(click.ClickException):
+    """A one-line error for the user; exit status 1 (as ledger.cli.Failure)."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"itpc: {self.format_message()}", err=True)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(tick)
+    cli.add_command(outage)
+
+
+def _instant(option: str, text: str | None, app: App):
+    if not text:
+        return app.clock()
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise Failure(f"{option}: not an ISO-8601 instant: {text!r}") from None
+
+
+def _reconcile(app: App) -> None:
+    from responders.tick import run_tick
+    report = run_tick(app)
+    click.echo(report.summary())
+    if report.errors:
+        raise Failure("; ".join(report.errors))
+
+
+@click.command()
+@pass_app
+def tick(app: App) -> None:
+    """Do what is due at --now and not done yet: notices, deadline alerts, expiry, outages, page, sending.
+
+    Running it again does nothing new; a tick killed midway and run again does each thing once.
+
+    \b
+    Example:
+      itpc --now 2026-11-23T09:30 tick
+    """
+    try:
+        _reconcile(app)
+    except LedgerError as exc:
+        raise Failure(str(exc)) from None
+
+
+@click.group()
+def outage() -> None:
+    """Record MDAS/NTKS outages: planned stops and unplanned failures (1B-1029:17-20, 31-32)."""
+
+
+@outage.command("plan")
+@click.argument("system", type=click.Choice(["MDAS", "NTKS"], case_sensitive=False))
+@click.option("--from", "start", required=True, metavar="ISO-8601", help="When the stop begins.")
+@click.option("--to", "end", required=True, metavar="ISO-8601", help="When the system works again.")
+@click.option("--force", is_flag=True, help="Record it although the notice period of the rules is not kept.")
+@click.option("--reason", help="Why the notice period is not kept (required with --force).")
+@pass_app
+def plan_command(app: App, system: str, start: str, end: str, force: bool, reason: str | None) -> None:
+    """Announce a planned stop to every customs office (MDAS at least 1 day ahead, 18; NTKS 30 days, 32).
+
+    \b
+    Example:
+      itpc outage plan MDAS --from 2026-12-05T20:00 --to 2026-12-06T02:00
+    """
+    from responders.outages import OutageError, record_plan
+    try:
+        data, new = record_plan(app, system.upper(), _instant("--from", start, app), _instant("--to", end, app),
+                                force=force, reason=reason)
+    except (OutageError, LedgerError) as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"{data['id']}: planned {data['system']} stop {shown(parse_instant(data['start']))} – "
+               f"{shown(parse_instant(data['end']))}" + ("" if new else " (already declared)"))
+    _reconcile(app)
+
+
+@outage.command("start")
+@click.argument("system", type=click.Choice(["MDAS", "NTKS"], case_sensitive=False))
+@click.option("--at", metavar="ISO-8601", help="When the failure began (default: now).")
+@pass_app
+def start_command(app: App, system: str, at: str | None) -> None:
+    """Record an unplanned failure; after two hours every office is told the procedure needs no request (20).
+
+    \b
+    Example:
+      itpc outage start MDAS --at 2026-11-23T08:10
+    """
+    from responders.outages import OutageError, record_start
+    try:
+        data = record_start(app, system.upper(), _instant("--at", at, app))
+    except (OutageError, LedgerError) as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"{data['id']}: {data['system']} down since {shown(parse_instant(data['start']))}")
+    _reconcile(app)
+
+
+@outage.command("end")
+@click.argument("system", type=click.Choice(["MDAS", "NTKS"], case_sensitive=False))
+@click.option("--at", metavar="ISO-8601", help="When the system worked again (default: now).")
+@pass_app
+def end_command(app: App, system: str, at: str | None) -> None:
+    """Record that an unplanned failure is over; the offices and everyone who reported it are told (20, 32).
+
+    \b
+    Example:
+      itpc outage end MDAS --at 2026-11-23T11:40
+    """
+    from responders.outages import OutageError, record_end
+    try:
+        data = record_end(app, system.upper(), _instant("--at", at, app))
+    except (OutageError, LedgerError) as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"{data['id']}: over at {shown(parse_instant(data['end']))}")
+    _reconcile(app)
+
+
+@outage.command("list")
+@pass_app
+def list_command(app: App) -> None:
+    """Show every recorded outage, oldest first.
+
+    \b
+    Example:
+      itpc outage list
+    """
+    from responders.outages import outages_of
+    now = app.clock()
+    for o in outages_of(app.state.outages.values()):
+        state = "over" if o.over(now) else "ongoing" if o.ongoing(now) else "to come"
+        click.echo(f"{o.id:<22} {o.system:<5} {o.kind:<10} {o.window():<37} {state}")
+    sys.stdout.flush()

@@ -1,0 +1,263 @@
+"""`itpc tick`: one reconciliation. The scheduler reconciles, it does not remember.
+
+Each tick derives from the ledger what is due and not yet done at the clock's ``now``, does it and records
+it: customs-office notices of decisions (1B-1029:11, 16), the two-hour decision deadline (9), consent
+expiry, outage announcements (18, 20, 31, 32), AFIS inactivity (when that module is installed), the public
+outage page (45), then sends what the outbox holds. Every message has a stable outbox id and every entry is
+appended only after re-checking the State under the writer lock, so a second tick, or a tick re-run after
+being killed midway, does each thing once.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ledger.app import App
+from ledger.clock import parse_instant, to_utc_iso
+from ledger.views import CONSENT_EXPIRED, ConsentView, RequestView
+
+from . import outbox
+from .answers import Answerer
+from .compose import compose
+from .letters import render_letter
+from .outages import (END_RULE, NOTICE, PLANNED, Outage, end_notice_due, general_notice_due, outages_of,
+                      reporters)
+from .outbox import Outgoing
+
+log = logging.getLogger("itpc.tick")
+
+DEADLINE_BREACHED = "deadline.breached"
+AFIS_MODULE = "responders.afis_inactivity"
+
+@dataclass
+class TickReport:
+    now: datetime
+    decision_mail: int = 0       # letters and office notices decisions imply that were missing
+    alerts: int = 0
+    breaches: int = 0
+    expired: int = 0
+    outage_mail: int = 0
+    afis: int | None = None      # None: the AFIS inactivity module is not installed
+    page: list[str] = field(default_factory=list)
+    sent: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{self.decision_mail} decision messages", f"{self.alerts} deadline alerts",
+                 f"{self.breaches} deadlines breached", f"{self.expired} consents expired",
+                 f"{self.outage_mail} outage messages"]
+        if self.afis is not None:
+            parts.append(f"{self.afis} AFIS inactivity actions")
+        parts.append(f"page {'rewritten' if self.page else 'unchanged'}")
+        parts.append(", ".join(f"{v} {k}" for k, v in self.sent.items()) or "nothing sent")
+        text = "tick: " + "; ".join(parts)
+        return text + (f"; {len(self.errors)} errors" if self.errors else "")
+
+
+# -- pure: what is due ----------------------------------------------------------------------------------------
+
+def awaiting_officer(request: RequestView) -> bool:
+    """A continuity request the rules sent to review and no officer has decided yet."""
+    decision = request.decision or {}
+    return (request.kind == "continuity" and decision.get("outcome") == "review"
+            and decision.get("decided_by") == "auto")
+
+
+def deadline_stage(request: RequestView, now: datetime, *, alert_after: timedelta,
+                   deadline_after: timedelta) -> str | None:
+    """"breach", "alert" or None: how far past receipt an undecided request is (1B-1029:9)."""
+    if not awaiting_officer(request):
+        return None
+    waited = now - request.received
+    if waited >= deadline_after:
+        return "breach"
+    if waited >= alert_after:
+        return "alert"
+    return None
+
+
+def consent_expiring(consent: ConsentView, now: datetime) -> bool:
+    """A consent whose period is over and whose expiry is not recorded; one ended early ended otherwise (16)."""
+    return not consent.expired and consent.ended_at is None and parse_instant(consent.period_to) <= now
+
+
+# -- the reconciliation --------------------------------------------------------------------------------------
+
+class Tick:
+    def __init__(self, app: App):
+        self.app = app
+        self.settings = app.settings
+        self.now = app.clock()
+        self.templates = Path(self.settings.get("templates", "directory"))
+        self.sender = self.settings.get("outbox", "from")
+        self.domain = self.sender.rsplit("@", 1)[-1]
+        self.daily_cap = int(self.settings.get("outbox", "daily_cap"))
+
+    # Each step is independent: one failing (a broken template, a bad record) is logged and the rest go on.
+    def run(self, *, send: bool = True) -> TickReport:
+        report = TickReport(now=self.now)
+        self.app.ledger.refresh()
+        steps: list[tuple[str, Callable[[], Any]]] = [
+            ("decision messages", lambda: setattr(report, "decision_mail", Answerer(self.app).answer_pending())),
+            ("decision deadlines", lambda: self.watch_deadlines(report)),
+            ("consent expiry", lambda: setattr(report, "expired", self.expire_consents())),
+            ("outage messages", lambda: setattr(report, "outage_mail", self.announce_outages())),
+            ("AFIS inactivity", lambda: setattr(report, "afis", self.afis_inactivity())),
+            ("outage page", lambda: setattr(report, "page", self.publish_page())),
+        ]
+        if send:
+            steps.append(("sending", lambda: setattr(report, "sent", self.flush())))
+        for name, step in steps:
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001 — recorded in the report; the next step still runs
+                log.exception("tick: %s failed", name)
+                report.errors.append(f"{name}: {exc}")
+        log.info("%s", report.summary())
+        return report
+
+    # -- 1B-1029:9 -------------------------------------------------------------------------------------------
+    def watch_deadlines(self, report: TickReport) -> None:
+        alert_after = timedelta(minutes=float(self.settings.get("rules", "decision_alert_minutes")))
+        deadline_after = timedelta(minutes=float(self.settings.get("rules", "decision_deadline_minutes")))
+        state = self.app.state
+        breached = self.recorded_breaches()
+        for request in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
+            stage = deadline_stage(request, self.now, alert_after=alert_after, deadline_after=deadline_after)
+            if stage is None:
+                continue
+            deadline = request.received + deadline_after
+            # The alert is sent even when the first tick to see the request is already past the deadline:
+            # the duty officer must learn that it waits either way.
+            report.alerts += self.queue_letter(
+                f"{request.number}/deadline/alert", "decision_alert", (self.settings.get("itpc", "duty_address"),),
+                self.alert_context(request, deadline), request=request.number, capped=False)
+            if stage == "breach" and request.number not in breached:
+                with self.app.ledger.writing():
+                    if request.number in self.recorded_breaches():
+                        continue
+                    self.app.ledger.append(DEADLINE_BREACHED, {
+                        "request": request.number, "received_at": request.received_at,
+                        "deadline": to_utc_iso(deadline), "rule": "1B-1029:9"})
+                report.breaches += 1
+                log.warning("%s: decision deadline %s passed without an officer's decision (1B-1029:9)",
+                            request.number, deadline.isoformat())
+
+    def recorded_breaches(self) -> set[str]:
+        return {e.data["request"] for e in self.app.ledger.entries if e.type == DEADLINE_BREACHED}
+
+    def alert_context(self, request: RequestView, deadline: datetime) -> dict[str, Any]:
+        fields = request.registered.get("fields") or {}
+        return {"request_no": request.number, "received_at": request.received, "deadline": deadline,
+                "applicant": fields.get("applicant") or "", "eori": fields.get("eori") or "",
+                "systems": list(fields.get("systems") or [])}
+
+    # -- consents --------------------------------------------------------------------------------------------
+    def expire_consents(self) -> int:
+        count = 0
+        for consent in list(self.app.state.consents.values()):
+            if not consent_expiring(consent, self.now):
+                continue
+            with self.app.ledger.writing():
+                if not consent_expiring(consent, self.now):  # another process recorded it meanwhile
+                    continue
+                self.app.ledger.append(CONSENT_EXPIRED, {"consent_no": consent.number,
+                                                         "at": to_utc_iso(parse_instant(consent.period_to))})
+            count += 1
+            log.info("%s expired at %s", consent.number, consent.period_to)
+        return count
+
+    # -- outages (1B-1029:18, 20, 31, 32) --------------------------------------------------------------------
+    def announce_outages(self) -> int:
+        count = 0
+        offices = [o for o in self.app.offices if o.email]  # only an office with an address can be told
+        for outage in outages_of(self.app.state.outages.values()):
+            if outage.kind == PLANNED:
+                if outage.over(self.now):
+                    continue  # an announcement of a stop that is over would tell no one anything
+                ctx = {"system": outage.system, "start": outage.start, "end": outage.end,
+                       "point": NOTICE[outage.system].rule.rsplit(":", 1)[1]}
+                to_all = [(f"outage/{outage.id}/planned/{o.code}", o.email) for o in offices]
+                public = self.settings.get("itpc", "public_list")
+                if public:
+                    to_all.append((f"outage/{outage.id}/planned/public", public))
+                for mail_id, address in to_all:
+                    count += self.queue_letter(mail_id, "outage_planned", (address,), ctx, capped=False)
+                continue
+            if general_notice_due(outage, self.now):
+                ctx = {"system": outage.system, "start": outage.start}
+                for office in offices:
+                    count += self.queue_letter(f"outage/{outage.id}/general/{office.code}", "outage_general",
+                                               (office.email,), ctx, capped=False)
+            if end_notice_due(outage, self.now):
+                count += self.announce_end(outage, offices)
+        return count
+
+    def announce_end(self, outage: Outage, offices: list) -> int:
+        ctx = {"system": outage.system, "start": outage.start, "end": outage.end,
+               "point": END_RULE[outage.system].rsplit(":", 1)[1]}
+        count = 0
+        for office in offices:
+            count += self.queue_letter(f"outage/{outage.id}/ended/{office.code}", "outage_ended",
+                                       (office.email,), ctx, capped=False)
+        # Everyone who reported the failure is told once, however many requests they sent (20, 32).
+        answerer = Answerer(self.app)
+        by_address: dict[str, list[RequestView]] = {}
+        for request in reporters(self.app.state.requests.values(), outage):
+            for address in answerer.recipients(request):
+                by_address.setdefault(address.lower(), []).append(request)
+        for address, requests in sorted(by_address.items()):
+            names = {(r.registered.get("fields") or {}).get("contact_name") or "" for r in requests}
+            person = {**ctx, "request_numbers": [r.number for r in requests],
+                      "addressee": names.pop() if len(names) == 1 else ""}
+            count += self.queue_letter(f"outage/{outage.id}/ended/to/{address}", "outage_ended", (address,),
+                                       person, request=requests[0].number)
+        return count
+
+    # -- other engineers' work and the edges ----------------------------------------------------------------
+    def afis_inactivity(self) -> int | None:
+        if importlib.util.find_spec(AFIS_MODULE) is None:
+            return None
+        return int(importlib.import_module(AFIS_MODULE).reconcile(self.app))
+
+    def publish_page(self) -> list[str]:
+        from .outage_page import publish
+        directory = Path(self.settings.get("outages", "page_directory"))
+        written = publish(directory, outages_of(self.app.state.outages.values()), self.now)
+        if written:
+            log.info("outage page: %s rewritten in %s", ", ".join(written), directory)
+        return written
+
+    def flush(self) -> dict[str, int]:
+        from .runner import Runner
+        return Runner(self.app).flush()
+
+    # -- one message, once ------------------------------------------------------------------------------------
+    def queue_letter(self, mail_id: str, letter: str, to: Iterable[str], context: dict[str, Any], *,
+                     request: str | None = None, capped: bool = True) -> int:
+        """Render and queue ``letter`` under ``mail_id`` unless that id is already in the outbox; 1 if queued."""
+        to = tuple(a for a in to if a)
+        if not to or mail_id in self.app.state.outbox:
+            return 0
+        rendered = render_letter(letter, context, templates_dir=self.templates)
+        raw = compose(sender=self.sender, to=to, subject=rendered.subject, body=rendered.body,
+                      message_id=f"<{re.sub(r'[^A-Za-z0-9.-]', '.', mail_id)}@{self.domain}>",
+                      automatic=True, date=self.now)
+        queued = outbox.queue(self.app.ledger, self.app.state, self.app.archive,
+                              Outgoing(id=mail_id, request=request, purpose=letter, to=to,
+                                       subject=rendered.subject, raw=raw, date=self.now, capped=capped),
+                              daily_cap=self.daily_cap)
+        if queued:
+            log.info("%s queued for %s: %s", mail_id, ", ".join(to), rendered.subject)
+        return int(queued)
+
+
+def run_tick(app: App, *, send: bool = True) -> TickReport:
+    """One reconciliation at ``app.clock()``; safe to run any number of times."""
+    return Tick(app).run(send=send)
