@@ -25,6 +25,7 @@ MAIL_SENT = "mail.sent"
 MAIL_FAILED = "mail.failed"
 MAIL_HELD = "mail.held"
 OFFICER_NOTE = "officer.note"
+DEADLINE_BREACHED = "deadline.breached"
 OUTAGE_DECLARED = "outage.declared"
 OUTAGE_ENDED = "outage.ended"
 
@@ -83,6 +84,7 @@ class State:
     def __init__(self) -> None:
         self.mails: dict[str, dict[str, Any]] = {}  # sha256 -> mail.received data
         self.message_ids: dict[str, str] = {}  # Message-ID -> sha256 of its first delivery
+        self.breached: set[str] = set()  # requests whose 2-hour decision deadline passed (1B-1029:9)
         self.duplicates: dict[str, str] = {}  # sha256 of a second delivery -> sha256 of the first
         self.acknowledged: set[str] = set()
         self.requests: dict[str, RequestView] = {}
@@ -106,6 +108,9 @@ class State:
         self.mails[data["sha256"]] = data
         if data.get("message_id"):
             self.message_ids.setdefault(data["message_id"], data["sha256"])
+
+    def _on_deadline_breached(self, data: dict, entry: Entry) -> None:
+        self.breached.add(data["request"])
 
     def _on_mail_duplicate(self, data: dict, entry: Entry) -> None:
         self.duplicates[data["sha256"]] = data["first_sha256"]

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 from ledger.app import App
 from ledger.clock import parse_instant, to_utc_iso
-from ledger.views import CONSENT_EXPIRED, ConsentView, RequestView
+from ledger.views import CONSENT_EXPIRED, DEADLINE_BREACHED, ConsentView, RequestView
 
 from . import outbox
 from .answers import Answerer
@@ -32,7 +32,6 @@ from .outbox import Outgoing
 
 log = logging.getLogger("itpc.tick")
 
-DEADLINE_BREACHED = "deadline.breached"
 AFIS_MODULE = "responders.afis_inactivity"
 
 @dataclass
@@ -150,7 +149,7 @@ class Tick:
                             request.number, deadline.isoformat())
 
     def recorded_breaches(self) -> set[str]:
-        return {e.data["request"] for e in self.app.ledger.entries if e.type == DEADLINE_BREACHED}
+        return self.app.state.breached
 
     def alert_context(self, request: RequestView, deadline: datetime) -> dict[str, Any]:
         fields = request.registered.get("fields") or {}
