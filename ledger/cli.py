@@ -15,20 +15,11 @@ import click
 from config import ConfigError, load_settings
 
 from .app import App
+from .cli_support import Failure, opened, pass_app
 from .clock import Clock, VILNIUS, parse_instant
 from .store import LedgerError
 
 log = logging.getLogger("itpc")
-
-
-class Failure(click.ClickException):
-    """A one-line error for the user; exit status 1."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"itpc: {self.format_message()}", err=True)
-
-
-pass_app = click.make_pass_decorator(App)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,7 +89,7 @@ def export(app: App, as_json: bool) -> None:
       itpc ledger export --json > ledger.jsonl
     """
     out = sys.stdout
-    for entry in _open(app).ledger.entries:
+    for entry in opened(app).ledger.entries:
         out.write(json.dumps(entry.as_dict(), ensure_ascii=False) + "\n")
 
 
@@ -112,7 +103,7 @@ def tail(app: App, count: int) -> None:
     Example:
       itpc ledger tail -n 20
     """
-    for entry in _open(app).ledger.entries[-count:] if count > 0 else []:
+    for entry in opened(app).ledger.entries[-count:] if count > 0 else []:
         when = entry.at.astimezone(VILNIUS).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"{entry.seq:>7} {when} {entry.type:<20} {json.dumps(entry.as_dict()['data'], ensure_ascii=False)[:160]}")
 
@@ -129,18 +120,10 @@ def backup(app: App, dest: str) -> None:
     """
     from .backup import backup as take_backup
     try:
-        verdict = take_backup(_open(app).ledger, Path(dest))
+        verdict = take_backup(opened(app).ledger, Path(dest))
     except LedgerError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"backup {dest}: {verdict}")
-
-
-def _open(app: App) -> App:
-    try:
-        app.state  # opens the ledger and folds it
-    except LedgerError as exc:
-        raise Failure(str(exc)) from None
-    return app
 
 
 # --- mail in ---------------------------------------------------------------------------------------------
@@ -196,7 +179,7 @@ def _runner(app: App):
     from ingest.sources import MailboxError
     from responders.runner import Runner
     try:
-        _open(app)
+        opened(app)
         return Runner(app)
     except (MailboxError, ConfigError) as exc:
         raise Failure(str(exc)) from None
@@ -219,7 +202,7 @@ def requests(app: App, as_json: bool, kind: str | None, status: str | None, eori
       itpc requests --status review
     """
     from .report import request_json, request_row
-    state = _open(app).state
+    state = opened(app).state
     for view in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
         if kind and view.kind != kind:
             continue
@@ -251,7 +234,7 @@ def decide(app: App, number: str, action: str, period_from: str | None, period_t
     """
     from responders.officer import OfficerError, officer_decision
     from responders.runner import Runner
-    _open(app)
+    opened(app)
     try:
         record = officer_decision(app, number, action, period_from=period_from, period_to=period_to,
                                   reason=reason, rules=list(rules), officer=officer)

@@ -13,31 +13,13 @@ from pathlib import Path
 import click
 
 from ledger.app import App
+from ledger.cli_support import Failure, opened, pass_app
 from ledger.clock import VILNIUS, parse_instant
-
-pass_app = click.make_pass_decorator(App)
-
-
-class Failure(click.ClickException):
-    """A one-line error for the user; exit status 1 (as `itpc` shows its own)."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"itpc: {self.format_message()}", err=True)
-
 
 def register(cli: click.Group) -> None:
     """Add the `afis` group and the `run` command to the `itpc` group."""
     cli.add_command(afis)
     cli.add_command(run)
-
-
-def _opened(app: App) -> App:
-    from ledger.store import LedgerError
-    try:
-        app.state  # opens the ledger and folds it
-    except LedgerError as exc:
-        raise Failure(str(exc)) from None
-    return app
 
 
 @click.group()
@@ -66,7 +48,7 @@ def import_logins_command(app: App, file: str) -> None:
         raise Failure(f"{path}: {exc}") from None
     for error in errors:
         click.echo(f"{path}:{error.line}: {error.reason}", err=True)
-    _opened(app)
+    opened(app)
     if sys.stderr.isatty() and rows:
         with click.progressbar(rows, label="importing logins", file=sys.stderr) as bar:
             result = import_logins(app, bar, source=path.name)
@@ -90,7 +72,7 @@ def reconcile(app: App) -> None:
     """
     from .afis_inactivity import reconcile as do_reconcile
     from .runner import Runner
-    queued = do_reconcile(_opened(app))
+    queued = do_reconcile(opened(app))
     counts = Runner(app).flush()
     click.echo(f"{queued} e-mails queued; {counts['sent']} sent")
 
@@ -107,7 +89,7 @@ def inactive(app: App, as_json: bool) -> None:
       itpc afis inactive --json
     """
     from .afis_inactivity import listing
-    for item in listing(_opened(app)):
+    for item in listing(opened(app)):
         if as_json:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
         else:
@@ -130,7 +112,7 @@ def changes(app: App, as_json: bool, include_pending: bool) -> None:
       itpc afis changes
     """
     from .afis_inactivity import overdue_changes
-    for item in overdue_changes(_opened(app), include_pending=include_pending):
+    for item in overdue_changes(opened(app), include_pending=include_pending):
         if as_json:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
         else:
@@ -155,7 +137,7 @@ def run(app: App) -> None:
     from .runner import Runner
     from .transport import TransportConfigError
     try:
-        runner = Runner(_opened(app))
+        runner = Runner(opened(app))
         runner.run_forever(tick=True)
     except (MailboxError, TransportConfigError, LedgerError, ConfigError) as exc:
         raise Failure(str(exc)) from None

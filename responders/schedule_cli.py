@@ -10,18 +10,9 @@ import sys
 import click
 
 from ledger.app import App
+from ledger.cli_support import Failure, pass_app
 from ledger.clock import parse_instant, shown
 from ledger.store import LedgerError
-
-pass_app = click.make_pass_decorator(App)
-
-
-class Failure(click.ClickException):
-    """A one-line error for the user; exit status 1 (as ledger.cli.Failure)."""
-
-    def show(self, file=None) -> None:
-        click.echo(f"itpc: {self.format_message()}", err=True)
-
 
 def register(cli: click.Group) -> None:
     cli.add_command(tick)

@@ -1,0 +1,29 @@
+"""What every `itpc` command module shares: the one-line error and the opened application.
+
+Kept apart from ``ledger.cli`` because that module runs as ``__main__`` under ``python -m ledger.cli``, and
+command modules importing it by name would build a second command group.
+"""
+from __future__ import annotations
+
+import click
+
+from .app import App
+from .store import LedgerError
+
+pass_app = click.make_pass_decorator(App)
+
+
+class Failure(click.ClickException):
+    """A one-line error for the user; exit status 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"itpc: {self.format_message()}", err=True)
+
+
+def opened(app: App) -> App:
+    """The app with its ledger opened and folded; a damaged ledger is a one-line error."""
+    try:
+        app.state
+    except LedgerError as exc:
+        raise Failure(str(exc)) from None
+    return app
