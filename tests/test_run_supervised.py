@@ -11,12 +11,17 @@ import shutil
 import signal
 import subprocess
 import time
+
+import pytest
 from collections import Counter
 from pathlib import Path
 
 from tests.helpers import ITPC, ROOT, itpc, itpc_env, make_config
 
-CORPUS = sorted(Path("/work/shared/corpus/mail").glob("*.eml"))
+from tests.helpers import CORPUS as _SHARED_CORPUS
+from tests.smtp_server import SMTPRecorder, SMTPServer
+
+CORPUS = sorted((_SHARED_CORPUS / "mail").glob("*.eml"))
 
 
 def start(config: Path) -> subprocess.Popen:
@@ -70,8 +75,20 @@ def caught_up(tmp: Path, expected_mails: int, quiet: float = 0.6):
     return check
 
 
-def test_killed_and_restarted_run_loses_nothing_and_repeats_nothing(tmp_path):
-    config = make_config(tmp_path, mailbox={"idle_seconds": 0.2})
+@pytest.fixture(params=["maildir", "smtp"])
+def outbox(request):
+    """The embedded Maildir outbox, or a real SMTP server on loopback."""
+    if request.param == "maildir":
+        yield None, None
+        return
+    recorder = SMTPRecorder()
+    with SMTPServer(recorder) as server:
+        yield server.url, recorder
+
+
+def test_killed_and_restarted_run_loses_nothing_and_repeats_nothing(tmp_path, outbox):
+    smtp_url, recorder = outbox
+    config = make_config(tmp_path, mailbox={"idle_seconds": 0.2}, **({"outbox": {"url": smtp_url}} if smtp_url else {}))
     first, second = CORPUS[: len(CORPUS) // 2], CORPUS[len(CORPUS) // 2:]
     for path in first:
         shutil.copy(path, tmp_path / "inbox" / "new" / path.name)
@@ -110,8 +127,12 @@ def test_killed_and_restarted_run_loses_nothing_and_repeats_nothing(tmp_path):
     held = {e["data"]["id"] for e in entries if e["type"] == "mail.held"}
     assert queued and max(queued.values()) == 1, "no duplicate mail.queued ids"
     assert max(sent.values()) == 1 and set(sent) | held == set(queued), "each queued message sent once"
-    delivered = [p for p in (tmp_path / "outbox" / "new").iterdir()]
-    assert len(delivered) == len(sent), "the outbox Maildir holds each sent message exactly once"
+    if recorder is None:
+        delivered = [p for p in (tmp_path / "outbox" / "new").iterdir()]
+        assert len(delivered) == len(sent), "the outbox Maildir holds each sent message exactly once"
+    else:
+        per_id = recorder.per_message_id()
+        assert len(per_id) == len(sent) and max(per_id.values()) == 1, "the SMTP server got each message once"
 
     verdict = itpc(config, "ledger", "verify", check=False)
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
