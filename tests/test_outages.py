@@ -17,9 +17,9 @@ from ledger.clock import UTC, parse_instant
 from responders.outage_page import render_atom, render_html
 from responders.outages import (NOTICE, Outage, OutageError, begin, finish, general_notice_due,
                                 notice_shortfall, plan)
-from tests.helpers import itpc, make_config
+from tests.helpers import CORPUS, itpc, make_config
 
-C01 = Path("/work/shared/corpus/mail/c01-labels-plain.eml")   # MDAS, received Mon 2026-11-23 08:41
+C01 = CORPUS / "mail" / "c01-labels-plain.eml"   # MDAS, received Mon 2026-11-23 08:41
 REPORTER = "deklaracijos@bkl.lt"                              # c01's reply address
 PUBLIC = "skelbimai@lrmuitine.lt"
 ATOM = "{http://www.w3.org/2005/Atom}"
