@@ -41,7 +41,6 @@ COLUMNS = ("username", "name", "email", "last_login")
 LETTER = "afis_inactive"
 
 
-
 # ------------------------------------------------------------------------------------------------ pure core
 
 class ExportError(ValueError):

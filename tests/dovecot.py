@@ -29,6 +29,8 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from tests.helpers import free_port
+
 DOVECOT = Path("/usr/sbin/dovecot")
 DOVEADM = Path("/usr/bin/doveadm")
 
@@ -90,12 +92,6 @@ class DovecotMissing(RuntimeError):
     """Dovecot is not installed; the message says how to install it."""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Dovecot:
     root: Path
@@ -134,7 +130,7 @@ class Dovecot:
         for sub in ("home", "mail"):
             os.chown(root / sub, mail_owner.pw_uid, mail_owner.pw_gid)
         (root / "passwd").write_text(f"{user}:{{PLAIN}}{password}::::::\n", encoding="utf-8")
-        port_imap, port_imaps = _free_port(), _free_port()
+        port_imap, port_imaps = free_port(), free_port()
         dh = Path("/usr/share/dovecot/dh.pem")
         config = root / "dovecot.conf"
         config.write_text(_CONFIG.format(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ITPC_SHARED") or ROOT.parent / "shared")
 CORPUS = SHARED / "corpus"
 ITPC = [sys.executable, "-m", "ledger.cli"]
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now (for the test servers)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def make_config(tmp: Path, **sections: dict) -> Path:

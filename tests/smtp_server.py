@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,11 +14,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import free_port
 
 
 @dataclass
