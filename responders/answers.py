@@ -46,10 +46,6 @@ class Answerer:
         self.domain = self.sender.rsplit("@", 1)[-1]
         self._done: set[tuple[str, int]] = set()  # decisions whose messages are all queued (this process)
 
-    @classmethod
-    def from_settings(cls, app: App) -> "Answerer":
-        return cls(app)
-
     def answer_pending(self) -> int:
         """Queue every message that decisions imply and that is not queued yet."""
         state, queued = self.app.state, 0

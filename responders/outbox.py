@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Sequence
+from typing import Callable
 
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
@@ -99,14 +99,3 @@ def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transpor
         counts["sent"] += 1
         log.info("%s sent to %s: %s", item.id, ", ".join(item.queued["to"]), answer)
     return counts
-
-
-def recipients_summary(items: Sequence[OutboxItem]) -> list[dict[str, Any]]:
-    """Notices as the `requests --json` contract shows them."""
-    out = []
-    for item in items:
-        status = "sent" if item.sent else "held" if item.held else "failed" if item.failures else "queued"
-        out.append({"id": item.id, "purpose": item.queued["purpose"], "to": list(item.queued["to"]),
-                    "subject": item.queued["subject"], "status": status,
-                    "sent_at": item.sent["at"] if item.sent else None})
-    return out

@@ -34,7 +34,7 @@ class Runner:
         self.stop = threading.Event()
         self.intake = Intake(app.ledger, app.state, app.archive, app.settings, app.offices)
         self.judge = Judge.from_settings(app.ledger, app.state, app.settings)
-        self.answerer = Answerer.from_settings(app)
+        self.answerer = Answerer(app)
 
     @cached_property
     def source(self) -> MailboxSource:
