@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config import Settings
 
@@ -12,6 +13,9 @@ from .archive import RawArchive
 from .clock import Clock
 from .store import Ledger
 from .views import State
+
+if TYPE_CHECKING:
+    from .request_index import RequestIndex
 
 log = logging.getLogger("itpc")
 
@@ -23,6 +27,7 @@ class App:
     settings: Settings
     clock: Clock
     _ledger: Ledger | None = field(default=None, init=False)
+    _index: "RequestIndex | None" = field(default=None, init=False)
 
     @property
     def ledger_dir(self) -> Path:
@@ -41,6 +46,13 @@ class App:
         return state
 
     @cached_property
+    def index(self) -> "RequestIndex":
+        """The officers' view of requests, brought up to date with the ledger file (without loading it)."""
+        from .request_index import RequestIndex
+        self._index = RequestIndex.open(self.ledger_dir)
+        return self._index
+
+    @cached_property
     def archive(self) -> RawArchive:
         return RawArchive(self.ledger_dir / ARCHIVE_DIR)
 
@@ -52,3 +64,5 @@ class App:
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
+        if self._index is not None:
+            self._index.close()

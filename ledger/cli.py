@@ -188,33 +188,6 @@ def _runner(app: App):
 # --- requests and decisions ------------------------------------------------------------------------------
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per request (DESIGN.md contract).")
-@click.option("--kind", help="Only this kind (continuity, early_recovery, afis_access, ...).")
-@click.option("--status", type=click.Choice(["open", "review", "consent", "refusal", "returned", "none"]),
-              help="Only requests in this state.")
-@click.option("--eori", help="Only requests of this EORI.")
-@pass_app
-def requests(app: App, as_json: bool, kind: str | None, status: str | None, eori: str | None) -> None:
-    """List requests with their current state.
-
-    \b
-    Example:
-      itpc requests --status review
-    """
-    from .report import request_json, request_row
-    state = opened(app).state
-    for view in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
-        if kind and view.kind != kind:
-            continue
-        outcome = (view.decision or {}).get("outcome", "open")
-        if status and not (outcome == status or (status == "open" and view.decision is None)):
-            continue
-        if eori and ((view.registered.get("fields") or {}).get("eori") or "") != eori.replace(" ", "").upper():
-            continue
-        click.echo(json.dumps(request_json(view, state), ensure_ascii=False) if as_json else request_row(view))
-
-
-@cli.command()
 @click.argument("number")
 @click.argument("action", type=click.Choice(["consent", "refuse", "return"]))
 @click.option("--from", "period_from", metavar="ISO-8601", help="Consent start (default: as requested).")
@@ -245,10 +218,9 @@ def decide(app: App, number: str, action: str, period_from: str | None, period_t
                + (f" {record['consent_no']}" if record.get("consent_no") else "")
                + f" by {record['decided_by']}")
 
-from responders.afis_cli import register as _register_afis; _register_afis(cli)
-
-
-from responders.schedule_cli import register as _register_schedule; _register_schedule(cli)
+from .review_cli import register as _register_review; _register_review(cli)  # noqa: E402,E702
+from responders.afis_cli import register as _register_afis; _register_afis(cli)  # noqa: E402,E702
+from responders.schedule_cli import register as _register_schedule; _register_schedule(cli)  # noqa: E402,E702
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
@@ -13,6 +13,17 @@ def parse_instant(text: str) -> datetime:
     """ISO-8601 to an aware datetime; a value without offset is Vilnius time (how people write it here)."""
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=VILNIUS)
+
+
+def bound(text: str, *, end: bool = False) -> datetime:
+    """A --since/--until value: a day (YYYY-MM-DD, Vilnius; as an end, the whole day is included) or an
+    instant. Raises ValueError on anything else."""
+    text = text.strip()
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        start = datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time(), VILNIUS)
+        return start
+    return parse_instant(text)
 
 
 def to_utc_iso(moment: datetime) -> str:

@@ -1,50 +1,135 @@
-"""Views of requests for people and programs (pure: state in, text or JSON out)."""
+"""Requests as people and programs see them (pure: records in, JSON or table rows out).
+
+Also the deadline each request is held to, so that "overdue" means the same thing in every command:
+a continuity request must be decided within two hours of receipt (1B-1029:9); a request that the rules
+handed to an officer with a deadline of its own (AFIS changes, 1B-280:16) is held to that one.
+"""
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Sequence
 
 from .clock import VILNIUS, parse_instant, shown
-from .views import RequestView, State
+from .request_records import WAITING, Record
+from .table import render_table
+
+STATUSES = ("open", "review", "consent", "refusal", "returned", "ended_early", "none", "overdue")
 
 
 def vilnius_iso(value: str | None) -> str | None:
     return parse_instant(value).astimezone(VILNIUS).isoformat() if value else None
 
 
-def request_json(view: RequestView, state: State) -> dict[str, Any]:
+def record_json(record: Record) -> dict[str, Any]:
     """One request as DESIGN.md's `requests --json` contract."""
-    decision = view.decision or {}
-    notices = []
-    for mail_id in view.mails:
-        item = state.outbox[mail_id]
-        status = "sent" if item.sent else "held" if item.held else "failed" if item.failures else "queued"
-        notices.append({"id": item.id, "purpose": item.queued["purpose"], "to": list(item.queued["to"]),
-                        "subject": item.queued["subject"], "status": status,
-                        "sent_at": vilnius_iso(item.sent["at"]) if item.sent else None})
+    outcome = record["outcome"]
+    if outcome == "open" and record["kind"] == "auto_generated":
+        outcome = "none"
     return {
-        "number": view.number,
-        "kind": view.kind,
-        "message_id": view.message_id,
-        "received_at": vilnius_iso(view.received_at),
-        "fields": view.registered.get("fields") or {},
-        "missing": view.registered.get("missing") or [],
+        "number": record["number"],
+        "kind": record["kind"],
+        "message_id": record["message_id"],
+        "received_at": vilnius_iso(record["received_at"]),
+        "fields": record["fields"],
+        "missing": record["missing"],
         "decision": {
-            "outcome": decision.get("outcome", "none" if view.kind == "auto_generated" else "open"),
-            "period_from": vilnius_iso(decision.get("period_from")),
-            "period_to": vilnius_iso(decision.get("period_to")),
-            "rules": decision.get("rules", []),
-            "decided_by": decision.get("decided_by"),
-            "consent_no": decision.get("consent_no"),
+            "outcome": outcome,
+            "period_from": vilnius_iso(record["period_from"]),
+            "period_to": vilnius_iso(record["period_to"]),
+            "rules": record["rules"],
+            "decided_by": record["decided_by"],
+            "consent_no": record["consent_no"],
         },
-        "notices": notices,
+        "notices": [{"id": n["id"], "purpose": n["purpose"], "to": n["to"], "subject": n["subject"],
+                     "status": n["status"], "sent_at": vilnius_iso(n["sent_at"])} for n in record["notices"]],
     }
 
 
-def request_row(view: RequestView) -> str:
-    decision = view.decision or {}
-    fields = view.registered.get("fields") or {}
-    who = fields.get("applicant") or fields.get("institution") or view.registered.get("sender") or ""
-    outcome = decision.get("outcome", "open")
-    extra = decision.get("consent_no") or ",".join(decision.get("rules", []))
-    return (f"{view.number:<17} {shown(view.received):<16} {view.kind:<15} {str(who)[:30]:<30} "
-            f"{fields.get('eori') or '':<15} {outcome:<11} {extra}")
+# -- deadlines ------------------------------------------------------------------------------------------------
+
+def deadline_of(record: Record, decision_deadline: timedelta) -> datetime | None:
+    """When ITPC must have decided this request, or None where no rule sets a time."""
+    if record["kind"] == "continuity":
+        return parse_instant(record["received_at"]) + decision_deadline
+    if record["outcome"] in WAITING and record["deadline"]:
+        return parse_instant(record["deadline"])
+    return None
+
+
+def decided_moment(record: Record) -> datetime | None:
+    """When the request was settled: the later of the decision's own date (an automatic one is dated at
+    receipt) and the moment it was written to the ledger."""
+    if not record["settled_ts"]:
+        return None
+    moments = [parse_instant(record["settled_ts"])]
+    if record["settled_at"]:
+        moments.append(parse_instant(record["settled_at"]))
+    return max(moments)
+
+
+def deadline_missed(record: Record, decision_deadline: timedelta, now: datetime) -> bool:
+    """Decided after its deadline, or still waiting past it, or recorded as breached by the scheduler."""
+    if record["breached"]:
+        return True
+    deadline = deadline_of(record, decision_deadline)
+    if deadline is None:
+        return False
+    decided = decided_moment(record)
+    return (decided or now) > deadline
+
+
+def is_overdue(record: Record, decision_deadline: timedelta, now: datetime) -> bool:
+    """Still waiting for a decision and past the time it was due."""
+    if record["outcome"] not in WAITING or record["kind"] == "auto_generated":
+        return False
+    deadline = deadline_of(record, decision_deadline)
+    return deadline is not None and now > deadline
+
+
+def matches_status(record: Record, status: str, decision_deadline: timedelta, now: datetime) -> bool:
+    if status == "overdue":
+        return is_overdue(record, decision_deadline, now)
+    if status == "none":
+        return record["outcome"] == "none" or (record["outcome"] == "open" and record["kind"] == "auto_generated")
+    if status == "open":
+        return record["outcome"] == "open" and record["kind"] != "auto_generated"
+    return record["outcome"] == status
+
+
+def outcomes_for(status: str | None) -> list[str] | None:
+    """The stored outcomes a status can only come from (lets the view narrow the query)."""
+    if status is None:
+        return None
+    if status == "overdue":
+        return list(WAITING)
+    if status == "none":
+        return ["none", "open"]
+    return [status]
+
+
+# -- the table ----------------------------------------------------------------------------------------------
+
+HEADERS = ("Number", "Received", "Kind", "Who", "EORI", "Outcome", "Deadline", "Officer")
+WIDTHS = (17, 16, 14, 32, 17, 11, 16, 14)
+
+
+def officer_of(record: Record) -> str:
+    return record["decided_by"] if record["decided_by"] not in (None, "auto") else ""
+
+
+def request_table(records: Sequence[Record], decision_deadline: timedelta, now: datetime) -> list[str]:
+    """The `itpc requests` table: overdue rows in red, rows waiting for an officer in yellow."""
+    rows, styles = [], []
+    for record in records:
+        deadline = deadline_of(record, decision_deadline)
+        overdue = is_overdue(record, decision_deadline, now)
+        outcome = record["outcome"]
+        if outcome == "open" and record["kind"] == "auto_generated":
+            outcome = "none"
+        waiting = record["outcome"] in WAITING
+        due = (shown(deadline) if waiting else "missed" if deadline_missed(record, decision_deadline, now)
+               else "") if deadline else ""
+        rows.append((record["number"], shown(parse_instant(record["received_at"])), record["kind"], record["who"],
+                     record["eori"], outcome + (" !" if overdue else ""), due, officer_of(record)))
+        styles.append({"fg": "red", "bold": True} if overdue else {"fg": "yellow"} if outcome == "review" else None)
+    return render_table(HEADERS, rows, max_widths=WIDTHS, styles=styles)

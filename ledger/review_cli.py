@@ -1,0 +1,276 @@
+"""`itpc requests|show|search|report|note|requeue|completion`: what ITPC officers review at a terminal.
+
+Every command here reads the request view (``request_index``), which folds only what the ledger gained
+since the last command; `show` reads a request's own entries from the ledger file. Attached to the `itpc`
+group by ``register(cli)`` at the end of ``ledger/cli.py``.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from .app import App
+from .cli_support import Failure, opened, pass_app
+from .clock import bound
+from .report import STATUSES, matches_status, outcomes_for, record_json, request_table
+from .request_index import RequestIndex, ViewError
+from .store import LedgerError
+
+
+def register(cli: click.Group) -> None:
+    for command in (requests, show, search, report, note, requeue, completion):
+        cli.add_command(command)
+
+
+def _index(app: App) -> RequestIndex:
+    try:
+        return app.index
+    except (ViewError, LedgerError) as exc:
+        raise Failure(str(exc)) from None
+
+
+def _decision_deadline(app: App) -> timedelta:
+    return timedelta(minutes=float(app.settings.get("rules", "decision_deadline_minutes")))
+
+
+def _bound(option: str, value: str | None, *, end: bool = False):
+    if not value:
+        return None
+    try:
+        return bound(value, end=end)
+    except ValueError:
+        raise Failure(f"{option}: expected a day (2026-11-23) or an instant (2026-11-23T08:00), not {value!r}") from None
+
+
+def _number(text: str) -> str:
+    return text.strip().upper()
+
+
+# --- requests ---------------------------------------------------------------------------------------------
+
+@click.command()
+@click.option("--kind", help="Only this kind (continuity, early_recovery, afis_access, afis_change, "
+                             "auto_generated, not_a_request).")
+@click.option("--status", type=click.Choice(STATUSES),
+              help="Only requests in this state; overdue: waiting for a decision past its deadline.")
+@click.option("--eori", help="Only requests of this EORI (spaces and case ignored).")
+@click.option("--since", metavar="DATE", help="Received on or after this day (or instant), Vilnius time.")
+@click.option("--until", metavar="DATE", help="Received on or before this day (or before this instant).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per request (DESIGN.md contract).")
+@pass_app
+def requests(app: App, kind: str | None, status: str | None, eori: str | None, since: str | None,
+             until: str | None, as_json: bool) -> None:
+    """List requests with their current state, oldest first.
+
+    The table marks overdue requests in red and those waiting for an officer in yellow.
+
+    \b
+    Examples:
+      itpc requests --status review
+      itpc requests --status overdue --since 2026-11-01
+      itpc requests --eori LT302777111 --json
+    """
+    first, last = _bound("--since", since), _bound("--until", until, end=True)
+    records = _index(app).records(kind=kind, outcomes=outcomes_for(status), eori=eori, since=first, until=last)
+    deadline, now = _decision_deadline(app), app.clock()
+    if status:
+        records = [r for r in records if matches_status(r, status, deadline, now)]
+    if as_json:
+        for record in records:
+            click.echo(json.dumps(record_json(record), ensure_ascii=False))
+        return
+    if not records:
+        click.echo("no requests match", err=True)
+        return
+    for line in request_table(records, deadline, now):
+        click.echo(line)
+
+
+# --- search -----------------------------------------------------------------------------------------------
+
+@click.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per request (as `requests --json`).")
+@pass_app
+def search(app: App, text: tuple[str, ...], as_json: bool) -> None:
+    """Find requests by sender, applicant, EORI, number or reasons; case and diacritics are ignored, and
+    every word must appear.
+
+    \b
+    Examples:
+      itpc search dzukijos pienas
+      itpc search LT302777111
+      itpc search VTP-2026-000004
+    """
+    records = _index(app).search(" ".join(text))
+    if as_json:
+        for record in records:
+            click.echo(json.dumps(record_json(record), ensure_ascii=False))
+        return
+    if not records:
+        click.echo("nothing found", err=True)
+        return
+    for line in request_table(records, _decision_deadline(app), app.clock()):
+        click.echo(line)
+
+
+# --- show -------------------------------------------------------------------------------------------------
+
+@click.command()
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True, help="The story as one JSON object.")
+@pass_app
+def show(app: App, number: str, as_json: bool) -> None:
+    """The whole story of one request: the message, what was read from it, the decision and its rules,
+    every letter and notice sent, and the deadlines met or missed.
+
+    \b
+    Examples:
+      itpc show ITPC-2026-000012
+      itpc show VTP-2026-000004      # a consent number finds its request
+      itpc show AFIS-2026-000002 --json
+    """
+    from .story import story_json, story_lines
+    index = _index(app)
+    record = index.record(_number(number)) or index.record_of_consent(_number(number))
+    if record is None:
+        raise Failure(f"no request {number}; try `itpc search {number}`")
+    try:
+        entries = index.story(record["number"])
+    except LedgerError as exc:
+        raise Failure(str(exc)) from None
+    story = story_json(record, entries, archive=app.archive, offices=app.offices,
+                       decision_deadline=_decision_deadline(app),
+                       notice_minutes=float(app.settings.get("rules", "notice_minutes")), now=app.clock())
+    if as_json:
+        click.echo(json.dumps(story, ensure_ascii=False, indent=2))
+        return
+    for line in story_lines(story):
+        click.echo(line)
+
+
+# --- report -----------------------------------------------------------------------------------------------
+
+@click.command()
+@click.option("--month", required=True, metavar="YYYY-MM", help="Requests received in this (Vilnius) month.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--chart", type=click.Path(dir_okay=False), metavar="FILE.png",
+              help="Also draw the figures as a bar chart (needs matplotlib: pip install 'itpc-ledger[chart]').")
+@pass_app
+def report(app: App, month: str, fmt: str, chart: str | None) -> None:
+    """The month's figures (ITPC division functions 2.11): requests by kind and outcome, consents per
+    system and customs office, decision times, deadline breaches, refusals by rule, top EORIs.
+
+    \b
+    Examples:
+      itpc report --month 2026-11
+      itpc report --month 2026-11 --format csv > 2026-11.csv
+      itpc report --month 2026-11 --chart 2026-11.png
+    """
+    from .monthly import ReportError, month_report, report_csv, report_lines
+    try:
+        figures = month_report(_index(app).records(month=_month(month)), _month(month),
+                               decision_deadline=_decision_deadline(app),
+                               notice_minutes=float(app.settings.get("rules", "notice_minutes")),
+                               office_names={o.code: o.name for o in app.offices}, now=app.clock())
+    except ReportError as exc:
+        raise Failure(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(report_csv(figures), nl=False)
+    else:
+        for line in report_lines(figures):
+            click.echo(line)
+    if chart:
+        from .chart import ChartUnavailable, bar_chart
+        try:
+            bar_chart(figures, Path(chart))
+        except ChartUnavailable as exc:
+            raise Failure(str(exc)) from None
+        click.echo(f"chart written to {chart}", err=True)
+
+
+def _month(text: str) -> str:
+    text = text.strip()
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        if not (1 <= month <= 12 and 1900 < year < 10000):
+            raise ValueError
+    except ValueError:
+        raise Failure(f"--month: expected YYYY-MM, e.g. 2026-11, not {text!r}") from None
+    return f"{year:04d}-{month:02d}"
+
+
+# --- note and requeue (entries like any other) -------------------------------------------------------------
+
+@click.command()
+@click.argument("number")
+@click.argument("text", nargs=-1, required=True)
+@click.option("--officer", help="Who writes the note (default: the login name).")
+@pass_app
+def note(app: App, number: str, text: tuple[str, ...], officer: str | None) -> None:
+    """Add an officer's remark to a request; it is a ledger entry like any other and shows in `itpc show`.
+
+    \b
+    Example:
+      itpc note ITPC-2026-000012 "Paskambinta įmonei, laukiame patikslinimo."
+    """
+    remark = " ".join(text).strip()
+    if not remark:
+        raise Failure("the note is empty")
+    number = _number(number)
+    if _index(app).record(number) is None:
+        raise Failure(f"no request {number}")
+    from .views import OFFICER_NOTE
+    try:
+        entry = opened(app).ledger.append(OFFICER_NOTE, {"request": number, "text": remark,
+                                                         "by": officer or getpass.getuser()})
+    except LedgerError as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"{number}: note recorded (entry {entry.seq})")
+
+
+@click.command()
+@click.argument("number")
+@click.option("--reason", required=True, help="Why it is processed again (recorded in the ledger).")
+@click.option("--officer", help="Who asks (default: the login name).")
+@pass_app
+def requeue(app: App, number: str, reason: str, officer: str | None) -> None:
+    """Process a request again whose processing failed: a message that could not be read is parsed again
+    and decided; letters that were held or refused by the mail server go back to the outbox.
+
+    \b
+    Example:
+      itpc requeue ITPC-2026-000031 --reason "OCR kalbos paketas įdiegtas, skaityti iš naujo"
+    """
+    from responders.requeue import RequeueError, requeue_request
+    number = _number(number)
+    try:
+        done = requeue_request(opened(app), number, reason=reason, officer=officer or getpass.getuser())
+    except (RequeueError, LedgerError) as exc:
+        raise Failure(str(exc)) from None
+    click.echo(f"{number}: {done}")
+
+
+# --- completion -------------------------------------------------------------------------------------------
+
+@click.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for `itpc`.
+
+    \b
+    Examples:
+      itpc completion bash > /etc/bash_completion.d/itpc
+      eval "$(itpc completion zsh)"
+    """
+    from click.shell_completion import get_completion_class
+
+    root = click.get_current_context().find_root().command
+    completer = get_completion_class(shell)(root, {}, "itpc", "_ITPC_COMPLETE")
+    click.echo(completer.source())
