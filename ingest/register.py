@@ -103,6 +103,8 @@ def parse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
                 "reply_to": [], "subject": "", "in_reply_to": "", "references": [], "fax_sender": None,
                 "auto_generated": None, "attachments": []}
     letter = result.letter
+    for attachment in letter.attachments:  # kept apart too, so an officer can open what was sent as it was
+        intake.archive.put_attachment(attachment.data, attachment.filename or "")
     return {**base, "kind": result.kind, "source": result.source, "fields": result.fields,
             "missing": list(result.missing), "problems": list(result.problems),
             "sender": letter.sender, "sender_name": letter.sender_name, "reply_to": list(letter.reply_to),

@@ -1,4 +1,5 @@
-"""Content-addressed archive of raw received messages: each stored once under its SHA-256."""
+"""Content-addressed archive: raw messages (received and sent) and the attachments taken out of received
+ones, each stored once under its SHA-256."""
 from __future__ import annotations
 
 import hashlib
@@ -18,6 +19,16 @@ class RawArchive:
         """Store ``raw`` durably (temp file, fsync, link, directory fsync); never overwrite. Returns its SHA-256."""
         digest = hashlib.sha256(raw).hexdigest()
         durable_write(self.path_for(digest), raw)
+        return digest
+
+    def attachment_path(self, sha256: str, filename: str = "") -> Path:
+        """Where an attachment is kept; it keeps its file name's extension so a viewer opens it."""
+        suffix = "".join(c for c in Path(filename).suffix.lower() if c.isalnum() or c == ".")[:8]
+        return self.directory / "attachments" / sha256[:2] / f"{sha256}{suffix}"
+
+    def put_attachment(self, data: bytes, filename: str = "") -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        durable_write(self.attachment_path(digest, filename), data)
         return digest
 
     def get(self, sha256: str) -> bytes:
