@@ -52,6 +52,14 @@ class App:
         self._index = RequestIndex.open(self.ledger_dir)
         return self._index
 
+    def refresh_view(self) -> None:
+        """Fold what this process wrote into the request view, so the officers' next command folds nothing.
+        The view is only a cache: a failure is logged, and the next command catches up."""
+        try:
+            self.index.refresh()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("request view not brought up to date: %s", exc)
+
     @cached_property
     def archive(self) -> RawArchive:
         return RawArchive(self.ledger_dir / ARCHIVE_DIR)

@@ -91,6 +91,7 @@ class Runner:
         self.respond()
         log.info("poll: %d new, %d already registered, %d duplicates; %d requests registered",
                  counts["new"], counts["seen"], counts["duplicate"], len(numbers))
+        self.app.refresh_view()
 
     def tick(self) -> None:
         """Scheduled work, computed from the ledger and the clock, then send what it queued. A failing tick
@@ -101,6 +102,7 @@ class Runner:
             self.flush()
         except Exception:
             log.exception("tick failed; retried at the next one")
+        self.app.refresh_view()
 
     def run_forever(self, *, tick: bool = True) -> None:
         """Poll until SIGTERM/SIGINT (the current message is finished first); with ``tick``, run the

@@ -31,6 +31,7 @@ def _instant(option: str, text: str | None, app: App):
 def _reconcile(app: App) -> None:
     from responders.tick import run_tick
     report = run_tick(app)
+    app.refresh_view()
     click.echo(report.summary())
     if report.errors:
         raise Failure("; ".join(report.errors))

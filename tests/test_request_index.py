@@ -114,6 +114,21 @@ def test_every_entry_about_a_request_is_in_its_story(corpus_ledger):
             assert about <= {e.seq for e in story}
 
 
+@pytest.mark.parametrize("command", [("poll", "--once"), ("tick",)])
+def test_poll_and_tick_leave_the_view_current(tmp_path, command):
+    """The service folds what it wrote, so an officer's next command has nothing to fold."""
+    config = make_config(tmp_path)
+    shutil.copy(CORPUS / "mail" / "c01-labels-plain.eml", tmp_path / "inbox" / "new" / "c01.eml")
+    if command == ("tick",):
+        itpc(config, "poll", "--once")
+        (tmp_path / "ledger" / INDEX_FILE).unlink()
+    itpc(config, *command, now="2026-12-30T10:00")
+    ledger_dir = tmp_path / "ledger"
+    with RequestIndex.open(ledger_dir, refresh=False) as index:
+        assert index.position().offset == (ledger_dir / LEDGER_FILE).stat().st_size
+        assert len(index.records()) == 1
+
+
 def test_a_torn_last_line_waits_for_the_writer(corpus_ledger, tmp_path):
     lines = lines_of(corpus_ledger[0] / "ledger")
     (tmp_path / LEDGER_FILE).write_bytes(b"".join(lines[:-1]) + lines[-1][:40])
