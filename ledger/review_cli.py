@@ -226,12 +226,16 @@ def note(app: App, number: str, text: tuple[str, ...], officer: str | None) -> N
     number = _number(number)
     if _index(app).record(number) is None:
         raise Failure(f"no request {number}")
+    from .store import Ledger
     from .views import OFFICER_NOTE
     try:
-        entry = opened(app).ledger.append(OFFICER_NOTE, {"request": number, "text": remark,
-                                                         "by": officer or getpass.getuser()})
+        with Ledger.for_appending(app.ledger_dir, clock=app.clock,
+                                  lock_timeout=float(app.settings.get("ledger", "lock_timeout"))) as ledger:
+            entry = ledger.append(OFFICER_NOTE, {"request": number, "text": remark,
+                                                 "by": officer or getpass.getuser()})
     except LedgerError as exc:
         raise Failure(str(exc)) from None
+    app.refresh_view()
     click.echo(f"{number}: note recorded (entry {entry.seq})")
 
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tinydb import Query
 
-from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, ImmutableEntry, Ledger, canonical_json,
+from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, ImmutableEntry, Ledger, LedgerError, canonical_json,
                           entry_hash)
 from ledger.verify import verify_file
 
@@ -376,3 +376,47 @@ def test_canonical_json_is_byte_identical_to_rfc8785(value):
 ])
 def test_canonical_json_edge_cases_match_rfc8785(value):
     assert canonical_json(value) == rfc8785.dumps(value)
+
+
+# --- opened at its end (commands that only append) -------------------------------------------------------
+
+@pytest.mark.parametrize("existing", [0, 1, 3])
+def test_a_ledger_opened_at_its_end_continues_the_chain(ledger_dir, existing):
+    with Ledger(ledger_dir) as ledger:
+        for i in range(existing):
+            ledger.append("test.event", {"i": i, "text": "ąčę" * 30000 if i == existing - 1 else "x"})  # last line > 64 KiB
+    with Ledger.for_appending(ledger_dir) as tail:
+        assert tail.entries == [] and len(tail) == existing
+        entry = tail.append("officer.note", {"request": "ITPC-2026-000001", "text": "pastaba"})
+    assert entry.seq == existing + 1
+    verdict = verify_file(ledger_dir / LEDGER_FILE)
+    assert verdict.ok and verdict.entries == existing + 1
+    with Ledger(ledger_dir) as ledger:
+        assert ledger.entries[-1] == entry
+
+
+def test_appends_from_a_full_and_an_end_opened_ledger_interleave(ledger_dir):
+    with Ledger(ledger_dir) as full, Ledger.for_appending(ledger_dir) as tail:
+        for i in range(4):
+            full.append("test.full", {"i": i})
+            tail.append("test.tail", {"i": i})
+    verdict = verify_file(ledger_dir / LEDGER_FILE)
+    assert verdict.ok and verdict.entries == 8
+
+
+def test_an_end_opened_ledger_cannot_replay_its_past(ledger_dir):
+    with Ledger(ledger_dir) as ledger:
+        ledger.append("test.event", {"i": 1})
+    with Ledger.for_appending(ledger_dir) as tail, pytest.raises(LedgerError, match="opened at its end"):
+        tail.subscribe(lambda entry: None)
+
+
+def test_an_end_opened_ledger_recovers_a_torn_tail(ledger_dir):
+    with Ledger(ledger_dir) as ledger:
+        ledger.append("test.event", {"i": 1})
+    with open(ledger_dir / LEDGER_FILE, "ab") as fh:
+        fh.write(b'{"seq":2,"ts":"2026')
+    with Ledger.for_appending(ledger_dir) as tail:
+        entry = tail.append("test.event", {"i": 2})
+    assert entry.seq == 3  # 2 is the ledger.recovered entry
+    assert verify_file(ledger_dir / LEDGER_FILE).ok
