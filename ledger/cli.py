@@ -214,6 +214,7 @@ def decide(app: App, number: str, action: str, period_from: str | None, period_t
     except OfficerError as exc:
         raise Failure(str(exc)) from None
     Runner(app).respond()
+    app.refresh_view()
     click.echo(f"{number}: {record['outcome']}"
                + (f" {record['consent_no']}" if record.get("consent_no") else "")
                + f" by {record['decided_by']}")
