@@ -79,15 +79,17 @@ def requests(app: App, kind: str | None, status: str | None, eori: str | None, s
     deadline, now = _decision_deadline(app), app.clock()
     if status:
         records = [r for r in records if matches_status(r, status, deadline, now)]
+    _print_records(app, records, as_json, nothing="no requests match")
+
+
+def _print_records(app: App, records: list[dict], as_json: bool, *, nothing: str) -> None:
+    """One JSON object per line, or the table (a note on stderr when there is nothing to show)."""
     if as_json:
-        for record in records:
-            click.echo(json.dumps(record_json(record), ensure_ascii=False))
-        return
-    if not records:
-        click.echo("no requests match", err=True)
-        return
-    for line in request_table(records, deadline, now):
-        click.echo(line)
+        click.echo("".join(json.dumps(record_json(r), ensure_ascii=False) + "\n" for r in records), nl=False)
+    elif records:
+        click.echo("\n".join(request_table(records, _decision_deadline(app), app.clock())))
+    else:
+        click.echo(nothing, err=True)
 
 
 # --- search -----------------------------------------------------------------------------------------------
@@ -106,16 +108,7 @@ def search(app: App, text: tuple[str, ...], as_json: bool) -> None:
       itpc search LT302777111
       itpc search VTP-2026-000004
     """
-    records = _index(app).search(" ".join(text))
-    if as_json:
-        for record in records:
-            click.echo(json.dumps(record_json(record), ensure_ascii=False))
-        return
-    if not records:
-        click.echo("nothing found", err=True)
-        return
-    for line in request_table(records, _decision_deadline(app), app.clock()):
-        click.echo(line)
+    _print_records(app, _index(app).search(" ".join(text)), as_json, nothing="nothing found")
 
 
 # --- show -------------------------------------------------------------------------------------------------
