@@ -57,14 +57,10 @@ def deadline_of(record: Record, decision_deadline: timedelta) -> datetime | None
 
 
 def decided_moment(record: Record) -> datetime | None:
-    """When the request was settled: the later of the decision's own date (an automatic one is dated at
-    receipt) and the moment it was written to the ledger."""
-    if not record["settled_ts"]:
-        return None
-    moments = [parse_instant(record["settled_ts"])]
-    if record["settled_at"]:
-        moments.append(parse_instant(record["settled_at"]))
-    return max(moments)
+    """When the request was settled, as the decision is dated: an automatic one at receipt (DESIGN.md), an
+    officer's when made. Not the entry's write time, so a mailbox replayed later reads the same."""
+    moment = record["settled_at"] or record["settled_ts"]
+    return parse_instant(moment) if moment else None
 
 
 def deadline_missed(record: Record, decision_deadline: timedelta, now: datetime) -> bool:

@@ -297,7 +297,9 @@ class _Folder:
     # -- handlers ---------------------------------------------------------------------------------------
     def _on_mail(self, located: Located) -> None:
         data = located.entry.data
-        sha = data.get("first_sha256") or data["sha256"]
+        if located.entry.type == "mail.duplicate":
+            self.refs["dup:" + data["sha256"]] = data["first_sha256"]  # its acknowledgement names only its own
+        sha = data.get("first_sha256") or self.ref("dup:" + data["sha256"]) or data["sha256"]
         number = self.ref("sha:" + sha)
         where = (located.entry.seq, located.offset, located.length)
         if number:
