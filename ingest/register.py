@@ -98,10 +98,7 @@ def parse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
                                limits=limits)
     except Exception as exc:  # bad input never stops the poll: registered with its reason, for review
         log.warning("message %s could not be parsed: %s: %s", mail["sha256"][:12], type(exc).__name__, exc)
-        return {**base, "kind": "not_a_request", "source": "body", "fields": {}, "missing": [],
-                "problems": [f"could not be read: {type(exc).__name__}: {exc}"], "sender": "", "sender_name": "",
-                "reply_to": [], "subject": "", "in_reply_to": "", "references": [], "fax_sender": None,
-                "auto_generated": None, "attachments": []}
+        return unreadable(mail, f"could not be read: {type(exc).__name__}: {exc}")
     letter = result.letter
     for attachment in letter.attachments:  # kept apart too, so an officer can open what was sent as it was
         intake.archive.put_attachment(attachment.data, attachment.filename or "")
@@ -113,3 +110,24 @@ def parse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
             "auto_generated": letter.auto_generated,
             "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
                              "sha256": hashlib.sha256(a.data).hexdigest()} for a in letter.attachments]}
+
+
+def unreadable(mail: dict[str, Any], problem: str) -> dict[str, Any]:
+    """The record of a message nothing could be read from: not a request, for an officer, with the reason."""
+    return {"mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",
+            "received_at": mail["received_at"], "kind": "not_a_request", "source": "body", "fields": {},
+            "missing": [], "problems": [problem], "sender": "", "sender_name": "", "reply_to": [], "subject": "",
+            "in_reply_to": "", "references": [], "fax_sender": None, "auto_generated": None, "attachments": []}
+
+
+def reparse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
+    """A received message parsed again from its archived copy with today's code and configuration (an officer's
+    requeue): the same record ``parse_mail`` makes. A copy that is missing or no longer matches its SHA-256 is
+    not read; that becomes the record's problem, as any unreadable message's does."""
+    try:
+        raw = intake.archive.get(mail["sha256"])
+    except OSError as exc:
+        return unreadable(mail, f"could not be read: the archived copy is missing ({exc.strerror or exc})")
+    if hashlib.sha256(raw).hexdigest() != mail["sha256"]:
+        return unreadable(mail, "could not be read: the archived copy no longer matches its SHA-256")
+    return parse_mail(intake, mail)

@@ -24,12 +24,18 @@ MAIL_QUEUED = "mail.queued"
 MAIL_SENT = "mail.sent"
 MAIL_FAILED = "mail.failed"
 MAIL_HELD = "mail.held"
+MAIL_REQUEUED = "mail.requeued"          # a held or failed letter put back in the outbox by an officer
+REQUEST_REQUEUED = "request.requeued"    # an officer asked for a request to be processed again, and why
+REQUEST_REPARSED = "request.reparsed"    # its archived message parsed again: the new `registered` record
 OFFICER_NOTE = "officer.note"
 DEADLINE_BREACHED = "deadline.breached"
 OUTAGE_DECLARED = "outage.declared"
 OUTAGE_ENDED = "outage.ended"
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
+
+# The outcome a decision shows in `RequestView.decisions` once a re-parse has replaced what it was made on.
+SUPERSEDED = "superseded"
 
 
 @dataclass
@@ -44,6 +50,8 @@ class RequestView:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     mails: list[str] = field(default_factory=list)  # outbox ids queued for this request
     notes: list[dict[str, Any]] = field(default_factory=list)
+    requeues: list[dict[str, Any]] = field(default_factory=list)  # `request.requeued` data, oldest first
+    superseded_mails: int = 0  # mails[:n] were queued for decisions that a re-parse has since replaced
 
     @property
     def received(self) -> datetime:
@@ -72,10 +80,17 @@ class OutboxItem:
     sent: dict[str, Any] | None = None
     failures: list[dict[str, Any]] = field(default_factory=list)
     held: dict[str, Any] | None = None
+    releases: list[dict[str, Any]] = field(default_factory=list)  # `mail.requeued` data, oldest first
+    released_after: int = 0  # failures recorded before the latest release: the retry backoff starts afresh
 
     @property
     def pending(self) -> bool:
         return self.sent is None and self.held is None
+
+    @property
+    def recent_failures(self) -> list[dict[str, Any]]:
+        """Failures since an officer last released the letter (all of them if never released)."""
+        return self.failures[self.released_after:]
 
 
 class State:
@@ -127,6 +142,27 @@ class State:
             self.request_by_mail[view.mail_sha256] = view.number
         self._count(view.number)
 
+    def _on_request_requeued(self, data: dict, entry: Entry) -> None:
+        request = self.requests.get(data.get("request") or "")
+        if request is not None:
+            request.requeues.append(data)
+
+    def _on_request_reparsed(self, data: dict, entry: Entry) -> None:
+        """The request's message read again: what it says now replaces what it said, and it waits for a new
+        decision. Its earlier decisions stay in ``decisions`` (letters are numbered by their index there, so a
+        new decision's letters get new outbox ids), shown as superseded: they were made on what the message
+        was taken to say before, and nothing more is planned from them."""
+        request = self.requests.get(data.get("request") or "")
+        if request is None:
+            return
+        registered = {key: value for key, value in data.items() if key != "request"}
+        registered["number"] = request.number
+        request.registered = registered
+        request.kind = registered.get("kind") or request.kind
+        request.decisions = [superseded(decision, entry) for decision in request.decisions]
+        request.decision = None
+        request.superseded_mails = len(request.mails)
+
     def _on_decision_made(self, data: dict, entry: Entry) -> None:
         request = self.requests.get(data["request"])
         if request is None:
@@ -170,6 +206,17 @@ class State:
         if item is not None and item.held is None:
             item.held = data
             self._count_automatic(item.queued, -1)
+
+    def _on_mail_requeued(self, data: dict, entry: Entry) -> None:
+        """An officer put a held or failed letter back: pending again, tried at once, counted by the cap again."""
+        item = self.outbox.get(data["id"])
+        if item is None or item.sent is not None:
+            return
+        if item.held is not None:
+            item.held = None
+            self._count_automatic(item.queued, +1)
+        item.releases.append(data)
+        item.released_after = len(item.failures)
 
     def _on_officer_note(self, data: dict, entry: Entry) -> None:
         if data.get("request") in self.requests:
@@ -222,3 +269,11 @@ class State:
 
     def pending_outbox(self) -> Iterator[OutboxItem]:
         return (item for item in self.outbox.values() if item.pending)
+
+
+def superseded(decision: dict[str, Any], entry: Entry) -> dict[str, Any]:
+    """A decision as it stands after a re-parse (``entry``): kept whole, its outcome under ``superseded``."""
+    if decision.get("outcome") == SUPERSEDED:
+        return decision
+    return {**decision, "outcome": SUPERSEDED,
+            "superseded": {"outcome": decision.get("outcome"), "seq": entry.seq, "at": entry.ts}}

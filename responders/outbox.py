@@ -63,9 +63,10 @@ def automatic_count(state: State, recipient: str, moment: datetime) -> int:
 
 
 def due(item: OutboxItem, now: datetime) -> bool:
-    if not item.failures:
+    """Never tried, released by an officer since its last failure, or past its retry time."""
+    if not item.recent_failures:
         return True
-    retry_at = item.failures[-1].get("retry_at")
+    retry_at = item.recent_failures[-1].get("retry_at")
     return retry_at is None or parse_instant(retry_at) <= now
 
 
@@ -89,7 +90,8 @@ def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transpor
             continue
         except (TransientSendError, OSError) as exc:
             attempt = len(item.failures) + 1
-            retry_at = now() + timedelta(seconds=retry_seconds * 2 ** (attempt - 1))
+            # the backoff doubles with each failure since the letter was last released by an officer
+            retry_at = now() + timedelta(seconds=retry_seconds * 2 ** len(item.recent_failures))
             ledger.append(MAIL_FAILED, {"id": item.id, "error": str(exc), "permanent": False, "attempt": attempt,
                                         "retry_at": to_utc_iso(retry_at)})
             counts["failed"] += 1
