@@ -98,6 +98,8 @@ class RequestIndex:
         gets a view in memory, built from the whole ledger."""
         ledger_dir = Path(ledger_dir)
         ledger_path = ledger_dir / LEDGER_FILE
+        if not ledger_path.exists():
+            return cls(_connect(":memory:"), ledger_path)  # nothing registered yet: an empty view
         try:
             connection = _connect(ledger_dir / INDEX_FILE)
         except (sqlite3.Error, OSError) as exc:
