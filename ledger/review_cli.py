@@ -251,6 +251,7 @@ def requeue(app: App, number: str, reason: str, officer: str | None) -> None:
         done = requeue_request(opened(app), number, reason=reason, officer=officer or getpass.getuser())
     except (RequeueError, LedgerError) as exc:
         raise Failure(str(exc)) from None
+    app.refresh_view()
     click.echo(f"{number}: {done}")
 
 
