@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
 from .clock import VILNIUS, parse_instant, shown
-from .report import deadline_missed, decided_moment, is_overdue
+from .report import deadline_missed, decided_moment, is_overdue, outcome_of
 from .request_records import Record
 from .table import render_table
 
@@ -91,13 +91,6 @@ def _check_record(record: Any, month: str) -> None:
         raise ReportError(f"request record {record.get('number', '?')} lacks {', '.join(lacking)}")
     if record["month"] != month:
         raise ReportError(f"request {record['number']} was received in {record['month']}, not in {month}")
-
-
-def outcome_of(record: Record) -> str:
-    """The outcome as `requests --json` states it: auto-generated mail is never decided, its outcome 'none'."""
-    if record["outcome"] == "open" and record["kind"] == UNANSWERED:
-        return "none"
-    return record["outcome"]
 
 
 def _with_extras(known: Sequence[str], seen: Iterable[str]) -> list[str]:

@@ -7,7 +7,7 @@ handed to an officer with a deadline of its own (AFIS changes, 1B-280:16) is hel
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .clock import VILNIUS, parse_instant, shown
 from .request_records import WAITING, Record
@@ -20,11 +20,15 @@ def vilnius_iso(value: str | None) -> str | None:
     return parse_instant(value).astimezone(VILNIUS).isoformat() if value else None
 
 
+def outcome_of(record: Record) -> str:
+    """The outcome as `requests --json` states it: auto-generated mail is never decided, its outcome 'none'."""
+    if record["outcome"] == "open" and record["kind"] == "auto_generated":
+        return "none"
+    return record["outcome"]
+
+
 def record_json(record: Record) -> dict[str, Any]:
     """One request as DESIGN.md's `requests --json` contract."""
-    outcome = record["outcome"]
-    if outcome == "open" and record["kind"] == "auto_generated":
-        outcome = "none"
     return {
         "number": record["number"],
         "kind": record["kind"],
@@ -33,7 +37,7 @@ def record_json(record: Record) -> dict[str, Any]:
         "fields": record["fields"],
         "missing": record["missing"],
         "decision": {
-            "outcome": outcome,
+            "outcome": outcome_of(record),
             "period_from": vilnius_iso(record["period_from"]),
             "period_to": vilnius_iso(record["period_to"]),
             "rules": record["rules"],
@@ -56,11 +60,18 @@ def deadline_of(record: Record, decision_deadline: timedelta) -> datetime | None
     return None
 
 
+def decision_moment(decision: Mapping[str, Any], ts: str) -> datetime:
+    """When a decision took effect, as it is dated: an automatic one at receipt (DESIGN.md), an officer's
+    when made; the entry's write time only for a decision without a date. Not the write time, so a mailbox
+    replayed later reads the same."""
+    return parse_instant(decision.get("decided_at") or ts)
+
+
 def decided_moment(record: Record) -> datetime | None:
-    """When the request was settled, as the decision is dated: an automatic one at receipt (DESIGN.md), an
-    officer's when made. Not the entry's write time, so a mailbox replayed later reads the same."""
-    moment = record["settled_at"] or record["settled_ts"]
-    return parse_instant(moment) if moment else None
+    """When the request was settled (``decision_moment`` of its settling decision), or None."""
+    if not record["settled_ts"]:
+        return None
+    return decision_moment({"decided_at": record["settled_at"]}, record["settled_ts"])
 
 
 def deadline_missed(record: Record, decision_deadline: timedelta, now: datetime) -> bool:
@@ -85,11 +96,7 @@ def is_overdue(record: Record, decision_deadline: timedelta, now: datetime) -> b
 def matches_status(record: Record, status: str, decision_deadline: timedelta, now: datetime) -> bool:
     if status == "overdue":
         return is_overdue(record, decision_deadline, now)
-    if status == "none":
-        return record["outcome"] == "none" or (record["outcome"] == "open" and record["kind"] == "auto_generated")
-    if status == "open":
-        return record["outcome"] == "open" and record["kind"] != "auto_generated"
-    return record["outcome"] == status
+    return outcome_of(record) == status
 
 
 def outcomes_for(status: str | None) -> list[str] | None:
@@ -119,9 +126,7 @@ def request_table(records: Sequence[Record], decision_deadline: timedelta, now: 
     for record in records:
         deadline = deadline_of(record, decision_deadline)
         overdue = is_overdue(record, decision_deadline, now)
-        outcome = record["outcome"]
-        if outcome == "open" and record["kind"] == "auto_generated":
-            outcome = "none"
+        outcome = outcome_of(record)
         waiting = record["outcome"] in WAITING
         due = (shown(deadline) if waiting else "missed" if deadline_missed(record, decision_deadline, now)
                else "") if deadline else ""

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import click
 
 from .clock import VILNIUS, parse_instant, shown
-from .report import deadline_missed, deadline_of, decided_moment, record_json
+from .report import deadline_missed, deadline_of, decided_moment, decision_moment, record_json
 from .rule_words import citation
 from .store import Entry, thaw
 
@@ -128,12 +128,8 @@ def _iso(value: str | datetime | None) -> str | None:
 
 
 def _moment(entry: Entry) -> datetime:
-    """When a decision took effect: the later of its own date (an automatic one is dated at receipt) and
-    the moment it was written to the ledger — as ``report.decided_moment`` times a request."""
-    moments = [parse_instant(entry.ts)]
-    if entry.data.get("decided_at"):
-        moments.append(parse_instant(entry.data["decided_at"]))
-    return max(moments)
+    """When a decision took effect, by the same rule `requests` and `report` time a request."""
+    return decision_moment(entry.data, entry.ts)
 
 
 # -- 1. the message ------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ rebuilt when the ledger or the fold changes; `itpc requests`, `search`, `note` a
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -167,10 +166,10 @@ def test_an_unwritable_view_is_built_in_memory(corpus_ledger, tmp_path):
     shutil.copy(corpus_ledger[0] / "ledger" / LEDGER_FILE, tmp_path / LEDGER_FILE)
     (tmp_path / INDEX_FILE).mkdir()  # not a database file (as root, permissions would not stop us)
     with RequestIndex.open(tmp_path) as index:
-        assert len(index.records()) == len(State_numbers(tmp_path))
+        assert len(index.records()) == len(state_numbers(tmp_path))
 
 
-def State_numbers(ledger_dir: Path) -> set[str]:
+def state_numbers(ledger_dir: Path) -> set[str]:
     state = State()
     with Ledger(ledger_dir) as ledger:
         ledger.subscribe(state.apply)
@@ -199,7 +198,7 @@ def test_two_commands_building_the_view_at_once_agree(corpus_ledger, tmp_path):
              for _ in range(3)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-500:] for o in outputs]
-    assert len({o[0] for o in outputs}) == 1 and outputs[0][0].count(b"\n") == len(State_numbers(tmp_path / "ledger"))
+    assert len({o[0] for o in outputs}) == 1 and outputs[0][0].count(b"\n") == len(state_numbers(tmp_path / "ledger"))
 
 
 # --- itpc requests ---------------------------------------------------------------------------------------
