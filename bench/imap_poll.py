@@ -64,7 +64,7 @@ def poll_seconds(server: Dovecot, work: Path, batch: int) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ITPC_")}
     env.update(ITPC_IMAP_PASSWORD=server.password, ITPC_IMAP_CAFILE=server.cafile)
     began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "ledger.cli", "--config", str(config), "poll", "--once"],
+    done = subprocess.run([sys.executable, "-m", "itpc", "--config", str(config), "poll", "--once"],
                           cwd=ROOT, env=env, capture_output=True, text=True)
     took = time.perf_counter() - began
     if done.returncode != 0:

@@ -573,7 +573,7 @@ class Year:
             self.after_review(req, now)
 
     def record_decision(self, req: Req, decision: Decision, by: str, decided: int, now: int) -> dict[str, Any]:
-        """The `decision.made` data as responders.decide.decision_record makes it; a consent takes a number."""
+        """The `decision.made` data as itpc.judge.decision_record makes it; a consent takes a number."""
         consent_no = decision.consent_no
         if decision.outcome == "consent":
             consent_no = self.next_number("VTP")

@@ -1,2 +1,4 @@
 """Shipped configuration (itpc.toml, customs offices, reason lists, templates) and the loader for it."""
-from .settings import ConfigError, Settings, load_settings  # noqa: F401
+from config.errors import (ConfigError, DocumentError, ItpcError, LedgerError, MailboxError,  # noqa: F401
+                           RequestError, TransportError)
+from config.settings import Settings, load_settings  # noqa: F401

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from config.errors import ConfigError
+
 SHIPPED = Path(__file__).resolve().parent / "itpc.toml"
 
 # Keys whose string values are file paths (resolved against the folder of the file that set them).
@@ -20,8 +22,6 @@ URL_KEYS = {("mailbox", "url"), ("outbox", "url")}
 SECRET_WORDS = ("password", "secret", "token")
 
 
-class ConfigError(Exception):
-    """A missing or invalid configuration value; the message names the key."""
 
 
 @dataclass(frozen=True)

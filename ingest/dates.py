@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .field_text import fix_ocr_digits, fold
+from ingest.field_text import fix_ocr_digits, fold
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 

@@ -19,8 +19,10 @@ from pathlib import Path
 from statistics import median
 from xml.etree import ElementTree
 
-from .htmltext import row_line
-from .mime import DOCX_TYPE, OLE_MAGIC, Attachment, decode_text
+from ingest.htmltext import row_line
+from ingest.mime import DOCX_TYPE, OLE_MAGIC, Attachment, decode_text
+
+from config import errors
 
 OCR_LANGUAGES = ("lit", "lit+eng", "eng")  # tried in turn while tesseract fails or reads nothing
 OCR_TIMEOUT_SECONDS = 120                   # per page
@@ -34,7 +36,7 @@ ZIP_RATIO_FLOOR = 1024 * 1024
 DOCX_MAX_XML_BYTES = 50 * 1024 * 1024
 
 
-class DocumentError(Exception):
+class DocumentError(errors.DocumentError):
     """A document that cannot or must not be read; ``reason`` says why, for the problem list."""
 
     def __init__(self, reason: str) -> None:

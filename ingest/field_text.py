@@ -10,35 +10,12 @@ Two kinds of normalisation, kept apart on purpose:
 from __future__ import annotations
 
 import re
-import unicodedata
 
-# Diacritics that Lithuanian (and the neighbours' names we see in mail) use, mapped to their base letter.
-# A table instead of NFD decomposition keeps `fold` one character to one character.
-_FOLD_TABLE = str.maketrans(
-    "ąčęėįšųūžĄČĘĖĮŠŲŪŽäöüõåéèêáàóòôíìúùçñłńśźżÄÖÜÕÅÉÈÊÁÀÓÒÔÍÌÚÙÇÑŁŃŚŹŻ",
-    "aceeisuuzACEEISUUZaouoaeeeaaoooiiuucnlnszzAOUOAEEEAAOOOIIUUCNLNSZZ",
-)
+from ledger.text import fold  # noqa: F401  (the parsers' one fold)
 
 _SPACES = re.compile(r"[ \u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 # A tab, or a gap of three blanks or more (a table cell or a layout column), becomes one tab.
 _COLUMN_GAP = re.compile(r"[ \u00a0]*\t[ \t\u00a0]*| {3,}")
-
-
-def fold(text: str) -> str:
-    """Lower-case `text` and drop diacritics, one character for one character (spans stay valid)."""
-    folded = text.translate(_FOLD_TABLE).lower()
-    if len(folded) == len(text):
-        return folded
-    # A few characters (e.g. 'İ') lower-case to two; fall back to a per-character fold to keep spans.
-    return "".join(_fold_char(c) for c in text)
-
-
-def _fold_char(c: str) -> str:
-    low = c.translate(_FOLD_TABLE).lower()
-    if len(low) == 1:
-        return low
-    base = unicodedata.normalize("NFD", c)[0].lower()
-    return base if len(base) == 1 else c
 
 
 def clean(text: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .field_text import fix_ocr_digits, fold, squash
+from ingest.field_text import fix_ocr_digits, fold, squash
 
 # --- EORI --------------------------------------------------------------------------------------------------
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from .field_text import fold, squash
-from .fields import find_emails, find_phones, split_position_name
-from .form_continuity import Reading
-from .form_layout import Labelled, labelled_fields
+from ingest.field_text import fold, squash
+from ingest.fields import find_emails, find_phones, split_position_name
+from ingest.form_continuity import Reading
+from ingest.form_layout import Labelled, labelled_fields
 
 # Module names exactly as 1B-280:7.4 lists them, in that order, with how they are recognised in folded text.
 MODULES: tuple[tuple[str, str], ...] = (

@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from .dates import find_moments, find_period, iso, resolve_period
-from .field_text import fold, squash
-from .fields import (find_emails, find_eori, find_organisation, find_phones, normalize_eori, normalize_phone,
+from ingest.dates import find_moments, find_period, iso, resolve_period
+from ingest.field_text import fold, squash
+from ingest.fields import (find_emails, find_eori, find_organisation, find_phones, normalize_eori, normalize_phone,
                      split_position_name, systems_named)
-from .form_layout import Labelled, caption_fields, is_label_line, labelled_fields, split_signature
-from .offices import OfficeDirectory
+from ingest.form_layout import Labelled, caption_fields, is_label_line, labelled_fields, split_signature
+from ingest.offices import OfficeDirectory
 
 # ITPC's own addresses are printed on the form (1B-1029:7); they are never where the trader wants the answer.
 ITPC_EMAILS = frozenset({"itpc@lrmuitine.lt"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .field_text import fold
+from ingest.field_text import fold
 
 CONTINUITY = "continuity"
 EARLY_RECOVERY = "early_recovery"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .field_text import fold, squash
+from ingest.field_text import fold, squash
 
 # Label vocabulary: the folded label with punctuation turned to blanks → field key.
 _LABELS: dict[str, tuple[str, ...]] = {

@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .dates import VILNIUS, iso, parse_moment
-from .field_text import fold
-from .fields import find_consent_numbers
-from .form_continuity import Reading
-from .form_kind import RECOVERY_SIGNS
+from ingest.dates import VILNIUS, iso, parse_moment
+from ingest.field_text import fold
+from ingest.fields import find_consent_numbers
+from ingest.form_continuity import Reading
+from ingest.form_kind import RECOVERY_SIGNS
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 

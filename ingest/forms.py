@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .field_text import clean
-from .form_afis import parse_afis_access, parse_afis_change
-from .form_continuity import Reading, parse_continuity
-from .form_kind import (AFIS_ACCESS, AFIS_CHANGE, CONTINUITY, EARLY_RECOVERY, NOT_A_REQUEST, detect_kind,
+from ingest.field_text import clean
+from ingest.form_afis import parse_afis_access, parse_afis_change
+from ingest.form_continuity import Reading, parse_continuity
+from ingest.form_kind import (AFIS_ACCESS, AFIS_CHANGE, CONTINUITY, EARLY_RECOVERY, NOT_A_REQUEST, detect_kind,
                         history_start, unquote, without_quoted)
-from .form_recovery import parse_early_recovery
-from .offices import OfficeDirectory
+from ingest.form_recovery import parse_early_recovery
+from ingest.offices import OfficeDirectory
 
 KINDS = (CONTINUITY, EARLY_RECOVERY, AFIS_ACCESS, AFIS_CHANGE, NOT_A_REQUEST)
 

@@ -20,8 +20,8 @@ from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import LoginError
 from imapclient.imapclient import SocketTimeout
 
-from .receipt import receipt_time
-from .sources import ImapEndpoint, Incoming, MailboxError
+from ingest.receipt import receipt_time
+from ingest.sources import ImapEndpoint, Incoming, MailboxError
 
 log = logging.getLogger("itpc.ingest.imap")
 

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .receipt import HEADER_LIMIT, receipt_time
-from .sources import Incoming, MailboxError
+from ingest.receipt import HEADER_LIMIT, receipt_time
+from ingest.sources import Incoming, MailboxError
 
 log = logging.getLogger("itpc.ingest.maildir")
 

@@ -22,8 +22,10 @@ from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
-from .autogen import auto_generated_reason
-from .htmltext import html_to_text
+from ingest.autogen import auto_generated_reason
+from ingest.htmltext import html_to_text
+
+from config.errors import DocumentError
 
 # mail-parser logs every part it does not render ("content 'mixed' not handled") at WARNING; what matters
 # about a message is recorded in its Letter's problems instead.
@@ -43,7 +45,7 @@ CHARSET_ALIASES = {"win-1257": "windows-1257", "cp-1257": "windows-1257", "x-cp1
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class MessageError(ValueError):
+class MessageError(DocumentError, ValueError):
     """The bytes are not an e-mail message at all (nothing to register as mail)."""
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .field_text import fold
+from ingest.field_text import fold
 
 _CODE_SHAPE = re.compile(r"[A-Z]{2}[A-Z0-9]{6}")
 _EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .documents import DocumentError, extract_text, is_document
-from .mime import Letter, read_message
-from .receipt import receipt_time
+from ingest.documents import DocumentError, extract_text, is_document
+from ingest.forms import parse_request
+from ingest.offices import OfficeDirectory
+from ingest.mime import Letter, read_message
+from ingest.receipt import receipt_time
 
 NOT_A_REQUEST = "not_a_request"
 AUTO_GENERATED = "auto_generated"
@@ -64,7 +66,6 @@ def parse_message(raw: bytes, *, offices, own_address: str, limits: Limits) -> P
     if letter.auto_generated:
         return ParseResult(AUTO_GENERATED, "body", {}, [], problems, letter)
 
-    from .forms import parse_request  # the form parser: imported late so a broken one fails one message
 
     received_at = receipt_time(raw) or letter.date
 
@@ -96,7 +97,6 @@ def parse_message(raw: bytes, *, offices, own_address: str, limits: Limits) -> P
 
 def parse_file(path: Path, settings) -> ParseResult:
     """`itpc parse FILE.eml`: one message file parsed with the configured offices, address and caps."""
-    from .offices import OfficeDirectory
 
     offices = OfficeDirectory.load(Path(settings.get("offices", "directory")))
     limits = Limits(max_message_bytes=settings.get("mailbox", "max_message_bytes"),

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol
 from urllib.parse import unquote, urlsplit
 
+from config.errors import MailboxError
+
 PASSWORD_ENV = "ITPC_IMAP_PASSWORD"
 CAFILE_ENV = "ITPC_IMAP_CAFILE"
 # Shipped defaults, used when `settings` lacks a key (or is None, as in small scripts and tests).
@@ -39,10 +41,6 @@ class Incoming:
 
     def __repr__(self) -> str:  # the bytes would flood any log line
         return f"Incoming(ref={self.ref!r}, {len(self.raw)} bytes, received_at={self.received_at.isoformat()})"
-
-
-class MailboxError(Exception):
-    """The mailbox cannot be used (login refused, host unreachable, bad URL...); a one-line message."""
 
 
 class MailboxSource(Protocol):
@@ -78,24 +76,6 @@ class ImapEndpoint:
     def label(self) -> str:
         scheme = {"tls": "imaps", "starttls": "imap+starttls", "plain": "imap"}[self.security]
         return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.folder}"
-
-
-def open_source(url: str, settings: Any = None) -> MailboxSource:
-    """A source for ``url``: "maildir:///abs/path", "imaps://user@host[:port]/INBOX", "imap+starttls://...",
-    or "imap://..." (no TLS: loopback only, for tests). IMAP sources log in here, so a wrong password or an
-    unreachable host is reported at once as a MailboxError."""
-    if not isinstance(url, str) or "://" not in url:
-        raise MailboxError(f"mailbox URL {url!r}: expected maildir:///path or imaps://user@host/INBOX")
-    scheme = url.split("://", 1)[0].lower()
-    if scheme == "maildir":
-        from .maildir import MaildirSource
-        return MaildirSource(maildir_path(url))
-    if scheme in ("imaps", "imap+starttls", "imap"):
-        from .imap import ImapSource
-        endpoint = imap_endpoint(url, os.environ)
-        return ImapSource(endpoint, processed_folder=str(setting(settings, "processed_folder")),
-                          batch=int(setting(settings, "batch")), timeout=float(setting(settings, "timeout")))
-    raise MailboxError(f"mailbox URL {url!r}: unknown scheme {scheme!r} (maildir, imaps, imap+starttls)")
 
 
 def maildir_path(url: str) -> Path:

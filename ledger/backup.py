@@ -5,8 +5,8 @@ import os
 import shutil
 from pathlib import Path
 
-from .store import LEDGER_FILE, Ledger, LedgerError, durable_write, fsync_dir
-from .verify import Verdict, verify_file
+from ledger.store import LEDGER_FILE, Ledger, LedgerError, durable_write, fsync_dir
+from ledger.verify import Verdict, verify_file
 
 
 def backup(ledger: Ledger, dest: Path) -> Verdict:

@@ -24,9 +24,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from . import request_records as rr
-from .clock import parse_instant
-from .store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
+from ledger import request_records as rr
+from ledger.clock import parse_instant
+from ledger.text import fold
+from ledger.store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
+
+from config.errors import LedgerError
 
 log = logging.getLogger("itpc.index")
 
@@ -63,7 +66,7 @@ CREATE TABLE IF NOT EXISTS pending (key TEXT NOT NULL, seq INTEGER NOT NULL, off
 TABLES = ("meta", "requests", "story", "refs", "pending")
 
 
-class ViewError(Exception):
+class ViewError(LedgerError):
     """The view cannot be read or brought up to date; the message says why in one line."""
 
 
@@ -213,7 +216,6 @@ class RequestIndex:
 
     def search(self, text: str) -> list[rr.Record]:
         """Records whose searchable text holds every word of ``text`` (case and diacritics ignored)."""
-        from ingest.field_text import fold
         words = fold(text).split()
         if not words:
             return []

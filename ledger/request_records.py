@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from .clock import VILNIUS, parse_instant
-from .store import thaw
+from ledger.clock import VILNIUS, parse_instant
+from ledger.text import fold
+from ledger.store import thaw
 
 Record = dict[str, Any]
 
@@ -138,7 +139,6 @@ def with_released(record: Record, data: Mapping[str, Any], ts: str) -> Record:
 def search_text(record: Record) -> str:
     """What `itpc search` looks in, folded (lower case, no diacritics): senders, applicants, EORIs, numbers,
     reasons given and motives of decisions, and officers' notes."""
-    from ingest.field_text import fold
 
     fields = record["fields"]
     parts = [record["number"], record["consent_no"] or "", record["sender"], record["sender_name"],

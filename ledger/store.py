@@ -29,15 +29,13 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
+from config.errors import LedgerError
+
 GENESIS = "0" * 64
 LEDGER_FILE = "ledger.jsonl"
 LOCK_FILE = "ledger.lock"
 TORN_DIR = "torn"
 FIELDS = ("seq", "ts", "type", "data", "prev", "hash")
-
-
-class LedgerError(Exception):
-    """A ledger operation that cannot be done; the message says why in one line."""
 
 
 class LedgerLocked(LedgerError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import GENESIS, CorruptLedger, decode_line, encode_line, entry_hash
+from ledger.store import GENESIS, CorruptLedger, decode_line, encode_line, entry_hash
 
 
 @dataclass(frozen=True)

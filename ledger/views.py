@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator
 
-from .clock import VILNIUS, parse_instant
-from .store import Entry, thaw
+from ledger.clock import VILNIUS, parse_instant
+from ledger.store import Entry, thaw
 
 # Entry types (the ledger's vocabulary).
 MAIL_RECEIVED = "mail.received"

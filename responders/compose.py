@@ -19,12 +19,14 @@ from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
 from typing import Sequence
 
+from config.errors import TransportError
+
 # CR and LF, plus everything else str.splitlines() breaks on (the email package refuses those too, and some
 # clients render them as line ends), plus NUL.
 FORBIDDEN = ("\r", "\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00")
 
 
-class ComposeError(ValueError):
+class ComposeError(TransportError, ValueError):
     """An outgoing message cannot be built from these arguments."""
 
 

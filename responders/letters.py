@@ -51,11 +51,13 @@ import jinja2
 
 from ledger.clock import VILNIUS, parse_instant, shown as clock_shown
 
+from config.errors import DocumentError
+
 SUBJECT_PREFIX = "Tema:"
 LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
 
 
-class LetterError(ValueError):
+class LetterError(DocumentError, ValueError):
     """A letter cannot be rendered: unknown template, a missing or invalid context value, a broken template."""
 
 

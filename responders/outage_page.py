@@ -17,7 +17,7 @@ from typing import Sequence
 
 from ledger.clock import UTC, shown
 
-from .outages import GENERAL_AFTER, GENERAL_RULE, PLANNED, Outage, general_notice_due, listed
+from responders.outages import GENERAL_AFTER, GENERAL_RULE, PLANNED, Outage, general_notice_due, listed
 
 PAGE = "index.html"
 FEED = "outages.atom"

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
-from ledger.app import App
 from ledger.clock import UTC, parse_instant, shown, to_utc_iso
-from ledger.views import OUTAGE_DECLARED, OUTAGE_ENDED, RequestView
+from ledger.views import RequestView
+
+from config.errors import RequestError
 
 PLANNED = "planned"
 UNPLANNED = "unplanned"
@@ -43,7 +44,7 @@ GENERAL_RULE = {"MDAS": "1B-1029:20", "NTKS": "1B-1029:31"}
 END_RULE = {"MDAS": "1B-1029:20", "NTKS": "1B-1029:32"}
 
 
-class OutageError(ValueError):
+class OutageError(RequestError, ValueError):
     """An outage cannot be recorded as asked; the message is one line for the officer."""
 
 
@@ -193,33 +194,3 @@ def _duration(delta: timedelta) -> str:
     days, rest = divmod(int(delta.total_seconds()), 86400)
     hours = rest // 3600
     return f"{days} d {hours} h" if days else f"{hours} h {rest % 3600 // 60} min"
-
-
-# -- the imperative part: record what the officer says, once --------------------------------------------------
-
-def record_plan(app: App, system: str, start: datetime, end: datetime, *, force: bool = False,
-                reason: str | None = None) -> tuple[dict[str, Any], bool]:
-    """Append ``outage.declared`` for a planned stop; (data, False) when exactly this one is already declared."""
-    now = app.clock()
-    with app.ledger.writing():
-        existing = outages_of(app.state.outages.values())
-        same = app.state.outages.get(outage_id(system_name(system), start))
-        if same and same.get("kind") == PLANNED and parse_instant(same["end"]) == end:
-            return dict(same), False
-        data = plan(existing, system, start, end, now, force=force, reason=reason)
-        app.ledger.append(OUTAGE_DECLARED, data)
-    return data, True
-
-
-def record_start(app: App, system: str, at: datetime) -> dict[str, Any]:
-    with app.ledger.writing():
-        data = begin(outages_of(app.state.outages.values()), system, at, app.clock())
-        app.ledger.append(OUTAGE_DECLARED, data)
-    return data
-
-
-def record_end(app: App, system: str, at: datetime) -> dict[str, Any]:
-    with app.ledger.writing():
-        data = finish(outages_of(app.state.outages.values()), system, at, app.clock())
-        app.ledger.append(OUTAGE_ENDED, data)
-    return data

@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from config.errors import ConfigError
+
 OBJECTIVE = "objective"
 NOT_OBJECTIVE = "not_objective"
 UNCLEAR = "unclear"
 MIN_STEM = 3  # a shorter stem would match far too many words
 
 
-class ReasonListError(ValueError):
+class ReasonListError(ConfigError, ValueError):
     """The reason list file is missing, unreadable or malformed; the message names the file and the key."""
 
 

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
 from typing import Any, Iterable, Sequence
 
-from .reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons, fold
-from .workdays import VILNIUS, working_days_after, working_deadline
+from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons, fold
+from responders.workdays import VILNIUS, working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
 CONSENT_WINDOW = timedelta(days=30)   # 1B-1029:12, read as 30 × 24 h (DESIGN.md)

@@ -16,12 +16,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 from ledger.clock import UTC, VILNIUS, shown
+
+from config.errors import DocumentError
 
 FONT_FILE = "DejaVuSans.ttf"
 BOLD_FONT_FILE = "DejaVuSans-Bold.ttf"
@@ -48,7 +51,7 @@ LINE_MM, CAPTION_MM = 6.0, 3.6
 GREY = 90
 
 
-class SutikimasError(ValueError):
+class SutikimasError(DocumentError, ValueError):
     """The document's data is incomplete or inconsistent; the message names the field."""
 
 
@@ -90,6 +93,8 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
     except FontNotFound:
         bold = regular  # headings lose weight, the text stays right
 
+    from fpdf import FPDF  # heavy (≈0.2 s): loaded only when a document is made
+
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_creation_date(doc.issued_at.astimezone(UTC))
     pdf.set_title(f"Sutikimas Nr. {doc.number}")
@@ -104,15 +109,15 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
 
     # Header of the issuing body (annex 2: name in capitals, address line beneath).
     pdf.set_font("DejaVu", "B", TITLE_PT)
-    pdf.multi_cell(width, LINE_MM, doc.issuer.upper(), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(width, LINE_MM, doc.issuer.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", CAPTION_PT + 1)
-    pdf.cell(width, LINE_MM - 1, ITPC_ADDRESS, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(width, LINE_MM - 1, ITPC_ADDRESS, align="C", new_x="LMARGIN", new_y="NEXT")
     y = pdf.get_y() + 1
     pdf.line(pdf.l_margin, y, pdf.l_margin + width, y)
     pdf.ln(12)
 
     pdf.set_font("DejaVu", "B", TITLE_PT)
-    pdf.cell(width, LINE_MM, TITLE, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(width, LINE_MM, TITLE, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(5)
 
     # "____________ Nr. ______ / (data)" and "_______ / (sudarymo vieta)", centred as on the form.
@@ -124,7 +129,7 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
 
     pdf.set_font("DejaVu", "", TEXT_PT)
     pdf.multi_cell(width, LINE_MM, f"{doc.issuer} sutinka, kad {doc.applicant}, EORI kodas {doc.eori},",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                   new_x="LMARGIN", new_y="NEXT")
     _caption(pdf, "(asmens pavadinimas (vardas, pavardė) ir EORI kodas)", width, align="C")
     pdf.ln(2)
     systems = " ir ".join(s for s in SYSTEMS if s in doc.systems)
@@ -132,14 +137,14 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
                (shown(doc.period_to), "(data, val., min.)"), ("taikytų", None), (systems, "(sistema)"),
                ("veiklos", None)])
     pdf.set_font("DejaVu", "", TEXT_PT)
-    pdf.cell(width, LINE_MM, "tęstinumo procedūrą.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(width, LINE_MM, "tęstinumo procedūrą.", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
-    pdf.multi_cell(width, LINE_MM, OFFICES_SENTENCE, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(width, LINE_MM, OFFICES_SENTENCE, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     for code, name in doc.offices:
-        pdf.multi_cell(width, LINE_MM, f"{code} – {name}" if name else code, new_x=XPos.LMARGIN,
-                       new_y=YPos.NEXT)
+        pdf.multi_cell(width, LINE_MM, f"{code} – {name}" if name else code, new_x="LMARGIN",
+                       new_y="NEXT")
     y = pdf.get_y() + 0.5
     pdf.line(pdf.l_margin, y, pdf.l_margin + width, y)
     pdf.set_y(y + 0.5)
@@ -147,7 +152,7 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
     pdf.ln(10)
 
     pdf.set_font("DejaVu", "", TEXT_PT)
-    pdf.cell(width, LINE_MM, "Atsakingas ITPC pareigūnas", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(width, LINE_MM, "Atsakingas ITPC pareigūnas", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     position, name = _officer_parts(doc.officer)
     _columns(pdf, [(position, "(pareigų pavadinimas)"), ("", "(parašas)"), (name, "(vardas ir pavardė)")])
@@ -183,7 +188,7 @@ def check(doc: SutikimasDoc) -> None:
 def _caption(pdf: FPDF, text: str, width: float, *, align: str = "L") -> None:
     pdf.set_font("DejaVu", "", CAPTION_PT)
     pdf.set_text_color(GREY)
-    pdf.cell(width, CAPTION_MM, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(width, CAPTION_MM, text, align=align, new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0)
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any, Protocol, Sequence
 from urllib.parse import unquote, urlsplit
 
+from config.errors import ConfigError, TransportError
+
 log = logging.getLogger("itpc.transport")
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -39,15 +41,15 @@ PASSWORD_ENV = "ITPC_SMTP_PASSWORD"
 CAFILE_ENV = "ITPC_SMTP_CAFILE"
 
 
-class TransientSendError(Exception):
+class TransientSendError(TransportError):
     """Not sent this time; retry later (4xx, connection refused, timeout)."""
 
 
-class PermanentSendError(Exception):
+class PermanentSendError(TransportError):
     """Refused for good (5xx: recipient unknown, message rejected); do not retry, hold for an officer."""
 
 
-class TransportConfigError(ValueError):
+class TransportConfigError(ConfigError, ValueError):
     """The outbox URL or its settings cannot work; the message says which."""
 
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The shared folder (corpus, rules, scorer) lies beside the project's root, for developers and for CI.
 SHARED = Path(os.environ.get("ITPC_SHARED") or ROOT.parent / "shared")
 CORPUS = SHARED / "corpus"
-ITPC = [sys.executable, "-m", "ledger.cli"]
+ITPC = [sys.executable, "-m", "itpc"]
 
 
 def free_port() -> int:

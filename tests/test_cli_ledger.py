@@ -8,7 +8,7 @@ import pytest
 
 from ledger.store import Ledger
 
-from .helpers import itpc, make_config
+from tests.helpers import itpc, make_config
 
 
 @pytest.fixture()

@@ -62,7 +62,7 @@ def test_bad_values_are_refused_naming_the_key(tmp_path, text, key):
 
 def test_cli_reports_a_config_error_in_one_line(tmp_path):
     cfg = write(tmp_path, '[ledger]\nlock_timeout = "long"\n')
-    proc = subprocess.run([sys.executable, "-m", "ledger.cli", "--config", str(cfg), "ledger", "tail"],
+    proc = subprocess.run([sys.executable, "-m", "itpc", "--config", str(cfg), "ledger", "tail"],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [

@@ -6,7 +6,7 @@ from datetime import date
 
 from ingest.demo import seed
 
-from .helpers import itpc, make_config
+from tests.helpers import itpc, make_config
 
 
 def test_demo_day_is_seeded_once_and_decided(tmp_path):

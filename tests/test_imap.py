@@ -9,17 +9,17 @@ import logging
 import threading
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Iterable
 
 import pytest
 
 from ingest.imap import ImapSource
 from ingest.receipt import receipt_time
-from ingest.sources import Incoming, MailboxError, imap_endpoint, open_source
+from ingest.sources import Incoming, MailboxError, imap_endpoint
+from ingest.mailboxes import open_source
 from tests.dovecot import Dovecot
 
-from .helpers import CORPUS as _CORPUS
+from tests.helpers import CORPUS as _CORPUS
 CORPUS = _CORPUS / "mail"
 
 

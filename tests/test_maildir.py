@@ -15,9 +15,10 @@ from hypothesis import given, strategies as st
 
 from ingest.maildir import MaildirSource
 from ingest.receipt import receipt_time
-from ingest.sources import Incoming, MailboxError, open_source
+from ingest.sources import Incoming, MailboxError
+from ingest.mailboxes import open_source
 
-from .helpers import CORPUS as _CORPUS
+from tests.helpers import CORPUS as _CORPUS
 CORPUS = _CORPUS / "mail"
 UTC = timezone.utc
 

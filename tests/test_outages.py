@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from ledger.clock import UTC, parse_instant
+from ledger.clock import parse_instant
 from responders.outage_page import render_atom, render_html
 from responders.outages import (NOTICE, Outage, OutageError, begin, finish, general_notice_due,
                                 notice_shortfall, plan)

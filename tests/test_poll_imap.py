@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ingest.receipt import receipt_time
-from ingest.register import header_message_id
+from itpc.intake import header_message_id
 from ledger.clock import to_utc_iso
 from tests.dovecot import Dovecot
 from tests.helpers import itpc, make_config

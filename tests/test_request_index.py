@@ -18,7 +18,7 @@ from ingest.field_text import fold
 from ingest.receipt import receipt_time
 from ledger.clock import VILNIUS, parse_instant
 from ledger.request_index import INDEX_FILE, RequestIndex
-from ledger.report import is_overdue, request_table
+from itpc.report import is_overdue, request_table
 from ledger.store import LEDGER_FILE, CorruptLedger, Ledger
 from ledger.views import State
 from tests.helpers import CORPUS, ITPC, ROOT, SHARED, itpc, itpc_env, make_config
@@ -349,7 +349,7 @@ def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
 
 
 def test_every_command_has_help_with_an_example():
-    from ledger.cli import cli
+    from itpc.cli import cli
     missing = [" ".join(path) for path, command in all_commands(cli)
                if not isinstance(command, click.Group) and "Example" not in (command.help or "")]
     assert missing == []

@@ -134,7 +134,7 @@ def test_a_message_skipped_by_the_attachment_cap_is_read_again_after_the_cap_is_
 
 
 def test_show_tells_the_requeue(tmp_path):
-    pytest.importorskip("ledger.story")   # `itpc show` is built alongside; its contract is its own tests'
+    pytest.importorskip("itpc.story")   # `itpc show` is built alongside; its contract is its own tests'
     pdf = form_pdf(FORM)
     config = make_config(tmp_path, mailbox={"max_attachment_bytes": len(pdf) // 2})
     deliver(tmp_path, "m1.eml", message(attachments=[("prasymas.pdf", "application/pdf", pdf)]))

@@ -23,9 +23,9 @@ from ingest.offices import Office, OfficeDirectory
 from ledger import request_records as rr
 from ledger.archive import RawArchive
 from ledger.clock import UTC, VILNIUS
-from ledger.rule_words import RULE_WORDS, citation
+from itpc.rule_words import RULE_WORDS, citation
 from ledger.store import Entry
-from ledger.story import NOT_KEPT, story_json, story_lines
+from itpc.story import NOT_KEPT, story_json, story_lines
 from tests.helpers import CORPUS, ROOT, SHARED, itpc, make_config
 
 MAIL = CORPUS / "mail"

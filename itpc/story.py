@@ -19,10 +19,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import click
 
-from .clock import VILNIUS, parse_instant, shown
-from .report import deadline_missed, deadline_of, decided_moment, decision_moment, record_json
-from .rule_words import citation
-from .store import Entry, thaw
+from ledger.clock import VILNIUS, parse_instant, shown
+from itpc.report import deadline_missed, deadline_of, decided_moment, decision_moment, record_json
+from itpc.rule_words import citation
+from ledger.store import Entry, thaw
 
 MET, MISSED, PENDING = "met", "missed", "pending"
 NOT_KEPT = "not kept separately (inside the raw message)"

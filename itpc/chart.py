@@ -1,4 +1,4 @@
-"""The month's figures (``ledger.monthly``) drawn as one PNG of bar charts.
+"""The month's figures (``itpc.monthly``) drawn as one PNG of bar charts.
 
 matplotlib is an optional extra (``pip install 'itpc-ledger[chart]'``), imported only when a chart is asked
 for, so the rest of `itpc` neither needs it nor pays for its import. The figure is drawn on the Agg canvas
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+
+from config.errors import ConfigError
 
 INSTALL_HINT = "the chart needs matplotlib, an optional extra: pip install 'itpc-ledger[chart]'"
 
@@ -21,7 +23,7 @@ BAR_HEIGHT = 0.6
 MIN_ROWS = 4
 
 
-class ChartUnavailable(Exception):
+class ChartUnavailable(ConfigError):
     """matplotlib is not installed; the message says how to install it."""
 
 

@@ -9,8 +9,6 @@ being killed midway, does each thing once.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import re
 from dataclasses import dataclass, field
@@ -18,21 +16,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ledger.app import App
+from itpc.app import App
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.views import CONSENT_EXPIRED, DEADLINE_BREACHED, ConsentView, RequestView
 
-from . import outbox
-from .answers import Answerer
-from .compose import compose
-from .letters import render_letter
-from .outages import (END_RULE, NOTICE, PLANNED, Outage, end_notice_due, general_notice_due, outages_of,
+from itpc import afis, outbox
+from responders.outage_page import publish
+from responders.transport import open_transport
+from itpc.answers import Answerer
+from responders.compose import compose
+from responders.letters import render_letter
+from responders.outages import (END_RULE, NOTICE, PLANNED, Outage, end_notice_due, general_notice_due, outages_of,
                       reporters)
-from .outbox import Outgoing
+from itpc.outbox import Outgoing
 
 log = logging.getLogger("itpc.tick")
 
-AFIS_MODULE = "responders.afis_inactivity"
 
 @dataclass
 class TickReport:
@@ -42,7 +41,7 @@ class TickReport:
     breaches: int = 0
     expired: int = 0
     outage_mail: int = 0
-    afis: int | None = None      # None: the AFIS inactivity module is not installed
+    afis: int | None = None      # None: the AFIS inactivity step did not complete
     page: list[str] = field(default_factory=list)
     sent: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -220,13 +219,10 @@ class Tick:
         return count
 
     # -- other engineers' work and the edges ----------------------------------------------------------------
-    def afis_inactivity(self) -> int | None:
-        if importlib.util.find_spec(AFIS_MODULE) is None:
-            return None
-        return int(importlib.import_module(AFIS_MODULE).reconcile(self.app))
+    def afis_inactivity(self) -> int:
+        return afis.reconcile(self.app)
 
     def publish_page(self) -> list[str]:
-        from .outage_page import publish
         directory = Path(self.settings.get("outages", "page_directory"))
         written = publish(directory, outages_of(self.app.state.outages.values()), self.now)
         if written:
@@ -234,8 +230,7 @@ class Tick:
         return written
 
     def flush(self) -> dict[str, int]:
-        from .runner import Runner
-        return Runner(self.app).flush()
+        return outbox.send_pending(self.app, open_transport(self.settings.get("outbox", "url"), self.settings))
 
     # -- one message, once ------------------------------------------------------------------------------------
     def queue_letter(self, mail_id: str, letter: str, to: Iterable[str], context: dict[str, Any], *,

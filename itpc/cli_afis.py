@@ -1,7 +1,7 @@
 """`itpc afis ...` (AFIS/CIS+ logins, inactivity, overdue rights changes) and `itpc run` (the service).
 
 Attached to the `itpc` group by ``register(cli)`` at the end of ``ledger/cli.py``. Nothing here imports
-``ledger.cli`` at module level: run as ``python -m ledger.cli`` that module is ``__main__``, and importing it
+``itpc.cli`` at module level: run as ``python -m itpc.cli`` that module is ``__main__``, and importing it
 under its own name would load it a second time.
 """
 from __future__ import annotations
@@ -12,15 +12,13 @@ from pathlib import Path
 
 import click
 
-from ledger.app import App
-from ledger.cli_support import Failure, opened, pass_app
+from itpc.app import App
+from itpc.afis import import_logins, listing, overdue_changes, read_export
+from itpc.afis import reconcile as do_reconcile
+from itpc.service import Runner
+from responders.afis_inactivity import ExportError, parse_logins
+from itpc.cli_support import Failure, opened, pass_app
 from ledger.clock import VILNIUS, parse_instant
-
-def register(cli: click.Group) -> None:
-    """Add the `afis` group and the `run` command to the `itpc` group."""
-    cli.add_command(afis)
-    cli.add_command(run)
-
 
 @click.group()
 def afis() -> None:
@@ -40,7 +38,6 @@ def import_logins_command(app: App, file: str) -> None:
     Example:
       itpc afis import-logins urt-paskutiniai-prisijungimai.csv
     """
-    from .afis_inactivity import ExportError, import_logins, parse_logins, read_export
     path = Path(file)
     try:
         rows, errors = parse_logins(read_export(path))
@@ -70,8 +67,6 @@ def reconcile(app: App) -> None:
     Example:
       itpc --now 2026-11-23T09:00 afis reconcile
     """
-    from .afis_inactivity import reconcile as do_reconcile
-    from .runner import Runner
     queued = do_reconcile(opened(app))
     counts = Runner(app).flush()
     click.echo(f"{queued} e-mails queued; {counts['sent']} sent")
@@ -88,7 +83,6 @@ def inactive(app: App, as_json: bool) -> None:
     Example:
       itpc afis inactive --json
     """
-    from .afis_inactivity import listing
     for item in listing(opened(app)):
         if as_json:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
@@ -111,7 +105,6 @@ def changes(app: App, as_json: bool, include_pending: bool) -> None:
     Example:
       itpc afis changes
     """
-    from .afis_inactivity import overdue_changes
     for item in overdue_changes(opened(app), include_pending=include_pending):
         if as_json:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
@@ -119,25 +112,3 @@ def changes(app: App, as_json: bool, include_pending: bool) -> None:
             due = parse_instant(item.deadline).astimezone(VILNIUS).strftime("%Y-%m-%d %H:%M")
             click.echo(f"{item.number}  due {due}  {','.join(item.rules)}  {item.officer_name or '-'}  "
                        f"{item.change or ''}")
-
-
-@click.command()
-@pass_app
-def run(app: App) -> None:
-    """Run as a service: poll the mailbox (IMAP IDLE where the server has it), answer, send, and every
-    minute do the scheduled work. SIGTERM finishes the current message and exits 0.
-
-    \b
-    Example:
-      itpc --config /etc/itpc/itpc.toml run
-    """
-    from config import ConfigError
-    from ingest.sources import MailboxError
-    from ledger.store import LedgerError
-    from .runner import Runner
-    from .transport import TransportConfigError
-    try:
-        runner = Runner(opened(app))
-        runner.run_forever(tick=True)
-    except (MailboxError, TransportConfigError, LedgerError, ConfigError) as exc:
-        raise Failure(str(exc)) from None

@@ -17,10 +17,10 @@ from ledger.clock import parse_instant, to_utc_iso
 from ledger.store import Ledger
 from ledger.views import DECISION_MADE, RequestView, State
 
-from .reasons import ReasonLists
-from .rules import (ConsentRecord, Decision, Outage, decide_afis_access, decide_afis_change,
+from responders.reasons import ReasonLists
+from responders.rules import (ConsentRecord, Decision, Outage, decide_afis_access, decide_afis_change,
                     decide_continuity, decide_early_recovery)
-from .traders import TraderRegistry
+from responders.traders import TraderRegistry
 
 log = logging.getLogger("itpc.decide")
 

@@ -12,15 +12,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ledger.app import App
+from itpc.app import App
 from ledger.clock import parse_instant
 from ledger.views import RequestView
 
-from . import outbox
-from .compose import compose
-from .letters import render_letter
-from .outbox import Outgoing
-from .sutikimas import SutikimasDoc, render_sutikimas
+from itpc import outbox
+from responders.compose import compose
+from responders.letters import render_letter
+from itpc.outbox import Outgoing
+from responders.sutikimas import SutikimasDoc, render_sutikimas
 
 log = logging.getLogger("itpc.answers")
 

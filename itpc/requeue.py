@@ -19,9 +19,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ingest.register import reparse_mail
-from ledger.app import App
+from itpc.intake import reparse_mail
+from itpc.app import App
+from itpc.service import Runner
 from ledger.views import MAIL_REQUEUED, REQUEST_REPARSED, REQUEST_REQUEUED, OutboxItem, RequestView, State
+
+from config.errors import RequestError
 
 log = logging.getLogger("itpc.requeue")
 
@@ -29,7 +32,7 @@ log = logging.getLogger("itpc.requeue")
 UNANSWERED = (None, "review")
 
 
-class RequeueError(Exception):
+class RequeueError(RequestError):
     """A request that cannot be requeued; the message says why, in one line."""
 
 
@@ -122,7 +125,6 @@ def requeue_request(app: App, number: str, *, reason: str, officer: str) -> str:
     if not reason:
         raise RequeueError("give the reason (--reason): it is recorded in the ledger")
     officer = " ".join((officer or "").split()) or "officer"
-    from .runner import Runner
 
     state = app.state
     plan = plan_requeue(number, state.requests.get(number), state.outbox)

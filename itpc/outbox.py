@@ -7,17 +7,25 @@ a repeat is a crash between the server's "250" and our `mail.sent` append.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterator
+
+from itpc.app import App
 
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
-from ledger.store import Ledger
+from ledger.store import Ledger, flock_within
 from ledger.views import MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_SENT, OutboxItem, State
 
-from .transport import PermanentSendError, TransientSendError, Transport
+from responders.transport import PermanentSendError, TransientSendError, Transport
+
+SEND_LOCK = "outbox.lock"   # beside the ledger: one process at a time sends what the ledger says is pending
 
 log = logging.getLogger("itpc.outbox")
 
@@ -101,3 +109,34 @@ def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transpor
         counts["sent"] += 1
         log.info("%s sent to %s: %s", item.id, ", ".join(item.queued["to"]), answer)
     return counts
+
+
+def send_pending(app: App, transport: Transport) -> dict[str, int]:
+    """Send what is pending. Sending and recording `mail.sent` are two steps, so two processes flushing
+    at once would both send what both see pending (twice over SMTP): one flusher at a time, and the next
+    reads the ledger again once it holds the lock, so it finds the other's messages sent."""
+    settings = app.settings
+    wait = float(settings.get("ledger", "lock_timeout"))
+    with _exclusive(app.ledger_dir / SEND_LOCK, wait) as held:
+        if not held:
+            log.warning("another process has been sending for over %gs; what is pending is left to it "
+                        "and to the next poll", wait)
+            return {"sent": 0, "failed": 0, "held": 0}
+        app.ledger.refresh()
+        return flush(app.ledger, app.state, app.archive, transport, sender=settings.get("outbox", "from"),
+                     now=app.clock, retry_seconds=float(settings.get("outbox", "retry_seconds")))
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path, wait: float) -> Iterator[bool]:
+    """An OS file lock held for the block; yields False if another process kept it for ``wait`` seconds."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        held = flock_within(fd, wait)
+        try:
+            yield held
+        finally:
+            if held:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -1,14 +1,13 @@
 """What every `itpc` command module shares: the one-line error and the opened application.
 
-Kept apart from ``ledger.cli`` because that module runs as ``__main__`` under ``python -m ledger.cli``, and
+Kept apart from ``itpc.cli`` because that module runs as ``__main__`` under ``python -m itpc.cli``, and
 command modules importing it by name would build a second command group.
 """
 from __future__ import annotations
 
 import click
 
-from .app import App
-from .store import LedgerError
+from itpc.app import App
 
 pass_app = click.make_pass_decorator(App)
 
@@ -22,8 +21,5 @@ class Failure(click.ClickException):
 
 def opened(app: App) -> App:
     """The app with its ledger opened and folded; a damaged ledger is a one-line error."""
-    try:
-        app.state
-    except LedgerError as exc:
-        raise Failure(str(exc)) from None
+    app.state
     return app

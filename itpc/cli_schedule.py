@@ -1,6 +1,6 @@
 """The `itpc tick` and `itpc outage ...` commands; ``register(cli)`` adds them to the `itpc` group.
 
-This module does not import ``ledger.cli`` (which imports it): run as ``python -m ledger.cli`` that module is
+This module does not import ``itpc.cli`` (which imports it): run as ``python -m itpc.cli`` that module is
 ``__main__``, and importing it again by name would build a second command group.
 """
 from __future__ import annotations
@@ -9,15 +9,12 @@ import sys
 
 import click
 
-from ledger.app import App
-from ledger.cli_support import Failure, pass_app
+from itpc.app import App
+from itpc.outages import record_end, record_plan, record_start
+from itpc.tick import run_tick
+from responders.outages import outages_of
+from itpc.cli_support import Failure, pass_app
 from ledger.clock import parse_instant, shown
-from ledger.store import LedgerError
-
-def register(cli: click.Group) -> None:
-    cli.add_command(tick)
-    cli.add_command(outage)
-
 
 def _instant(option: str, text: str | None, app: App):
     if not text:
@@ -29,7 +26,6 @@ def _instant(option: str, text: str | None, app: App):
 
 
 def _reconcile(app: App) -> None:
-    from responders.tick import run_tick
     report = run_tick(app)
     app.refresh_view()
     click.echo(report.summary())
@@ -48,10 +44,7 @@ def tick(app: App) -> None:
     Example:
       itpc --now 2026-11-23T09:30 tick
     """
-    try:
-        _reconcile(app)
-    except LedgerError as exc:
-        raise Failure(str(exc)) from None
+    _reconcile(app)
 
 
 @click.group()
@@ -73,12 +66,8 @@ def plan_command(app: App, system: str, start: str, end: str, force: bool, reaso
     Example:
       itpc outage plan MDAS --from 2026-12-05T20:00 --to 2026-12-06T02:00
     """
-    from responders.outages import OutageError, record_plan
-    try:
-        data, new = record_plan(app, system.upper(), _instant("--from", start, app), _instant("--to", end, app),
-                                force=force, reason=reason)
-    except (OutageError, LedgerError) as exc:
-        raise Failure(str(exc)) from None
+    data, new = record_plan(app, system.upper(), _instant("--from", start, app), _instant("--to", end, app),
+                            force=force, reason=reason)
     click.echo(f"{data['id']}: planned {data['system']} stop {shown(parse_instant(data['start']))} – "
                f"{shown(parse_instant(data['end']))}" + ("" if new else " (already declared)"))
     _reconcile(app)
@@ -95,11 +84,7 @@ def start_command(app: App, system: str, at: str | None) -> None:
     Example:
       itpc outage start MDAS --at 2026-11-23T08:10
     """
-    from responders.outages import OutageError, record_start
-    try:
-        data = record_start(app, system.upper(), _instant("--at", at, app))
-    except (OutageError, LedgerError) as exc:
-        raise Failure(str(exc)) from None
+    data = record_start(app, system.upper(), _instant("--at", at, app))
     click.echo(f"{data['id']}: {data['system']} down since {shown(parse_instant(data['start']))}")
     _reconcile(app)
 
@@ -115,11 +100,7 @@ def end_command(app: App, system: str, at: str | None) -> None:
     Example:
       itpc outage end MDAS --at 2026-11-23T11:40
     """
-    from responders.outages import OutageError, record_end
-    try:
-        data = record_end(app, system.upper(), _instant("--at", at, app))
-    except (OutageError, LedgerError) as exc:
-        raise Failure(str(exc)) from None
+    data = record_end(app, system.upper(), _instant("--at", at, app))
     click.echo(f"{data['id']}: over at {shown(parse_instant(data['end']))}")
     _reconcile(app)
 
@@ -133,7 +114,6 @@ def list_command(app: App) -> None:
     Example:
       itpc outage list
     """
-    from responders.outages import outages_of
     now = app.clock()
     for o in outages_of(app.state.outages.values()):
         state = "over" if o.over(now) else "ongoing" if o.ongoing(now) else "to come"

@@ -1,32 +1,27 @@
 """One pass of the whole line — fetch, register, decide, answer, send — and the loop around it."""
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import logging
-import os
 import signal
 import threading
 from functools import cached_property
-from pathlib import Path
-from typing import Iterator
 
-from ingest.register import Intake, receive, register_pending
-from ingest.sources import MailboxError, MailboxSource, open_source
-from ledger.app import App
-from ledger.store import flock_within
+import schedule
+
+from itpc.intake import Intake, receive, register_pending
+from ingest.sources import MailboxError, MailboxSource
+from ingest.mailboxes import open_source
+from itpc.app import App
 from ledger.views import MAIL_ACKNOWLEDGED
 
-from . import outbox
-from .answers import Answerer
-from .decide import Judge
-from .transport import TransientSendError, Transport, open_transport
+from itpc import outbox
+from itpc.answers import Answerer
+from itpc.judge import Judge
+from itpc.tick import run_tick
+from responders.transport import TransientSendError, Transport, open_transport
 
 log = logging.getLogger("itpc.run")
-
-SEND_LOCK = "outbox.lock"   # beside the ledger: one process at a time sends what the ledger says is pending
-
 
 class Runner:
     def __init__(self, app: App):
@@ -67,20 +62,8 @@ class Runner:
         self.flush()
 
     def flush(self) -> dict[str, int]:
-        """Send what is pending. Sending and recording `mail.sent` are two steps, so two processes flushing
-        at once would both send what both see pending (twice over SMTP): one flusher at a time, and the next
-        reads the ledger again once it holds the lock, so it finds the other's messages sent."""
-        settings = self.app.settings
-        wait = float(settings.get("ledger", "lock_timeout"))
-        with _exclusive(self.app.ledger_dir / SEND_LOCK, wait) as held:
-            if not held:
-                log.warning("another process has been sending for over %gs; what is pending is left to it "
-                            "and to the next poll", wait)
-                return {"sent": 0, "failed": 0, "held": 0}
-            self.app.ledger.refresh()
-            return outbox.flush(self.app.ledger, self.app.state, self.app.archive, self.transport,
-                                sender=settings.get("outbox", "from"), now=self.app.clock,
-                                retry_seconds=float(settings.get("outbox", "retry_seconds")))
+        """Send what is pending (one sender at a time, see ``outbox.send_pending``)."""
+        return outbox.send_pending(self.app, self.transport)
 
     def poll_once(self) -> None:
         counts = self.fetch()
@@ -96,7 +79,6 @@ class Runner:
     def tick(self) -> None:
         """Scheduled work, computed from the ledger and the clock, then send what it queued. A failing tick
         is logged and retried a minute later: it must not stop the intake of mail."""
-        from .tick import run_tick
         try:
             run_tick(self.app)
             self.flush()
@@ -108,8 +90,6 @@ class Runner:
         """Poll until SIGTERM/SIGINT (the current message is finished first); with ``tick``, run the
         scheduled work at start and every minute. `schedule` is only the trigger: each tick derives what is
         due from the ledger, so work missed while the process was down is done by the first tick."""
-        import schedule
-
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
         interval = float(self.app.settings.get("mailbox", "idle_seconds"))
@@ -131,17 +111,3 @@ class Runner:
                 self.stop.wait(interval)
         log.info("stopped cleanly")
 
-
-@contextlib.contextmanager
-def _exclusive(path: Path, wait: float) -> Iterator[bool]:
-    """An OS file lock held for the block; yields False if another process kept it for ``wait`` seconds."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        held = flock_within(fd, wait)
-        try:
-            yield held
-        finally:
-            if held:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)

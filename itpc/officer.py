@@ -5,19 +5,21 @@ import getpass
 from datetime import datetime
 from typing import Any
 
-from ledger.app import App
+from itpc.app import App
 from ledger.clock import parse_instant
 from ledger.views import DECISION_MADE
 
-from .decide import decision_record
-from .rules import Decision
-from .workdays import working_days_after, working_deadline
+from itpc.judge import decision_record
+from responders.rules import Decision
+from responders.workdays import working_days_after, working_deadline
+
+from config.errors import RequestError
 
 CONTINUITY_KINDS = {"continuity"}
 AFIS_KINDS = {"afis_access", "afis_change"}
 
 
-class OfficerError(Exception):
+class OfficerError(RequestError):
     """A decision the officer asked for that cannot be recorded; the message says why."""
 
 

@@ -5,17 +5,15 @@ import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from config import Settings
+from ingest.offices import OfficeDirectory
+from ledger.request_index import RequestIndex
 
-from .archive import RawArchive
-from .clock import Clock
-from .store import Ledger
-from .views import State
-
-if TYPE_CHECKING:
-    from .request_index import RequestIndex
+from ledger.archive import RawArchive
+from ledger.clock import Clock
+from ledger.store import Ledger
+from ledger.views import State
 
 log = logging.getLogger("itpc")
 
@@ -48,7 +46,6 @@ class App:
     @cached_property
     def index(self) -> "RequestIndex":
         """The officers' view of requests, brought up to date with the ledger file (without loading it)."""
-        from .request_index import RequestIndex
         self._index = RequestIndex.open(self.ledger_dir)
         return self._index
 
@@ -66,7 +63,6 @@ class App:
 
     @cached_property
     def offices(self):
-        from ingest.offices import OfficeDirectory
         return OfficeDirectory.load(Path(self.settings.get("offices", "directory")))
 
     def close(self) -> None:

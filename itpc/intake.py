@@ -14,12 +14,13 @@ from typing import Any
 
 from config import Settings
 from ledger.archive import RawArchive
+from ingest.parse import Limits, parse_message
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.store import Ledger
 from ledger.views import MAIL_DUPLICATE, MAIL_RECEIVED, NUMBER_PREFIX, REQUEST_REGISTERED, State
 
-from .offices import OfficeDirectory
-from .sources import Incoming
+from ingest.offices import OfficeDirectory
+from ingest.sources import Incoming
 
 log = logging.getLogger("itpc.ingest")
 
@@ -84,7 +85,6 @@ def register_pending(intake: Intake) -> list[str]:
 
 def parse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
     """What a received message says, as the `request.registered` record (without its number)."""
-    from .parse import Limits, parse_message  # heavy imports (pdfplumber) only when there is mail
 
     raw = intake.archive.get(mail["sha256"])
     base = {"mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",

@@ -1,4 +1,4 @@
-"""`itpc requests|show|search|report|note|requeue|completion`: what ITPC officers review at a terminal.
+"""`itpc requests|show|search|report|note|completion`: what ITPC officers review at a terminal.
 
 Every command here reads the request view (``request_index``), which folds only what the ledger gained
 since the last command; `show` reads a request's own entries from the ledger file. Attached to the `itpc`
@@ -12,25 +12,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
+from click.shell_completion import get_completion_class
 
-from .app import App
-from .cli_support import Failure, opened, pass_app
-from .clock import bound
-from .report import STATUSES, matches_status, outcomes_for, record_json, request_table
-from .request_index import RequestIndex, ViewError
-from .store import LedgerError
-
-
-def register(cli: click.Group) -> None:
-    for command in (requests, show, search, report, note, requeue, completion):
-        cli.add_command(command)
+from itpc.app import App
+from itpc.chart import bar_chart
+from itpc.monthly import month_report, report_csv, report_lines
+from itpc.story import story_json, story_lines
+from ledger.store import Ledger
+from ledger.views import OFFICER_NOTE
+from itpc.cli_support import Failure, pass_app
+from ledger.clock import bound
+from itpc.report import STATUSES, matches_status, outcomes_for, record_json, request_table
+from ledger.request_index import RequestIndex
 
 
 def _index(app: App) -> RequestIndex:
-    try:
-        return app.index
-    except (ViewError, LedgerError) as exc:
-        raise Failure(str(exc)) from None
+    return app.index
 
 
 def _decision_deadline(app: App) -> timedelta:
@@ -127,15 +124,11 @@ def show(app: App, number: str, as_json: bool) -> None:
       itpc show VTP-2026-000004      # a consent number finds its request
       itpc show AFIS-2026-000002 --json
     """
-    from .story import story_json, story_lines
     index = _index(app)
     record = index.record(_number(number)) or index.record_of_consent(_number(number))
     if record is None:
         raise Failure(f"no request {number}; try `itpc search {number}`")
-    try:
-        entries = index.story(record["number"])
-    except LedgerError as exc:
-        raise Failure(str(exc)) from None
+    entries = index.story(record["number"])
     story = story_json(record, entries, archive=app.archive, offices=app.offices,
                        decision_deadline=_decision_deadline(app),
                        notice_minutes=float(app.settings.get("rules", "notice_minutes")), now=app.clock())
@@ -164,14 +157,10 @@ def report(app: App, month: str, fmt: str, chart: str | None) -> None:
       itpc report --month 2026-11 --format csv > 2026-11.csv
       itpc report --month 2026-11 --chart 2026-11.png
     """
-    from .monthly import ReportError, month_report, report_csv, report_lines
-    try:
-        figures = month_report(_index(app).records(month=_month(month)), _month(month),
-                               decision_deadline=_decision_deadline(app),
-                               notice_minutes=float(app.settings.get("rules", "notice_minutes")),
-                               office_names={o.code: o.name for o in app.offices}, now=app.clock())
-    except ReportError as exc:
-        raise Failure(str(exc)) from None
+    figures = month_report(_index(app).records(month=_month(month)), _month(month),
+                           decision_deadline=_decision_deadline(app),
+                           notice_minutes=float(app.settings.get("rules", "notice_minutes")),
+                           office_names={o.code: o.name for o in app.offices}, now=app.clock())
     if fmt == "json":
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -180,11 +169,7 @@ def report(app: App, month: str, fmt: str, chart: str | None) -> None:
         for line in report_lines(figures):
             click.echo(line)
     if chart:
-        from .chart import ChartUnavailable, bar_chart
-        try:
-            bar_chart(figures, Path(chart))
-        except ChartUnavailable as exc:
-            raise Failure(str(exc)) from None
+        bar_chart(figures, Path(chart))
         click.echo(f"chart written to {chart}", err=True)
 
 
@@ -199,7 +184,7 @@ def _month(text: str) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-# --- note and requeue (entries like any other) -------------------------------------------------------------
+# --- note (an entry like any other) -------------------------------------------------------------
 
 @click.command()
 @click.argument("number")
@@ -219,40 +204,12 @@ def note(app: App, number: str, text: tuple[str, ...], officer: str | None) -> N
     number = _number(number)
     if _index(app).record(number) is None:
         raise Failure(f"no request {number}")
-    from .store import Ledger
-    from .views import OFFICER_NOTE
-    try:
-        with Ledger.for_appending(app.ledger_dir, clock=app.clock,
-                                  lock_timeout=float(app.settings.get("ledger", "lock_timeout"))) as ledger:
-            entry = ledger.append(OFFICER_NOTE, {"request": number, "text": remark,
-                                                 "by": officer or getpass.getuser()})
-    except LedgerError as exc:
-        raise Failure(str(exc)) from None
+    with Ledger.for_appending(app.ledger_dir, clock=app.clock,
+                              lock_timeout=float(app.settings.get("ledger", "lock_timeout"))) as ledger:
+        entry = ledger.append(OFFICER_NOTE, {"request": number, "text": remark,
+                                             "by": officer or getpass.getuser()})
     app.refresh_view()
     click.echo(f"{number}: note recorded (entry {entry.seq})")
-
-
-@click.command()
-@click.argument("number")
-@click.option("--reason", required=True, help="Why it is processed again (recorded in the ledger).")
-@click.option("--officer", help="Who asks (default: the login name).")
-@pass_app
-def requeue(app: App, number: str, reason: str, officer: str | None) -> None:
-    """Process a request again whose processing failed: a message that could not be read is parsed again
-    and decided; letters that were held or refused by the mail server go back to the outbox.
-
-    \b
-    Example:
-      itpc requeue ITPC-2026-000031 --reason "OCR kalbos paketas įdiegtas, skaityti iš naujo"
-    """
-    from responders.requeue import RequeueError, requeue_request
-    number = _number(number)
-    try:
-        done = requeue_request(opened(app), number, reason=reason, officer=officer or getpass.getuser())
-    except (RequeueError, LedgerError) as exc:
-        raise Failure(str(exc)) from None
-    app.refresh_view()
-    click.echo(f"{number}: {done}")
 
 
 # --- completion -------------------------------------------------------------------------------------------
@@ -267,7 +224,6 @@ def completion(shell: str) -> None:
       itpc completion bash > /etc/bash_completion.d/itpc
       eval "$(itpc completion zsh)"
     """
-    from click.shell_completion import get_completion_class
 
     root = click.get_current_context().find_root().command
     completer = get_completion_class(shell)(root, {}, "itpc", "_ITPC_COMPLETE")

@@ -2,7 +2,7 @@
 
 Pure: the month's request records (``request_records``) and a clock in; one JSON-able dict of figures out,
 plus the two ways people read it (a CSV a spreadsheet opens, and terminal tables). The chart is drawn from
-the same dict by ``ledger.chart``. Deadlines are judged by ``ledger.report`` so that "missed" and "overdue"
+the same dict by ``itpc.chart``. Deadlines are judged by ``itpc.report`` so that "missed" and "overdue"
 mean here what they mean in `itpc requests` and `itpc show`.
 
 Keys of the dict are stable: every kind, outcome and system is present even when its count is zero, so an
@@ -17,10 +17,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
-from .clock import VILNIUS, parse_instant, shown
-from .report import deadline_missed, decided_moment, is_overdue, outcome_of
-from .request_records import Record
-from .table import render_table
+from ledger.clock import VILNIUS, parse_instant, shown
+from itpc.report import deadline_missed, decided_moment, is_overdue, outcome_of
+from ledger.request_records import Record
+from itpc.table import render_table
+
+from config.errors import RequestError
 
 KINDS = ("continuity", "early_recovery", "afis_access", "afis_change", "auto_generated", "not_a_request")
 OUTCOMES = ("open", "review", "consent", "refusal", "returned", "ended_early", "none")
@@ -36,7 +38,7 @@ _NEEDED = ("number", "kind", "month", "received_at", "outcome", "decided_by", "e
            "offices", "rules", "notices", "settled_ts", "settled_at", "decided_ts", "breached", "deadline")
 
 
-class ReportError(Exception):
+class ReportError(RequestError):
     """The report cannot be made from what it was given (a malformed month, record or setting)."""
 
 

@@ -1,0 +1,4 @@
+"""`python -m itpc`: the same as the `itpc` command."""
+from itpc.cli import main
+
+main()

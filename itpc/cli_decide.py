@@ -1,0 +1,58 @@
+"""`itpc decide` and `itpc requeue`: officers move a request on; the line then answers it like any other."""
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from itpc.app import App
+from itpc.cli_support import opened, pass_app
+from itpc.officer import officer_decision
+from itpc.requeue import requeue_request
+from itpc.service import Runner
+
+
+@click.command()
+@click.argument("number")
+@click.argument("action", type=click.Choice(["consent", "refuse", "return"]))
+@click.option("--from", "period_from", metavar="ISO-8601", help="Consent start (default: as requested).")
+@click.option("--to", "period_to", metavar="ISO-8601", help="Consent end (default: as requested, max 2 working days).")
+@click.option("--reason", help="Motive in Lithuanian (required for refuse and return).")
+@click.option("--rule", "rules", multiple=True, help="Legal point the decision rests on, e.g. 1B-1029:12.")
+@click.option("--officer", help="Deciding officer (default: the login name).")
+@pass_app
+def decide(app: App, number: str, action: str, period_from: str | None, period_to: str | None,
+           reason: str | None, rules: tuple[str, ...], officer: str | None) -> None:
+    """Record an officer's decision on a request, then answer it like an automatic one.
+
+    \b
+    Examples:
+      itpc decide ITPC-2026-000009 consent --from 2026-12-02T09:00 --to 2026-12-02T15:00
+      itpc decide ITPC-2026-000009 refuse --reason "Nurodytos priežastys nėra objektyvios." --rule 1B-1029:12
+    """
+    record = officer_decision(opened(app), number, action, period_from=period_from, period_to=period_to,
+                              reason=reason, rules=list(rules), officer=officer)
+    Runner(app).respond()
+    app.refresh_view()
+    click.echo(f"{number}: {record['outcome']}"
+               + (f" {record['consent_no']}" if record.get("consent_no") else "")
+               + f" by {record['decided_by']}")
+
+
+@click.command()
+@click.argument("number")
+@click.option("--reason", required=True, help="Why it is processed again (recorded in the ledger).")
+@click.option("--officer", help="Who asks (default: the login name).")
+@pass_app
+def requeue(app: App, number: str, reason: str, officer: str | None) -> None:
+    """Process a request again whose processing failed: a message that could not be read is parsed again
+    and decided; letters that were held or refused by the mail server go back to the outbox.
+
+    \b
+    Example:
+      itpc requeue ITPC-2026-000031 --reason "OCR kalbos paketas įdiegtas, skaityti iš naujo"
+    """
+    number = number.strip().upper()
+    done = requeue_request(opened(app), number, reason=reason, officer=officer or getpass.getuser())
+    app.refresh_view()
+    click.echo(f"{number}: {done}")

@@ -1,0 +1,39 @@
+"""Record an officer's outage commands (1B-1029:17-20, 31-32) in the ledger, once each."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ledger.clock import parse_instant
+from ledger.views import OUTAGE_DECLARED, OUTAGE_ENDED
+from responders.outages import PLANNED, begin, finish, outage_id, outages_of, plan, system_name
+
+from itpc.app import App
+
+
+def record_plan(app: App, system: str, start: datetime, end: datetime, *, force: bool = False,
+                reason: str | None = None) -> tuple[dict[str, Any], bool]:
+    """Append ``outage.declared`` for a planned stop; (data, False) when exactly this one is already declared."""
+    now = app.clock()
+    with app.ledger.writing():
+        existing = outages_of(app.state.outages.values())
+        same = app.state.outages.get(outage_id(system_name(system), start))
+        if same and same.get("kind") == PLANNED and parse_instant(same["end"]) == end:
+            return dict(same), False
+        data = plan(existing, system, start, end, now, force=force, reason=reason)
+        app.ledger.append(OUTAGE_DECLARED, data)
+    return data, True
+
+
+def record_start(app: App, system: str, at: datetime) -> dict[str, Any]:
+    with app.ledger.writing():
+        data = begin(outages_of(app.state.outages.values()), system, at, app.clock())
+        app.ledger.append(OUTAGE_DECLARED, data)
+    return data
+
+
+def record_end(app: App, system: str, at: datetime) -> dict[str, Any]:
+    with app.ledger.writing():
+        data = finish(outages_of(app.state.outages.values()), system, at, app.clock())
+        app.ledger.append(OUTAGE_ENDED, data)
+    return data

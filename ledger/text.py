@@ -1,0 +1,33 @@
+"""Text folding for matching: one copy, used by the parsers, the reason lists' callers and the request view.
+
+`fold` is *length-preserving* (one character in, one character out), so a match found in the folded text
+slices the same span out of the original text.  Parsers match labels and keywords on the folded text and
+take values (names, reasons) from the original, keeping every Lithuanian diacritic the sender wrote.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+# Diacritics that Lithuanian (and the neighbours' names we see in mail) use, mapped to their base letter.
+# A table instead of NFD decomposition keeps `fold` one character to one character.
+_FOLD_TABLE = str.maketrans(
+    "ąčęėįšųūžĄČĘĖĮŠŲŪŽäöüõåéèêáàóòôíìúùçñłńśźżÄÖÜÕÅÉÈÊÁÀÓÒÔÍÌÚÙÇÑŁŃŚŹŻ",
+    "aceeisuuzACEEISUUZaouoaeeeaaoooiiuucnlnszzAOUOAEEEAAOOOIIUUCNLNSZZ",
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case `text` and drop diacritics, one character for one character (spans stay valid)."""
+    folded = text.translate(_FOLD_TABLE).lower()
+    if len(folded) == len(text):
+        return folded
+    # A few characters (e.g. 'İ') lower-case to two; fall back to a per-character fold to keep spans.
+    return "".join(_fold_char(c) for c in text)
+
+
+def _fold_char(c: str) -> str:
+    low = c.translate(_FOLD_TABLE).lower()
+    if len(low) == 1:
+        return low
+    base = unicodedata.normalize("NFD", c)[0].lower()
+    return base if len(base) == 1 else c

@@ -1,0 +1,29 @@
+"""Sample-corpus cases the code does not handle yet, each naming the open issue that covers it.
+
+Tests over the corpus mark these as strict expected failures, so CI stays green while the issue is open and a
+case that starts to pass is noticed at once (a strict xfail that passes fails the run). The issue that fixes a
+case removes it from here.
+"""
+from __future__ import annotations
+
+import pytest
+
+LAW = "issue 11 (The law, read again): the corrected reading of 1B-1029 and 1B-280"
+
+# `itpc parse --json` (corpus_score.py parse)
+PARSE: dict[str, str] = {case: LAW for case in (
+    "c20-holiday-iso8859-13", "c22-company-code", "c23-no-contact-name", "c24-recovery-2", "c26-thanks-2",
+    "c27-afis-fntt", "c28-afis-ims-only", "c31-inquiry",
+)}
+
+# the whole line: poll, decide, answer (corpus_score.py pipeline)
+PIPELINE: dict[str, str] = {case: LAW for case in (
+    "c12-afis-complete", "c19-negated-verb", "c20-holiday-iso8859-13", "c23-no-contact-name", "c24-recovery-2",
+    "c26-thanks-2", "c27-afis-fntt", "c28-afis-ims-only", "c31-inquiry", "c32-dst-6",
+)}
+
+
+def marked(case: str, gaps: dict[str, str], *values: object) -> object:
+    """``pytest.param(*values)`` with a strict xfail when ``case`` is a known gap."""
+    marks = [pytest.mark.xfail(strict=True, reason=f"{case}: {gaps[case]}")] if case in gaps else []
+    return pytest.param(*values, marks=marks, id=case)
