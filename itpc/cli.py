@@ -89,7 +89,8 @@ def cli(ctx: click.Context, config_path: str | None, now: str | None, verbose: b
       itpc --config /etc/itpc/itpc.toml poll --once
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+                        force=True)  # each run logs to the stderr it has (one run per process, or a test's)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every glyph table it subsets
     try:
         settings = load_settings(config_path)

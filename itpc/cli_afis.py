@@ -1,9 +1,5 @@
-"""`itpc afis ...` (AFIS/CIS+ logins, inactivity, overdue rights changes) and `itpc run` (the service).
-
-Attached to the `itpc` group by ``register(cli)`` at the end of ``ledger/cli.py``. Nothing here imports
-``itpc.cli`` at module level: run as ``python -m itpc.cli`` that module is ``__main__``, and importing it
-under its own name would load it a second time.
-"""
+"""`itpc afis import-logins|reconcile|inactive|changes`: AFIS/CIS+ logins from URT, inactivity (1B-280:18)
+and overdue rights changes (1B-280:14-16). ``itpc.cli`` finds these commands by name (``COMMANDS``)."""
 from __future__ import annotations
 
 import json

@@ -1,8 +1,8 @@
 """`itpc requests|show|search|report|note|completion`: what ITPC officers review at a terminal.
 
 Every command here reads the request view (``request_index``), which folds only what the ledger gained
-since the last command; `show` reads a request's own entries from the ledger file. Attached to the `itpc`
-group by ``register(cli)`` at the end of ``ledger/cli.py``.
+since the last command; `show` reads a request's own entries from the ledger file. ``itpc.cli`` finds these
+commands by name (``COMMANDS``).
 """
 from __future__ import annotations
 

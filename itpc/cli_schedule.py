@@ -1,8 +1,5 @@
-"""The `itpc tick` and `itpc outage ...` commands; ``register(cli)`` adds them to the `itpc` group.
-
-This module does not import ``itpc.cli`` (which imports it): run as ``python -m itpc.cli`` that module is
-``__main__``, and importing it again by name would build a second command group.
-"""
+"""`itpc tick` and `itpc outage plan|start|end|list`: the scheduler's reconciliation and MDAS/NTKS outages
+(1B-1029:17-20, 31-32, 45). ``itpc.cli`` finds these commands by name (``COMMANDS``)."""
 from __future__ import annotations
 
 import sys

@@ -1,7 +1,6 @@
 """What every `itpc` command module shares: the one-line error and the opened application.
 
-Kept apart from ``itpc.cli`` because that module runs as ``__main__`` under ``python -m itpc.cli``, and
-command modules importing it by name would build a second command group.
+Kept apart from ``itpc.cli``, which loads the command modules: they never import it.
 """
 from __future__ import annotations
 

@@ -95,7 +95,7 @@ LETTERS: dict[str, LetterSpec] = {
         nonempty=("offices",)),
     "early_end_confirmation": LetterSpec(
         ("consent_no", "request_no", "received_at", "applicant", "eori", "ended_at", "offices"), {}),
-    # Scheduled letters (responders/tick.py, responders/afis_inactivity.py).
+    # Scheduled letters (itpc/tick.py, itpc/afis.py).
     "decision_alert": LetterSpec(("request_no", "received_at", "deadline"),
                                  {"applicant": "", "eori": "", "systems": ()}),
     "outage_planned": LetterSpec(("system", "start", "end", "point"), {}),

@@ -1,4 +1,4 @@
-"""MDAS and NTKS outages: the rules about them (pure) and the three ledger entries an officer records.
+"""MDAS and NTKS outages: the rules about them (pure). ``itpc.outages`` records what an officer says.
 
 Rules (1B-1029):
   18  a planned MDAS stop is announced at least one day before it starts;

@@ -1,12 +1,22 @@
-"""Shared test helpers: a throwaway configuration and the `itpc` command run as a user would."""
+"""Shared test helpers: a throwaway configuration and the `itpc` command run as a user would.
+
+``itpc(...)`` runs the command in this process through click's ``CliRunner`` (fast, and the same code path as
+the installed command); ``itpc_process(...)`` runs it as a real process, for the few tests that need one
+(exit codes seen by a shell, signals, crashes, several processes at once).
+"""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from click.testing import CliRunner
+
+from itpc.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 # The shared folder (corpus, rules, scorer) lies beside the project's root, for developers and for CI.
@@ -49,7 +59,25 @@ def itpc_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def itpc(config: Path, *args: str, now: str | None = None, check: bool = True,
          timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run ``itpc --config config [--now now] args...``; ``env`` adds variables (e.g. ITPC_IMAP_PASSWORD)."""
+    """Run ``itpc --config config [--now now] args...`` in this process; ``env`` adds variables (e.g.
+    ITPC_IMAP_PASSWORD). The result has a process's ``returncode``, ``stdout`` and ``stderr``."""
+    argv = ["--config", str(config)] + (["--now", now] if now else []) + list(args)
+    # The developer's ITPC_* settings must not leak in: unset them for the run (None unsets in CliRunner).
+    variables: dict[str, str | None] = {k: None for k in os.environ if k.startswith("ITPC_")}
+    variables.update(env or {})
+    with contextlib.chdir(ROOT):
+        result = CliRunner().invoke(cli, argv, env=variables, prog_name="itpc", catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a traceback here is a bug: the installed command would print one too
+    proc = subprocess.CompletedProcess(["itpc", *argv], result.exit_code, result.stdout, result.stderr)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"itpc {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def itpc_process(config: Path, *args: str, now: str | None = None, check: bool = True,
+                 timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``itpc --config config [--now now] args...`` as a separate process (``python -m itpc``)."""
     env = itpc_env(env)
     cmd = ITPC + ["--config", str(config)] + (["--now", now] if now else []) + list(args)
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
