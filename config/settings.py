@@ -1,4 +1,5 @@
-"""Load the TOML configuration: shipped defaults overridden key by key, checked, paths resolved.
+"""Load the TOML configuration: shipped defaults overridden key by key, checked, paths resolved, and built
+once into typed ``Settings`` (one dataclass per section, see config.sections): ``settings.outbox.daily_cap``.
 
 Every problem is a ``ConfigError`` whose message is one line naming the key.
 """
@@ -6,11 +7,14 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 from config.errors import ConfigError
+from config.sections import (FaxSettings, InstitutionsSettings, ItpcSettings, LedgerSettings, MailboxSettings,
+                             OfficesSettings, OutagesSettings, OutboxSettings, RulesSettings, TemplatesSettings,
+                             toml_key)
 
 SHIPPED = Path(__file__).resolve().parent / "itpc.toml"
 
@@ -22,29 +26,20 @@ URL_KEYS = {("mailbox", "url"), ("outbox", "url")}
 SECRET_WORDS = ("password", "secret", "token")
 
 
-
-
 @dataclass(frozen=True)
 class Settings:
-    values: dict[str, dict[str, Any]]
-    source: Path | None  # the user's file, None for shipped defaults only
-
-    def get(self, section: str, key: str) -> Any:
-        try:
-            return self.values[section][key]
-        except KeyError:
-            raise ConfigError(f"{section}.{key}: missing from the configuration") from None
-
-    def path(self, section: str, key: str) -> Path | None:
-        value = self.get(section, key)
-        return Path(value) if value else None
-
-    def __getitem__(self, section: str) -> dict[str, Any]:
-        return self.values[section]
-
-    @property
-    def ledger_dir(self) -> Path:
-        return Path(self.get("ledger", "path"))
+    """The configuration, one typed attribute per TOML section (``settings.outbox.daily_cap``)."""
+    mailbox: MailboxSettings
+    outbox: OutboxSettings
+    ledger: LedgerSettings
+    offices: OfficesSettings
+    fax: FaxSettings
+    itpc: ItpcSettings
+    institutions: InstitutionsSettings
+    rules: RulesSettings
+    templates: TemplatesSettings
+    outages: OutagesSettings
+    source: Path | None = None  # the user's file, None for shipped defaults only
 
 
 def load_settings(path: str | os.PathLike | None = None) -> Settings:
@@ -59,7 +54,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         overrides = _resolve(_read(user), user.parent)
         _merge(values, overrides)
     _check(values)
-    return Settings(values, user)
+    return _build(values, user)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -130,3 +125,44 @@ def _check(values: dict[str, Any]) -> None:
     offices = values["offices"]["directory"]
     if not Path(offices).is_file():
         raise ConfigError(f"offices.directory: no such file {offices}")
+
+
+def _build(values: dict[str, Any], source: Path | None) -> Settings:
+    """The typed settings from the merged and checked values, built once at load."""
+    sections = {}
+    for name, cls in section_classes().items():
+        hints = get_type_hints(cls)
+        table = values.get(name, {})
+        kwargs = {}
+        for item in fields(cls):
+            key = toml_key(item)
+            if key not in table:
+                raise ConfigError(f"{name}.{key}: missing from the configuration")
+            kwargs[item.name] = _typed(f"{name}.{key}", hints[item.name], table[key])
+        sections[name] = cls(**kwargs)
+    return Settings(**sections, source=source)
+
+
+def section_classes() -> dict[str, type]:
+    """TOML section name → its dataclass, in the order of the Settings fields."""
+    hints = get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in fields(Settings) if f.name != "source"}
+
+
+def _typed(name: str, hint: Any, value: Any) -> Any:
+    # The values already have the shipped value's TOML type (checked in _merge); this only narrows them.
+    if hint is int:
+        return int(value)  # what the call sites' int() did before the settings were typed
+    if hint is float:
+        return float(value)
+    if hint is str:
+        return value
+    if hint is Path:
+        return Path(value)
+    if hint == Path | None:
+        return Path(value) if value else None
+    if hint == tuple[str, ...]:
+        if not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{name}: expected a list of strings, found {value!r}")
+        return tuple(value)
+    raise TypeError(f"{name}: no conversion to {hint}")  # a new field type needs a case here

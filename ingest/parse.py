@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from config.sections import MailboxSettings
+from config.settings import Settings
 from ingest.documents import DocumentError, extract_text, is_document
 from ingest.forms import parse_request
 from ingest.offices import OfficeDirectory
@@ -26,6 +28,12 @@ class Limits:
     max_message_bytes: int = 26_214_400
     max_attachment_bytes: int = 15_728_640
     max_pdf_pages: int = 20
+
+    @classmethod
+    def of(cls, mailbox: MailboxSettings) -> "Limits":
+        """The caps configured in [mailbox]."""
+        return cls(max_message_bytes=mailbox.max_message_bytes, max_attachment_bytes=mailbox.max_attachment_bytes,
+                   max_pdf_pages=mailbox.max_pdf_pages)
 
 
 @dataclass
@@ -95,12 +103,9 @@ def parse_message(raw: bytes, *, offices, own_address: str, limits: Limits) -> P
     return ParseResult(best.kind, best.source, best.fields, best.missing, problems, letter)
 
 
-def parse_file(path: Path, settings) -> ParseResult:
+def parse_file(path: Path, settings: Settings) -> ParseResult:
     """`itpc parse FILE.eml`: one message file parsed with the configured offices, address and caps."""
 
-    offices = OfficeDirectory.load(Path(settings.get("offices", "directory")))
-    limits = Limits(max_message_bytes=settings.get("mailbox", "max_message_bytes"),
-                    max_attachment_bytes=settings.get("mailbox", "max_attachment_bytes"),
-                    max_pdf_pages=settings.get("mailbox", "max_pdf_pages"))
-    return parse_message(Path(path).read_bytes(), offices=offices, own_address=settings.get("outbox", "from"),
-                         limits=limits)
+    offices = OfficeDirectory.load(settings.offices.directory)
+    return parse_message(Path(path).read_bytes(), offices=offices, own_address=settings.outbox.sender,
+                         limits=Limits.of(settings.mailbox))

@@ -5,7 +5,7 @@ registers each message in the ledger (which dedupes by SHA-256 and Message-ID) a
 `acknowledge`, which takes the message out of the inbox. A crash between the two re-fetches the message,
 which the ledger turns into a no-op.
 
-    source = open_source(settings.get("mailbox", "url"), settings)
+    source = open_source(settings.mailbox.url, settings.mailbox)
     for incoming in source.fetch():
         register(incoming)            # durable first
         source.acknowledge(incoming)  # then off the inbox
@@ -27,8 +27,6 @@ from config.errors import MailboxError
 
 PASSWORD_ENV = "ITPC_IMAP_PASSWORD"
 CAFILE_ENV = "ITPC_IMAP_CAFILE"
-# Shipped defaults, used when `settings` lacks a key (or is None, as in small scripts and tests).
-DEFAULTS = {"processed_folder": "Processed", "batch": 50, "timeout": 30}
 
 
 @dataclass(frozen=True)
@@ -115,16 +113,6 @@ def imap_endpoint(url: str, environ: dict[str, str] | os._Environ) -> ImapEndpoi
     folder = unquote(parts.path.lstrip("/")) or "INBOX"
     return ImapEndpoint(host=host, port=port or (993 if security == "tls" else 143), user=user, folder=folder,
                         security=security, password=password, cafile=cafile)
-
-
-def setting(settings: Any, key: str) -> Any:
-    """``settings.get("mailbox", key)``, or the shipped default when there are no settings or no such key."""
-    if settings is None:
-        return DEFAULTS[key]
-    try:
-        return settings.get("mailbox", key)
-    except Exception:  # config.ConfigError for a missing key: keep the shipped default
-        return DEFAULTS[key]
 
 
 def _is_loopback(host: str) -> bool:

@@ -101,7 +101,7 @@ def reconcile(app: App) -> int:
                 queued += outbox.queue(app.ledger, app.state, app.archive,
                                        outbox.Outgoing(id=ident, request=None, purpose="afis_inactive",
                                                        to=(user.email,), subject=subject, raw=raw, date=now),
-                                       daily_cap=int(app.settings.get("outbox", "daily_cap")))
+                                       daily_cap=app.settings.outbox.daily_cap)
     return queued
 
 
@@ -110,13 +110,13 @@ def _letter(app: App, user: AfisUser, where: Standing, ident: str,
     """The e-mail's bytes and subject, or None and the reason it cannot be sent (recorded, never raised)."""
     if not user.email:
         return None, "", "no e-mail address in the URT export"
-    sender = app.settings.get("outbox", "from")
+    sender = app.settings.outbox.sender
     try:
         letter = render_letter(LETTER, {
             "addressee": user.name, "username": user.username, "last_login": user.day.isoformat(),
             "inactive_from": where.inactive_from.isoformat(),
             "keep_until": (where.withdrawal_from - timedelta(days=1)).isoformat()},
-            templates_dir=Path(app.settings.get("templates", "directory")))
+            templates_dir=app.settings.templates.directory)
         domain = sender.rsplit("@", 1)[-1]
         raw = compose(sender=sender, to=[user.email], subject=letter.subject, body=letter.body,
                       message_id=f"<{re.sub(r'[^A-Za-z0-9.-]', '.', ident)}@{domain}>", automatic=True, date=now)

@@ -9,7 +9,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from itpc.app import App
@@ -41,8 +40,8 @@ class Answerer:
     def __init__(self, app: App):
         self.app = app
         self.settings = app.settings
-        self.templates = Path(self.settings.get("templates", "directory"))
-        self.sender = self.settings.get("outbox", "from")
+        self.templates = self.settings.templates.directory
+        self.sender = self.settings.outbox.sender
         self.domain = self.sender.rsplit("@", 1)[-1]
         self._done: set[tuple[str, int]] = set()  # decisions whose messages are all queued (this process)
 
@@ -69,7 +68,7 @@ class Answerer:
                                                     to=plan.to, subject=subject, raw=raw,
                                                     date=parse_instant(decision["decided_at"]),
                                                     capped=plan.capped),
-                                           daily_cap=int(self.settings.get("outbox", "daily_cap")))
+                                           daily_cap=self.settings.outbox.daily_cap)
                 self._done.add((request.number, index))
         return queued
 
@@ -117,7 +116,7 @@ class Answerer:
         """To the addresses and fax numbers the request names for the answer, else to the sender (1B-1029:13)."""
         reg = request.registered
         fields = reg.get("fields") or {}
-        gateway = self.settings.get("fax", "gateway")
+        gateway = self.settings.fax.gateway
         emails = [a.lower() for a in fields.get("reply_email") or [] if a]
         faxes = [gateway.format(number=n) for n in fields.get("reply_fax") or [] if n]
         if not emails and not faxes:
@@ -176,10 +175,10 @@ class Answerer:
 
     def consent_letter(self, ctx: dict[str, Any]) -> tuple[str, str, list]:
         subject, body, _ = self.letter("consent", ctx)
-        officer = ctx["officer"] or self.settings.get("itpc", "officer")
+        officer = ctx["officer"] or self.settings.itpc.officer
         pdf = render_sutikimas(SutikimasDoc(
-            number=ctx["consent_no"], issued_at=ctx["issued_at"], place=self.settings.get("itpc", "place"),
+            number=ctx["consent_no"], issued_at=ctx["issued_at"], place=self.settings.itpc.place,
             applicant=ctx["applicant"], eori=ctx["eori"], period_from=parse_instant(ctx["period_from"]),
             period_to=parse_instant(ctx["period_to"]), systems=tuple(ctx["systems"]),
-            offices=tuple(ctx["offices"]), officer=officer, issuer=self.settings.get("itpc", "name")))
+            offices=tuple(ctx["offices"]), officer=officer, issuer=self.settings.itpc.name))
         return subject, body, [(f"Sutikimas {ctx['consent_no']}.pdf", "application/pdf", pdf)]

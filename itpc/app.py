@@ -29,11 +29,11 @@ class App:
 
     @property
     def ledger_dir(self) -> Path:
-        return self.settings.ledger_dir
+        return self.settings.ledger.path
 
     @cached_property
     def ledger(self) -> Ledger:
-        self._ledger = Ledger(self.ledger_dir, lock_timeout=float(self.settings.get("ledger", "lock_timeout")),
+        self._ledger = Ledger(self.ledger_dir, lock_timeout=self.settings.ledger.lock_timeout,
                               clock=self.clock)
         return self._ledger
 
@@ -63,7 +63,7 @@ class App:
 
     @cached_property
     def offices(self):
-        return OfficeDirectory.load(Path(self.settings.get("offices", "directory")))
+        return OfficeDirectory.load(self.settings.offices.directory)
 
     def close(self) -> None:
         if self._ledger is not None:

@@ -31,7 +31,7 @@ def _index(app: App) -> RequestIndex:
 
 
 def _decision_deadline(app: App) -> timedelta:
-    return timedelta(minutes=float(app.settings.get("rules", "decision_deadline_minutes")))
+    return timedelta(minutes=app.settings.rules.decision_deadline_minutes)
 
 
 def _bound(option: str, value: str | None, *, end: bool = False):
@@ -131,7 +131,7 @@ def show(app: App, number: str, as_json: bool) -> None:
     entries = index.story(record["number"])
     story = story_json(record, entries, archive=app.archive, offices=app.offices,
                        decision_deadline=_decision_deadline(app),
-                       notice_minutes=float(app.settings.get("rules", "notice_minutes")), now=app.clock())
+                       notice_minutes=app.settings.rules.notice_minutes, now=app.clock())
     if as_json:
         click.echo(json.dumps(story, ensure_ascii=False, indent=2))
         return
@@ -159,7 +159,7 @@ def report(app: App, month: str, fmt: str, chart: str | None) -> None:
     """
     figures = month_report(_index(app).records(month=_month(month)), _month(month),
                            decision_deadline=_decision_deadline(app),
-                           notice_minutes=float(app.settings.get("rules", "notice_minutes")),
+                           notice_minutes=app.settings.rules.notice_minutes,
                            office_names={o.code: o.name for o in app.offices}, now=app.clock())
     if fmt == "json":
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -205,7 +205,7 @@ def note(app: App, number: str, text: tuple[str, ...], officer: str | None) -> N
     if _index(app).record(number) is None:
         raise Failure(f"no request {number}")
     with Ledger.for_appending(app.ledger_dir, clock=app.clock,
-                              lock_timeout=float(app.settings.get("ledger", "lock_timeout"))) as ledger:
+                              lock_timeout=app.settings.ledger.lock_timeout) as ledger:
         entry = ledger.append(OFFICER_NOTE, {"request": number, "text": remark,
                                              "by": officer or getpass.getuser()})
     app.refresh_view()

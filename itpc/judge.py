@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from config import Settings
@@ -35,8 +34,8 @@ class Judge:
 
     @classmethod
     def from_settings(cls, ledger: Ledger, state: State, settings: Settings) -> "Judge":
-        reasons = ReasonLists.load(Path(settings.get("rules", "reasons")))
-        registry = settings.path("rules", "traders")
+        reasons = ReasonLists.load(settings.rules.reasons)
+        registry = settings.rules.traders
         return cls(ledger, state, settings, reasons, TraderRegistry.load(registry) if registry else None)
 
     def decide_pending(self) -> list[str]:
@@ -78,9 +77,9 @@ class Judge:
             return decide_early_recovery(fields, received_at=received, consents=self.consent_records())
         if kind == "afis_access":
             return decide_afis_access(fields, missing, sender=reg.get("sender") or "",
-                                      institution_domains=self.settings.get("institutions", "domains"),
+                                      institution_domains=self.settings.institutions.domains,
                                       received_at=received,
-                                      correction_days=self.settings.get("rules", "afis_correction_days"))
+                                      correction_days=self.settings.rules.afis_correction_days)
         if kind == "afis_change":
             return decide_afis_change(fields, received_at=received)
         return Decision(outcome="review", rules=(), note=f"unknown kind {kind!r}")

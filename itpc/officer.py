@@ -34,7 +34,7 @@ def officer_decision(app: App, number: str, action: str, *, period_from: str | N
         raise OfficerError(f"{number} is already decided ({latest}); only requests in review wait for an officer")
     officer = officer or getpass.getuser()
     decision = _decision(request.kind, request.registered.get("fields") or {}, request.received, now, action,
-                         period_from, period_to, reason, rules, app.settings.get("rules", "afis_correction_days"))
+                         period_from, period_to, reason, rules, app.settings.rules.afis_correction_days)
     with app.ledger.writing():
         record = decision_record(request, decision, state, decided_by=officer, decided_at=now)
         app.ledger.append(DECISION_MADE, record)

@@ -116,15 +116,15 @@ def send_pending(app: App, transport: Transport) -> dict[str, int]:
     at once would both send what both see pending (twice over SMTP): one flusher at a time, and the next
     reads the ledger again once it holds the lock, so it finds the other's messages sent."""
     settings = app.settings
-    wait = float(settings.get("ledger", "lock_timeout"))
+    wait = settings.ledger.lock_timeout
     with _exclusive(app.ledger_dir / SEND_LOCK, wait) as held:
         if not held:
             log.warning("another process has been sending for over %gs; what is pending is left to it "
                         "and to the next poll", wait)
             return {"sent": 0, "failed": 0, "held": 0}
         app.ledger.refresh()
-        return flush(app.ledger, app.state, app.archive, transport, sender=settings.get("outbox", "from"),
-                     now=app.clock, retry_seconds=float(settings.get("outbox", "retry_seconds")))
+        return flush(app.ledger, app.state, app.archive, transport, sender=settings.outbox.sender,
+                     now=app.clock, retry_seconds=settings.outbox.retry_seconds)
 
 
 @contextlib.contextmanager

@@ -33,11 +33,11 @@ class Runner:
 
     @cached_property
     def source(self) -> MailboxSource:
-        return open_source(self.app.settings.get("mailbox", "url"), self.app.settings)
+        return open_source(self.app.settings.mailbox.url, self.app.settings.mailbox)
 
     @cached_property
     def transport(self) -> Transport:
-        return open_transport(self.app.settings.get("outbox", "url"), self.app.settings)
+        return open_transport(self.app.settings.outbox.url, self.app.settings.outbox)
 
     def fetch(self) -> dict[str, int]:
         """Take every message in the inbox; each is acknowledged only once its ledger entry is durable."""
@@ -92,7 +92,7 @@ class Runner:
         due from the ledger, so work missed while the process was down is done by the first tick."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
-        interval = float(self.app.settings.get("mailbox", "idle_seconds"))
+        interval = self.app.settings.mailbox.idle_seconds
         scheduler = schedule.Scheduler()
         if tick:
             scheduler.every(1).minutes.do(self.tick)

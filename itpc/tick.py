@@ -13,7 +13,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from itpc.app import App
@@ -92,10 +91,10 @@ class Tick:
         self.app = app
         self.settings = app.settings
         self.now = app.clock()
-        self.templates = Path(self.settings.get("templates", "directory"))
-        self.sender = self.settings.get("outbox", "from")
+        self.templates = self.settings.templates.directory
+        self.sender = self.settings.outbox.sender
         self.domain = self.sender.rsplit("@", 1)[-1]
-        self.daily_cap = int(self.settings.get("outbox", "daily_cap"))
+        self.daily_cap = self.settings.outbox.daily_cap
 
     # Each step is independent: one failing (a broken template, a bad record) is logged and the rest go on.
     def run(self, *, send: bool = True) -> TickReport:
@@ -122,8 +121,8 @@ class Tick:
 
     # -- 1B-1029:9 -------------------------------------------------------------------------------------------
     def watch_deadlines(self, report: TickReport) -> None:
-        alert_after = timedelta(minutes=float(self.settings.get("rules", "decision_alert_minutes")))
-        deadline_after = timedelta(minutes=float(self.settings.get("rules", "decision_deadline_minutes")))
+        alert_after = timedelta(minutes=self.settings.rules.decision_alert_minutes)
+        deadline_after = timedelta(minutes=self.settings.rules.decision_deadline_minutes)
         state = self.app.state
         breached = self.recorded_breaches()
         for request in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
@@ -134,7 +133,7 @@ class Tick:
             # The alert is sent even when the first tick to see the request is already past the deadline:
             # the duty officer must learn that it waits either way.
             report.alerts += self.queue_letter(
-                f"{request.number}/deadline/alert", "decision_alert", (self.settings.get("itpc", "duty_address"),),
+                f"{request.number}/deadline/alert", "decision_alert", (self.settings.itpc.duty_address,),
                 self.alert_context(request, deadline), request=request.number, capped=False)
             if stage == "breach" and request.number not in breached:
                 with self.app.ledger.writing():
@@ -182,7 +181,7 @@ class Tick:
                 ctx = {"system": outage.system, "start": outage.start, "end": outage.end,
                        "point": NOTICE[outage.system].rule.rsplit(":", 1)[1]}
                 to_all = [(f"outage/{outage.id}/planned/{o.code}", o.email) for o in offices]
-                public = self.settings.get("itpc", "public_list")
+                public = self.settings.itpc.public_list
                 if public:
                     to_all.append((f"outage/{outage.id}/planned/public", public))
                 for mail_id, address in to_all:
@@ -223,14 +222,14 @@ class Tick:
         return afis.reconcile(self.app)
 
     def publish_page(self) -> list[str]:
-        directory = Path(self.settings.get("outages", "page_directory"))
+        directory = self.settings.outages.page_directory
         written = publish(directory, outages_of(self.app.state.outages.values()), self.now)
         if written:
             log.info("outage page: %s rewritten in %s", ", ".join(written), directory)
         return written
 
     def flush(self) -> dict[str, int]:
-        return outbox.send_pending(self.app, open_transport(self.settings.get("outbox", "url"), self.settings))
+        return outbox.send_pending(self.app, open_transport(self.settings.outbox.url, self.settings.outbox))
 
     # -- one message, once ------------------------------------------------------------------------------------
     def queue_letter(self, mail_id: str, letter: str, to: Iterable[str], context: dict[str, Any], *,

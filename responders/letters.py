@@ -35,7 +35,7 @@ Per letter (all required unless a default is given):
 
 Usage::
 
-    letter = render_letter("consent", {...}, templates_dir=Path(settings.get("templates", "directory")))
+    letter = render_letter("consent", {...}, templates_dir=settings.templates.directory)
     raw = compose(sender=..., to=[...], subject=letter.subject, body=letter.body, ...)
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How outgoing mail leaves: an embedded Maildir outbox or an SMTP server (plain, STARTTLS, implicit TLS).
 
-``open_transport(url, settings)`` picks the transport from the URL:
+``open_transport(url, outbox)`` picks the transport from the URL (``outbox`` is ``settings.outbox``):
 
   maildir:///abs/path             the embedded outbox (tmp/ → new/, fsynced; one file per key)
   smtp://host[:25]                plain SMTP (loopback relays and tests); login only to a loopback host
@@ -28,10 +28,11 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Protocol, Sequence
 from urllib.parse import unquote, urlsplit
 
 from config.errors import ConfigError, TransportError
+from config.sections import OutboxSettings
 
 log = logging.getLogger("itpc.transport")
 
@@ -59,8 +60,9 @@ class Transport(Protocol):
         ...
 
 
-def open_transport(url: str, settings: Any = None) -> Transport:
-    """The transport named by ``url``; ``settings`` is ``config.load_settings()`` (or None for defaults)."""
+def open_transport(url: str, outbox: OutboxSettings | None = None) -> Transport:
+    """The transport named by ``url``; ``outbox`` is ``load_settings().outbox`` (None: the shipped values)."""
+    outbox = outbox or OutboxSettings()
     if not isinstance(url, str) or "://" not in url:
         raise TransportConfigError(f"outbox.url: expected e.g. maildir:///var/outbox or smtp+starttls://host:587, "
                                    f"got {url!r}")
@@ -83,7 +85,7 @@ def open_transport(url: str, settings: Any = None) -> Transport:
         port = parts.port or DEFAULT_PORTS[scheme]
     except ValueError:
         raise TransportConfigError(f"outbox.url: bad port in {url!r}") from None
-    username = unquote(parts.username) if parts.username else str(_setting(settings, "username", "") or "")
+    username = unquote(parts.username) if parts.username else outbox.username
     password = os.environ.get(PASSWORD_ENV) or None
     if username and not password:
         raise TransportConfigError(f"outbox: SMTP user {username!r} is configured but {PASSWORD_ENV} is not set")
@@ -93,7 +95,7 @@ def open_transport(url: str, settings: Any = None) -> Transport:
     cafile = os.environ.get(CAFILE_ENV) or None
     if cafile and not Path(cafile).is_file():
         raise TransportConfigError(f"{CAFILE_ENV}: no such file {cafile}")
-    timeout = float(_setting(settings, "timeout", DEFAULT_TIMEOUT))
+    timeout = outbox.timeout
     if timeout <= 0:
         raise TransportConfigError(f"outbox.timeout: must be greater than 0, got {timeout}")
     return SMTPTransport(scheme=scheme, host=parts.hostname, port=port, username=username or None,
@@ -282,15 +284,6 @@ def _reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return f"{code} {' '.join(str(text).split())}"
-
-
-def _setting(settings: Any, key: str, default: Any) -> Any:
-    if settings is None:
-        return default
-    try:
-        return settings.get("outbox", key)
-    except Exception:  # a settings object without the key: the shipped default applies
-        return default
 
 
 def _loopback(host: str) -> bool:

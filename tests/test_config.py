@@ -22,25 +22,25 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_shipped_defaults_put_data_under_the_project_var(monkeypatch):
     monkeypatch.delenv("ITPC_CONFIG", raising=False)
     settings = load_settings(None)
-    assert settings.get("ledger", "path") == str(ROOT / "var" / "ledger")
-    assert settings.get("mailbox", "url") == f"maildir://{ROOT / 'var' / 'inbox'}"
-    assert settings.get("outbox", "from") == "ITPC@lrmuitine.lt"
-    assert Path(settings.get("offices", "directory")).is_file()
+    assert settings.ledger.path == ROOT / "var" / "ledger"
+    assert settings.mailbox.url == f"maildir://{ROOT / 'var' / 'inbox'}"
+    assert settings.outbox.sender == "ITPC@lrmuitine.lt"
+    assert settings.offices.directory.is_file()
 
 
 def test_a_file_overrides_key_by_key_and_paths_are_relative_to_it(tmp_path):
     cfg = write(tmp_path, '[ledger]\npath = "data/ledger"\n[mailbox]\nurl = "maildir://in"\n')
     settings = load_settings(cfg)
-    assert settings.get("ledger", "path") == str(tmp_path / "data" / "ledger")
-    assert settings.get("mailbox", "url") == f"maildir://{tmp_path / 'in'}"
-    assert settings.get("outbox", "daily_cap") == 10  # untouched keys keep the shipped value
-    assert settings.get("offices", "directory") == str(SHIPPED.parent / "customs_offices.csv")
+    assert settings.ledger.path == tmp_path / "data" / "ledger"
+    assert settings.mailbox.url == f"maildir://{tmp_path / 'in'}"
+    assert settings.outbox.daily_cap == 10  # untouched keys keep the shipped value
+    assert settings.offices.directory == SHIPPED.parent / "customs_offices.csv"
 
 
 def test_itpc_config_environment_variable_names_the_file(tmp_path, monkeypatch):
     cfg = write(tmp_path, '[outbox]\ndaily_cap = 3\n')
     monkeypatch.setenv("ITPC_CONFIG", str(cfg))
-    assert load_settings(None).get("outbox", "daily_cap") == 3
+    assert load_settings(None).outbox.daily_cap == 3
 
 
 @pytest.mark.parametrize("text, key", [
@@ -52,6 +52,10 @@ def test_itpc_config_environment_variable_names_the_file(tmp_path, monkeypatch):
     ('[offices]\ndirectory = "nowhere.csv"\n', "offices.directory"),
     ('[outbox]\npassword = "hunter2"\n', "outbox.password"),
     ('[nosuch]\nkey = 1\n', "nosuch"),
+    ('[rules]\nnotice_minutes = "soon"\n', "rules.notice_minutes"),
+    ('[rules]\ntraders = 5\n', "rules.traders"),
+    ('[institutions]\ndomains = "lrmuitine.lt"\n', "institutions.domains"),
+    ('[institutions]\ndomains = ["lrmuitine.lt", 7]\n', "institutions.domains"),
 ])
 def test_bad_values_are_refused_naming_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError) as err:

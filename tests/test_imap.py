@@ -131,7 +131,7 @@ def test_settings_choose_the_batch_timeout_and_processed_folder(server, tmp_path
     from tests.helpers import make_config
     settings = load_settings(make_config(tmp_path, mailbox={"url": server.url(), "batch": 3, "timeout": 7,
                                                            "processed_folder": "Užregistruota"}))
-    with open_source(settings.get("mailbox", "url"), settings) as source:
+    with open_source(settings.mailbox.url, settings.mailbox) as source:
         assert (source.batch, source.timeout, source.processed_folder) == (3, 7, "Užregistruota")
     with server.client() as imap:
         assert imap.folder_exists("Užregistruota")  # created on first login

@@ -244,7 +244,7 @@ def test_open_source_follows_the_configured_mailbox_url(tmp_path):
     from config import load_settings
     from tests.helpers import make_config
     settings = load_settings(make_config(tmp_path))
-    source = open_source(settings.get("mailbox", "url"), settings)
+    source = open_source(settings.mailbox.url, settings.mailbox)
     assert isinstance(source, MaildirSource) and source.path == (tmp_path / "inbox").resolve()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
@@ -38,7 +37,7 @@ def settings():
 
 @pytest.fixture(scope="module")
 def offices(settings):
-    return OfficeDirectory.load(Path(settings.get("offices", "directory")))
+    return OfficeDirectory.load(settings.offices.directory)
 
 
 def test_the_corpus_is_there():

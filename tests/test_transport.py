@@ -128,7 +128,7 @@ def message_ids(handler: Recorder) -> list[str]:
 def test_plain_smtp_delivers_the_message_to_every_recipient_and_returns_the_servers_answer(server, settings):
     handler = Recorder()
     controller = server(handler)
-    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings.outbox)
     answer = transport.send(message(to=("a@bkl.lt", "b@lrmuitine.lt")), sender=SENDER,
                             recipients=["a@bkl.lt", "b@lrmuitine.lt"], key="out-1")
     assert answer == "250 2.0.0 Ok: queued as Q1"
@@ -141,7 +141,7 @@ def test_plain_smtp_delivers_the_message_to_every_recipient_and_returns_the_serv
 def test_a_451_is_retried_by_the_caller_and_the_message_arrives_exactly_once(server, settings):
     handler = Recorder(data_answers=["451 4.3.0 Temporary failure, try again later"])
     controller = server(handler)
-    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings.outbox)
     attempts, answer = 0, None
     while answer is None and attempts < 5:
         attempts += 1
@@ -156,7 +156,7 @@ def test_a_451_is_retried_by_the_caller_and_the_message_arrives_exactly_once(ser
 def test_a_550_recipient_is_a_permanent_error_and_nothing_is_delivered(server, settings):
     handler = Recorder(refuse_rcpt={"nera@bkl.lt": "550 5.1.1 <nera@bkl.lt>: Recipient address rejected"})
     controller = server(handler)
-    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings.outbox)
     with pytest.raises(PermanentSendError, match="550 5.1.1"):
         transport.send(message(), sender=SENDER, recipients=["nera@bkl.lt"], key="out-1")
     # All or nothing: one refused recipient stops the message for the accepted one too (a retry or an
@@ -169,7 +169,7 @@ def test_a_550_recipient_is_a_permanent_error_and_nothing_is_delivered(server, s
 def test_a_deferred_recipient_makes_the_whole_message_transient(server, settings):
     handler = Recorder(refuse_rcpt={"pilna@bkl.lt": "452 4.2.2 Mailbox full"})
     controller = server(handler)
-    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings.outbox)
     with pytest.raises(TransientSendError, match="452"):
         transport.send(message(), sender=SENDER, recipients=["ok@bkl.lt", "pilna@bkl.lt"], key="out-1")
     assert handler.envelopes == []
@@ -178,13 +178,13 @@ def test_a_deferred_recipient_makes_the_whole_message_transient(server, settings
 def test_a_554_for_the_message_is_permanent(server, settings):
     handler = Recorder(data_answers=["554 5.7.1 Message rejected as spam"])
     controller = server(handler)
-    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings.outbox)
     with pytest.raises(PermanentSendError, match="554 5.7.1"):
         transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="out-1")
 
 
 def test_connection_refused_is_transient(settings):
-    transport = open_transport(f"smtp://127.0.0.1:{free_port()}", settings)
+    transport = open_transport(f"smtp://127.0.0.1:{free_port()}", settings.outbox)
     with pytest.raises(TransientSendError):
         transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="out-1")
 
@@ -194,7 +194,7 @@ def test_a_server_that_never_answers_times_out_as_transient(tmp_path):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)          # accepts the TCP connection, never says hello
-        transport = open_transport(f"smtp://127.0.0.1:{silent.getsockname()[1]}", slow)
+        transport = open_transport(f"smtp://127.0.0.1:{silent.getsockname()[1]}", slow.outbox)
         with pytest.raises(TransientSendError):
             transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="out-1")
 
@@ -208,7 +208,7 @@ def test_starttls_with_a_private_ca_and_login_delivers(server, settings, certifi
                         authenticator=handler.authenticate, auth_required=True)
     monkeypatch.setenv("ITPC_SMTP_PASSWORD", "s3crėt")
     monkeypatch.setenv("ITPC_SMTP_CAFILE", str(certificate[0]))
-    transport = open_transport(f"smtp+starttls://itpc@127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtp+starttls://itpc@127.0.0.1:{controller.port}", settings.outbox)
     answer = transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="out-1")
     assert answer.startswith("250 ") and handler.logins == ["itpc"]
     assert message_ids(handler) == ["<answer-1@lrmuitine.lt>"]
@@ -217,7 +217,7 @@ def test_starttls_with_a_private_ca_and_login_delivers(server, settings, certifi
 def test_starttls_refuses_an_unverified_certificate_rather_than_sending(server, settings, certificate):
     handler = Recorder()
     controller = server(handler, tls_context=server_tls(certificate), require_starttls=True)
-    transport = open_transport(f"smtp+starttls://127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtp+starttls://127.0.0.1:{controller.port}", settings.outbox)
     with pytest.raises(TransientSendError, match="TLS"):
         transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="out-1")
     assert handler.envelopes == []
@@ -226,7 +226,7 @@ def test_starttls_refuses_an_unverified_certificate_rather_than_sending(server, 
 def test_starttls_never_falls_back_to_plain_text(server, settings):
     handler = Recorder()
     controller = server(handler)   # offers no STARTTLS
-    transport = open_transport(f"smtp+starttls://127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtp+starttls://127.0.0.1:{controller.port}", settings.outbox)
     with pytest.raises(TransientSendError, match="STARTTLS"):
         transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="out-1")
     assert handler.envelopes == []
@@ -238,7 +238,7 @@ def test_a_wrong_password_is_a_clear_transient_error(server, settings, certifica
                         authenticator=handler.authenticate, auth_required=True)
     monkeypatch.setenv("ITPC_SMTP_PASSWORD", "wrong")
     monkeypatch.setenv("ITPC_SMTP_CAFILE", str(certificate[0]))
-    transport = open_transport(f"smtp+starttls://itpc@127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtp+starttls://itpc@127.0.0.1:{controller.port}", settings.outbox)
     with pytest.raises(TransientSendError, match="ITPC_SMTP_PASSWORD"):
         transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="out-1")
     assert handler.envelopes == []
@@ -248,7 +248,7 @@ def test_smtps_implicit_tls_delivers(server, settings, certificate, monkeypatch)
     handler = Recorder()
     controller = server(handler, server_hostname="localhost", ssl_context=server_tls(certificate))
     monkeypatch.setenv("ITPC_SMTP_CAFILE", str(certificate[0]))
-    transport = open_transport(f"smtps://127.0.0.1:{controller.port}", settings)
+    transport = open_transport(f"smtps://127.0.0.1:{controller.port}", settings.outbox)
     assert transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="k").startswith("250 ")
     assert message_ids(handler) == ["<answer-1@lrmuitine.lt>"]
 
@@ -259,9 +259,9 @@ def test_smtps_implicit_tls_delivers(server, settings, certificate, monkeypatch)
 def test_the_username_may_come_from_the_settings(tmp_path, monkeypatch):
     configured = load_settings(make_config(tmp_path, outbox={"username": "itpc-relay"}))
     with pytest.raises(TransportConfigError, match="ITPC_SMTP_PASSWORD"):
-        open_transport("smtp+starttls://mail.lrmuitine.lt", configured)
+        open_transport("smtp+starttls://mail.lrmuitine.lt", configured.outbox)
     monkeypatch.setenv("ITPC_SMTP_PASSWORD", "x")
-    transport = open_transport("smtp+starttls://mail.lrmuitine.lt", configured)
+    transport = open_transport("smtp+starttls://mail.lrmuitine.lt", configured.outbox)
     assert (transport.username, transport.port) == ("itpc-relay", 587)
 
 
@@ -276,13 +276,13 @@ def test_the_username_may_come_from_the_settings(tmp_path, monkeypatch):
 def test_unusable_urls_are_named(url, message, settings, monkeypatch):
     monkeypatch.setenv("ITPC_SMTP_PASSWORD", "x")
     with pytest.raises(TransportConfigError, match=message):
-        open_transport(url, settings)
+        open_transport(url, settings.outbox)
 
 
 def test_default_ports_follow_the_scheme(settings):
-    assert open_transport("smtp://relay.lrmuitine.lt", settings).port == 25
-    assert open_transport("smtp+starttls://relay.lrmuitine.lt", settings).port == 587
-    assert open_transport("smtps://relay.lrmuitine.lt", settings).port == 465
+    assert open_transport("smtp://relay.lrmuitine.lt", settings.outbox).port == 25
+    assert open_transport("smtp+starttls://relay.lrmuitine.lt", settings.outbox).port == 587
+    assert open_transport("smtps://relay.lrmuitine.lt", settings.outbox).port == 465
 
 
 # --------------------------------------------------------------------------------------------- Maildir
@@ -293,7 +293,7 @@ def files(folder: Path) -> list[Path]:
 
 
 def test_the_configured_maildir_outbox_receives_the_exact_bytes(tmp_path, settings):
-    transport = open_transport(settings.get("outbox", "url"), settings)
+    transport = open_transport(settings.outbox.url, settings.outbox)
     raw = message()
     answer = transport.send(raw, sender=SENDER, recipients=["a@bkl.lt"], key="ITPC-2026-000001/answer")
     [stored] = files(tmp_path / "outbox" / "new")

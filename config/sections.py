@@ -1,0 +1,93 @@
+"""One frozen dataclass per section of itpc.toml, so a misspelt key is an AttributeError, not a string
+look-up that fails in the middle of a tick.
+
+A field is named after its TOML key, except where the key is not a Python name: ``metadata={"key": ...}``
+names the key then ([outbox] ``from`` is the field ``sender``). Paths are absolute ``Path`` objects
+(resolved against the file that set them); an optional path left empty is None. Numbers are int or float by
+what the code does with them, whichever a file wrote ("timeout = 2" is still a float).
+
+[mailbox] and [outbox] carry the shipped values as field defaults: ``MailboxSettings()`` and
+``OutboxSettings()`` are what small scripts and tests use when they have no configuration. A test checks
+those defaults against itpc.toml. They have no default URL: such a caller names its own.
+"""
+from __future__ import annotations
+
+from dataclasses import Field, dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    url: str = ""                        # maildir:///abs/path (resolved at load) or imaps://user@host/INBOX
+    processed_folder: str = "Processed"
+    batch: int = 50
+    timeout: float = 30.0
+    idle_seconds: float = 60.0
+    max_message_bytes: int = 26_214_400
+    max_attachment_bytes: int = 15_728_640
+    max_pdf_pages: int = 20
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    url: str = ""
+    sender: str = field(default="ITPC@lrmuitine.lt", metadata={"key": "from"})  # `from` is a Python keyword
+    username: str = ""
+    timeout: float = 30.0
+    daily_cap: int = 10
+    retry_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    path: Path
+    lock_timeout: float
+
+
+@dataclass(frozen=True)
+class OfficesSettings:
+    directory: Path
+
+
+@dataclass(frozen=True)
+class FaxSettings:
+    gateway: str                         # contains {number}
+
+
+@dataclass(frozen=True)
+class ItpcSettings:
+    name: str
+    place: str
+    officer: str
+    duty_address: str
+    public_list: str                     # empty: no public announcement list
+
+
+@dataclass(frozen=True)
+class InstitutionsSettings:
+    domains: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RulesSettings:
+    reasons: Path
+    traders: Path | None
+    afis_correction_days: int
+    decision_alert_minutes: float
+    decision_deadline_minutes: float
+    notice_minutes: float
+
+
+@dataclass(frozen=True)
+class TemplatesSettings:
+    directory: Path
+
+
+@dataclass(frozen=True)
+class OutagesSettings:
+    page_directory: Path
+
+
+def toml_key(f: Field) -> str:
+    """The TOML key a dataclass field stands for."""
+    return f.metadata.get("key", f.name)
