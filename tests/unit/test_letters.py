@@ -11,7 +11,7 @@ from ledger.clock import VILNIUS
 from responders.compose import compose
 from responders.letters import LETTERS, Letter, LetterError, leftover_markup, render_letter
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "config" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
 ITPC = "Muitinės informacinių technologijų paslaugų centras"
 
 

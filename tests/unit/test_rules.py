@@ -13,7 +13,7 @@ from responders.rules import (ConsentRecord, Outage, decide_afis_access, decide_
                               decide_early_recovery)
 from responders.workdays import VILNIUS, working_days_after, working_deadline
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REASONS = ReasonLists.load(ROOT / "config" / "reasons.toml")
 OBJECTIVE_REASON = "sugedo serveris, kuriame veikia mūsų deklaravimo programa."
 

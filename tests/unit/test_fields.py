@@ -13,7 +13,7 @@ from ingest.fields import (find_consent_numbers, find_emails, find_eori, find_or
 from ingest.form_layout import caption_fields, label_key, labelled_fields
 from ingest.offices import Office, OfficeDirectory
 
-SHIPPED_OFFICES = Path(__file__).resolve().parents[1] / "config" / "customs_offices.csv"
+SHIPPED_OFFICES = Path(__file__).resolve().parents[2] / "config" / "customs_offices.csv"
 
 
 # --- EORI -----------------------------------------------------------------------------------------------------

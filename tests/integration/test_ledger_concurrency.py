@@ -15,7 +15,7 @@ import pytest
 from ledger.store import LEDGER_FILE, LedgerLocked, Ledger
 from ledger.verify import verify_file
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(script: str, *args: str) -> subprocess.Popen:

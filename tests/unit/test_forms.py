@@ -17,7 +17,7 @@ from ingest.dates import VILNIUS
 from ingest.forms import KINDS, ParsedRequest, parse_request
 from ingest.offices import OfficeDirectory
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 from tests.helpers import CORPUS
 RECEIVED = datetime(2026, 12, 3, 7, 15, tzinfo=VILNIUS)
 

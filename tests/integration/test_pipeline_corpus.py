@@ -18,7 +18,7 @@ import pytest
 from tests import corpus_gaps
 from tests.helpers import SHARED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCORER = SHARED / "tools" / "corpus_score.py"
 CASES = sorted(p.stem for p in (SHARED / "corpus" / "expected").glob("*.json"))
 

@@ -10,7 +10,7 @@ import pytest
 from config import ConfigError, load_settings
 from config.settings import SHIPPED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path: Path, text: str) -> Path:

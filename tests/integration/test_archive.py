@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ledger.archive import RawArchive
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW = ("From: UAB „Ąžuolas“ <info@azuolas.lt>\r\nSubject: =?utf-8?q?Pra=C5=A1ymas?=\r\n\r\n"
        "Prašome taikyti veiklos tęstinumo procedūrą.\r\n").encode("utf-8")
 

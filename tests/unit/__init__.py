@@ -1,0 +1,1 @@
+"""Pure functions: no processes, no servers, no CLI runs (seconds in all)."""
