@@ -16,8 +16,9 @@ from config import Settings
 from ledger.archive import RawArchive
 from ingest.parse import Limits, parse_message
 from ledger.clock import parse_instant, to_utc_iso
+from ledger.entries import MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED
 from ledger.store import Ledger
-from ledger.views import MAIL_DUPLICATE, MAIL_RECEIVED, NUMBER_PREFIX, REQUEST_REGISTERED, State
+from ledger.views import NUMBER_PREFIX, State
 
 from ingest.offices import OfficeDirectory
 from ingest.sources import Incoming
