@@ -136,8 +136,8 @@ class DecisionMade(TypedDict):
 
 
 DEADLINE_BREACHED = "deadline.breached"
-"""Two hours passed after a continuity request's receipt without a decision (1B-1029:9); written once by the
-tick."""
+"""A continuity request the rules sent to review had no officer's decision two hours after its receipt
+(1B-1029:9); written once by the tick."""
 
 
 class DeadlineBreached(TypedDict):
