@@ -31,6 +31,7 @@ from typing import Any, Callable
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage
 
+from ledger.entries import MAIL_RECEIVED
 from ledger.store import GENESIS, LEDGER_FILE, Ledger, encode_line, entry_hash, utc_iso
 from ledger.verify import verify_file
 
@@ -46,7 +47,7 @@ OPEN_SECONDS_TARGET = 2.0
 
 def record(i: int) -> tuple[str, dict[str, Any]]:
     """A realistic entry: what the poller appends for a received message (Lithuanian text, nesting)."""
-    return "mail.received", {
+    return MAIL_RECEIVED, {
         "sha256": f"{i:064x}",
         "message_id": f"<{i}.prasymas@imone.lt>",
         "mailbox": {"uidvalidity": 1700000000, "uid": i},

@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ledger.clock import VILNIUS, shown, to_utc_iso
+from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_FAILED, MAIL_HELD,
+                            MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE, REQUEST_REGISTERED)
 from ledger.store import GENESIS, LEDGER_FILE, Ledger, encode_line, entry_hash
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, UNCLEAR, ReasonLists, classify_reasons
 from responders.rules import (ConsentRecord, Decision, decide_afis_access, decide_afis_change,
@@ -385,16 +387,16 @@ class Year:
         body = registered(req, target) if kind == "early_recovery" else registered(req)
         sha, ref = self.hexid(), f"{received // US}.M{self.rng.randrange(10**6)}P{self.rng.randrange(10**5)}.mx1"
         message_id = f"<{self.rng.randrange(10**11, 10**12)}.{self.rng.randrange(10**4)}@{body.pop('_domain')}>"
-        self.write(req, "mail.received", {
+        self.write(req, MAIL_RECEIVED, {
             "sha256": sha, "message_id": message_id, "size": self.rng.randrange(1_000, 60_000),
             "received_at": iso_s(received),
             "origin": {"maildir": "/var/lib/itpc/inbox", "file": ref, "folder": "new"}, "ref": ref}, now)
-        self.write(req, "mail.acknowledged", {"sha256": sha, "ref": ref}, now + 600)
+        self.write(req, MAIL_ACKNOWLEDGED, {"sha256": sha, "ref": ref}, now + 600)
         prefix = "AFIS" if kind.startswith("afis") else "ITPC"
         req.number = self.next_number(prefix)
         req.registered = {"number": req.number, "mail_sha256": sha, "message_id": message_id,
                           "received_at": iso_s(received), "kind": kind, **body}
-        self.write(req, "request.registered", req.registered, now + 30_000)
+        self.write(req, REQUEST_REGISTERED, req.registered, now + 30_000)
         self.decide_automatically(req, now + 60_000, target)
 
     def running_consent(self, when: int) -> Consent | None:
@@ -584,7 +586,7 @@ class Year:
                   "deadline": to_utc_iso(decision.deadline) if decision.deadline else None,
                   "consent_no": consent_no, "decided_by": by,
                   "decided_at": to_utc_iso(dt(decided)) if by != "auto" else iso_s(decided)}
-        self.write(req, "decision.made", record, now)
+        self.write(req, DECISION_MADE, record, now)
         req.decisions += 1
         req.outcome = decision.outcome
         req.awaiting_officer = (decision.outcome == "review" and by == "auto" and req.kind == "continuity")
@@ -643,8 +645,8 @@ class Year:
         self.letters(req, record, next_tick(now, rng))
 
     def note(self, req: Req, now: int, officer: str | None = None) -> None:
-        self.write(req, "officer.note", {"request": req.number, "text": self.rng.choice(OFFICER_NOTES),
-                                         "by": officer or self.rng.choice(OFFICERS)}, now)
+        self.write(req, OFFICER_NOTE, {"request": req.number, "text": self.rng.choice(OFFICER_NOTES),
+                                       "by": officer or self.rng.choice(OFFICERS)}, now)
 
     # -- the scheduler's work ---------------------------------------------------------------------------------
     def alert(self, req: Req, now: int) -> None:
@@ -657,17 +659,17 @@ class Year:
     def breach(self, req: Req, now: int) -> None:
         if not req.awaiting_officer:
             return
-        self.write(req, "deadline.breached", {"request": req.number, "received_at": req.registered["received_at"],
-                                              "deadline": to_utc_iso(dt(req.received + 120 * MINUTE)),
-                                              "rule": "1B-1029:9"}, now)
+        self.write(req, DEADLINE_BREACHED, {"request": req.number, "received_at": req.registered["received_at"],
+                                            "deadline": to_utc_iso(dt(req.received + 120 * MINUTE)),
+                                            "rule": "1B-1029:9"}, now)
 
     def expire(self, consent: Consent, now: int) -> None:
         if consent.ended or consent.expired:
             return
         consent.expired = True
         self.active.pop(consent.number, None)
-        self.write(consent.request, "consent.expired", {"consent_no": consent.number,
-                                                        "at": to_utc_iso(dt(consent.end))}, now)
+        self.write(consent.request, CONSENT_EXPIRED, {"consent_no": consent.number,
+                                                      "at": to_utc_iso(dt(consent.end))}, now)
 
     # -- letters: queued, then sent (or failed and retried, or held until an officer releases them) ------------
     def letters(self, req: Req, decision: dict[str, Any], now: int) -> None:
@@ -710,14 +712,14 @@ class Year:
     def queue(self, req: Req, mail_id: str, purpose: str, to: list[str], subject: str, date_iso: str,
               now: int) -> None:
         rng = self.rng
-        self.write(req, "mail.queued", {"id": mail_id, "request": req.number, "purpose": purpose, "to": list(to),
-                                        "subject": subject, "sha256": self.hexid(), "date": date_iso,
-                                        "automatic": True}, now)
+        self.write(req, MAIL_QUEUED, {"id": mail_id, "request": req.number, "purpose": purpose, "to": list(to),
+                                      "subject": subject, "sha256": self.hexid(), "date": date_iso,
+                                      "automatic": True}, now)
         first_try = now + rng.randrange(300_000, 4 * US)
         fate = rng.random()
         if fate < 0.02:  # a transient refusal, sent on the retry
             retry = first_try + 60 * US
-            self.at(first_try, lambda when: self.write(req, "mail.failed", {
+            self.at(first_try, lambda when: self.write(req, MAIL_FAILED, {
                 "id": mail_id, "error": "451 4.7.1 Service unavailable - try again later", "permanent": False,
                 "attempt": 1, "retry_at": to_utc_iso(dt(retry))}, when))
             self.at(retry + rng.randrange(US, 30 * US), lambda when: self.sent(req, mail_id, when))
@@ -725,25 +727,25 @@ class Year:
             error = f"550 5.1.1 <{to[0]}>: Recipient address rejected: User unknown in virtual mailbox table"
 
             def refuse(when: int) -> None:
-                self.write(req, "mail.failed", {"id": mail_id, "error": error, "permanent": True, "attempt": 1,
-                                                "retry_at": None}, when)
-                self.write(req, "mail.held", {"id": mail_id, "reason": f"refused permanently: {error}"}, when + 300)
+                self.write(req, MAIL_FAILED, {"id": mail_id, "error": error, "permanent": True, "attempt": 1,
+                                              "retry_at": None}, when)
+                self.write(req, MAIL_HELD, {"id": mail_id, "reason": f"refused permanently: {error}"}, when + 300)
             self.at(first_try, refuse)
             if rng.random() < 0.6:
                 release = first_try + rng.randrange(30, 48 * 60) * MINUTE
 
                 def released(when: int) -> None:
-                    self.write(req, "mail.requeued", {"id": mail_id, "request": req.number,
-                                                      "reason": "Adresas patikslintas telefonu, siųsti dar kartą",
-                                                      "by": rng.choice(OFFICERS)}, when)
+                    self.write(req, MAIL_REQUEUED, {"id": mail_id, "request": req.number,
+                                                    "reason": "Adresas patikslintas telefonu, siųsti dar kartą",
+                                                    "by": rng.choice(OFFICERS)}, when)
                 self.at(release, released)
                 self.at(next_tick(release, rng), lambda when: self.sent(req, mail_id, when))
         else:
             self.at(first_try, lambda when: self.sent(req, mail_id, when))
 
     def sent(self, req: Req, mail_id: str, now: int) -> None:
-        self.write(req, "mail.sent", {"id": mail_id, "answer": f"250 2.0.0 Ok: queued as {self.hexid(40).upper()}",
-                                      "at": iso_us(now)}, now)
+        self.write(req, MAIL_SENT, {"id": mail_id, "answer": f"250 2.0.0 Ok: queued as {self.hexid(40).upper()}",
+                                    "at": iso_us(now)}, now)
 
 
 # ================================================================ the cached ledger
@@ -896,8 +898,8 @@ def append_notes(ledger_dir: Path, numbers: list[str], count: int, rng: random.R
     """Officers' remarks appended by the ledger's own writer (fsynced, chained), as `itpc note` does."""
     with Ledger.for_appending(ledger_dir) as ledger:
         for _ in range(count):
-            ledger.append("officer.note", {"request": rng.choice(numbers), "text": rng.choice(OFFICER_NOTES),
-                                           "by": "bench"})
+            ledger.append(OFFICER_NOTE, {"request": rng.choice(numbers), "text": rng.choice(OFFICER_NOTES),
+                                         "by": "bench"})
 
 
 def sample_numbers(meta: dict[str, Any]) -> list[str]:

@@ -19,7 +19,7 @@ from itpc.chart import bar_chart
 from itpc.monthly import month_report, report_csv, report_lines
 from itpc.story import story_json, story_lines
 from ledger.store import Ledger
-from ledger.views import OFFICER_NOTE
+from ledger.entries import OFFICER_NOTE
 from itpc.cli_support import Failure, pass_app
 from ledger.clock import bound
 from itpc.report import STATUSES, matches_status, outcomes_for, record_json, request_table

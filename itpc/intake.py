@@ -16,8 +16,9 @@ from config import Settings
 from ledger.archive import RawArchive
 from ingest.parse import Limits, parse_message
 from ledger.clock import parse_instant, to_utc_iso
+from ledger.entries import MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment, Registration
 from ledger.store import Ledger
-from ledger.views import MAIL_DUPLICATE, MAIL_RECEIVED, NUMBER_PREFIX, REQUEST_REGISTERED, State
+from ledger.views import NUMBER_PREFIX, State
 
 from ingest.offices import OfficeDirectory
 from ingest.sources import Incoming
@@ -83,12 +84,10 @@ def register_pending(intake: Intake) -> list[str]:
     return numbers
 
 
-def parse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
+def parse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:
     """What a received message says, as the `request.registered` record (without its number)."""
 
     raw = intake.archive.get(mail["sha256"])
-    base = {"mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",
-            "received_at": mail["received_at"]}
     settings = intake.settings
     limits = Limits.of(settings.mailbox)
     try:
@@ -100,25 +99,37 @@ def parse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
     letter = result.letter
     for attachment in letter.attachments:  # kept apart too, so an officer can open what was sent as it was
         intake.archive.put_attachment(attachment.data, attachment.filename or "")
-    return {**base, "kind": result.kind, "source": result.source, "fields": result.fields,
-            "missing": list(result.missing), "problems": list(result.problems),
-            "sender": letter.sender, "sender_name": letter.sender_name, "reply_to": list(letter.reply_to),
-            "subject": letter.subject, "in_reply_to": letter.in_reply_to or "",
-            "references": list(letter.references), "fax_sender": letter.fax_sender,
-            "auto_generated": letter.auto_generated,
-            "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
-                             "sha256": hashlib.sha256(a.data).hexdigest()} for a in letter.attachments]}
+    return registration(mail, kind=result.kind, source=result.source, fields=result.fields,
+                        missing=list(result.missing), problems=list(result.problems), sender=letter.sender,
+                        sender_name=letter.sender_name, reply_to=list(letter.reply_to), subject=letter.subject,
+                        in_reply_to=letter.in_reply_to or "", references=list(letter.references),
+                        fax_sender=letter.fax_sender, auto_generated=letter.auto_generated,
+                        attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                                      "sha256": hashlib.sha256(a.data).hexdigest()} for a in letter.attachments])
 
 
-def unreadable(mail: dict[str, Any], problem: str) -> dict[str, Any]:
+def unreadable(mail: dict[str, Any], problem: str) -> Registration:
     """The record of a message nothing could be read from: not a request, for an officer, with the reason."""
+    return registration(mail, kind="not_a_request", source="body", problems=[problem])
+
+
+def registration(mail: dict[str, Any], *, kind: str, source: str, fields: dict[str, Any] | None = None,
+                 missing: list[str] | None = None, problems: list[str] | None = None, sender: str = "",
+                 sender_name: str = "", reply_to: list[str] | None = None, subject: str = "",
+                 in_reply_to: str = "", references: list[str] | None = None, fax_sender: str | None = None,
+                 auto_generated: str | None = None,
+                 attachments: list[Attachment] | None = None) -> Registration:
+    """The one place the registration record is built (its keys in the order the ledger has always held
+    them, so the bytes written stay the same); what was not read from the message is empty."""
     return {"mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",
-            "received_at": mail["received_at"], "kind": "not_a_request", "source": "body", "fields": {},
-            "missing": [], "problems": [problem], "sender": "", "sender_name": "", "reply_to": [], "subject": "",
-            "in_reply_to": "", "references": [], "fax_sender": None, "auto_generated": None, "attachments": []}
+            "received_at": mail["received_at"], "kind": kind, "source": source, "fields": fields or {},
+            "missing": missing or [], "problems": problems or [], "sender": sender, "sender_name": sender_name,
+            "reply_to": reply_to or [], "subject": subject, "in_reply_to": in_reply_to,
+            "references": references or [], "fax_sender": fax_sender, "auto_generated": auto_generated,
+            "attachments": attachments or []}
 
 
-def reparse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
+def reparse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:
     """A received message parsed again from its archived copy with today's code and configuration (an officer's
     requeue): the same record ``parse_mail`` makes. A copy that is missing or no longer matches its SHA-256 is
     not read; that becomes the record's problem, as any unreadable message's does."""

@@ -13,8 +13,9 @@ from typing import Any
 
 from config import Settings
 from ledger.clock import parse_instant, to_utc_iso
+from ledger.entries import DECISION_MADE, DecisionMade
 from ledger.store import Ledger
-from ledger.views import DECISION_MADE, RequestView, State
+from ledger.views import RequestView, State
 
 from responders.reasons import ReasonLists
 from responders.rules import (ConsentRecord, Decision, Outage, decide_afis_access, decide_afis_change,
@@ -103,7 +104,7 @@ def sender_addresses(registered: dict[str, Any]) -> set[str]:
 
 
 def decision_record(request: RequestView, decision: Decision, state: State, *, decided_by: str,
-                    decided_at: datetime) -> dict[str, Any]:
+                    decided_at: datetime) -> DecisionMade:
     """The `decision.made` entry's data; a consent takes the next VTP number of its year."""
     consent_no = decision.consent_no
     if decision.outcome == "consent":

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import getpass
 from datetime import datetime
-from typing import Any
 
 from itpc.app import App
 from ledger.clock import parse_instant
-from ledger.views import DECISION_MADE
+from ledger.entries import DECISION_MADE, DecisionMade
 
 from itpc.judge import decision_record
 from responders.rules import Decision
@@ -24,7 +23,7 @@ class OfficerError(RequestError):
 
 
 def officer_decision(app: App, number: str, action: str, *, period_from: str | None, period_to: str | None,
-                     reason: str | None, rules: list[str], officer: str | None) -> dict[str, Any]:
+                     reason: str | None, rules: list[str], officer: str | None) -> DecisionMade:
     state, now = app.state, app.clock()
     request = state.requests.get(number)
     if request is None:

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.clock import parse_instant
-from ledger.views import OUTAGE_DECLARED, OUTAGE_ENDED
+from ledger.entries import OUTAGE_DECLARED, OUTAGE_ENDED, OutageDeclared, OutageEnded
 from responders.outages import PLANNED, begin, finish, outage_id, outages_of, plan, system_name
 
 from itpc.app import App
@@ -25,14 +25,14 @@ def record_plan(app: App, system: str, start: datetime, end: datetime, *, force:
     return data, True
 
 
-def record_start(app: App, system: str, at: datetime) -> dict[str, Any]:
+def record_start(app: App, system: str, at: datetime) -> OutageDeclared:
     with app.ledger.writing():
         data = begin(outages_of(app.state.outages.values()), system, at, app.clock())
         app.ledger.append(OUTAGE_DECLARED, data)
     return data
 
 
-def record_end(app: App, system: str, at: datetime) -> dict[str, Any]:
+def record_end(app: App, system: str, at: datetime) -> OutageEnded:
     with app.ledger.writing():
         data = finish(outages_of(app.state.outages.values()), system, at, app.clock())
         app.ledger.append(OUTAGE_ENDED, data)

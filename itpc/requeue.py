@@ -22,7 +22,8 @@ from typing import Any, Mapping
 from itpc.intake import reparse_mail
 from itpc.app import App
 from itpc.service import Runner
-from ledger.views import MAIL_REQUEUED, REQUEST_REPARSED, REQUEST_REQUEUED, OutboxItem, RequestView, State
+from ledger.entries import MAIL_REQUEUED, REQUEST_REPARSED, REQUEST_REQUEUED
+from ledger.views import OutboxItem, RequestView, State
 
 from config.errors import RequestError
 

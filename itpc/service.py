@@ -13,7 +13,7 @@ from itpc.intake import Intake, receive, register_pending
 from ingest.sources import MailboxError, MailboxSource
 from ingest.mailboxes import open_source
 from itpc.app import App
-from ledger.views import MAIL_ACKNOWLEDGED
+from ledger.entries import MAIL_ACKNOWLEDGED
 
 from itpc import outbox
 from itpc.answers import Answerer

@@ -22,6 +22,9 @@ import click
 from ledger.clock import VILNIUS, parse_instant, shown
 from itpc.report import deadline_missed, deadline_of, decided_moment, decision_moment, record_json
 from itpc.rule_words import citation
+from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
+                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
+                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 MET, MISSED, PENDING = "met", "missed", "pending"
@@ -58,6 +61,8 @@ PURPOSE_LABELS: dict[str, str] = {
     "decision_alert": "deadline alert to the duty officer", "outage_ended": "end-of-outage notice",
 }
 _DATETIME_FIELDS = {"period_from", "period_to", "resumed_at"}
+# What happens to a queued letter afterwards (each names it by its outbox id).
+_LETTER_EVENTS = (MAIL_FAILED, MAIL_HELD, MAIL_REQUEUED, MAIL_SENT)
 
 
 # --- the story as JSON --------------------------------------------------------------------------------------
@@ -68,10 +73,10 @@ def story_json(record: dict, entries: list[Entry], *, archive, offices, decision
     ledger entries in order), with the archive paths of what was received and sent."""
     number = record["number"]
     own = _own_entries(number, entries)
-    registered = _first_data(own, "request.registered") or {}
-    parse = _last_data(own, ("request.registered", "request.reparsed")) or registered
+    registered = _first_data(own, REQUEST_REGISTERED) or {}
+    parse = _last_data(own, (REQUEST_REGISTERED, REQUEST_REPARSED)) or registered
     sha = record.get("mail_sha256") or registered.get("mail_sha256") or ""
-    decisions = [e for e in own if e.type == "decision.made"]
+    decisions = [e for e in own if e.type == DECISION_MADE]
     letters = _letters(number, entries, archive)
     story = {
         "number": number,
@@ -81,7 +86,7 @@ def story_json(record: dict, entries: list[Entry], *, archive, offices, decision
         "parsed": _parsed(parse, registered, own, offices),
         "decisions": [_decision(e) for e in decisions],
         "requeues": [{"at": _iso(e.ts), "by": e.data.get("by") or "", "reason": e.data.get("reason") or ""}
-                     for e in own if e.type == "request.requeued"],
+                     for e in own if e.type == REQUEST_REQUEUED],
         "letters": letters,
         "deadlines": {
             "decision": _decision_deadline(record, decision_deadline, now),
@@ -90,7 +95,7 @@ def story_json(record: dict, entries: list[Entry], *, archive, offices, decision
             "correction": _correction_deadlines(decisions, now),
         },
         "notes": [{"at": _iso(e.ts), "by": e.data.get("by") or "", "text": e.data.get("text") or ""}
-                  for e in own if e.type == "officer.note"],
+                  for e in own if e.type == OFFICER_NOTE],
         "consent": _consent(record, decisions, entries),
     }
     return story
@@ -100,8 +105,8 @@ def _own_entries(number: str, entries: Iterable[Entry]) -> list[Entry]:
     """The entries about this request itself (not the early-recovery decision that ended its consent)."""
     own = []
     for entry in entries:
-        if entry.type in ("decision.made", "request.requeued", "request.reparsed", "officer.note",
-                          "deadline.breached") and entry.data.get("request") != number:
+        if entry.type in (DECISION_MADE, REQUEST_REQUEUED, REQUEST_REPARSED, OFFICER_NOTE,
+                          DEADLINE_BREACHED) and entry.data.get("request") != number:
             continue
         own.append(entry)
     return own
@@ -135,8 +140,8 @@ def _moment(entry: Entry) -> datetime:
 # -- 1. the message ------------------------------------------------------------------------------------------
 
 def _message(record: dict, registered: dict, sha: str, entries: Sequence[Entry], archive) -> dict:
-    received = next((thaw(e.data) for e in entries if e.type == "mail.received" and e.data.get("sha256") == sha), {})
-    acknowledged = {e.data.get("sha256"): e.ts for e in entries if e.type == "mail.acknowledged"}
+    received = next((thaw(e.data) for e in entries if e.type == MAIL_RECEIVED and e.data.get("sha256") == sha), {})
+    acknowledged = {e.data.get("sha256"): e.ts for e in entries if e.type == MAIL_ACKNOWLEDGED}
     raw_path = archive.path_for(sha) if sha else None
     attachments = []
     for attachment in registered.get("attachments") or []:
@@ -151,7 +156,7 @@ def _message(record: dict, registered: dict, sha: str, entries: Sequence[Entry],
                    "origin": _origin(thaw(e.data.get("origin") or {})),
                    "path": str(archive.path_for(e.data["sha256"])) if e.data.get("sha256") else None,
                    "acknowledged_at": _iso(acknowledged.get(e.data.get("sha256")))}
-                  for e in entries if e.type == "mail.duplicate"]
+                  for e in entries if e.type == MAIL_DUPLICATE]
     return {
         "sender": {"name": registered.get("sender_name") or record.get("sender_name") or "",
                    "address": registered.get("sender") or record.get("sender") or ""},
@@ -186,7 +191,7 @@ def _origin(origin: Mapping[str, Any], ref: str | None = None) -> str:
 def _parsed(parse: dict, registered: dict, own: Sequence[Entry], offices) -> dict:
     fields = parse.get("fields") or {}
     ordered = [k for k in FIELD_LABELS if k in fields] + sorted(k for k in fields if k not in FIELD_LABELS)
-    reparses = [e for e in own if e.type == "request.reparsed"]
+    reparses = [e for e in own if e.type == REQUEST_REPARSED]
     return {
         "kind": parse.get("kind") or registered.get("kind"),
         "source": parse.get("source") or "",
@@ -252,7 +257,7 @@ def _letters(number: str, entries: Sequence[Entry], archive) -> list[dict]:
     letters: dict[str, dict] = {}
     for entry in entries:
         data = entry.data
-        if entry.type == "mail.queued":
+        if entry.type == MAIL_QUEUED:
             if data.get("request") != number:
                 continue
             path = archive.path_for(data["sha256"]) if data.get("sha256") else None
@@ -262,24 +267,24 @@ def _letters(number: str, entries: Sequence[Entry], archive) -> list[dict]:
                 "status": "queued", "failures": [], "held": None, "released": [], "sent_at": None, "answer": None,
                 "path": str(path) if path else None, "kept": bool(path and path.exists())}
             continue
-        letter = letters.get(data.get("id")) if entry.type.startswith("mail.") else None
+        letter = letters.get(data.get("id")) if entry.type in _LETTER_EVENTS else None
         if letter is None:
             continue
-        if entry.type == "mail.failed":
+        if entry.type == MAIL_FAILED:
             letter["failures"].append({"at": _iso(entry.ts), "error": data.get("error") or "",
                                        "permanent": bool(data.get("permanent")),
                                        "retry_at": _iso(data.get("retry_at"))})
             if letter["status"] == "queued":
                 letter["status"] = "failed"
-        elif entry.type == "mail.held":
+        elif entry.type == MAIL_HELD:
             letter["held"] = {"at": _iso(entry.ts), "reason": data.get("reason") or ""}
             letter["status"] = "held"
-        elif entry.type == "mail.requeued":
+        elif entry.type == MAIL_REQUEUED:
             letter["released"].append({"at": _iso(entry.ts), "by": data.get("by") or "",
                                        "reason": data.get("reason") or ""})
             if letter["status"] != "sent":
                 letter["status"] = "queued"
-        elif entry.type == "mail.sent":
+        elif entry.type == MAIL_SENT:
             letter["sent_at"] = _iso(data.get("at") or entry.ts)
             letter["answer"] = data.get("answer")
             letter["status"] = "sent"
@@ -373,9 +378,9 @@ def _consent(record: dict, decisions: Sequence[Entry], entries: Sequence[Entry])
         return None
     consent = given[-1].data
     number = consent["consent_no"]
-    ended = next((e for e in entries if e.type == "decision.made" and e.data.get("outcome") == "ended_early"
+    ended = next((e for e in entries if e.type == DECISION_MADE and e.data.get("outcome") == "ended_early"
                   and e.data.get("consent_no") == number and e.data.get("request") != record["number"]), None)
-    expired = next((e for e in entries if e.type == "consent.expired" and e.data.get("consent_no") == number), None)
+    expired = next((e for e in entries if e.type == CONSENT_EXPIRED and e.data.get("consent_no") == number), None)
     ended_early = None
     if ended is not None:
         ended_early = {"by": ended.data["request"],

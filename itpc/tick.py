@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable
 
 from itpc.app import App
 from ledger.clock import parse_instant, to_utc_iso
-from ledger.views import CONSENT_EXPIRED, DEADLINE_BREACHED, ConsentView, RequestView
+from ledger.entries import CONSENT_EXPIRED, DEADLINE_BREACHED
+from ledger.views import ConsentView, RequestView
 
 from itpc import afis, outbox
 from responders.outage_page import publish

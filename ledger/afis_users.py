@@ -6,10 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from ledger.clock import VILNIUS, parse_instant
+from ledger.entries import AFIS_INACTIVE, AFIS_LOGIN
 from ledger.store import Entry, thaw
 
-AFIS_LOGIN = "afis.login"
-AFIS_INACTIVE = "afis.inactive"
 
 def login_day(last_login: str) -> date:
     """The Vilnius calendar day of a normalised last login."""

@@ -26,6 +26,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ledger import request_records as rr
 from ledger.clock import parse_instant
+from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
+                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
+                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.text import fold
 from ledger.store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
 
@@ -256,17 +259,17 @@ class _Folder:
         # Entries of messages not yet registered may wait in the table from an earlier refresh or flush.
         self.pending_stored = self.db.execute("SELECT EXISTS (SELECT 1 FROM pending)").fetchone()[0] == 1
         self.handlers: dict[str, Callable[[Located], None]] = {
-            "mail.received": self._on_mail, "mail.duplicate": self._on_mail, "mail.acknowledged": self._on_mail,
-            "request.registered": self._on_registered,
-            "request.requeued": self._on_request(rr.with_requeue),
-            "request.reparsed": self._on_request(rr.with_reparse),
-            "decision.made": self._on_decision,
-            "deadline.breached": self._on_request(rr.with_breach),
-            "officer.note": self._on_request(rr.with_note),
-            "consent.expired": self._on_consent_expired,
-            "mail.queued": self._on_queued,
-            "mail.sent": self._on_outbox(rr.with_sent), "mail.failed": self._on_outbox(rr.with_failed),
-            "mail.held": self._on_outbox(rr.with_held), "mail.requeued": self._on_outbox(rr.with_released),
+            MAIL_RECEIVED: self._on_mail, MAIL_DUPLICATE: self._on_mail, MAIL_ACKNOWLEDGED: self._on_mail,
+            REQUEST_REGISTERED: self._on_registered,
+            REQUEST_REQUEUED: self._on_request(rr.with_requeue),
+            REQUEST_REPARSED: self._on_request(rr.with_reparse),
+            DECISION_MADE: self._on_decision,
+            DEADLINE_BREACHED: self._on_request(rr.with_breach),
+            OFFICER_NOTE: self._on_request(rr.with_note),
+            CONSENT_EXPIRED: self._on_consent_expired,
+            MAIL_QUEUED: self._on_queued,
+            MAIL_SENT: self._on_outbox(rr.with_sent), MAIL_FAILED: self._on_outbox(rr.with_failed),
+            MAIL_HELD: self._on_outbox(rr.with_held), MAIL_REQUEUED: self._on_outbox(rr.with_released),
         }
 
     def fold(self, located: Located) -> None:
@@ -301,7 +304,7 @@ class _Folder:
     # -- handlers ---------------------------------------------------------------------------------------
     def _on_mail(self, located: Located) -> None:
         data = located.entry.data
-        if located.entry.type == "mail.duplicate":
+        if located.entry.type == MAIL_DUPLICATE:
             self.refs["dup:" + data["sha256"]] = data["first_sha256"]  # its acknowledgement names only its own
         sha = data.get("first_sha256") or self.ref("dup:" + data["sha256"]) or data["sha256"]
         number = self.ref("sha:" + sha)

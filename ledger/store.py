@@ -30,6 +30,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from config.errors import LedgerError
+from ledger.entries import LEDGER_RECOVERED
 
 GENESIS = "0" * 64
 LEDGER_FILE = "ledger.jsonl"
@@ -361,9 +362,9 @@ class Ledger:
         durable_write(aside, torn)
         os.ftruncate(self._fd, self._offset)
         os.fsync(self._fd)
-        self.append("ledger.recovered", {"torn_bytes": len(torn), "sha256": digest,
-                                         "moved_to": str(aside.relative_to(self.directory)),
-                                         "after_seq": self._seq})
+        self.append(LEDGER_RECOVERED, {"torn_bytes": len(torn), "sha256": digest,
+                                       "moved_to": str(aside.relative_to(self.directory)),
+                                       "after_seq": self._seq})
 
     # -- locking ------------------------------------------------------------------------------------
     @contextlib.contextmanager

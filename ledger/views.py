@@ -7,30 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ledger.clock import VILNIUS, parse_instant
+from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
+                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
+                            OUTAGE_DECLARED, OUTAGE_ENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
-
-# Entry types (the ledger's vocabulary).
-MAIL_RECEIVED = "mail.received"
-MAIL_DUPLICATE = "mail.duplicate"
-MAIL_ACKNOWLEDGED = "mail.acknowledged"
-REQUEST_REGISTERED = "request.registered"
-DECISION_MADE = "decision.made"
-CONSENT_ENDED = "consent.ended"
-CONSENT_EXPIRED = "consent.expired"
-MAIL_QUEUED = "mail.queued"
-MAIL_SENT = "mail.sent"
-MAIL_FAILED = "mail.failed"
-MAIL_HELD = "mail.held"
-MAIL_REQUEUED = "mail.requeued"          # a held or failed letter put back in the outbox by an officer
-REQUEST_REQUEUED = "request.requeued"    # an officer asked for a request to be processed again, and why
-REQUEST_REPARSED = "request.reparsed"    # its archived message parsed again: the new `registered` record
-OFFICER_NOTE = "officer.note"
-DEADLINE_BREACHED = "deadline.breached"
-OUTAGE_DECLARED = "outage.declared"
-OUTAGE_ENDED = "outage.ended"
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
 
@@ -111,11 +94,23 @@ class State:
         # automatic messages queued and not held, per (recipient, Vilnius day): the daily cap's counter
         self.automatic_per_day: dict[tuple[str, str], int] = {}
         self.last_seq = 0
+        # The entry types this fold reads; any other type (AFIS users, the store's own) is not its concern.
+        self._handlers: dict[str, Callable[[dict, Entry], None]] = {
+            MAIL_RECEIVED: self._on_mail_received, MAIL_DUPLICATE: self._on_mail_duplicate,
+            MAIL_ACKNOWLEDGED: self._on_mail_acknowledged,
+            REQUEST_REGISTERED: self._on_request_registered, REQUEST_REQUEUED: self._on_request_requeued,
+            REQUEST_REPARSED: self._on_request_reparsed,
+            DECISION_MADE: self._on_decision_made, DEADLINE_BREACHED: self._on_deadline_breached,
+            CONSENT_EXPIRED: self._on_consent_expired, OFFICER_NOTE: self._on_officer_note,
+            MAIL_QUEUED: self._on_mail_queued, MAIL_SENT: self._on_mail_sent, MAIL_FAILED: self._on_mail_failed,
+            MAIL_HELD: self._on_mail_held, MAIL_REQUEUED: self._on_mail_requeued,
+            OUTAGE_DECLARED: self._on_outage_declared, OUTAGE_ENDED: self._on_outage_ended,
+        }
 
     # -- folding ------------------------------------------------------------------------------------
     def apply(self, entry: Entry) -> None:
         self.last_seq = entry.seq
-        handler = getattr(self, "_on_" + entry.type.replace(".", "_"), None)
+        handler = self._handlers.get(entry.type)
         if handler:
             handler(thaw(entry.data), entry)
 

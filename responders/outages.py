@@ -7,9 +7,9 @@ Rules (1B-1029):
       procedure may be applied without a request (for NTKS, 31: work goes on without NTKS on ITPC's word);
       once it works again, the offices and everyone who reported the failure are told (20, 32).
 
-Ledger shapes (folded by ``ledger.views.State``): ``outage.declared`` {id, system, start, end, kind,
-declared_at[, forced]} with kind "planned" or "unplanned" (an unplanned one has ``end`` None until
-``outage.ended`` {id, end} arrives). Times are UTC ISO-8601.
+Ledger shapes (typed in ``ledger.entries``, folded by ``ledger.views.State``): ``outage.declared`` {id,
+system, start, end, kind, declared_at[, forced]} with kind "planned" or "unplanned" (an unplanned one has
+``end`` None until ``outage.ended`` {id, end} arrives). Times are UTC ISO-8601.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
 from ledger.clock import UTC, parse_instant, shown, to_utc_iso
+from ledger.entries import OutageDeclared, OutageEnded
 from ledger.views import RequestView
 
 from config.errors import RequestError
@@ -108,7 +109,7 @@ def notice_shortfall(system: str, start: datetime, now: datetime) -> str | None:
 
 
 def plan(existing: Sequence[Outage], system: str, start: datetime, end: datetime, now: datetime, *,
-         force: bool = False, reason: str | None = None) -> dict[str, Any]:
+         force: bool = False, reason: str | None = None) -> OutageDeclared:
     """The ``outage.declared`` data for a planned stop; OutageError when the rules or the ledger forbid it."""
     system = system_name(system)
     if end <= start:
@@ -123,14 +124,14 @@ def plan(existing: Sequence[Outage], system: str, start: datetime, end: datetime
     for other in existing:
         if other.system == system and other.start < end and (other.end is None or start < other.end):
             raise OutageError(f"overlaps {other.system} outage {other.id} ({other.window()})")
-    data: dict[str, Any] = {"id": outage_id(system, start), "system": system, "start": to_utc_iso(start),
+    data: OutageDeclared = {"id": outage_id(system, start), "system": system, "start": to_utc_iso(start),
                             "end": to_utc_iso(end), "kind": PLANNED, "declared_at": to_utc_iso(now)}
     if late:
         data["forced"] = {"reason": reason.strip(), "shortfall": late.split(";")[0]}
     return data
 
 
-def begin(existing: Sequence[Outage], system: str, at: datetime, now: datetime) -> dict[str, Any]:
+def begin(existing: Sequence[Outage], system: str, at: datetime, now: datetime) -> OutageDeclared:
     """The ``outage.declared`` data for an unplanned failure starting ``at``."""
     system = system_name(system)
     if at > now:
@@ -143,7 +144,7 @@ def begin(existing: Sequence[Outage], system: str, at: datetime, now: datetime) 
             "kind": UNPLANNED, "declared_at": to_utc_iso(now)}
 
 
-def finish(existing: Sequence[Outage], system: str, at: datetime, now: datetime) -> dict[str, Any]:
+def finish(existing: Sequence[Outage], system: str, at: datetime, now: datetime) -> OutageEnded:
     """The ``outage.ended`` data for the ongoing unplanned failure of ``system``."""
     system = system_name(system)
     open_ = [o for o in existing if o.system == system and o.kind == UNPLANNED and o.end is None]

@@ -1,0 +1,326 @@
+"""The ledger's vocabulary: this module names every entry type the ledger holds, and the payload of each.
+
+Every writer appends with one of these constants and every fold dispatches on them; no other module spells
+an entry type out (``tests/test_entries.py`` fails on a literal). Each payload is a ``TypedDict``: a key the
+writers always write is required, a key they write only sometimes is ``NotRequired``. The types document the
+shape on disk and let a type checker check the writers; at run time they are plain dicts, so nothing about
+how an entry is encoded or hashed depends on them.
+
+An entry, once written, is never changed: a new key may be added to a payload (``NotRequired`` for ledgers
+written before it), but a key is never renamed or removed, or folds of older ledgers would break.
+"""
+# No `from __future__ import annotations` here: TypedDict reads NotRequired from the evaluated annotations
+# (with string annotations Python 3.11 would count every key as required).
+from typing import Any, Mapping, NotRequired, TypedDict
+
+# --- the mailbox ----------------------------------------------------------------------------------------------
+
+MAIL_RECEIVED = "mail.received"
+"""A fetched message, once per raw bytes (keyed by their SHA-256), its .eml already in the archive. Its
+``received_at`` (the IMAP INTERNALDATE, or the top ``Received:`` date) starts the law's windows, e.g. the two
+hours of 1B-1029:9."""
+
+
+class MailReceived(TypedDict):
+    sha256: str               # of the raw bytes; names the archived copy
+    message_id: str           # "" when the header is missing or unreadable
+    size: int
+    received_at: str          # UTC ISO-8601
+    origin: dict[str, Any]    # where the mailbox held it: {mailbox, uidvalidity, uid} or {maildir, file, folder}
+    ref: str                  # the mailbox's own name for it (Maildir file name, or "uidvalidity:uid")
+
+
+MAIL_DUPLICATE = "mail.duplicate"
+"""Other bytes with the Message-ID of a message already received (another delivery): recorded, never
+registered."""
+
+
+class MailDuplicate(TypedDict):
+    sha256: str
+    message_id: str
+    first_sha256: str         # the first delivery's `mail.received`
+    received_at: str
+    origin: dict[str, Any]
+
+
+MAIL_ACKNOWLEDGED = "mail.acknowledged"
+"""The message was flagged or moved out of the inbox on the server, after its entry above was durable."""
+
+
+class MailAcknowledged(TypedDict):
+    sha256: str
+    ref: str
+
+
+# --- requests -------------------------------------------------------------------------------------------------
+
+class Attachment(TypedDict):
+    filename: str
+    content_type: str
+    size: int
+    sha256: str               # names the copy kept apart in the archive
+
+
+class Registration(TypedDict):
+    """What a received message says (``itpc.intake.registration``): shared by `request.registered` and
+    `request.reparsed`, which add the request's number under different keys."""
+    mail_sha256: str
+    message_id: str
+    received_at: str
+    kind: str                 # continuity | early_recovery | afis_access | afis_change | auto_generated | not_a_request
+    source: str               # body | pdf | ocr | docx
+    fields: dict[str, Any]    # the form's fields; which ones depends on the kind
+    missing: list[str]
+    problems: list[str]
+    sender: str
+    sender_name: str
+    reply_to: list[str]
+    subject: str
+    in_reply_to: str
+    references: list[str]
+    fax_sender: str | None
+    auto_generated: str | None    # why the message counts as automatic mail (RFC 3834 headers, a bounce, ...)
+    attachments: list[Attachment]
+
+
+REQUEST_REGISTERED = "request.registered"
+"""A received message registered as a request, numbered in its series (ITPC- or AFIS-, counted per Vilnius
+year). An unreadable message is registered too, as ``not_a_request`` with the reason in ``problems``."""
+
+
+class RequestRegistered(Registration):
+    number: str
+
+
+REQUEST_REQUEUED = "request.requeued"
+"""An officer asked for a request to be processed again (`itpc requeue`), and why; followed by its
+`request.reparsed`."""
+
+
+class RequestRequeued(TypedDict):
+    request: str
+    reason: str
+    by: str                   # the officer
+
+
+REQUEST_REPARSED = "request.reparsed"
+"""A requeued request's archived message parsed again: the new registration replaces the old one, and the
+request waits for a new decision (its earlier ones count as superseded)."""
+
+
+class RequestReparsed(Registration):
+    request: str
+
+
+# --- decisions and consents -----------------------------------------------------------------------------------
+
+DECISION_MADE = "decision.made"
+"""A decision on a request, automatic (the rules engine, dated at receipt) or an officer's (`itpc decide`),
+with the points it cites: consent (1B-1029:14), refusal (1B-1029:8, 12-13), returned for correction
+(1B-280:9), ended_early (a consent ended by an early-recovery request, 1B-1029:16 — there is no separate
+entry for that), not_needed (1B-1029:20), review (for an officer) or none (auto-generated mail)."""
+
+
+class DecisionMade(TypedDict):
+    request: str
+    outcome: str
+    rules: list[str]          # cited points, e.g. "1B-1029:8.2"
+    period_from: str | None   # a consent's period (an ended one's: period_to is when it ended)
+    period_to: str | None
+    motives: list[str]        # Lithuanian sentences for the letter
+    note: str                 # English, for officers
+    deadline: str | None      # a returned request's correction deadline; an AFIS change's deadline to act
+    consent_no: str | None    # VTP number: the consent given, or the consent an early recovery ends
+    decided_by: str           # "auto" or the officer's login
+    decided_at: str
+
+
+DEADLINE_BREACHED = "deadline.breached"
+"""A continuity request the rules sent to review had no officer's decision two hours after its receipt
+(1B-1029:9); written once by the tick."""
+
+
+class DeadlineBreached(TypedDict):
+    request: str
+    received_at: str
+    deadline: str
+    rule: str                 # "1B-1029:9"
+
+
+CONSENT_EXPIRED = "consent.expired"
+"""A consent's period ended (not ended early); written once by the tick."""
+
+
+class ConsentExpired(TypedDict):
+    consent_no: str
+    at: str                   # the consent's period_to
+
+
+OFFICER_NOTE = "officer.note"
+"""An officer's remark on a request (`itpc note`)."""
+
+
+class OfficerNote(TypedDict):
+    request: str
+    text: str
+    by: str
+
+
+# --- the outbox -----------------------------------------------------------------------------------------------
+
+MAIL_QUEUED = "mail.queued"
+"""An outgoing message (answer, notice to customs offices within 1B-1029:11's time, alert, outage notice,
+AFIS e-mail), once per stable id, its bytes already archived."""
+
+
+class MailQueued(TypedDict):
+    id: str                   # stable: the same decision always yields the same ids
+    request: str | None       # None for mail about no request (outage notices, AFIS users)
+    purpose: str
+    to: list[str]
+    subject: str
+    sha256: str               # of the archived message bytes
+    date: str
+    automatic: bool           # counted by the daily cap of automatic messages per recipient
+
+
+MAIL_SENT = "mail.sent"
+"""The mail server accepted a queued message."""
+
+
+class MailSent(TypedDict):
+    id: str
+    answer: str               # the server's reply, e.g. "250 2.0.0 Ok: queued as ..."
+    at: str
+
+
+MAIL_FAILED = "mail.failed"
+"""A send attempt failed; a transient failure is retried at ``retry_at`` (exponential backoff), a permanent
+one is followed by `mail.held`."""
+
+
+class MailFailed(TypedDict):
+    id: str
+    error: str
+    permanent: bool
+    attempt: int
+    retry_at: str | None      # None when permanent
+
+
+MAIL_HELD = "mail.held"
+"""A queued message kept back for an officer: refused permanently, or a recipient past the daily cap."""
+
+
+class MailHeld(TypedDict):
+    id: str
+    reason: str
+
+
+MAIL_REQUEUED = "mail.requeued"
+"""An officer put a held or failed letter back in the outbox (`itpc requeue`)."""
+
+
+class MailRequeued(TypedDict):
+    id: str
+    request: str
+    reason: str
+    by: str
+
+
+# --- outages (1B-1029:17-20, 31-32) ------------------------------------------------------------------------------
+
+OUTAGE_DECLARED = "outage.declared"
+"""An officer declared an MDAS or NTKS stop: planned (announced 1 day ahead for MDAS, 1B-1029:18; 30 days for
+NTKS, 32) or an unplanned failure (customs offices told after 2 hours, 20, 31)."""
+
+
+class OutageForced(TypedDict):
+    reason: str
+    shortfall: str            # which notice period was not kept
+
+
+class OutageDeclared(TypedDict):
+    id: str
+    system: str               # MDAS | NTKS
+    start: str
+    end: str | None           # None for an unplanned failure until its `outage.ended`
+    kind: str                 # planned | unplanned
+    declared_at: str
+    forced: NotRequired[OutageForced]   # only for a planned stop recorded with --force, short of its notice
+
+
+OUTAGE_ENDED = "outage.ended"
+"""An unplanned failure is over; the offices and those who reported it are told (1B-1029:20, 32)."""
+
+
+class OutageEnded(TypedDict):
+    id: str
+    end: str
+
+
+# --- AFIS/CIS+ users (1B-280:17-18) -------------------------------------------------------------------------------
+
+AFIS_LOGIN = "afis.login"
+"""A user's last login as the URT export gives it (`itpc afis import-logins`), once per (username,
+last_login)."""
+
+
+class AfisLogin(TypedDict):
+    username: str
+    name: str
+    email: str
+    last_login: str           # "YYYY-MM-DD", or UTC ISO-8601 when the export gives a time
+    source: str               # the export's file name
+    line: int                 # its line in the export
+
+
+AFIS_INACTIVE = "afis.inactive"
+"""A user over 9 months without a login marked Inactive, once per last login (1B-280:18); ``mail`` names the
+one e-mail queued to them."""
+
+
+class AfisInactive(TypedDict):
+    username: str
+    last_login: str
+    inactive_from: str        # a Vilnius date
+    rules: list[str]
+    mail: str | None          # the outbox id, None when no e-mail could be made
+    reason: NotRequired[str]  # why no e-mail could be made
+
+
+# --- the store itself -----------------------------------------------------------------------------------------
+
+LEDGER_RECOVERED = "ledger.recovered"
+"""The store moved a torn last line (a crash mid-append) aside before appending again."""
+
+
+class LedgerRecovered(TypedDict):
+    torn_bytes: int
+    sha256: str               # of the torn bytes
+    moved_to: str             # relative to the ledger folder
+    after_seq: int
+
+
+# --- the whole vocabulary ----------------------------------------------------------------------------------------
+
+ALL: tuple[str, ...] = (
+    MAIL_RECEIVED, MAIL_DUPLICATE, MAIL_ACKNOWLEDGED,
+    REQUEST_REGISTERED, REQUEST_REQUEUED, REQUEST_REPARSED,
+    DECISION_MADE, DEADLINE_BREACHED, CONSENT_EXPIRED, OFFICER_NOTE,
+    MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_REQUEUED,
+    OUTAGE_DECLARED, OUTAGE_ENDED,
+    AFIS_LOGIN, AFIS_INACTIVE,
+    LEDGER_RECOVERED,
+)
+
+PAYLOADS: Mapping[str, type] = {
+    MAIL_RECEIVED: MailReceived, MAIL_DUPLICATE: MailDuplicate, MAIL_ACKNOWLEDGED: MailAcknowledged,
+    REQUEST_REGISTERED: RequestRegistered, REQUEST_REQUEUED: RequestRequeued, REQUEST_REPARSED: RequestReparsed,
+    DECISION_MADE: DecisionMade, DEADLINE_BREACHED: DeadlineBreached, CONSENT_EXPIRED: ConsentExpired,
+    OFFICER_NOTE: OfficerNote,
+    MAIL_QUEUED: MailQueued, MAIL_SENT: MailSent, MAIL_FAILED: MailFailed, MAIL_HELD: MailHeld,
+    MAIL_REQUEUED: MailRequeued,
+    OUTAGE_DECLARED: OutageDeclared, OUTAGE_ENDED: OutageEnded,
+    AFIS_LOGIN: AfisLogin, AFIS_INACTIVE: AfisInactive,
+    LEDGER_RECOVERED: LedgerRecovered,
+}
