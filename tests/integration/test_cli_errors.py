@@ -74,3 +74,12 @@ def test_the_installed_command_prints_one_line_and_exits_1(tmp_path):
     proc = itpc_process(config, "decide", "ITPC-2026-000001", "consent", check=False)
     assert "Traceback" not in proc.stderr
     one_line(proc)
+
+
+def test_a_configuration_error_is_one_line_from_the_installed_command(tmp_path):
+    config = tmp_path / "itpc.toml"
+    config.write_text('[ledger]\nlock_timeout = "long"\n', encoding="utf-8")
+    proc = itpc_process(config, "ledger", "tail", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "itpc: configuration: ledger.lock_timeout: expected a number, found 'long'"]

@@ -1,8 +1,6 @@
 """Configuration: shipped defaults, key-by-key overrides, paths, one-line errors naming the key."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -62,15 +60,6 @@ def test_bad_values_are_refused_naming_the_key(tmp_path, text, key):
         load_settings(write(tmp_path, text))
     message = str(err.value)
     assert message.startswith(key) and "\n" not in message
-
-
-def test_cli_reports_a_config_error_in_one_line(tmp_path):
-    cfg = write(tmp_path, '[ledger]\nlock_timeout = "long"\n')
-    proc = subprocess.run([sys.executable, "-m", "itpc", "--config", str(cfg), "ledger", "tail"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines() == [
-        "itpc: configuration: ledger.lock_timeout: expected a number, found 'long'"]
 
 
 def test_invalid_toml_names_the_file(tmp_path):
