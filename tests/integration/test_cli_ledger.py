@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.clock import Clock, parse_instant
 from ledger.store import Ledger
 
 from tests.helpers import itpc, make_config
@@ -93,8 +94,6 @@ def test_backup_is_a_verified_copy_and_refuses_a_used_destination(filled, tmp_pa
 
 
 def test_now_sets_the_clock_of_appended_entries(tmp_path):
-    config = make_config(tmp_path)
-    from ledger.clock import Clock, parse_instant
     clock = Clock(parse_instant("2026-11-23T08:45"))
     with Ledger(tmp_path / "ledger", clock=clock) as ledger:
         entry = ledger.append("test.entry", {})

@@ -161,7 +161,7 @@ def test_any_lithuanian_text_survives_its_charset_and_transfer_encoding(text, ch
 # --- attachments -------------------------------------------------------------------------------------------
 
 def _with_attachment(disposition: str, data: bytes, ctype: str = "application/octet-stream") -> bytes:
-    return raw_message(f"""
+    return raw_message("""
 From: a@b.lt
 Subject: x
 MIME-Version: 1.0
