@@ -19,7 +19,7 @@ from itpc.intake import header_message_id
 from ledger.clock import to_utc_iso
 from tests.dovecot import Dovecot
 from tests.helpers import itpc, make_config
-from tests.test_poll_crash import CORPUS, NOW, deliver, export, mailbag, requests_json
+from tests.integration.test_poll_crash import CORPUS, NOW, deliver, export, mailbag, requests_json
 
 
 def corpus() -> list[bytes]:
