@@ -20,8 +20,10 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
 from typing import Any, Iterable, Sequence
 
+from ledger.clock import VILNIUS, parse_instant, shown
+
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons, fold
-from responders.workdays import VILNIUS, working_days_after, working_deadline
+from responders.workdays import working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
 CONSENT_WINDOW = timedelta(days=30)   # 1B-1029:12, read as 30 × 24 h (DESIGN.md)
@@ -83,11 +85,6 @@ def cite(rule: str) -> str:
     return f"{LAW_NAMES.get(order, order)} {point} {kind}"
 
 
-def shown(moment: datetime) -> str:
-    """Vilnius wall clock to the minute, as people read it in a letter."""
-    return moment.astimezone(VILNIUS).strftime("%Y-%m-%d %H:%M")
-
-
 def _aware(moment: datetime, name: str) -> datetime:
     """``moment`` in UTC. Everything is compared in UTC because Python compares two datetimes that share a
     tzinfo (e.g. both Europe/Vilnius) by wall clock, which is wrong across the switch to and from summer time."""
@@ -104,7 +101,7 @@ def parse_time(value: Any) -> datetime | None:
         moment = value
     elif isinstance(value, str):
         try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            moment = parse_instant(value)
         except ValueError:
             return None
     else:
