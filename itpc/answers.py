@@ -6,7 +6,6 @@ queues only what is missing. Nothing is ever sent in answer to auto-generated ma
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,7 +42,6 @@ class Answerer:
         self.settings = app.settings
         self.templates = Path(self.settings.get("templates", "directory"))
         self.sender = self.settings.get("outbox", "from")
-        self.domain = self.sender.rsplit("@", 1)[-1]
         self._done: set[tuple[str, int]] = set()  # decisions whose messages are all queued (this process)
 
     def answer_pending(self) -> int:
@@ -58,7 +56,7 @@ class Answerer:
                         continue
                     subject, body, attachments = plan.build()
                     raw = compose(sender=self.sender, to=plan.to, subject=subject, body=body,
-                                  message_id=self.message_id(plan.id),
+                                  message_id=outbox.message_id(plan.id, self.sender),
                                   in_reply_to=request.message_id or None,
                                   references=[*(request.registered.get("references") or []),
                                               *([request.message_id] if request.message_id else [])],
@@ -72,9 +70,6 @@ class Answerer:
                                            daily_cap=int(self.settings.get("outbox", "daily_cap")))
                 self._done.add((request.number, index))
         return queued
-
-    def message_id(self, plan_id: str) -> str:
-        return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', plan_id)}@{self.domain}>"
 
     # -- what a decision implies -----------------------------------------------------------------------
     def plan(self, request: RequestView, index: int, decision: dict[str, Any]) -> Iterator[Planned]:
