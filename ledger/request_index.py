@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ledger import request_records as rr
 from ledger.clock import parse_instant
-from ledger.text import fold
+from ledger.text import code_key, fold
 from ledger.store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
 
 from config.errors import LedgerError
@@ -204,7 +204,7 @@ class RequestIndex:
             outcomes = list(outcomes)
             where.append(f"outcome IN ({','.join('?' * len(outcomes))})"), args.extend(outcomes)
         if eori:
-            where.append("eori = ?"), args.append(eori.replace(" ", "").upper())
+            where.append("eori = ?"), args.append(code_key(eori))
         if since:
             where.append("received >= ?"), args.append(since.timestamp())
         if until:

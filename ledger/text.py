@@ -7,6 +7,7 @@ take values (names, reasons) from the original, keeping every Lithuanian diacrit
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 # Diacritics that Lithuanian (and the neighbours' names we see in mail) use, mapped to their base letter.
 # A table instead of NFD decomposition keeps `fold` one character to one character.
@@ -31,3 +32,10 @@ def _fold_char(c: str) -> str:
         return low
     base = unicodedata.normalize("NFD", c)[0].lower()
     return base if len(base) == 1 else c
+
+
+def code_key(value: Any) -> str:
+    """A code (EORI, consent number) as two spellings of it compare: blanks removed, upper case
+    ("lt 302 777 111" → "LT302777111"). No validation: the parsers check what comes in (``ingest.fields``);
+    this only makes a stored value, a registry row and what an officer types meet."""
+    return "".join(str(value or "").split()).upper()

@@ -21,6 +21,7 @@ from email.utils import parseaddr
 from typing import Any, Iterable, Sequence
 
 from ledger.clock import VILNIUS, parse_instant, shown
+from ledger.text import code_key
 
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons, fold
 from responders.workdays import working_days_after, working_deadline
@@ -115,10 +116,6 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, (list, tuple)) and not value)
 
 
-def normalize_eori(value: Any) -> str:
-    return "".join(str(value or "").split()).upper()
-
-
 # ----------------------------------------------------------------------------------------- continuity
 
 POINT8 = {"applicant": "1B-1029:8.1", "eori": "1B-1029:8.1", "period": "1B-1029:8.2", "reasons": "1B-1029:8.3"}
@@ -169,11 +166,11 @@ def _outage_covers(systems: Sequence[str], start: datetime, end: datetime, outag
 
 def consents_in_window(eori: str, received_at: datetime, consents: Sequence[ConsentRecord]) -> list[ConsentRecord]:
     """Consents issued to ``eori`` in [received_at − 30 × 24 h, received_at) (1B-1029:12)."""
-    eori = normalize_eori(eori)
+    eori = code_key(eori)
     received_at = _aware(received_at, "received_at")
     since = received_at - CONSENT_WINDOW
     return [c for c in consents
-            if normalize_eori(c.eori) == eori and since <= _aware(c.issued_at, "issued_at") < received_at]
+            if code_key(c.eori) == eori and since <= _aware(c.issued_at, "issued_at") < received_at]
 
 
 def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime,
@@ -260,7 +257,7 @@ def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequ
     """End a running consent early because the trader's systems work again (1B-1029:15-16)."""
     received_at = _aware(received_at, "received_at")
     fields = fields or {}
-    number = "".join(str(fields.get("consent_no") or "").split()).upper()
+    number = code_key(fields.get("consent_no"))
     if not number:
         return Decision(outcome="review", rules=(), note="early recovery names no consent number; for an officer")
     consent = next((c for c in consents if c.number.upper() == number), None)
@@ -275,8 +272,8 @@ def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequ
     if received_at >= consent_to:
         return Decision(outcome="review", rules=(), consent_no=consent.number,
                         note=f"consent {consent.number} had already expired at {shown(consent.period_to)}")
-    eori = normalize_eori(fields.get("eori"))
-    if eori and eori != normalize_eori(consent.eori):
+    eori = code_key(fields.get("eori"))
+    if eori and eori != code_key(consent.eori):
         return Decision(outcome="review", rules=(), consent_no=consent.number,
                         note=f"EORI {eori} does not hold consent {consent.number} ({consent.eori})")
 
