@@ -21,9 +21,9 @@ from email.utils import parseaddr
 from typing import Any, Iterable, Sequence
 
 from ledger.clock import VILNIUS, parse_instant, shown
-from ledger.text import code_key
+from ledger.text import code_key, fold_nfkd
 
-from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons, fold
+from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
 from responders.workdays import working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
@@ -411,7 +411,7 @@ LOSS_STEMS = ("atleid", "atleist", "nusalin", "netek", "panaikin", "isej", "nebe
 def decide_afis_change(fields: dict, *, received_at: datetime) -> Decision:
     """A change (14) or loss (15) of AFIS/CIS+ rights: for the liaison officer (16) within 2 working days."""
     received_at = _aware(received_at, "received_at")
-    change = fold(str((fields or {}).get("change") or ""))
+    change = fold_nfkd(str((fields or {}).get("change") or ""))
     loss = any(word.startswith(LOSS_STEMS) for word in change.split())
     point = "1B-280:15" if loss else "1B-280:14"
     deadline = working_deadline(received_at, CHANGE_DAYS)
