@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from config import Settings
 from ingest.documents import DocumentError, extract_text, is_document
 from ingest.forms import parse_request
 from ingest.offices import OfficeDirectory
@@ -26,6 +27,13 @@ class Limits:
     max_message_bytes: int = 26_214_400
     max_attachment_bytes: int = 15_728_640
     max_pdf_pages: int = 20
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Limits":
+        """The configured caps ([mailbox] max_*): the same for intake, requeue and `itpc parse`."""
+        return cls(max_message_bytes=settings.get("mailbox", "max_message_bytes"),
+                   max_attachment_bytes=settings.get("mailbox", "max_attachment_bytes"),
+                   max_pdf_pages=settings.get("mailbox", "max_pdf_pages"))
 
 
 @dataclass
@@ -99,8 +107,5 @@ def parse_file(path: Path, settings) -> ParseResult:
     """`itpc parse FILE.eml`: one message file parsed with the configured offices, address and caps."""
 
     offices = OfficeDirectory.load(Path(settings.get("offices", "directory")))
-    limits = Limits(max_message_bytes=settings.get("mailbox", "max_message_bytes"),
-                    max_attachment_bytes=settings.get("mailbox", "max_attachment_bytes"),
-                    max_pdf_pages=settings.get("mailbox", "max_pdf_pages"))
     return parse_message(Path(path).read_bytes(), offices=offices, own_address=settings.get("outbox", "from"),
-                         limits=limits)
+                         limits=Limits.from_settings(settings))

@@ -90,9 +90,7 @@ def parse_mail(intake: Intake, mail: dict[str, Any]) -> dict[str, Any]:
     base = {"mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",
             "received_at": mail["received_at"]}
     settings = intake.settings
-    limits = Limits(max_message_bytes=settings.get("mailbox", "max_message_bytes"),
-                    max_attachment_bytes=settings.get("mailbox", "max_attachment_bytes"),
-                    max_pdf_pages=settings.get("mailbox", "max_pdf_pages"))
+    limits = Limits.from_settings(settings)
     try:
         result = parse_message(raw, offices=intake.offices, own_address=settings.get("outbox", "from"),
                                limits=limits)
