@@ -23,6 +23,7 @@ from typing import Any, Iterable, Sequence
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.text import code_key, fold_nfkd
 
+from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, Outage
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
 from responders.workdays import working_days_after, working_deadline
 
@@ -30,7 +31,6 @@ CONSENT_DAYS = 2                      # 1B-1029:14
 CONSENT_WINDOW = timedelta(days=30)   # 1B-1029:12, read as 30 × 24 h (DESIGN.md)
 CONSENT_CAP = 4                       # 1B-1029:12: "daugiau kaip 4" refuses
 CHANGE_DAYS = 2                       # 1B-280:14-15
-OUTAGE_SYSTEMS = ("MDAS", "NTKS")
 
 LAW_NAMES = {"1B-1029": "Muitinės veiklos tęstinumo taisyklių", "1B-280": "AFIS/CIS+ taisyklių"}
 
@@ -56,14 +56,6 @@ class ConsentRecord:
     period_to: datetime
     offices: tuple[str, ...]
     ended_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Outage:
-    """A declared MDAS/NTKS unavailability (planned or unplanned); ``end`` None while it lasts."""
-    system: str
-    start: datetime
-    end: datetime | None
 
 
 # ---------------------------------------------------------------------------------------------- helpers
