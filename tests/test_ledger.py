@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +22,7 @@ from tinydb import Query
 from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, ImmutableEntry, Ledger, LedgerError, canonical_json,
                           entry_hash)
 from ledger.verify import verify_file
+from tests.helpers import ROOT
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 Entry = Query()
@@ -151,6 +155,32 @@ def test_queries_see_entries_another_instance_appended(ledger_dir):
         writer.append("t", {"n": 1})
         reader.refresh()
         assert [doc["seq"] for doc in reader.db.search(Entry.type == "t")] == [1]
+
+
+def test_tinydb_is_loaded_and_built_only_by_a_query(ledger_dir):
+    # In a fresh interpreter: this test process has imported TinyDB already.
+    code = (
+        "import sys\n"
+        "from ledger.store import Ledger\n"
+        f"ledger = Ledger({str(ledger_dir)!r})\n"
+        "ledger.append('t', {'n': 1})\n"
+        "assert 'tinydb' not in sys.modules and 'db' not in vars(ledger), 'TinyDB loaded without a query'\n"
+        "assert len(ledger.db) == 1 and 'tinydb' in sys.modules\n"
+        "ledger.append('t', {'n': 2})\n"
+        "assert [d['data']['n'] for d in ledger.db.all()] == [1, 2]\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_query_layer_built_late_sees_every_entry_read_before(ledger_dir):
+    with Ledger(ledger_dir) as writer:
+        for i in range(3):
+            writer.append("t", {"n": i})
+    with Ledger(ledger_dir) as ledger:
+        ledger.append("u", {"n": 3})
+        assert [doc.doc_id for doc in ledger.db.all()] == [1, 2, 3, 4]
+        assert thawed(ledger.db.get(doc_id=4)) == thawed(ledger.entries[3].as_dict())
 
 
 WRITES = {
