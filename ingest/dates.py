@@ -26,11 +26,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from ingest.field_text import fix_ocr_digits, fold
-
-VILNIUS = ZoneInfo("Europe/Vilnius")
+from ledger.clock import VILNIUS
 
 # Month stems as they appear in folded (diacritic-free, lower-case) text, genitive and nominative forms.
 _MONTHS: dict[str, int] = {

@@ -6,7 +6,6 @@ their one e-mail, ``listing`` and ``overdue_changes`` feed the officers' command
 from __future__ import annotations
 
 import logging
-import re
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -118,9 +117,8 @@ def _letter(app: App, user: AfisUser, where: Standing, ident: str,
             "inactive_from": where.inactive_from.isoformat(),
             "keep_until": (where.withdrawal_from - timedelta(days=1)).isoformat()},
             templates_dir=app.settings.templates.directory)
-        domain = sender.rsplit("@", 1)[-1]
         raw = compose(sender=sender, to=[user.email], subject=letter.subject, body=letter.body,
-                      message_id=f"<{re.sub(r'[^A-Za-z0-9.-]', '.', ident)}@{domain}>", automatic=True, date=now)
+                      message_id=outbox.message_id(ident, sender), automatic=True, date=now)
     except (LetterError, ComposeError) as exc:
         return None, "", str(exc)
     return raw, letter.subject, None

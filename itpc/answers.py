@@ -6,7 +6,6 @@ queues only what is missing. Nothing is ever sent in answer to auto-generated ma
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator
@@ -42,7 +41,6 @@ class Answerer:
         self.settings = app.settings
         self.templates = self.settings.templates.directory
         self.sender = self.settings.outbox.sender
-        self.domain = self.sender.rsplit("@", 1)[-1]
         self._done: set[tuple[str, int]] = set()  # decisions whose messages are all queued (this process)
 
     def answer_pending(self) -> int:
@@ -57,7 +55,7 @@ class Answerer:
                         continue
                     subject, body, attachments = plan.build()
                     raw = compose(sender=self.sender, to=plan.to, subject=subject, body=body,
-                                  message_id=self.message_id(plan.id),
+                                  message_id=outbox.message_id(plan.id, self.sender),
                                   in_reply_to=request.message_id or None,
                                   references=[*(request.registered.get("references") or []),
                                               *([request.message_id] if request.message_id else [])],
@@ -71,9 +69,6 @@ class Answerer:
                                            daily_cap=self.settings.outbox.daily_cap)
                 self._done.add((request.number, index))
         return queued
-
-    def message_id(self, plan_id: str) -> str:
-        return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', plan_id)}@{self.domain}>"
 
     # -- what a decision implies -----------------------------------------------------------------------
     def plan(self, request: RequestView, index: int, decision: dict[str, Any]) -> Iterator[Planned]:

@@ -14,7 +14,7 @@ from itpc.afis import reconcile as do_reconcile
 from itpc.service import Runner
 from responders.afis_inactivity import ExportError, parse_logins
 from itpc.cli_support import Failure, opened, pass_app
-from ledger.clock import VILNIUS, parse_instant
+from ledger.clock import parse_instant, shown
 
 @click.group()
 def afis() -> None:
@@ -105,6 +105,6 @@ def changes(app: App, as_json: bool, include_pending: bool) -> None:
         if as_json:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
         else:
-            due = parse_instant(item.deadline).astimezone(VILNIUS).strftime("%Y-%m-%d %H:%M")
+            due = shown(parse_instant(item.deadline))
             click.echo(f"{item.number}  due {due}  {','.join(item.rules)}  {item.officer_name or '-'}  "
                        f"{item.change or ''}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any, Mapping
 
 import click
 
@@ -11,12 +12,13 @@ from itpc.app import App
 from itpc.cli_support import Failure, opened, pass_app
 from ledger.backup import backup as take_backup
 from ledger.clock import VILNIUS
+from ledger.query import database, matching
 from ledger.verify import verify_file
 
 
 @click.group()
 def ledger() -> None:
-    """Inspect, verify and back up the ledger."""
+    """Inspect, query, verify and back up the ledger."""
 
 
 @ledger.command()
@@ -49,7 +51,39 @@ def export(app: App, as_json: bool) -> None:
     """
     out = sys.stdout
     for entry in opened(app).ledger.entries:
-        out.write(json.dumps(entry.as_dict(), ensure_ascii=False) + "\n")
+        out.write(_json_line(entry.as_dict()))
+
+
+@ledger.command()
+@click.option("--type", "types", multiple=True, metavar="TYPE",
+              help="Only entries of this type; repeated: of any of these types.")
+@click.option("--where", "conditions", multiple=True, metavar="'FIELD OP VALUE'",
+              help="Only entries that meet it; repeated: that meet all of them.")
+@pass_app
+def query(app: App, types: tuple[str, ...], conditions: tuple[str, ...]) -> None:
+    """Print the entries that match, one JSON object per line, as `export --json` does.
+
+    FIELD is seq, ts, type, prev, hash, or a path into the entry's data (data.outcome, data.fields.eori).
+    OP is == != < <= > >= or ~ (regular-expression search in a text). VALUE is a number, true, false, null,
+    a "quoted" string or a bare word. An entry without FIELD never matches; 1 is not "1" nor true. Times
+    (ts, data.received_at) are UTC ISO-8601 text and compare as text. Nothing is evaluated as code.
+
+    \b
+    Example:
+      itpc ledger query --type decision.made --where 'data.outcome == "refusal"'
+      itpc ledger query --where 'data.fields.eori ~ ^LT30' --where 'ts >= 2026-11-01'
+    """
+    condition = matching(types, conditions)  # a bad condition is refused before the ledger is opened
+    store = app.ledger
+    found = database(store).search(condition) if condition is not None else (e.as_dict() for e in store.entries)
+    out = sys.stdout
+    for record in found:
+        out.write(_json_line(record))
+
+
+def _json_line(record: Mapping[str, Any]) -> str:
+    """One entry as `export --json` and `query` print it (a TinyDB document reads as its entry's line)."""
+    return json.dumps(record, ensure_ascii=False) + "\n"
 
 
 @ledger.command()

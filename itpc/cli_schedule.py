@@ -9,9 +9,14 @@ import click
 from itpc.app import App
 from itpc.outages import record_end, record_plan, record_start
 from itpc.tick import run_tick
-from responders.outages import outages_of
+from responders.outages import SYSTEMS, outages_of
 from itpc.cli_support import Failure, pass_app
 from ledger.clock import parse_instant, shown
+
+# SYSTEM as every outage command takes it: a system the notice rules know, in any case (click hands on the
+# choice as listed, upper case).
+_system = click.argument("system", type=click.Choice(SYSTEMS, case_sensitive=False))
+
 
 def _instant(option: str, text: str | None, app: App):
     if not text:
@@ -50,7 +55,7 @@ def outage() -> None:
 
 
 @outage.command("plan")
-@click.argument("system", type=click.Choice(["MDAS", "NTKS"], case_sensitive=False))
+@_system
 @click.option("--from", "start", required=True, metavar="ISO-8601", help="When the stop begins.")
 @click.option("--to", "end", required=True, metavar="ISO-8601", help="When the system works again.")
 @click.option("--force", is_flag=True, help="Record it although the notice period of the rules is not kept.")
@@ -63,7 +68,7 @@ def plan_command(app: App, system: str, start: str, end: str, force: bool, reaso
     Example:
       itpc outage plan MDAS --from 2026-12-05T20:00 --to 2026-12-06T02:00
     """
-    data, new = record_plan(app, system.upper(), _instant("--from", start, app), _instant("--to", end, app),
+    data, new = record_plan(app, system, _instant("--from", start, app), _instant("--to", end, app),
                             force=force, reason=reason)
     click.echo(f"{data['id']}: planned {data['system']} stop {shown(parse_instant(data['start']))} – "
                f"{shown(parse_instant(data['end']))}" + ("" if new else " (already declared)"))
@@ -71,7 +76,7 @@ def plan_command(app: App, system: str, start: str, end: str, force: bool, reaso
 
 
 @outage.command("start")
-@click.argument("system", type=click.Choice(["MDAS", "NTKS"], case_sensitive=False))
+@_system
 @click.option("--at", metavar="ISO-8601", help="When the failure began (default: now).")
 @pass_app
 def start_command(app: App, system: str, at: str | None) -> None:
@@ -81,13 +86,13 @@ def start_command(app: App, system: str, at: str | None) -> None:
     Example:
       itpc outage start MDAS --at 2026-11-23T08:10
     """
-    data = record_start(app, system.upper(), _instant("--at", at, app))
+    data = record_start(app, system, _instant("--at", at, app))
     click.echo(f"{data['id']}: {data['system']} down since {shown(parse_instant(data['start']))}")
     _reconcile(app)
 
 
 @outage.command("end")
-@click.argument("system", type=click.Choice(["MDAS", "NTKS"], case_sensitive=False))
+@_system
 @click.option("--at", metavar="ISO-8601", help="When the system worked again (default: now).")
 @pass_app
 def end_command(app: App, system: str, at: str | None) -> None:
@@ -97,7 +102,7 @@ def end_command(app: App, system: str, at: str | None) -> None:
     Example:
       itpc outage end MDAS --at 2026-11-23T11:40
     """
-    data = record_end(app, system.upper(), _instant("--at", at, app))
+    data = record_end(app, system, _instant("--at", at, app))
     click.echo(f"{data['id']}: over at {shown(parse_instant(data['end']))}")
     _reconcile(app)
 

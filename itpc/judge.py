@@ -18,7 +18,8 @@ from ledger.store import Ledger
 from ledger.views import RequestView, State
 
 from responders.reasons import ReasonLists
-from responders.rules import (ConsentRecord, Decision, Outage, decide_afis_access, decide_afis_change,
+from responders.outages import Outage, outages_of
+from responders.rules import (ConsentRecord, Decision, decide_afis_access, decide_afis_change,
                     decide_continuity, decide_early_recovery)
 from responders.traders import TraderRegistry
 
@@ -93,9 +94,7 @@ class Judge:
                 for c in self.state.consents.values()]
 
     def outages(self) -> list[Outage]:
-        return [Outage(system=o["system"], start=parse_instant(o["start"]),
-                       end=parse_instant(o["end"]) if o.get("end") else None)
-                for o in self.state.outages.values() if o.get("kind") != "planned_cancelled"]
+        return outages_of(self.state.outages.values())
 
 
 def sender_addresses(registered: dict[str, Any]) -> set[str]:

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,12 @@ class Outgoing:
     # Notices the rules require (customs offices, 1B-1029:11) must not be silenced by the cap, which guards
     # against loops with outside mailboxes; such messages are still automatic (RFC 3834 headers) but uncapped.
     capped: bool = True
+
+
+def message_id(ident: str, sender: str) -> str:
+    """The Message-ID of the outgoing message with outbox id ``ident``: made from the id, so a message
+    rebuilt after a crash has the same one, and recorded, so a reply finds its case."""
+    return f"<{re.sub(r'[^A-Za-z0-9.-]', '.', ident)}@{sender.rsplit('@', 1)[-1]}>"
 
 
 def queue(ledger: Ledger, state: State, archive: RawArchive, outgoing: Outgoing, *, daily_cap: int) -> bool:

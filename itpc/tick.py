@@ -10,7 +10,6 @@ being killed midway, does each thing once.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
@@ -94,7 +93,6 @@ class Tick:
         self.now = app.clock()
         self.templates = self.settings.templates.directory
         self.sender = self.settings.outbox.sender
-        self.domain = self.sender.rsplit("@", 1)[-1]
         self.daily_cap = self.settings.outbox.daily_cap
 
     # Each step is independent: one failing (a broken template, a bad record) is logged and the rest go on.
@@ -241,7 +239,7 @@ class Tick:
             return 0
         rendered = render_letter(letter, context, templates_dir=self.templates)
         raw = compose(sender=self.sender, to=to, subject=rendered.subject, body=rendered.body,
-                      message_id=f"<{re.sub(r'[^A-Za-z0-9.-]', '.', mail_id)}@{self.domain}>",
+                      message_id=outbox.message_id(mail_id, self.sender),
                       automatic=True, date=self.now)
         queued = outbox.queue(self.app.ledger, self.app.state, self.app.archive,
                               Outgoing(id=mail_id, request=request, purpose=letter, to=to,

@@ -35,6 +35,11 @@ def shown(moment: datetime) -> str:
     return moment.astimezone(VILNIUS).strftime("%Y-%m-%d %H:%M")
 
 
+def shown_day(moment: datetime) -> str:
+    """The Vilnius calendar date of a moment, as people read it ("2026-11-23")."""
+    return moment.astimezone(VILNIUS).strftime("%Y-%m-%d")
+
+
 class Clock:
     """The system clock, or a clock set by ``--now`` / ``ITPC_NOW`` that starts there and keeps running."""
 

@@ -29,7 +29,7 @@ from ledger.clock import parse_instant
 from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
                             MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
                             REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
-from ledger.text import fold
+from ledger.text import code_key, fold
 from ledger.store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
 
 from config.errors import LedgerError
@@ -207,7 +207,7 @@ class RequestIndex:
             outcomes = list(outcomes)
             where.append(f"outcome IN ({','.join('?' * len(outcomes))})"), args.extend(outcomes)
         if eori:
-            where.append("eori = ?"), args.append(eori.replace(" ", "").upper())
+            where.append("eori = ?"), args.append(code_key(eori))
         if since:
             where.append("received >= ?"), args.append(since.timestamp())
         if until:

@@ -1,4 +1,4 @@
-"""The append-only ledger: JSON Lines on disk, a SHA-256 hash chain, TinyDB as the query layer.
+"""The append-only ledger: JSON Lines on disk, a SHA-256 hash chain, a writer lock; views subscribe to it.
 
 One entry per line: ``{"seq", "ts", "type", "data", "prev", "hash"}``; ``hash`` is the SHA-256 of the
 RFC 8785 canonical JSON of the entry without ``hash``, and ``prev`` is the previous entry's hash (64 zeros
@@ -6,6 +6,9 @@ for the first). Each append is one ``os.write`` to an ``O_APPEND`` descriptor fo
 OS file lock so that several processes can append without interleaving. Nothing is ever rewritten: the only
 change the store makes to existing bytes is moving a torn last line (a crash mid-write) aside, and that is
 itself recorded as a ``ledger.recovered`` entry.
+
+The TinyDB query layer (``ledger.query.database``) is built on the first query, as a subscriber: the service
+and most commands never query, and an open or an append costs the same with or without it.
 """
 from __future__ import annotations
 
@@ -25,9 +28,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 import rfc8785
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document, Table
 
 from config.errors import LedgerError
 from ledger.entries import LEDGER_RECOVERED
@@ -186,61 +186,6 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-# --- TinyDB glue: a table that appends and a storage that refuses rewrites ------------------------------
-
-class FrozenDocument(Document):
-    """What TinyDB hands out: read-only, because its query cache returns the same objects to every caller."""
-
-    def _refuse(self, *args: Any, **kwargs: Any) -> None:
-        raise ImmutableEntry("ledger entries are read-only; append a correcting entry instead")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
-    __ior__ = _refuse  # type: ignore[assignment]
-
-
-class AppendOnlyTable(Table):
-    """TinyDB table whose only write is an O(1) append through the ledger; reads use the live index."""
-
-    document_class = FrozenDocument
-
-    def _read_table(self) -> dict[str, Mapping]:  # no copy: the documents are frozen
-        return self._storage.documents
-
-    def insert(self, document: Mapping) -> int:
-        raise ImmutableEntry("use Ledger.append to add an entry; it chains and hashes it")
-
-    def insert_multiple(self, documents):  # type: ignore[override]
-        raise ImmutableEntry("use Ledger.append to add entries")
-
-    def _refuse(self, *args: Any, **kwargs: Any):
-        raise ImmutableEntry("the ledger is append-only: entries are never updated or removed")
-
-    update = update_multiple = upsert = remove = truncate = _refuse  # type: ignore[assignment]
-
-    def _update_table(self, updater: Callable) -> None:
-        raise ImmutableEntry("the ledger is append-only: entries are never updated or removed")
-
-
-class IndexStorage(Storage):
-    """TinyDB storage over the ledger's in-memory index; ``write`` never happens."""
-
-    def __init__(self, documents: dict[str, Mapping]):
-        self.documents = documents
-
-    def read(self) -> dict[str, dict[str, Mapping]]:
-        return {"_default": self.documents}
-
-    def write(self, data: dict) -> None:
-        raise ImmutableEntry("the ledger is append-only: TinyDB may not rewrite it")
-
-    def close(self) -> None:
-        pass
-
-
-class LedgerDB(TinyDB):
-    table_class = AppendOnlyTable
-
-
 # --- the ledger ------------------------------------------------------------------------------------------
 
 Clock = Callable[[], datetime]
@@ -265,16 +210,12 @@ class Ledger:
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._offset = 0  # bytes of the file already folded into memory
-        # Keyed by str(seq), as TinyDB keys its tables: get(doc_id=...) and contains(doc_id=...) look up str.
-        self._documents: dict[str, Mapping] = {}
         # Entries this process has read: all of them, or (``at_end``) only those after the last one at opening.
         self.entries: list[Entry] = []
         self.at_end = at_end
         self._seq = 0
         self._head = GENESIS
         self._listeners: list[Callable[[Entry], None]] = []
-        self.db = LedgerDB(storage=IndexStorage, documents=self._documents)
-        self._table = self.db.table(self.db.default_table_name)
         try:
             self._load_existing()
         except BaseException:  # a ledger that refuses to open must not leak its descriptors (or its lock)
@@ -347,8 +288,6 @@ class Ledger:
         entry = Entry(frozen["seq"], frozen["ts"], frozen["type"], frozen["data"], frozen["prev"], frozen["hash"])
         self.entries.append(entry)
         self._seq, self._head = entry.seq, entry.hash
-        self._documents[str(entry.seq)] = frozen
-        self._table.clear_cache()
         for listener in self._listeners:
             listener(entry)
         return entry
@@ -416,12 +355,15 @@ class Ledger:
 
     def subscribe(self, listener: Callable[[Entry], None], *, replay: bool = True) -> None:
         """Call ``listener`` for every entry, past (if ``replay``) and future: views fold incrementally."""
-        if replay:
-            if self.at_end:
-                raise LedgerError("this ledger was opened at its end; its past entries were not read")
-            for entry in self.entries:
-                listener(entry)
-        self._listeners.append(listener)
+        # The lock: no entry may be folded in between replaying the past and listening for the new.
+        with self._thread_lock:
+            if replay:
+                if self.at_end:
+                    raise LedgerError("this ledger was opened at its end; its past entries were not read")
+                with _gc_paused():  # as when opening: a few objects per entry would trigger full collections
+                    for entry in self.entries:
+                        listener(entry)
+            self._listeners.append(listener)
 
     def __len__(self) -> int:
         return self._seq

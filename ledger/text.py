@@ -1,12 +1,14 @@
-"""Text folding for matching: one copy, used by the parsers, the reason lists' callers and the request view.
+"""Text folding for matching: one copy of each fold, used by the parsers, the rules and the request view.
 
 `fold` is *length-preserving* (one character in, one character out), so a match found in the folded text
 slices the same span out of the original text.  Parsers match labels and keywords on the folded text and
 take values (names, reasons) from the original, keeping every Lithuanian diacritic the sender wrote.
+`fold_nfkd` is the reason lists' word fold (not length-preserving); `code_key` compares codes (EORI, numbers).
 """
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 # Diacritics that Lithuanian (and the neighbours' names we see in mail) use, mapped to their base letter.
 # A table instead of NFD decomposition keeps `fold` one character to one character.
@@ -31,3 +33,19 @@ def _fold_char(c: str) -> str:
         return low
     base = unicodedata.normalize("NFD", c)[0].lower()
     return base if len(base) == 1 else c
+
+
+def fold_nfkd(text: str) -> str:
+    """Case-fold and drop every combining mark after NFKD: "Nutrūko" → "nutruko". Not length-preserving
+    ("ß" → "ss", "ﬁ" → "fi"), and letters without a decomposition keep their form ("ł" stays "ł"), so it
+    is not `fold`: only for matching whole words against word lists (the reason lists, 1B-1029:12), where
+    no span is taken back out of the original text."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def code_key(value: Any) -> str:
+    """A code (EORI, consent number) as two spellings of it compare: blanks removed, upper case
+    ("lt 302 777 111" → "LT302777111"). No validation: the parsers check what comes in (``ingest.fields``);
+    this only makes a stored value, a registry row and what an officer types meet."""
+    return "".join(str(value or "").split()).upper()

@@ -49,7 +49,7 @@ from typing import Any, Mapping
 
 import jinja2
 
-from ledger.clock import VILNIUS, parse_instant, shown as clock_shown
+from ledger.clock import parse_instant, shown, shown_day
 
 from config.errors import DocumentError
 
@@ -147,14 +147,16 @@ def leftover_markup(text: str) -> list[str]:
 # ------------------------------------------------------------------------------------------------ filters
 
 
-def shown(value: datetime | str) -> str:
+# The filters only read what a template hands them (a datetime or ISO text); the formats are ledger.clock's.
+
+def shown_filter(value: datetime | str) -> str:
     """A moment as people read it: Vilnius wall clock to the minute ("2026-11-23 09:00")."""
-    return clock_shown(_moment(value))
+    return shown(_moment(value))
 
 
-def day(value: datetime | str) -> str:
+def day_filter(value: datetime | str) -> str:
     """The Vilnius calendar date of a moment ("2026-11-23")."""
-    return _moment(value).astimezone(VILNIUS).strftime("%Y-%m-%d")
+    return shown_day(_moment(value))
 
 
 def systems_text(systems: Any) -> str:
@@ -194,7 +196,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir), encoding="utf-8"),
                              undefined=jinja2.StrictUndefined, autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(shown=shown, day=day, systems=systems_text)
+    env.filters.update(shown=shown_filter, day=day_filter, systems=systems_text)
     env.tests["mentions"] = _mentions
     return env
 

@@ -51,12 +51,19 @@ class OutageError(RequestError, ValueError):
 
 @dataclass(frozen=True)
 class Outage:
-    id: str
+    """A declared MDAS/NTKS unavailability, planned or unplanned; ``end`` None while a failure lasts.
+
+    The one type the rules engine (1B-1029:20), the notices, the tick and the public page share."""
     system: str
     start: datetime
     end: datetime | None
-    kind: str
+    kind: str = UNPLANNED
+    id: str = ""               # empty: the id the ledger gives this system and start (``outage_id``)
     declared_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", outage_id(self.system, self.start))
 
     @classmethod
     def from_record(cls, data: Mapping[str, Any]) -> "Outage":
@@ -77,8 +84,9 @@ class Outage:
 
 
 def outages_of(records: Iterable[Mapping[str, Any]]) -> list[Outage]:
-    """Outages from ``State.outages.values()``, in start order; kinds and systems the rules do not know (no
-    notice period, no point to cite) are left out rather than acted on."""
+    """Outages from ``State.outages.values()``, in start order: what the rules engine, the notices and the page
+    all act on. Kinds and systems the rules do not know (no notice period, no point to cite) are left out
+    rather than acted on."""
     found = [Outage.from_record(r) for r in records
              if (r.get("kind") or UNPLANNED) in (PLANNED, UNPLANNED) and r.get("system") in NOTICE]
     return sorted(found, key=lambda o: (o.start, o.id))

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from ledger.text import fold_nfkd
 
 from config.errors import ConfigError
 
@@ -54,21 +55,15 @@ def _stems(data: dict, key: str, path: Path) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise ReasonListError(f"{path}: {key} must be a list of strings")
     stems = tuple(s.strip() for s in value if s.strip())
-    short = [s for s in stems if len(fold(s)) < MIN_STEM]
+    short = [s for s in stems if len(fold_nfkd(s)) < MIN_STEM]
     if short:
         raise ReasonListError(f"{path}: {key}: stems shorter than {MIN_STEM} letters match too much: {short}")
     return stems
 
 
-def fold(text: str) -> str:
-    """Lower case without diacritics: "Nutrūko" → "nutruko" (ą č ę ė į š ų ū ž lose their marks)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 @lru_cache(maxsize=64)
 def _pattern(stems: tuple[str, ...]) -> re.Pattern[str] | None:
-    folded = sorted({fold(s) for s in stems}, key=len, reverse=True)
+    folded = sorted({fold_nfkd(s) for s in stems}, key=len, reverse=True)
     if not folded:
         return None
     alternatives = "|".join(r"\s+".join(re.escape(part) for part in stem.split()) for stem in folded)
@@ -92,7 +87,7 @@ def classify_reasons(text: str | None, lists: ReasonLists) -> str:
     """"objective" | "not_objective" | "unclear" for the reason a request gives (see module docstring)."""
     if not text or not text.strip():
         return UNCLEAR
-    folded = fold(text)
+    folded = fold_nfkd(text)
     objective = len(_hit_words(folded, lists.objective))
     not_objective = len(_hit_words(folded, lists.not_objective))
     if objective > not_objective:

@@ -20,14 +20,17 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parseaddr
 from typing import Any, Iterable, Sequence
 
-from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons, fold
-from responders.workdays import VILNIUS, working_days_after, working_deadline
+from ledger.clock import VILNIUS, parse_instant, shown
+from ledger.text import code_key, fold_nfkd
+
+from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, Outage
+from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
+from responders.workdays import working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
 CONSENT_WINDOW = timedelta(days=30)   # 1B-1029:12, read as 30 × 24 h (DESIGN.md)
 CONSENT_CAP = 4                       # 1B-1029:12: "daugiau kaip 4" refuses
 CHANGE_DAYS = 2                       # 1B-280:14-15
-OUTAGE_SYSTEMS = ("MDAS", "NTKS")
 
 LAW_NAMES = {"1B-1029": "Muitinės veiklos tęstinumo taisyklių", "1B-280": "AFIS/CIS+ taisyklių"}
 
@@ -55,14 +58,6 @@ class ConsentRecord:
     ended_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Outage:
-    """A declared MDAS/NTKS unavailability (planned or unplanned); ``end`` None while it lasts."""
-    system: str
-    start: datetime
-    end: datetime | None
-
-
 # ---------------------------------------------------------------------------------------------- helpers
 
 
@@ -83,11 +78,6 @@ def cite(rule: str) -> str:
     return f"{LAW_NAMES.get(order, order)} {point} {kind}"
 
 
-def shown(moment: datetime) -> str:
-    """Vilnius wall clock to the minute, as people read it in a letter."""
-    return moment.astimezone(VILNIUS).strftime("%Y-%m-%d %H:%M")
-
-
 def _aware(moment: datetime, name: str) -> datetime:
     """``moment`` in UTC. Everything is compared in UTC because Python compares two datetimes that share a
     tzinfo (e.g. both Europe/Vilnius) by wall clock, which is wrong across the switch to and from summer time."""
@@ -104,7 +94,7 @@ def parse_time(value: Any) -> datetime | None:
         moment = value
     elif isinstance(value, str):
         try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            moment = parse_instant(value)
         except ValueError:
             return None
     else:
@@ -116,10 +106,6 @@ def _blank(value: Any) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return value is None or (isinstance(value, (list, tuple)) and not value)
-
-
-def normalize_eori(value: Any) -> str:
-    return "".join(str(value or "").split()).upper()
 
 
 # ----------------------------------------------------------------------------------------- continuity
@@ -172,11 +158,11 @@ def _outage_covers(systems: Sequence[str], start: datetime, end: datetime, outag
 
 def consents_in_window(eori: str, received_at: datetime, consents: Sequence[ConsentRecord]) -> list[ConsentRecord]:
     """Consents issued to ``eori`` in [received_at − 30 × 24 h, received_at) (1B-1029:12)."""
-    eori = normalize_eori(eori)
+    eori = code_key(eori)
     received_at = _aware(received_at, "received_at")
     since = received_at - CONSENT_WINDOW
     return [c for c in consents
-            if normalize_eori(c.eori) == eori and since <= _aware(c.issued_at, "issued_at") < received_at]
+            if code_key(c.eori) == eori and since <= _aware(c.issued_at, "issued_at") < received_at]
 
 
 def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime,
@@ -263,7 +249,7 @@ def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequ
     """End a running consent early because the trader's systems work again (1B-1029:15-16)."""
     received_at = _aware(received_at, "received_at")
     fields = fields or {}
-    number = "".join(str(fields.get("consent_no") or "").split()).upper()
+    number = code_key(fields.get("consent_no"))
     if not number:
         return Decision(outcome="review", rules=(), note="early recovery names no consent number; for an officer")
     consent = next((c for c in consents if c.number.upper() == number), None)
@@ -278,8 +264,8 @@ def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequ
     if received_at >= consent_to:
         return Decision(outcome="review", rules=(), consent_no=consent.number,
                         note=f"consent {consent.number} had already expired at {shown(consent.period_to)}")
-    eori = normalize_eori(fields.get("eori"))
-    if eori and eori != normalize_eori(consent.eori):
+    eori = code_key(fields.get("eori"))
+    if eori and eori != code_key(consent.eori):
         return Decision(outcome="review", rules=(), consent_no=consent.number,
                         note=f"EORI {eori} does not hold consent {consent.number} ({consent.eori})")
 
@@ -417,7 +403,7 @@ LOSS_STEMS = ("atleid", "atleist", "nusalin", "netek", "panaikin", "isej", "nebe
 def decide_afis_change(fields: dict, *, received_at: datetime) -> Decision:
     """A change (14) or loss (15) of AFIS/CIS+ rights: for the liaison officer (16) within 2 working days."""
     received_at = _aware(received_at, "received_at")
-    change = fold(str((fields or {}).get("change") or ""))
+    change = fold_nfkd(str((fields or {}).get("change") or ""))
     loss = any(word.startswith(LOSS_STEMS) for word in change.split())
     point = "1B-280:15" if loss else "1B-280:14"
     deadline = working_deadline(received_at, CHANGE_DAYS)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Sequence
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-from ledger.clock import UTC, VILNIUS, shown
+from ledger.clock import UTC, shown, shown_day
 
 from config.errors import DocumentError
 
@@ -121,7 +121,7 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
     pdf.ln(5)
 
     # "____________ Nr. ______ / (data)" and "_______ / (sudarymo vieta)", centred as on the form.
-    date_text = doc.issued_at.astimezone(VILNIUS).strftime("%Y-%m-%d")
+    date_text = shown_day(doc.issued_at)
     _row(pdf, [(date_text, "(data)"), ("Nr.", None), (doc.number, None)], centred=True)
     pdf.ln(2)
     _row(pdf, [(doc.place, "(sudarymo vieta)")], centred=True)

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.text import code_key
+
 
 @dataclass(frozen=True)
 class TraderRegistry:
@@ -24,7 +26,7 @@ class TraderRegistry:
             if not reader.fieldnames or {"eori", "addresses"} - set(reader.fieldnames):
                 raise ValueError(f"{path}: expected the columns eori,addresses")
             for lineno, row in enumerate(reader, start=2):
-                eori = re.sub(r"\s+", "", row.get("eori") or "").upper()
+                eori = code_key(row.get("eori"))
                 if not eori:
                     raise ValueError(f"{path}:{lineno}: empty eori")
                 known.setdefault(eori, set()).update(a.lower() for a in re.split(r"[;\s]+", row["addresses"] or "") if a)

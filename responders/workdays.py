@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
-VILNIUS = ZoneInfo("Europe/Vilnius")
+from ledger.clock import VILNIUS
+
 END_OF_DAY = time(23, 59, 59)
 
 

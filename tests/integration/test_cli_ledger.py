@@ -1,4 +1,4 @@
-"""`itpc ledger verify|export|tail|backup` on real files, as an operator would use them."""
+"""`itpc ledger verify|export|tail|backup|query` on real files, as an operator would use them."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import pytest
 from ledger.clock import Clock, parse_instant
 from ledger.store import Ledger
 
-from tests.helpers import itpc, make_config
+from tests.helpers import ROOT, itpc, make_config
 
 
 @pytest.fixture()
@@ -108,3 +108,88 @@ def test_a_damaged_line_is_reported_not_a_traceback(filled):
     proc = itpc(config, "ledger", "tail", check=False)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "itpc: line 3 is not valid JSON (Expecting property name enclosed in double quotes)"
+
+
+# --- itpc ledger query ---------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def decided(tmp_path):
+    config = make_config(tmp_path)
+    with Ledger(tmp_path / "ledger") as ledger:
+        ledger.append("request.registered", {"number": "ITPC-2026-000001", "fields": {"eori": "LT302777111"}})
+        ledger.append("decision.made", {"request": "ITPC-2026-000001", "outcome": "refusal", "count": 5})
+        ledger.append("request.registered", {"number": "ITPC-2026-000002", "fields": {"eori": "LT165443322"}})
+        ledger.append("decision.made", {"request": "ITPC-2026-000002", "outcome": "consent", "count": 1})
+        ledger.append("test.flags", {"flag": True, "one": 1, "text": "1", "note": None})
+    return config, tmp_path / "ledger" / "ledger.jsonl"
+
+
+def query(config, *args, check=True):
+    return itpc(config, "ledger", "query", *args, check=check)
+
+
+def seqs(proc) -> list[int]:
+    return [json.loads(line)["seq"] for line in proc.stdout.splitlines()]
+
+
+def test_query_prints_the_matching_entries_as_export_does(decided):
+    config, path = decided
+    proc = query(config, "--type", "decision.made", "--where", 'data.outcome == "refusal"')
+    assert [json.loads(line) for line in proc.stdout.splitlines()] == [json.loads(lines_of(path)[1])]
+
+
+def test_query_without_conditions_prints_every_entry(decided):
+    config, path = decided
+    assert [json.loads(line) for line in query(config).stdout.splitlines()] == [
+        json.loads(line) for line in lines_of(path)]
+
+
+def test_query_prints_the_very_lines_export_prints(filled):
+    config, _ = filled
+    exported = itpc(config, "ledger", "export", "--json").stdout.splitlines(keepends=True)
+    assert query(config, "--where", "data.n > 5").stdout == "".join(exported[5:])
+    assert query(config).stdout == "".join(exported)
+
+
+def test_query_conditions_must_all_hold_and_types_are_alternatives(decided):
+    config, _ = decided
+    assert seqs(query(config, "--where", "data.count >= 1", "--where", "data.count < 5")) == [4]
+    assert seqs(query(config, "--type", "decision.made", "--type", "test.flags")) == [2, 4, 5]
+    assert seqs(query(config, "--where", "data.outcome != refusal")) == [4]  # without the field: no match
+    assert seqs(query(config, "--where", "data.fields.eori ~ ^LT30")) == [1]
+    assert seqs(query(config, "--where", "ts >= 2000-01-01", "--where", "seq > 3")) == [4, 5]
+
+
+@pytest.mark.parametrize("condition, expected", [
+    ("data.flag == true", [5]), ("data.flag == 1", []), ("data.one == 1", [5]), ("data.one == true", []),
+    ('data.text == "1"', [5]), ("data.text == 1", []), ("data.note == null", [5]), ("data.one < x", []),
+])
+def test_query_compares_values_of_the_same_kind_only(decided, condition, expected):
+    config, _ = decided
+    assert seqs(query(config, "--where", condition)) == expected
+
+
+@pytest.mark.parametrize("condition, says", [
+    ("outcome == refusal", "unknown field 'outcome'"),
+    ("data == 1", "unknown field 'data'"),
+    ("data.fields.eori ~ (LT", "bad regular expression"),
+    ("data.outcome = refusal", "expected FIELD OP VALUE"),
+    ("data.outcome ==", "no value after =="),
+    ('__import__("os").system("touch pwned") == 1', "expected FIELD OP VALUE"),
+    ('data.outcome == "refusal" or True', "is not one string in double quotes"),
+    ('data.outcome == {"$ne": null}', "compare with a number, true, false, null or a text"),
+])
+def test_a_hostile_where_is_a_one_line_error_and_changes_nothing(decided, tmp_path, condition, says):
+    config, path = decided
+    before = path.read_bytes()
+    proc = query(config, "--where", condition, check=False)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"itpc: --where {condition!r}: ")
+    assert says in proc.stderr
+    assert path.read_bytes() == before
+    assert not any(tmp_path.rglob("pwned")) and not (ROOT / "pwned").exists()
+
+
+def test_a_key_named_like_an_attribute_is_only_a_key(decided):
+    config, _ = decided
+    assert seqs(query(config, "--where", "data.__class__ == dict", "--where", "data.test == 1")) == []

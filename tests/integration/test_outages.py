@@ -97,11 +97,11 @@ def test_unplanned_failure_cannot_start_twice_nor_end_before_it_began():
 
 @pytest.mark.parametrize("after, due", [(timedelta(hours=2), False), (timedelta(hours=2, minutes=1), True)])
 def test_general_notice_only_past_two_hours_and_only_while_it_lasts(after, due):
-    outage = Outage("MDAS-x", "MDAS", NOW, None, "unplanned")
+    outage = Outage("MDAS", NOW, None, kind="unplanned", id="MDAS-x")
     assert general_notice_due(outage, NOW + after) == due
-    ended = Outage("MDAS-x", "MDAS", NOW, NOW + timedelta(hours=3), "unplanned")
+    ended = Outage("MDAS", NOW, NOW + timedelta(hours=3), kind="unplanned", id="MDAS-x")
     assert not general_notice_due(ended, NOW + timedelta(hours=4))
-    planned = Outage("MDAS-y", "MDAS", NOW, NOW + timedelta(hours=5), "planned")
+    planned = Outage("MDAS", NOW, NOW + timedelta(hours=5), kind="planned", id="MDAS-y")
     assert not general_notice_due(planned, NOW + after)
 
 

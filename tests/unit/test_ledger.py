@@ -2,6 +2,8 @@
 torn-tail recovery and refusal of a damaged file."""
 from __future__ import annotations
 
+import ast
+
 import dataclasses
 import hashlib
 import json
@@ -16,9 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tinydb import Query
 
+from ledger import query
+from tests.helpers import ROOT
+from ledger.query import database
+
 from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, ImmutableEntry, Ledger, LedgerError, canonical_json,
                           entry_hash)
 from ledger.verify import verify_file
+from tests.helpers import ROOT
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 Entry = Query()
@@ -133,24 +140,48 @@ def test_subscribers_see_past_and_future_entries(ledger_dir):
 def test_queries_see_entries_appended_after_an_earlier_query(ledger_dir):
     with Ledger(ledger_dir) as ledger:
         ledger.append("mail.received", {"n": 1})
-        assert len(ledger.db.search(Entry.type == "mail.received")) == 1  # fills TinyDB's query cache
+        assert len(database(ledger).search(Entry.type == "mail.received")) == 1  # fills TinyDB's query cache
         ledger.append("mail.received", {"n": 2})
         ledger.append("request.registered", {"n": 3})
-        found = ledger.db.search(Entry.type == "mail.received")
+        found = database(ledger).search(Entry.type == "mail.received")
         assert [doc["data"]["n"] for doc in found] == [1, 2]
-        assert ledger.db.count(Entry.data.n >= 2) == 2
-        assert ledger.db.get(doc_id=3)["type"] == "request.registered"
-        assert ledger.db.contains(doc_id=3) and not ledger.db.contains(doc_id=4)
-        assert len(ledger.db) == 3
-        assert [doc.doc_id for doc in ledger.db.all()] == [1, 2, 3]
+        assert database(ledger).count(Entry.data.n >= 2) == 2
+        assert database(ledger).get(doc_id=3)["type"] == "request.registered"
+        assert database(ledger).contains(doc_id=3) and not database(ledger).contains(doc_id=4)
+        assert len(database(ledger)) == 3
+        assert [doc.doc_id for doc in database(ledger).all()] == [1, 2, 3]
 
 
 def test_queries_see_entries_another_instance_appended(ledger_dir):
     with Ledger(ledger_dir) as reader, Ledger(ledger_dir) as writer:
-        assert reader.db.search(Entry.type == "t") == []
+        assert database(reader).search(Entry.type == "t") == []
         writer.append("t", {"n": 1})
         reader.refresh()
-        assert [doc["seq"] for doc in reader.db.search(Entry.type == "t")] == [1]
+        assert [doc["seq"] for doc in database(reader).search(Entry.type == "t")] == [1]
+
+
+def test_tinydb_is_loaded_and_built_only_by_a_query(ledger_dir):
+    # The store never imports the query layer (so never TinyDB); a query builds it once, then it follows.
+    tree = ast.parse((ROOT / "ledger" / "store.py").read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name.startswith(("tinydb", "ledger.query"))}
+    with Ledger(ledger_dir) as ledger:
+        ledger.append("t", {"n": 1})
+        assert ledger not in query._DATABASES
+        assert len(database(ledger)) == 1 and database(ledger) is database(ledger)
+        ledger.append("t", {"n": 2})
+        assert [d["data"]["n"] for d in database(ledger).all()] == [1, 2]
+
+
+def test_a_query_layer_built_late_sees_every_entry_read_before(ledger_dir):
+    with Ledger(ledger_dir) as writer:
+        for i in range(3):
+            writer.append("t", {"n": i})
+    with Ledger(ledger_dir) as ledger:
+        ledger.append("u", {"n": 3})
+        assert [doc.doc_id for doc in database(ledger).all()] == [1, 2, 3, 4]
+        assert thawed(database(ledger).get(doc_id=4)) == thawed(ledger.entries[3].as_dict())
 
 
 WRITES = {
@@ -175,9 +206,9 @@ def test_tinydb_writes_are_refused_and_leave_the_file_byte_identical(ledger_dir,
             ledger.append("t", sample(i))
         before = file_of(ledger_dir).read_bytes()
         with pytest.raises(ImmutableEntry):
-            write(ledger.db)
+            write(database(ledger))
         assert file_of(ledger_dir).read_bytes() == before
-        assert [doc["type"] for doc in ledger.db.all()] == ["t", "t", "t"]
+        assert [doc["type"] for doc in database(ledger).all()] == ["t", "t", "t"]
         assert len(ledger) == 3
     assert verify_file(file_of(ledger_dir)).ok
 
@@ -204,12 +235,12 @@ def test_entries_handed_out_cannot_be_changed(ledger_dir, mutate):
         ledger.append("t", sample(1))
         before = file_of(ledger_dir).read_bytes()
         entry = ledger.entries[0]
-        doc = ledger.db.search(Entry.type == "t")[0]
+        doc = database(ledger).search(Entry.type == "t")[0]
         with pytest.raises(ImmutableEntry):
             mutate(entry, doc)
         # neither the file, the entry, nor what the next (cached) query returns has changed
         assert file_of(ledger_dir).read_bytes() == before
-        again = ledger.db.search(Entry.type == "t")[0]
+        again = database(ledger).search(Entry.type == "t")[0]
         assert thawed(again) == thawed(ledger.entries[0].as_dict()) == json.loads(before)
 
 

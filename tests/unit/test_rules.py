@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from responders.reasons import ReasonListError, ReasonLists, classify_reasons, fold
+from ledger.text import fold_nfkd
+from responders.reasons import ReasonListError, ReasonLists, classify_reasons
 from responders.rules import (ConsentRecord, Outage, decide_afis_access, decide_afis_change, decide_continuity,
                               decide_early_recovery)
 from responders.workdays import VILNIUS, working_days_after, working_deadline
@@ -299,7 +300,7 @@ def test_reason_classification_never_crashes_and_ignores_case_and_diacritics(tex
     reason = text + extra
     verdict = classify_reasons(reason, REASONS)
     assert verdict in {"objective", "not_objective", "unclear"}
-    assert classify_reasons(fold(reason), REASONS) == verdict
+    assert classify_reasons(fold_nfkd(reason), REASONS) == verdict
     assert classify_reasons(reason.upper(), REASONS) == classify_reasons(reason.upper().lower(), REASONS)
 
 
