@@ -49,6 +49,7 @@ def main() -> None:
     att = Attachment(filename="fax.pdf", declared_type="application/pdf", content_type="application/pdf",
                      data=pdf, size=len(pdf))
     import io
+
     import pdfplumber
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         dpi = scan_dpi(doc.pages[0], doc.pages[0].images)

@@ -19,10 +19,9 @@ from pathlib import Path
 from statistics import median
 from xml.etree import ElementTree
 
+from config import errors
 from ingest.htmltext import row_line
 from ingest.mime import DOCX_TYPE, OLE_MAGIC, Attachment, decode_text
-
-from config import errors
 
 OCR_LANGUAGES = ("lit", "lit+eng", "eng")  # tried in turn while tesseract fails or reads nothing
 OCR_TIMEOUT_SECONDS = 120                   # per page

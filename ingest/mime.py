@@ -22,10 +22,9 @@ from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
+from config.errors import DocumentError
 from ingest.autogen import auto_generated_reason
 from ingest.htmltext import html_to_text
-
-from config.errors import DocumentError
 
 # mail-parser logs every part it does not render ("content 'mixed' not handled") at WARNING; what matters
 # about a message is recorded in its Letter's problems instead.

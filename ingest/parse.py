@@ -15,8 +15,8 @@ from config.sections import MailboxSettings
 from config.settings import Settings
 from ingest.documents import DocumentError, extract_text, is_document
 from ingest.forms import parse_request
-from ingest.offices import OfficeDirectory
 from ingest.mime import Letter, read_message
+from ingest.offices import OfficeDirectory
 from ingest.receipt import receipt_time
 
 NOT_A_REQUEST = "not_a_request"

@@ -15,11 +15,10 @@ from typing import Any, Iterable, Iterator
 from itpc import outbox
 from itpc.app import App
 from ledger.afis_users import AfisUser, AfisView
-from ledger.entries import AFIS_INACTIVE, AFIS_LOGIN
 from ledger.clock import VILNIUS, parse_instant
+from ledger.entries import AFIS_INACTIVE, AFIS_LOGIN
 from ledger.store import Ledger
-from responders.afis_inactivity import (LETTER, LoginRow, RowError, Standing,
-                                        mail_id, standing)
+from responders.afis_inactivity import LETTER, LoginRow, RowError, Standing, mail_id, standing
 from responders.compose import ComposeError, compose
 from responders.letters import LetterError, render_letter
 

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator
 
+from itpc import outbox
 from itpc.app import App
+from itpc.outbox import Outgoing
 from ledger.clock import parse_instant
 from ledger.views import RequestView
-
-from itpc import outbox
 from responders.compose import compose
 from responders.letters import render_letter
-from itpc.outbox import Outgoing
 from responders.sutikimas import SutikimasDoc, render_sutikimas
 
 log = logging.getLogger("itpc.answers")

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from config import Settings
 from ingest.offices import OfficeDirectory
-from ledger.request_index import RequestIndex
-
 from ledger.archive import RawArchive
 from ledger.clock import Clock
+from ledger.request_index import RequestIndex
 from ledger.store import Ledger
 from ledger.views import State
 

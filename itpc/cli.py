@@ -18,7 +18,6 @@ from itpc.app import App
 from itpc.cli_support import Failure
 from ledger.clock import Clock, parse_instant
 
-
 # Each command and where it lives. A command's module is imported only when that command runs (click's "lazy
 # subcommands"), so `itpc show` does not pay for the PDF and mail machinery that `itpc poll` needs.
 COMMANDS = {

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
+from itpc.afis import import_logins, listing, overdue_changes, read_export, reconcile as do_reconcile
 from itpc.app import App
-from itpc.afis import import_logins, listing, overdue_changes, read_export
-from itpc.afis import reconcile as do_reconcile
-from itpc.service import Runner
-from responders.afis_inactivity import ExportError, parse_logins
 from itpc.cli_support import Failure, opened, pass_app
+from itpc.service import Runner
 from ledger.clock import parse_instant, shown
+from responders.afis_inactivity import ExportError, parse_logins
+
 
 @click.group()
 def afis() -> None:

@@ -16,14 +16,14 @@ from click.shell_completion import get_completion_class
 
 from itpc.app import App
 from itpc.chart import bar_chart
-from itpc.monthly import month_report, report_csv, report_lines
-from itpc.story import story_json, story_lines
-from ledger.store import Ledger
-from ledger.entries import OFFICER_NOTE
 from itpc.cli_support import Failure, pass_app
-from ledger.clock import bound
+from itpc.monthly import month_report, report_csv, report_lines
 from itpc.report import STATUSES, matches_status, outcomes_for, record_json, request_table
+from itpc.story import story_json, story_lines
+from ledger.clock import bound
+from ledger.entries import OFFICER_NOTE
 from ledger.request_index import RequestIndex
+from ledger.store import Ledger
 
 
 def _index(app: App) -> RequestIndex:

@@ -7,11 +7,11 @@ import sys
 import click
 
 from itpc.app import App
+from itpc.cli_support import Failure, pass_app
 from itpc.outages import record_end, record_plan, record_start
 from itpc.tick import run_tick
-from responders.outages import SYSTEMS, outages_of
-from itpc.cli_support import Failure, pass_app
 from ledger.clock import parse_instant, shown
+from responders.outages import SYSTEMS, outages_of
 
 # SYSTEM as every outage command takes it: a system the notice rules know, in any case (click hands on the
 # choice as listed, upper case).

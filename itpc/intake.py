@@ -13,15 +13,14 @@ from email.policy import compat32
 from typing import Any
 
 from config import Settings
-from ledger.archive import RawArchive
+from ingest.offices import OfficeDirectory
 from ingest.parse import Limits, parse_message
+from ingest.sources import Incoming
+from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment, Registration
 from ledger.store import Ledger
 from ledger.views import NUMBER_PREFIX, State
-
-from ingest.offices import OfficeDirectory
-from ingest.sources import Incoming
 
 log = logging.getLogger("itpc.ingest")
 

@@ -16,11 +16,16 @@ from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import DECISION_MADE, DecisionMade
 from ledger.store import Ledger
 from ledger.views import RequestView, State
-
-from responders.reasons import ReasonLists
 from responders.outages import Outage, outages_of
-from responders.rules import (ConsentRecord, Decision, decide_afis_access, decide_afis_change,
-                    decide_continuity, decide_early_recovery)
+from responders.reasons import ReasonLists
+from responders.rules import (
+    ConsentRecord,
+    Decision,
+    decide_afis_access,
+    decide_afis_change,
+    decide_continuity,
+    decide_early_recovery,
+)
 from responders.traders import TraderRegistry
 
 log = logging.getLogger("itpc.decide")

@@ -17,12 +17,11 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
-from ledger.clock import VILNIUS, parse_instant, shown
-from itpc.report import deadline_missed, decided_moment, is_overdue, outcome_of
-from ledger.request_records import Record
-from itpc.table import render_table
-
 from config.errors import RequestError
+from itpc.report import deadline_missed, decided_moment, is_overdue, outcome_of
+from itpc.table import render_table
+from ledger.clock import VILNIUS, parse_instant, shown
+from ledger.request_records import Record
 
 KINDS = ("continuity", "early_recovery", "afis_access", "afis_change", "auto_generated", "not_a_request")
 OUTCOMES = ("open", "review", "consent", "refusal", "returned", "ended_early", "none")

@@ -4,15 +4,13 @@ from __future__ import annotations
 import getpass
 from datetime import datetime
 
+from config.errors import RequestError
 from itpc.app import App
+from itpc.judge import decision_record
 from ledger.clock import parse_instant
 from ledger.entries import DECISION_MADE, DecisionMade
-
-from itpc.judge import decision_record
 from responders.rules import Decision
 from responders.workdays import working_days_after, working_deadline
-
-from config.errors import RequestError
 
 CONTINUITY_KINDS = {"continuity"}
 AFIS_KINDS = {"afis_access", "afis_change"}

@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from itpc.app import App
 from ledger.clock import parse_instant
 from ledger.entries import OUTAGE_DECLARED, OUTAGE_ENDED, OutageDeclared, OutageEnded
 from responders.outages import PLANNED, begin, finish, outage_id, outages_of, plan, system_name
-
-from itpc.app import App
 
 
 def record_plan(app: App, system: str, start: datetime, end: datetime, *, force: bool = False,

@@ -18,13 +18,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from itpc.app import App
-
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_SENT
 from ledger.store import Ledger, flock_within
 from ledger.views import OutboxItem, State
-
 from responders.transport import PermanentSendError, TransientSendError, Transport
 
 SEND_LOCK = "outbox.lock"   # beside the ledger: one process at a time sends what the ledger says is pending

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
+from itpc.table import render_table
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.request_records import WAITING, Record
-from itpc.table import render_table
 
 STATUSES = ("open", "review", "consent", "refusal", "returned", "ended_early", "none", "overdue")
 

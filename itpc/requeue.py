@@ -19,13 +19,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from itpc.intake import reparse_mail
+from config.errors import RequestError
 from itpc.app import App
+from itpc.intake import reparse_mail
 from itpc.service import Runner
 from ledger.entries import MAIL_REQUEUED, REQUEST_REPARSED, REQUEST_REQUEUED
 from ledger.views import OutboxItem, RequestView, State
-
-from config.errors import RequestError
 
 log = logging.getLogger("itpc.requeue")
 

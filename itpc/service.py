@@ -9,16 +9,15 @@ from functools import cached_property
 
 import schedule
 
-from itpc.intake import Intake, receive, register_pending
-from ingest.sources import MailboxError, MailboxSource
 from ingest.mailboxes import open_source
-from itpc.app import App
-from ledger.entries import MAIL_ACKNOWLEDGED
-
+from ingest.sources import MailboxError, MailboxSource
 from itpc import outbox
 from itpc.answers import Answerer
+from itpc.app import App
+from itpc.intake import Intake, receive, register_pending
 from itpc.judge import Judge
 from itpc.tick import run_tick
+from ledger.entries import MAIL_ACKNOWLEDGED
 from responders.transport import TransientSendError, Transport, open_transport
 
 log = logging.getLogger("itpc.run")

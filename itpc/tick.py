@@ -14,20 +14,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from itpc import afis, outbox
+from itpc.answers import Answerer
 from itpc.app import App
+from itpc.outbox import Outgoing
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import CONSENT_EXPIRED, DEADLINE_BREACHED
 from ledger.views import ConsentView, RequestView
-
-from itpc import afis, outbox
-from responders.outage_page import publish
-from responders.transport import open_transport
-from itpc.answers import Answerer
 from responders.compose import compose
 from responders.letters import render_letter
-from responders.outages import (END_RULE, NOTICE, PLANNED, Outage, end_notice_due, general_notice_due, outages_of,
-                      reporters)
-from itpc.outbox import Outgoing
+from responders.outage_page import publish
+from responders.outages import (
+    END_RULE,
+    NOTICE,
+    PLANNED,
+    Outage,
+    end_notice_due,
+    general_notice_due,
+    outages_of,
+    reporters,
+)
+from responders.transport import open_transport
 
 log = logging.getLogger("itpc.tick")
 

@@ -25,9 +25,8 @@ from tinydb.queries import QueryInstance
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from ledger.store import FIELDS, Entry, FrozenDict, ImmutableEntry, Ledger
-
 from config.errors import LedgerError
+from ledger.store import FIELDS, Entry, FrozenDict, ImmutableEntry, Ledger
 
 
 class QueryError(LedgerError, ValueError):

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from ledger.clock import VILNIUS, parse_instant
-from ledger.text import fold
 from ledger.store import thaw
+from ledger.text import fold
 
 Record = dict[str, Any]
 

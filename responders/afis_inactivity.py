@@ -20,11 +20,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ledger.clock import parse_instant, to_utc_iso
-
-from ledger.afis_users import login_day
-
 from config.errors import DocumentError
+from ledger.afis_users import login_day
+from ledger.clock import parse_instant, to_utc_iso
 
 log = logging.getLogger("itpc.afis")
 

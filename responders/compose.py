@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.header import Header
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
 from typing import Sequence

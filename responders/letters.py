@@ -49,9 +49,8 @@ from typing import Any, Mapping
 
 import jinja2
 
-from ledger.clock import parse_instant, shown, shown_day
-
 from config.errors import DocumentError
+from ledger.clock import parse_instant, shown, shown_day
 
 SUBJECT_PREFIX = "Tema:"
 LEFTOVER = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Sequence
 
 from ledger.clock import UTC, shown
-
 from responders.outages import GENERAL_AFTER, GENERAL_RULE, PLANNED, Outage, general_notice_due, listed
 
 PAGE = "index.html"

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
+from config.errors import RequestError
 from ledger.clock import UTC, parse_instant, shown, to_utc_iso
 from ledger.entries import OutageDeclared, OutageEnded
 from ledger.views import RequestView
-
-from config.errors import RequestError
 
 PLANNED = "planned"
 UNPLANNED = "unplanned"

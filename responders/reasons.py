@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ledger.text import fold_nfkd
-
 from config.errors import ConfigError
+from ledger.text import fold_nfkd
 
 OBJECTIVE = "objective"
 NOT_OBJECTIVE = "not_objective"

@@ -22,7 +22,6 @@ from typing import Any, Iterable, Sequence
 
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.text import code_key, fold_nfkd
-
 from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, Outage
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
 from responders.workdays import working_days_after, working_deadline

@@ -18,13 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-from ledger.clock import UTC, shown, shown_day
-
 from config.errors import DocumentError
+from ledger.clock import UTC, shown, shown_day
 
 FONT_FILE = "DejaVuSans.ttf"
 BOLD_FONT_FILE = "DejaVuSans-Bold.ttf"

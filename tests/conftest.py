@@ -5,7 +5,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.dovecot import Dovecot, DovecotMissing, MINIMAL_CAPABILITIES
+from tests.dovecot import MINIMAL_CAPABILITIES, Dovecot, DovecotMissing
 
 
 def _start_dovecot(**options) -> Dovecot:

@@ -10,8 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from ledger.archive import RawArchive
 

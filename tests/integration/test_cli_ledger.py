@@ -8,7 +8,6 @@ import pytest
 
 from ledger.clock import Clock, parse_instant
 from ledger.store import Ledger
-
 from tests.helpers import ROOT, itpc, make_config
 
 

@@ -5,7 +5,6 @@ import json
 from datetime import date
 
 from ingest.demo import seed
-
 from tests.helpers import itpc, make_config
 
 

@@ -14,12 +14,12 @@ from typing import Iterable
 import pytest
 
 from ingest.imap import ImapSource
+from ingest.mailboxes import open_source
 from ingest.receipt import receipt_time
 from ingest.sources import Incoming, MailboxError, imap_endpoint
-from ingest.mailboxes import open_source
 from tests.dovecot import Dovecot
-
 from tests.helpers import CORPUS as _CORPUS
+
 CORPUS = _CORPUS / "mail"
 
 

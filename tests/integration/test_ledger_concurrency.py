@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.store import LEDGER_FILE, LedgerLocked, Ledger
+from ledger.store import LEDGER_FILE, Ledger, LedgerLocked
 from ledger.verify import verify_file
 
 ROOT = Path(__file__).resolve().parents[2]

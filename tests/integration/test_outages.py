@@ -15,8 +15,7 @@ from hypothesis import given, strategies as st
 
 from ledger.clock import parse_instant
 from responders.outage_page import render_atom, render_html
-from responders.outages import (NOTICE, Outage, OutageError, begin, finish, general_notice_due,
-                                notice_shortfall, plan)
+from responders.outages import NOTICE, Outage, OutageError, begin, finish, general_notice_due, notice_shortfall, plan
 from tests.helpers import CORPUS, itpc, make_config
 
 C01 = CORPUS / "mail" / "c01-labels-plain.eml"   # MDAS, received Mon 2026-11-23 08:41

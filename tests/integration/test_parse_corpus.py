@@ -11,10 +11,10 @@ import pytest
 from config import load_settings
 from ingest.offices import OfficeDirectory
 from ingest.parse import Limits, parse_file, parse_message
-from tests.make_documents import FORM_LINES, form_pdf, message, scanned_pdf
-
 from tests import corpus_gaps
 from tests.helpers import SHARED
+from tests.make_documents import FORM_LINES, form_pdf, message, scanned_pdf
+
 CORPUS = SHARED / "corpus"
 OWN = "ITPC@lrmuitine.lt"
 

@@ -16,11 +16,10 @@ import pdfplumber
 import pytest
 
 from ledger.clock import VILNIUS
-from tests.helpers import ROOT, itpc, make_config
+from tests.corpus_gaps import PARSE, PIPELINE
+from tests.helpers import CORPUS, ROOT, itpc, make_config
 from tests.smtp_server import SMTPRecorder, SMTPServer
 
-from tests.corpus_gaps import PARSE, PIPELINE
-from tests.helpers import CORPUS
 OWN = "itpc@lrmuitine.lt"
 # Cases whose parse or answer is not yet the expected one (each a strict xfail in the corpus tests).
 GAPS = PARSE.keys() | PIPELINE.keys()

@@ -26,9 +26,8 @@ from typing import Any
 from itpc.intake import header_message_id
 from ledger.clock import VILNIUS
 from responders.transport import maildir_name
-from tests.helpers import ITPC, ROOT, itpc, itpc_env, make_config
+from tests.helpers import CORPUS as _CORPUS, ITPC, ROOT, itpc, itpc_env, make_config
 
-from tests.helpers import CORPUS as _CORPUS
 CORPUS = _CORPUS / "mail"
 NOW = "2026-12-28T12:00"        # after every receipt: the same clock for every run, crashed or clean
 SEED = 20261228

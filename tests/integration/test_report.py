@@ -15,15 +15,13 @@ from pathlib import Path
 
 import click
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.receipt import receipt_time
-from ledger import request_records as rr
 from itpc.chart import bar_chart
+from itpc.monthly import KINDS, OUTCOMES, ReportError, month_report, percentile, report_csv, report_lines
+from ledger import request_records as rr
 from ledger.clock import VILNIUS, parse_instant
-from itpc.monthly import (KINDS, OUTCOMES, ReportError, month_report, percentile, report_csv,
-                            report_lines)
 from tests import corpus_gaps
 from tests.helpers import CORPUS, ROOT, itpc, make_config
 
@@ -397,8 +395,8 @@ def poll_at(config: Path, message: Path, now: datetime) -> None:
     would cost a second each)."""
     from config import load_settings
     from itpc.app import App
-    from ledger.clock import Clock
     from itpc.service import Runner
+    from ledger.clock import Clock
 
     shutil.copy(message, config.parent / "inbox" / "new" / message.name)
     app = App(load_settings(config), Clock(now))
@@ -532,10 +530,10 @@ def test_an_officers_late_decision_and_a_late_office_notice_show_in_the_month(tm
     """c09 waits for an officer who consents 2 h 15 min after receipt (past 1B-1029:9's two hours); c01's
     consent is registered and decided, but its office notice goes out only with a tick 49 minutes later."""
     from config import load_settings
-    from itpc.intake import register_pending
     from itpc.app import App
-    from ledger.clock import Clock
+    from itpc.intake import register_pending
     from itpc.service import Runner
+    from ledger.clock import Clock
 
     config = make_config(tmp_path)
     c01, c09 = MAIL / "c01-labels-plain.eml", MAIL / "c09-unclear-reason.eml"

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.field_text import fold
 from ingest.receipt import receipt_time
+from itpc.report import is_overdue, request_table
 from ledger.clock import VILNIUS, parse_instant
 from ledger.request_index import INDEX_FILE, RequestIndex
-from itpc.report import is_overdue, request_table
 from ledger.store import LEDGER_FILE, CorruptLedger, Ledger
 from ledger.views import State
 from tests.helpers import CORPUS, ITPC, ROOT, SHARED, itpc, itpc_env, make_config

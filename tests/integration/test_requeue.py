@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ledger.store import Entry
 from ledger.entries import MAIL_HELD, MAIL_QUEUED, MAIL_REQUEUED
+from ledger.store import Entry
 from ledger.views import State
 from tests.helpers import CORPUS, itpc, make_config
 from tests.make_documents import form_pdf, message

@@ -11,14 +11,12 @@ import shutil
 import signal
 import subprocess
 import time
-
-import pytest
 from collections import Counter
 from pathlib import Path
 
-from tests.helpers import ITPC, ROOT, itpc, itpc_env, make_config
+import pytest
 
-from tests.helpers import CORPUS as _SHARED_CORPUS
+from tests.helpers import CORPUS as _SHARED_CORPUS, ITPC, ROOT, itpc, itpc_env, make_config
 from tests.smtp_server import SMTPRecorder, SMTPServer
 
 CORPUS = sorted((_SHARED_CORPUS / "mail").glob("*.eml"))

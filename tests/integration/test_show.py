@@ -16,16 +16,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from ingest.offices import Office, OfficeDirectory
+from itpc.rule_words import RULE_WORDS, citation
+from itpc.story import NOT_KEPT, story_json, story_lines
 from ledger import request_records as rr
 from ledger.archive import RawArchive
 from ledger.clock import UTC, VILNIUS
-from itpc.rule_words import RULE_WORDS, citation
 from ledger.store import Entry
-from itpc.story import NOT_KEPT, story_json, story_lines
 from tests.helpers import CORPUS, ROOT, SHARED, itpc, make_config
 
 MAIL = CORPUS / "mail"

@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 
 from config import load_settings
-from itpc.intake import register_pending
 from itpc.app import App
-from ledger.clock import Clock, parse_instant
+from itpc.intake import register_pending
 from itpc.service import Runner
 from itpc.tick import deadline_stage, run_tick
-from tests.helpers import itpc, make_config
+from ledger.clock import Clock, parse_instant
+from tests.helpers import CORPUS, itpc, make_config
 
-from tests.helpers import CORPUS
 MAIL = CORPUS / "mail"
 C01 = MAIL / "c01-labels-plain.eml"       # Mon 2026-11-23 08:41, consent to 18:00, office LTVR1000
 C09 = MAIL / "c09-unclear-reason.eml"     # Wed 2026-12-02 08:45, reason unclear: officer review

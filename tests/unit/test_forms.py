@@ -10,8 +10,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from ingest.dates import VILNIUS
 from ingest.forms import KINDS, ParsedRequest, parse_request
@@ -19,6 +18,7 @@ from ingest.offices import OfficeDirectory
 
 ROOT = Path(__file__).resolve().parents[2]
 from tests.helpers import CORPUS
+
 RECEIVED = datetime(2026, 12, 3, 7, 15, tzinfo=VILNIUS)
 
 

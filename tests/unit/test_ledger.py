@@ -3,7 +3,6 @@ torn-tail recovery and refusal of a damaged file."""
 from __future__ import annotations
 
 import ast
-
 import dataclasses
 import hashlib
 import json
@@ -14,16 +13,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import rfc8785
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from tinydb import Query
 
 from ledger import query
-from tests.helpers import ROOT
 from ledger.query import database
-
-from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, ImmutableEntry, Ledger, LedgerError, canonical_json,
-                          entry_hash)
+from ledger.store import (
+    LEDGER_FILE,
+    TORN_DIR,
+    CorruptLedger,
+    ImmutableEntry,
+    Ledger,
+    LedgerError,
+    canonical_json,
+    entry_hash,
+)
 from ledger.verify import verify_file
 from tests.helpers import ROOT
 

@@ -8,8 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from ledger.store import LEDGER_FILE, CorruptLedger, Ledger, encode_line, entry_hash
 from ledger.verify import verify_file

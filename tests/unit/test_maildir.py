@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
+from ingest.mailboxes import open_source
 from ingest.maildir import MaildirSource
 from ingest.receipt import receipt_time
 from ingest.sources import Incoming, MailboxError
-from ingest.mailboxes import open_source
-
 from tests.helpers import CORPUS as _CORPUS
+
 CORPUS = _CORPUS / "mail"
 UTC = timezone.utc
 

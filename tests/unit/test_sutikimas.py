@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ledger.clock import VILNIUS
-from responders.sutikimas import (FONT_DIRS, FontNotFound, SutikimasDoc, SutikimasError, find_font,
-                                  render_sutikimas)
+from responders.sutikimas import FONT_DIRS, FontNotFound, SutikimasDoc, SutikimasError, find_font, render_sutikimas
 
 LITHUANIAN = "ąčęėįšųūž ĄČĘĖĮŠŲŪŽ"
 
