@@ -39,30 +39,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ledger.clock import VILNIUS, shown, to_utc_iso
-from ledger.entries import (
-    CONSENT_EXPIRED,
-    DEADLINE_BREACHED,
-    DECISION_MADE,
-    MAIL_ACKNOWLEDGED,
-    MAIL_FAILED,
-    MAIL_HELD,
-    MAIL_QUEUED,
-    MAIL_RECEIVED,
-    MAIL_REQUEUED,
-    MAIL_SENT,
-    OFFICER_NOTE,
-    REQUEST_REGISTERED,
-)
+from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_FAILED,
+                            MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
+                            REQUEST_REGISTERED)
 from ledger.store import GENESIS, LEDGER_FILE, Ledger, encode_line, entry_hash
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, UNCLEAR, ReasonLists, classify_reasons
-from responders.rules import (
-    ConsentRecord,
-    Decision,
-    decide_afis_access,
-    decide_afis_change,
-    decide_continuity,
-    decide_early_recovery,
-)
+from responders.rules import (ConsentRecord, Decision, decide_afis_access, decide_afis_change, decide_continuity,
+                              decide_early_recovery)
 from responders.workdays import is_working_day, working_days_after
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,19 +12,9 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from config.errors import ConfigError
-from config.sections import (
-    FaxSettings,
-    InstitutionsSettings,
-    ItpcSettings,
-    LedgerSettings,
-    MailboxSettings,
-    OfficesSettings,
-    OutagesSettings,
-    OutboxSettings,
-    RulesSettings,
-    TemplatesSettings,
-    toml_key,
-)
+from config.sections import (FaxSettings, InstitutionsSettings, ItpcSettings, LedgerSettings, MailboxSettings,
+                             OfficesSettings, OutagesSettings, OutboxSettings, RulesSettings, TemplatesSettings,
+                             toml_key)
 
 SHIPPED = Path(__file__).resolve().parent / "itpc.toml"
 

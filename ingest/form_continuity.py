@@ -12,16 +12,8 @@ from datetime import datetime
 
 from ingest.dates import find_moments, find_period, iso, resolve_period
 from ingest.field_text import fold, squash
-from ingest.fields import (
-    find_emails,
-    find_eori,
-    find_organisation,
-    find_phones,
-    normalize_eori,
-    normalize_phone,
-    split_position_name,
-    systems_named,
-)
+from ingest.fields import (find_emails, find_eori, find_organisation, find_phones, normalize_eori, normalize_phone,
+                           split_position_name, systems_named)
 from ingest.form_layout import Labelled, caption_fields, is_label_line, labelled_fields, split_signature
 from ingest.offices import OfficeDirectory
 

@@ -14,17 +14,8 @@ from datetime import datetime
 from ingest.field_text import clean
 from ingest.form_afis import parse_afis_access, parse_afis_change
 from ingest.form_continuity import Reading, parse_continuity
-from ingest.form_kind import (
-    AFIS_ACCESS,
-    AFIS_CHANGE,
-    CONTINUITY,
-    EARLY_RECOVERY,
-    NOT_A_REQUEST,
-    detect_kind,
-    history_start,
-    unquote,
-    without_quoted,
-)
+from ingest.form_kind import (AFIS_ACCESS, AFIS_CHANGE, CONTINUITY, EARLY_RECOVERY, NOT_A_REQUEST, detect_kind,
+                              history_start, unquote, without_quoted)
 from ingest.form_recovery import parse_early_recovery
 from ingest.offices import OfficeDirectory
 

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import click
 
 from itpc.app import App
-from itpc.cli_support import Failure, opened, pass_app
+from itpc.cli_support import Failure, pass_app
 from ledger.backup import backup as take_backup
 from ledger.clock import VILNIUS
 from ledger.query import database, matching
@@ -50,7 +50,7 @@ def export(app: App, as_json: bool) -> None:
       itpc ledger export --json > ledger.jsonl
     """
     out = sys.stdout
-    for entry in opened(app).ledger.entries:
+    for entry in app.ledger.entries:  # the entries as written: nothing is folded
         out.write(_json_line(entry.as_dict()))
 
 
@@ -96,7 +96,7 @@ def tail(app: App, count: int) -> None:
     Example:
       itpc ledger tail -n 20
     """
-    for entry in opened(app).ledger.entries[-count:] if count > 0 else []:
+    for entry in app.ledger.entries[-count:] if count > 0 else []:
         when = entry.at.astimezone(VILNIUS).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"{entry.seq:>7} {when} {entry.type:<20} {json.dumps(entry.as_dict()['data'], ensure_ascii=False)[:160]}")
 
@@ -111,5 +111,5 @@ def backup(app: App, dest: str) -> None:
     Example:
       itpc ledger backup /srv/backup/itpc-2026-11-23
     """
-    verdict = take_backup(opened(app).ledger, Path(dest))
+    verdict = take_backup(app.ledger, Path(dest))
     click.echo(f"backup {dest}: {verdict}")

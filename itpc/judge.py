@@ -18,14 +18,8 @@ from ledger.store import Ledger
 from ledger.views import RequestView, State
 from responders.outages import Outage, outages_of
 from responders.reasons import ReasonLists
-from responders.rules import (
-    ConsentRecord,
-    Decision,
-    decide_afis_access,
-    decide_afis_change,
-    decide_continuity,
-    decide_early_recovery,
-)
+from responders.rules import (ConsentRecord, Decision, decide_afis_access, decide_afis_change, decide_continuity,
+                              decide_early_recovery)
 from responders.traders import TraderRegistry
 
 log = logging.getLogger("itpc.decide")

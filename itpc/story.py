@@ -22,23 +22,9 @@ import click
 from itpc.report import deadline_missed, deadline_of, decided_moment, decision_moment, record_json
 from itpc.rule_words import citation
 from ledger.clock import VILNIUS, parse_instant, shown
-from ledger.entries import (
-    CONSENT_EXPIRED,
-    DEADLINE_BREACHED,
-    DECISION_MADE,
-    MAIL_ACKNOWLEDGED,
-    MAIL_DUPLICATE,
-    MAIL_FAILED,
-    MAIL_HELD,
-    MAIL_QUEUED,
-    MAIL_RECEIVED,
-    MAIL_REQUEUED,
-    MAIL_SENT,
-    OFFICER_NOTE,
-    REQUEST_REGISTERED,
-    REQUEST_REPARSED,
-    REQUEST_REQUEUED,
-)
+from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
+                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
+                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 MET, MISSED, PENDING = "met", "missed", "pending"

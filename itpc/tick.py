@@ -24,16 +24,8 @@ from ledger.views import ConsentView, RequestView
 from responders.compose import compose
 from responders.letters import render_letter
 from responders.outage_page import publish
-from responders.outages import (
-    END_RULE,
-    NOTICE,
-    PLANNED,
-    Outage,
-    end_notice_due,
-    general_notice_due,
-    outages_of,
-    reporters,
-)
+from responders.outages import (END_RULE, NOTICE, PLANNED, Outage, end_notice_due, general_notice_due, outages_of,
+                                reporters)
 from responders.transport import open_transport
 
 log = logging.getLogger("itpc.tick")

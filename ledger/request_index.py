@@ -27,23 +27,9 @@ from typing import Any, Callable, Iterable, Iterator
 from config.errors import LedgerError
 from ledger import request_records as rr
 from ledger.clock import parse_instant
-from ledger.entries import (
-    CONSENT_EXPIRED,
-    DEADLINE_BREACHED,
-    DECISION_MADE,
-    MAIL_ACKNOWLEDGED,
-    MAIL_DUPLICATE,
-    MAIL_FAILED,
-    MAIL_HELD,
-    MAIL_QUEUED,
-    MAIL_RECEIVED,
-    MAIL_REQUEUED,
-    MAIL_SENT,
-    OFFICER_NOTE,
-    REQUEST_REGISTERED,
-    REQUEST_REPARSED,
-    REQUEST_REQUEUED,
-)
+from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
+                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
+                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
 from ledger.text import code_key, fold
 

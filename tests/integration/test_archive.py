@@ -10,9 +10,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from ledger.archive import RawArchive
+
+pytestmark = pytest.mark.slow  # real servers or processes
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW = ("From: UAB „Ąžuolas“ <info@azuolas.lt>\r\nSubject: =?utf-8?q?Pra=C5=A1ymas?=\r\n\r\n"

@@ -10,17 +10,8 @@ from hypothesis import given, settings, strategies as st
 
 from ingest.documents import DocumentError, extract_text, pdf_text, scan_dpi
 from ingest.mime import DOCX_TYPE, OLE_MAGIC, Attachment, sniff_type
-from tests.make_documents import (
-    FORM_LINES,
-    docx_bytes,
-    form_pdf,
-    paragraph,
-    run,
-    scanned_pdf,
-    scanned_tiff,
-    table,
-    zip_bomb_docx,
-)
+from tests.make_documents import (FORM_LINES, docx_bytes, form_pdf, paragraph, run, scanned_pdf, scanned_tiff, table,
+                                  zip_bomb_docx)
 
 
 def attachment(data: bytes, filename: str = "doc", declared: str = "application/octet-stream") -> Attachment:

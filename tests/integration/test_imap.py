@@ -20,6 +20,8 @@ from ingest.sources import Incoming, MailboxError, imap_endpoint
 from tests.dovecot import Dovecot
 from tests.helpers import CORPUS as _CORPUS
 
+pytestmark = pytest.mark.slow  # real servers or processes
+
 CORPUS = _CORPUS / "mail"
 
 

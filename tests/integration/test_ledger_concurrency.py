@@ -15,6 +15,8 @@ import pytest
 from ledger.store import LEDGER_FILE, Ledger, LedgerLocked
 from ledger.verify import verify_file
 
+pytestmark = pytest.mark.slow  # real servers or processes
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

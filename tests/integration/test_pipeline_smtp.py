@@ -20,6 +20,8 @@ from tests.corpus_gaps import PARSE, PIPELINE
 from tests.helpers import CORPUS, ROOT, itpc, make_config
 from tests.smtp_server import SMTPRecorder, SMTPServer
 
+pytestmark = pytest.mark.slow  # real servers or processes
+
 OWN = "itpc@lrmuitine.lt"
 # Cases whose parse or answer is not yet the expected one (each a strict xfail in the corpus tests).
 GAPS = PARSE.keys() | PIPELINE.keys()

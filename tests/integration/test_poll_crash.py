@@ -23,10 +23,14 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from itpc.intake import header_message_id
 from ledger.clock import VILNIUS
 from responders.transport import maildir_name
 from tests.helpers import CORPUS as _CORPUS, ITPC, ROOT, itpc, itpc_env, make_config
+
+pytestmark = pytest.mark.slow  # real servers or processes
 
 CORPUS = _CORPUS / "mail"
 NOW = "2026-12-28T12:00"        # after every receipt: the same clock for every run, crashed or clean

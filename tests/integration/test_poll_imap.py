@@ -21,6 +21,8 @@ from tests.dovecot import Dovecot
 from tests.helpers import itpc, make_config
 from tests.integration.test_poll_crash import CORPUS, NOW, deliver, export, mailbag, requests_json
 
+pytestmark = pytest.mark.slow  # real servers or processes
+
 
 def corpus() -> list[bytes]:
     return [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))]

@@ -19,6 +19,8 @@ import pytest
 from tests.helpers import CORPUS as _SHARED_CORPUS, ITPC, ROOT, itpc, itpc_env, make_config
 from tests.smtp_server import SMTPRecorder, SMTPServer
 
+pytestmark = pytest.mark.slow  # real servers or processes
+
 CORPUS = sorted((_SHARED_CORPUS / "mail").glob("*.eml"))
 
 

@@ -20,14 +20,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 from config import load_settings
 from ledger.clock import VILNIUS
 from responders.compose import compose
-from responders.transport import (
-    MaildirTransport,
-    PermanentSendError,
-    TransientSendError,
-    TransportConfigError,
-    maildir_name,
-    open_transport,
-)
+from responders.transport import (MaildirTransport, PermanentSendError, TransientSendError, TransportConfigError,
+                                  maildir_name, open_transport)
 from tests.helpers import make_config
 
 SENDER = "ITPC@lrmuitine.lt"

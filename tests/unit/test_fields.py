@@ -7,17 +7,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ingest.field_text import fold
-from ingest.fields import (
-    find_consent_numbers,
-    find_emails,
-    find_eori,
-    find_organisation,
-    find_phones,
-    normalize_eori,
-    normalize_phone,
-    split_position_name,
-    systems_named,
-)
+from ingest.fields import (find_consent_numbers, find_emails, find_eori, find_organisation, find_phones, normalize_eori,
+                           normalize_phone, split_position_name, systems_named)
 from ingest.form_layout import caption_fields, label_key, labelled_fields
 from ingest.offices import Office, OfficeDirectory
 

@@ -18,16 +18,8 @@ from tinydb import Query
 
 from ledger import query
 from ledger.query import database
-from ledger.store import (
-    LEDGER_FILE,
-    TORN_DIR,
-    CorruptLedger,
-    ImmutableEntry,
-    Ledger,
-    LedgerError,
-    canonical_json,
-    entry_hash,
-)
+from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, ImmutableEntry, Ledger, LedgerError, canonical_json,
+                          entry_hash)
 from ledger.verify import verify_file
 from tests.helpers import ROOT
 

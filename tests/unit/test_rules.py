@@ -10,14 +10,8 @@ from hypothesis import given, settings, strategies as st
 
 from ledger.text import fold_nfkd
 from responders.reasons import ReasonListError, ReasonLists, classify_reasons
-from responders.rules import (
-    ConsentRecord,
-    Outage,
-    decide_afis_access,
-    decide_afis_change,
-    decide_continuity,
-    decide_early_recovery,
-)
+from responders.rules import (ConsentRecord, Outage, decide_afis_access, decide_afis_change, decide_continuity,
+                              decide_early_recovery)
 from responders.workdays import VILNIUS, working_days_after, working_deadline
 
 ROOT = Path(__file__).resolve().parents[2]
