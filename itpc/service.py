@@ -22,6 +22,7 @@ from responders.transport import TransientSendError, Transport, open_transport
 
 log = logging.getLogger("itpc.run")
 
+
 class Runner:
     def __init__(self, app: App):
         self.app = app

@@ -1,7 +1,7 @@
 """The ledger's vocabulary: this module names every entry type the ledger holds, and the payload of each.
 
 Every writer appends with one of these constants and every fold dispatches on them; no other module spells
-an entry type out (``tests/test_entries.py`` fails on a literal). Each payload is a ``TypedDict``: a key the
+an entry type out (``tests/integration/test_entries.py`` fails on a literal). Each payload is a ``TypedDict``: a key the
 writers always write is required, a key they write only sometimes is ``NotRequired``. The types document the
 shape on disk and let a type checker check the writers; at run time they are plain dicts, so nothing about
 how an entry is encoded or hashed depends on them.
