@@ -66,6 +66,7 @@ class ItpcSettings:
 @dataclass(frozen=True)
 class InstitutionsSettings:
     domains: tuple[str, ...]
+    free_mail: tuple[str, ...]           # public mail services: a domain there says nothing about the sender
 
 
 @dataclass(frozen=True)

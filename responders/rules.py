@@ -24,6 +24,7 @@ from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.text import code_key, fold_nfkd
 from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, Outage
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
+from responders.senders import in_domains
 from responders.workdays import working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
@@ -301,18 +302,6 @@ def _is_ims(module: str) -> bool:
     return "IMS" in words or "IRREGULARITY" in words
 
 
-def _domain_ok(sender: str, domains: Sequence[str]) -> bool:
-    address = parseaddr(sender or "")[1].strip().lower()
-    if "@" not in address:
-        return False
-    domain = address.rsplit("@", 1)[1].rstrip(".")
-    for allowed in domains:
-        allowed = allowed.strip().lower().lstrip("@").rstrip(".")
-        if allowed and (domain == allowed or domain.endswith("." + allowed)):
-            return True
-    return False
-
-
 def decide_afis_access(fields: dict, missing: list[str], *, sender: str, institution_domains: Sequence[str],
                        received_at: datetime, correction_days: int) -> Decision:
     """Return an AFIS/CIS+ access request with its deficiencies, or queue it for the liaison officer."""
@@ -324,7 +313,7 @@ def decide_afis_access(fields: dict, missing: list[str], *, sender: str, institu
     # 1B-280:8 — the manager sends it from the institution's mailbox, not the officer who needs the rights.
     address = parseaddr(sender or "")[1].strip().lower()
     officer_email = parseaddr(str(fields.get("officer_email") or ""))[1].strip().lower()
-    if not _domain_ok(sender, institution_domains):
+    if not in_domains(sender, institution_domains):
         rules.add("1B-280:8")
         motives.append(f"Prašymas gautas ne iš institucijos el. pašto dėžutės ({address or 'adresas nenustatytas'}); "
                        "jį turi pateikti atstovo tiesioginis vadovas arba institucijos vadovas iš institucijos "

@@ -1,0 +1,51 @@
+"""Who a mail address stands for: its domain, whether that domain is a public mail service, and whether two
+addresses come from the same sender (1B-1029:16, 1B-280:8).
+
+A domain of an organisation speaks for the organisation, so two addresses there are one sender; on a public
+mail service (gmail.com, inbox.lt, ...) anyone can have an address, so only the same address is.
+"""
+from __future__ import annotations
+
+from email.utils import parseaddr
+from typing import Iterable
+
+
+def address_of(value: str | None) -> str:
+    """The bare address, lower-case, from ``Name <a@b>`` or ``a@b``; "" when there is none."""
+    address = parseaddr(value or "")[1].strip().lower()
+    return address if address.count("@") == 1 and all(address.split("@")) else ""
+
+
+def domain_of(value: str | None) -> str:
+    """The address's domain, lower-case, without a trailing dot; "" when there is no address."""
+    address = address_of(value)
+    return address.rsplit("@", 1)[1].rstrip(".") if address else ""
+
+
+def in_domains(value: str | None, domains: Iterable[str]) -> bool:
+    """The address is in one of ``domains`` or a subdomain of one (``vilnius.lrmuitine.lt`` is in
+    ``lrmuitine.lt``)."""
+    domain = domain_of(value)
+    if not domain:
+        return False
+    for allowed in domains:
+        allowed = allowed.strip().lower().lstrip("@").rstrip(".")
+        if allowed and (domain == allowed or domain.endswith("." + allowed)):
+            return True
+    return False
+
+
+def is_free_mail(value: str | None, free_mail: Iterable[str]) -> bool:
+    """The address is on a public mail service."""
+    return in_domains(value, free_mail)
+
+
+def same_sender(one: str | None, other: str | None, free_mail: Iterable[str]) -> bool:
+    """``one`` and ``other`` speak for the same sender: the same domain, or, on a public mail service, the same
+    address."""
+    a, b = address_of(one), address_of(other)
+    if not a or not b:
+        return False
+    if is_free_mail(a, free_mail) or is_free_mail(b, free_mail):
+        return a == b
+    return domain_of(a) == domain_of(b)
