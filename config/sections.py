@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import Field, dataclass, field
 from pathlib import Path
 
+from config.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class MailboxSettings:
@@ -87,6 +89,11 @@ class TemplatesSettings:
 @dataclass(frozen=True)
 class OutagesSettings:
     page_directory: Path
+    keep_ended_days: int                 # an ended outage stays on the page and in the feed, with its end (20, 32)
+
+    def __post_init__(self) -> None:
+        if self.keep_ended_days < 0:
+            raise ConfigError(f"outages.keep_ended_days: must be 0 or more, found {self.keep_ended_days!r}")
 
 
 def toml_key(f: Field) -> str:

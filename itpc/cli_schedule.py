@@ -1,4 +1,4 @@
-"""`itpc tick` and `itpc outage plan|start|end|list`: the scheduler's reconciliation and MDAS/NTKS outages
+"""`itpc tick` and `itpc outage plan|extend|start|end|list`: the scheduler's reconciliation and MDAS/NTKS outages
 (1B-1029:17-20, 31-32, 45). ``itpc.cli`` finds these commands by name (``COMMANDS``)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 
 from itpc.app import App
 from itpc.cli_support import Failure, pass_app
-from itpc.outages import record_end, record_plan, record_start
+from itpc.outages import record_end, record_extend, record_plan, record_start
 from itpc.tick import run_tick
 from ledger.clock import parse_instant, shown
 from responders.outages import SYSTEMS, outages_of
@@ -75,6 +75,24 @@ def plan_command(app: App, system: str, start: str, end: str, force: bool, reaso
     _reconcile(app)
 
 
+@outage.command("extend")
+@_system
+@click.option("--to", "end", required=True, metavar="ISO-8601", help="When the system will work again now.")
+@pass_app
+def extend_command(app: App, system: str, end: str) -> None:
+    """Extend the planned stop going on (else the next one): from now the procedure applies without a request
+    and every office is told so at once (MDAS: 20; NTKS: 31 once the stop lasts more than 2 hours).
+
+    \b
+    Example:
+      itpc outage extend MDAS --to 2026-12-06T06:00
+    """
+    data, new = record_extend(app, system, _instant("--to", end, app))
+    click.echo(f"{data['id']}: extended from {shown(parse_instant(data['previous_end']))} to "
+               f"{shown(parse_instant(data['end']))}" + ("" if new else " (already extended)"))
+    _reconcile(app)
+
+
 @outage.command("start")
 @_system
 @click.option("--at", metavar="ISO-8601", help="When the failure began (default: now).")
@@ -98,6 +116,8 @@ def start_command(app: App, system: str, at: str | None) -> None:
 def end_command(app: App, system: str, at: str | None) -> None:
     """Record that an unplanned failure is over; the offices and everyone who reported it are told (20, 32).
 
+    (A planned stop ends at its --to; the same notices go out then.)
+
     \b
     Example:
       itpc outage end MDAS --at 2026-11-23T11:40
@@ -119,5 +139,6 @@ def list_command(app: App) -> None:
     now = app.clock()
     for o in outages_of(app.state.outages.values()):
         state = "over" if o.over(now) else "ongoing" if o.ongoing(now) else "to come"
-        click.echo(f"{o.id:<22} {o.system:<5} {o.kind:<10} {o.window():<37} {state}")
+        extended = f" (extended {len(o.extensions)}×)" if o.extensions else ""
+        click.echo(f"{o.id:<22} {o.system:<5} {o.kind:<10} {o.window():<37} {state}{extended}")
     sys.stdout.flush()

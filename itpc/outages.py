@@ -6,8 +6,9 @@ from typing import Any
 
 from itpc.app import App
 from ledger.clock import parse_instant
-from ledger.entries import OUTAGE_DECLARED, OUTAGE_ENDED, OutageDeclared, OutageEnded
-from responders.outages import PLANNED, begin, finish, outage_id, outages_of, plan, system_name
+from ledger.entries import OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, OutageDeclared, OutageEnded
+from responders.outages import (PLANNED, begin, extend, extendable, finish, outage_id, outages_of, plan,
+                                system_name)
 
 
 def record_plan(app: App, system: str, start: datetime, end: datetime, *, force: bool = False,
@@ -17,11 +18,25 @@ def record_plan(app: App, system: str, start: datetime, end: datetime, *, force:
     with app.ledger.writing():
         existing = outages_of(app.state.outages.values())
         same = app.state.outages.get(outage_id(system_name(system), start))
-        if same and same.get("kind") == PLANNED and parse_instant(same["end"]) == end:
+        if same and same.get("kind") == PLANNED and _planned_end(same) == end:
             return dict(same), False
         data = plan(existing, system, start, end, now, force=force, reason=reason)
         app.ledger.append(OUTAGE_DECLARED, data)
     return data, True
+
+
+def record_extend(app: App, system: str, end: datetime) -> tuple[dict[str, Any], bool]:
+    """Append ``outage.extended`` for the planned stop of ``system`` going on (else the next); (data, False)
+    when it already ends at ``end`` by an extension (the command run again)."""
+    now = app.clock()
+    with app.ledger.writing():
+        existing = outages_of(app.state.outages.values())
+        outage = extendable(existing, system, now)
+        if outage.extensions and outage.end == end:
+            return dict(app.state.outages[outage.id]["extensions"][-1]), False
+        data = extend(existing, outage, end, now)
+        app.ledger.append(OUTAGE_EXTENDED, data)
+    return dict(data), True
 
 
 def record_start(app: App, system: str, at: datetime) -> OutageDeclared:
@@ -36,3 +51,9 @@ def record_end(app: App, system: str, at: datetime) -> OutageEnded:
         data = finish(outages_of(app.state.outages.values()), system, at, app.clock())
         app.ledger.append(OUTAGE_ENDED, data)
     return data
+
+
+def _planned_end(record: dict[str, Any]) -> datetime:
+    """The end a planned stop was announced with, before any extension."""
+    extensions = record.get("extensions") or []
+    return parse_instant(extensions[0]["previous_end"] if extensions else record["end"])

@@ -2,7 +2,8 @@
 
 Each tick derives from the ledger what is due and not yet done at the clock's ``now``, does it and records
 it: customs-office notices of decisions (1B-1029:11, 16), the two-hour decision deadline (9), consent
-expiry, outage announcements (18, 20, 31, 32), AFIS inactivity (when that module is installed), the public
+expiry, outage announcements (18, 20, 31, 32: planned stops, their extensions, failures past 2 hours, and
+the end of each), AFIS inactivity (when that module is installed), the public
 outage page (45), then sends what the outbox holds. Every message has a stable outbox id and every entry is
 appended only after re-checking the State under the writer lock, so a second tick, or a tick re-run after
 being killed midway, does each thing once.
@@ -24,8 +25,9 @@ from ledger.views import ConsentView, RequestView
 from responders.compose import compose
 from responders.letters import render_letter
 from responders.outage_page import publish
-from responders.outages import (END_RULE, NOTICE, PLANNED, Outage, end_notice_due, general_notice_due, outages_of,
-                                reporters)
+from responders.outages import (END_RULE, GENERAL_AFTER, NOTICE, PLANNED, Outage, end_notice_due,
+                                extension_notice_due, general_notice_due, outages_of, reporters, without_request,
+                                without_request_rules, without_request_since)
 from responders.transport import open_transport
 
 log = logging.getLogger("itpc.tick")
@@ -172,30 +174,56 @@ class Tick:
     def announce_outages(self) -> int:
         count = 0
         offices = [o for o in self.app.offices if o.email]  # only an office with an address can be told
+        keep = self.keep_ended()
         for outage in outages_of(self.app.state.outages.values()):
-            if outage.kind == PLANNED:
-                if outage.over(self.now):
-                    continue  # an announcement of a stop that is over would tell no one anything
-                ctx = {"system": outage.system, "start": outage.start, "end": outage.end,
-                       "point": NOTICE[outage.system].rule.rsplit(":", 1)[1]}
-                to_all = [(f"outage/{outage.id}/planned/{o.code}", o.email) for o in offices]
-                public = self.settings.itpc.public_list
-                if public:
-                    to_all.append((f"outage/{outage.id}/planned/public", public))
-                for mail_id, address in to_all:
-                    count += self.queue_letter(mail_id, "outage_planned", (address,), ctx, capped=False)
-                continue
+            if outage.kind == PLANNED and not outage.over(self.now):
+                count += self.announce_planned(outage, offices)
+                count += self.announce_extension(outage, offices)
             if general_notice_due(outage, self.now):
                 ctx = {"system": outage.system, "start": outage.start}
                 for office in offices:
                     count += self.queue_letter(f"outage/{outage.id}/general/{office.code}", "outage_general",
                                                (office.email,), ctx, capped=False)
-            if end_notice_due(outage, self.now):
+            if end_notice_due(outage, self.now, keep):
                 count += self.announce_end(outage, offices)
         return count
 
+    def keep_ended(self) -> int:
+        return self.settings.outages.keep_ended_days
+
+    def to_offices_and_public(self, outage: Outage, offices: list, purpose: str) -> list[tuple[str, str]]:
+        """(outbox id, address) for every office and the public list (planned stops are announced there)."""
+        to_all = [(f"outage/{outage.id}/{purpose}/{o.code}", o.email) for o in offices]
+        if self.settings.itpc.public_list:
+            to_all.append((f"outage/{outage.id}/{purpose}/public", self.settings.itpc.public_list))
+        return to_all
+
+    def announce_planned(self, outage: Outage, offices: list) -> int:
+        known = outage.end_known_at(outage.declared_at or outage.start)
+        ctx = {"system": outage.system, "start": outage.start, "end": known,
+               "point": NOTICE[outage.system].rule.rsplit(":", 1)[1],
+               # an NTKS stop announced to last more than 2 hours: the announcement is ITPC's word of 31
+               "without_request": outage.system == "NTKS" and known - outage.start > GENERAL_AFTER}
+        return sum(self.queue_letter(mail_id, "outage_planned", (address,), ctx, capped=False)
+                   for mail_id, address in self.to_offices_and_public(outage, offices, "planned"))
+
+    def announce_extension(self, outage: Outage, offices: list) -> int:
+        """Told at once, of the latest extension only (one superseded before a tick saw it is not news)."""
+        extension = extension_notice_due(outage, self.now)
+        if extension is None:
+            return 0
+        ctx = {"system": outage.system, "start": outage.start, "end": extension.end,
+               "previous_end": extension.previous_end, "extended_at": extension.at,
+               "without_request": without_request(outage, max(extension.at, outage.start)),
+               "rules": without_request_rules(outage)}
+        purpose = f"extended/{len(outage.extensions)}"
+        return sum(self.queue_letter(mail_id, "outage_extended", (address,), ctx, capped=False)
+                   for mail_id, address in self.to_offices_and_public(outage, offices, purpose))
+
     def announce_end(self, outage: Outage, offices: list) -> int:
-        ctx = {"system": outage.system, "start": outage.start, "end": outage.end,
+        ctx = {"system": outage.system, "start": outage.start, "end": outage.end, "planned": outage.kind == PLANNED,
+               # the end of the procedure is published only where it went on without a request (20, 31, 32)
+               "procedure_end": without_request_since(outage) is not None,
                "point": END_RULE[outage.system].rsplit(":", 1)[1]}
         count = 0
         for office in offices:
@@ -208,9 +236,7 @@ class Tick:
             for address in answerer.recipients(request):
                 by_address.setdefault(address.lower(), []).append(request)
         for address, requests in sorted(by_address.items()):
-            names = {(r.registered.get("fields") or {}).get("contact_name") or "" for r in requests}
-            person = {**ctx, "request_numbers": [r.number for r in requests],
-                      "addressee": names.pop() if len(names) == 1 else ""}
+            person = {**ctx, "request_numbers": [r.number for r in requests]}
             count += self.queue_letter(f"outage/{outage.id}/ended/to/{address}", "outage_ended", (address,),
                                        person, request=requests[0].number)
         return count
@@ -221,7 +247,7 @@ class Tick:
 
     def publish_page(self) -> list[str]:
         directory = self.settings.outages.page_directory
-        written = publish(directory, outages_of(self.app.state.outages.values()), self.now)
+        written = publish(directory, outages_of(self.app.state.outages.values()), self.now, keep_days=self.keep_ended())
         if written:
             log.info("outage page: %s rewritten in %s", ", ".join(written), directory)
         return written

@@ -258,6 +258,18 @@ class OutageEnded(TypedDict):
     end: str
 
 
+OUTAGE_EXTENDED = "outage.extended"
+"""An officer moved a planned stop's end later; from this moment the procedure applies without a request
+(1B-1029:20 "pratęsus MDAS stabdymo laiką"; for NTKS, 31 once the stop lasts more than 2 hours)."""
+
+
+class OutageExtended(TypedDict):
+    id: str
+    end: str                  # the new end
+    previous_end: str
+    extended_at: str          # when it was recorded: point 20 applies from then
+
+
 # --- AFIS/CIS+ users (1B-280:17-18) -------------------------------------------------------------------------------
 
 AFIS_LOGIN = "afis.login"
@@ -308,7 +320,7 @@ ALL: tuple[str, ...] = (
     REQUEST_REGISTERED, REQUEST_REQUEUED, REQUEST_REPARSED,
     DECISION_MADE, DEADLINE_BREACHED, CONSENT_EXPIRED, OFFICER_NOTE,
     MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_REQUEUED,
-    OUTAGE_DECLARED, OUTAGE_ENDED,
+    OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED,
     AFIS_LOGIN, AFIS_INACTIVE,
     LEDGER_RECOVERED,
 )
@@ -320,7 +332,7 @@ PAYLOADS: Mapping[str, type] = {
     OFFICER_NOTE: OfficerNote,
     MAIL_QUEUED: MailQueued, MAIL_SENT: MailSent, MAIL_FAILED: MailFailed, MAIL_HELD: MailHeld,
     MAIL_REQUEUED: MailRequeued,
-    OUTAGE_DECLARED: OutageDeclared, OUTAGE_ENDED: OutageEnded,
+    OUTAGE_DECLARED: OutageDeclared, OUTAGE_ENDED: OutageEnded, OUTAGE_EXTENDED: OutageExtended,
     AFIS_LOGIN: AfisLogin, AFIS_INACTIVE: AfisInactive,
     LEDGER_RECOVERED: LedgerRecovered,
 }

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 from ledger.clock import VILNIUS, parse_instant
 from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
                             MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
-                            OUTAGE_DECLARED, OUTAGE_ENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+                            OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
@@ -105,6 +105,7 @@ class State:
             MAIL_QUEUED: self._on_mail_queued, MAIL_SENT: self._on_mail_sent, MAIL_FAILED: self._on_mail_failed,
             MAIL_HELD: self._on_mail_held, MAIL_REQUEUED: self._on_mail_requeued,
             OUTAGE_DECLARED: self._on_outage_declared, OUTAGE_ENDED: self._on_outage_ended,
+            OUTAGE_EXTENDED: self._on_outage_extended,
         }
 
     # -- folding ------------------------------------------------------------------------------------
@@ -223,6 +224,13 @@ class State:
     def _on_outage_ended(self, data: dict, entry: Entry) -> None:
         if data["id"] in self.outages:
             self.outages[data["id"]]["end"] = data["end"]
+
+    def _on_outage_extended(self, data: dict, entry: Entry) -> None:
+        # "end" is the latest end; "extensions" keeps when each move was recorded (1B-1029:20 applies from then).
+        if data["id"] in self.outages:
+            outage = self.outages[data["id"]]
+            outage["end"] = data["end"]
+            outage["extensions"] = [*outage.get("extensions", []), dict(data)]
 
     def _count_automatic(self, queued: dict, step: int) -> None:
         if not queued.get("automatic"):

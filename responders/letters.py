@@ -97,9 +97,12 @@ LETTERS: dict[str, LetterSpec] = {
     # Scheduled letters (itpc/tick.py, itpc/afis.py).
     "decision_alert": LetterSpec(("request_no", "received_at", "deadline"),
                                  {"applicant": "", "eori": "", "systems": ()}),
-    "outage_planned": LetterSpec(("system", "start", "end", "point"), {}),
+    "outage_planned": LetterSpec(("system", "start", "end", "point"), {"without_request": False}),
     "outage_general": LetterSpec(("system", "start"), {}),
-    "outage_ended": LetterSpec(("system", "start", "end", "point"), {"request_numbers": ()}),
+    "outage_extended": LetterSpec(("system", "start", "end", "previous_end", "extended_at"),
+                                  {"without_request": False, "rules": ()}),
+    "outage_ended": LetterSpec(("system", "start", "end", "point"),
+                               {"request_numbers": (), "planned": False, "procedure_end": True}),
     "afis_inactive": LetterSpec(("username", "last_login", "inactive_from", "keep_until"), {}),
 }
 

@@ -1,7 +1,7 @@
 """The public outage page (1B-1029:45): a static ``index.html`` and an Atom feed ``outages.atom``.
 
 Rendering is pure (outages and a moment in, text out) and depends on the moment only through what changes
-the page (an outage starting, passing two hours, ending), so the files are rewritten only when their content
+the page (an outage starting, passing two hours, being extended, ending, its keep-time passing), so the files are rewritten only when their content
 changes; each is replaced atomically (temp file + rename), so a reader never sees half a page.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ledger.clock import UTC, shown
-from responders.outages import GENERAL_AFTER, GENERAL_RULE, PLANNED, Outage, general_notice_due, listed
+from responders.outages import (END_RULE, GENERAL_AFTER, PLANNED, Outage, kept_until, listed, without_request,
+                                without_request_rules, without_request_since)
 
 PAGE = "index.html"
 FEED = "outages.atom"
@@ -28,27 +29,57 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def status(outage: Outage, now: datetime) -> str:
     """The outage's state in Lithuanian, as the public reads it."""
+    if outage.over(now):
+        return _ended(outage)
+    if without_request(outage, now):
+        return (f"{_state(outage, now)}: veiklos tęstinumo procedūrą taikyti leidžiama nepateikus Prašymo "
+                f"({_points(outage)})")
+    return _state(outage, now)
+
+
+def _state(outage: Outage, now: datetime) -> str:
     if outage.kind == PLANNED:
-        return "Vyksta planuotas stabdymas" if outage.ongoing(now) else "Planuojamas stabdymas"
-    if general_notice_due(outage, now):
-        point = GENERAL_RULE.get(outage.system, "1B-1029:20").rsplit(":", 1)[1]
-        return ("Nenumatytas sutrikimas, trunkantis ilgiau nei 2 valandas: veiklos tęstinumo procedūrą "
-                f"taikyti leidžiama nepateikus Prašymo (Muitinės veiklos tęstinumo taisyklių {point} punktas)")
+        state = "Vyksta planuotas stabdymas" if outage.ongoing(now) else "Planuojamas stabdymas"
+        return state + (f", pratęstas iki {shown(outage.end)}" if outage.extensions else "")
+    if now - outage.start > GENERAL_AFTER:
+        return "Nenumatytas sutrikimas, trunkantis ilgiau nei 2 valandas"
     return "Nenumatytas sutrikimas"
 
 
+def _ended(outage: Outage) -> str:
+    """An ended outage, with its end; where the procedure went on without a request, its end (20, 32)."""
+    what = "Stabdymas baigėsi" if outage.kind == PLANNED else "Sutrikimas pašalintas"
+    text = f"{what}, {outage.system} veikimas atkurtas {shown(outage.end)}"
+    if without_request_since(outage) is not None:
+        point = END_RULE[outage.system].rsplit(":", 1)[1]
+        text += (f"; veiklos tęstinumo procedūros taikymo pabaiga – {shown(outage.end)} "
+                 f"(Muitinės veiklos tęstinumo taisyklių {point} punktas)")
+    return text
+
+
+def _points(outage: Outage) -> str:
+    points = [rule.rsplit(":", 1)[1] for rule in without_request_rules(outage)]
+    return (f"Muitinės veiklos tęstinumo taisyklių {' ir '.join(points)} "
+            f"{'punktas' if len(points) == 1 else 'punktai'}")
+
+
 def changed_at(outage: Outage, now: datetime) -> datetime:
-    """When the outage's entry last changed as seen at ``now``: declared, started, or passed two hours."""
+    """When the outage's entry last changed as seen at ``now``: declared, started, extended, the procedure
+    going on without a request, ended."""
     moments = [outage.declared_at or outage.start]
+    moments += [e.at for e in outage.extensions if e.at <= now]
     if outage.start <= now:
         moments.append(outage.start)
-    if general_notice_due(outage, now):
-        moments.append(outage.start + GENERAL_AFTER)
+    since = without_request_since(outage)
+    if since is not None and since <= now:
+        moments.append(since)
+    if outage.over(now):
+        moments.append(outage.end)
     return max(moments)
 
 
-def render_html(outages: Sequence[Outage], now: datetime) -> str:
-    shown_now = listed(outages, now)
+def render_html(outages: Sequence[Outage], now: datetime, keep_days: int = 0) -> str:
+    shown_now = listed(outages, now, keep_days)
     rows = "".join(
         "<tr>"
         f"<td>{html.escape(o.system)}</td>"
@@ -68,10 +99,10 @@ def render_html(outages: Sequence[Outage], now: datetime) -> str:
             f"{body}</body>\n</html>\n")
 
 
-def render_atom(outages: Sequence[Outage], now: datetime) -> str:
-    shown_now = listed(outages, now)
-    updated = max([changed_at(o, now) for o in shown_now]
-                  + [o.end for o in outages if o.over(now)] + [EPOCH])
+def render_atom(outages: Sequence[Outage], now: datetime, keep_days: int = 0) -> str:
+    shown_now = listed(outages, now, keep_days)
+    dropped = [kept_until(o, keep_days) for o in outages if o.over(now) and o not in shown_now]
+    updated = max([changed_at(o, now) for o in shown_now] + dropped + [EPOCH])
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", "urn:lrmuitine:itpc:outages")
@@ -92,11 +123,13 @@ def render_atom(outages: Sequence[Outage], now: datetime) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
-def publish(directory: Path, outages: Sequence[Outage], now: datetime) -> list[str]:
-    """Write the page and the feed where their content changed; the names of the files rewritten."""
+def publish(directory: Path, outages: Sequence[Outage], now: datetime, *,
+            keep_days: int = 0) -> list[str]:
+    """Write the page and the feed where their content changed; the names of the files rewritten. An ended
+    outage stays listed, with its end, for ``keep_days`` calendar days after it ended."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in ((PAGE, render_html(outages, now)), (FEED, render_atom(outages, now))):
+    for name, text in ((PAGE, render_html(outages, now, keep_days)), (FEED, render_atom(outages, now, keep_days))):
         if _write_if_changed(directory / name, text.encode("utf-8")):
             written.append(name)
     return written

@@ -7,7 +7,8 @@ Lithuanian sentences a letter shows, one per reason, each naming its point; ``no
 Continuity requests (1B-1029), in this order of precedence:
  1. items point 8 requires are missing or unusable → refusal citing 8.1 / 8.2 / 8.3 (13: with motives);
  2. no system or no customs office named → officer review (the form's items, not point 8's);
- 3. a declared MDAS/NTKS outage covers the period for every requested system → "not_needed" (20);
+ 3. at receipt a declared outage of every requested system lets the procedure go without a request (an MDAS
+    failure over 2 hours or an extended stop, 20; NTKS, 31/32) and covers the period → "not_needed";
  4. reasons not objective → refusal (12);
  5. more than four consents to the EORI in the 30 × 24 h before receipt → refusal (12);
  6. reasons neither clearly objective nor clearly not → officer review;
@@ -22,7 +23,7 @@ from typing import Any, Iterable, Sequence
 
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.text import code_key, fold_nfkd
-from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, Outage
+from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, Outage, without_request, without_request_rules
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
 from responders.senders import in_domains
 from responders.workdays import working_days_after, working_deadline
@@ -145,15 +146,36 @@ def _point8_refusal(gone: set[str]) -> Decision:
                     note=f"point 8 items missing: {', '.join(sorted(gone))}")
 
 
-def _outage_covers(systems: Sequence[str], start: datetime, end: datetime, outages: Sequence[Outage]) -> bool:
-    """Every requested MDAS/NTKS system has a declared outage spanning [start, end] (an open one spans on)."""
-    wanted = {s.strip().upper() for s in systems if isinstance(s, str)}
-    if not wanted or not wanted <= set(OUTAGE_SYSTEMS):
-        return False
-    return all(any(o.system.strip().upper() == system and _aware(o.start, "outage start") <= start
-                   and (o.end is None or _aware(o.end, "outage end") >= end)
-                   for o in outages)
-               for system in wanted)
+def _outage_covers(systems: Sequence[str], received_at: datetime, start: datetime, end: datetime,
+                   outages: Sequence[Outage]) -> list[Outage]:
+    """For every requested MDAS/NTKS system, an outage that at receipt let the procedure go without a request
+    (1B-1029:20; NTKS 31) and spans [start, end] (an open one spans on); [] unless every system has one."""
+    wanted = sorted({s.strip().upper() for s in systems if isinstance(s, str)})
+    if not wanted or not set(wanted) <= set(OUTAGE_SYSTEMS):
+        return []
+    found = [next((o for o in outages if o.system.strip().upper() == system
+                   and without_request(o, received_at) and _aware(o.start, "outage start") <= start
+                   and (o.end is None or _aware(o.end, "outage end") >= end)), None)
+             for system in wanted]
+    return found if all(found) else []
+
+
+def _without_request_motive(outage: Outage) -> str:
+    """Why no consent is needed, for one outage, citing its point (20 for MDAS, 31 and 32 for NTKS)."""
+    rules = without_request_rules(outage)
+    said = (cite(rules[0]) if len(rules) == 1
+            else f"{LAW_NAMES['1B-1029']} {' ir '.join(r.partition(':')[2] for r in rules)} punktai")
+    if outage.system == "MDAS" and outage.kind != "unplanned":
+        why = f"MDAS stabdymo laikas pratęstas iki {shown(outage.end)}"
+    elif outage.system == "MDAS":
+        why = f"MDAS neveikia nuo {shown(outage.start)} ilgiau nei 2 valandas"
+    elif outage.kind != "unplanned":
+        why = (f"NTKS veikimas stabdomas nuo {shown(outage.start)} iki {shown(outage.end)} (apie tai iš anksto "
+               f"paskelbta); ITPC nurodymu šiuo laikotarpiu dirbama be NTKS")
+    else:
+        why = (f"NTKS neveikia nuo {shown(outage.start)} ilgiau nei 2 valandas; ITPC nurodymu dirbama be NTKS")
+    return (f"{why}, todėl veiklos tęstinumo procedūrą leidžiama taikyti nepateikus Prašymo ir Sutikimas "
+            f"nereikalingas ({said}).")
 
 
 def consents_in_window(eori: str, received_at: datetime, consents: Sequence[ConsentRecord]) -> list[ConsentRecord]:
@@ -195,13 +217,13 @@ def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime
         return Decision(outcome="review", rules=(),
                         note=f"no {' and no '.join(g.replace('_', ' ') for g in form_gaps)} named; for an officer")
 
-    if _outage_covers(systems, start, asked_to, outages):
-        names = ", ".join(sorted({s.upper() for s in systems}))
-        return Decision(outcome="not_needed", rules=("1B-1029:20",),
-                        motives=(f"Prašomu laiku neveikia {names}; apie tai paskelbta, todėl veiklos tęstinumo "
-                                 f"procedūrą leidžiama taikyti nepateikus Prašymo ir Sutikimas nereikalingas "
-                                 f"({cite('1B-1029:20')}).",),
-                        note=f"declared {names} outage covers {shown(start)} - {shown(asked_to)}")
+    covering = _outage_covers(systems, received_at, start, asked_to, outages)
+    if covering:
+        cited = sorted_rules(rule for o in covering for rule in without_request_rules(o))
+        return Decision(outcome="not_needed", rules=cited,
+                        motives=tuple(_without_request_motive(o) for o in covering),
+                        note=f"{', '.join(o.id for o in covering)} lets the procedure go without a request "
+                             f"at receipt and covers {shown(start)} - {shown(asked_to)}")
 
     verdict = classify_reasons(fields.get("reasons"), reasons)
     if verdict == NOT_OBJECTIVE:

@@ -11,9 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import assume, given, strategies as st
 
-from ledger.clock import parse_instant
+from ledger.clock import UTC, VILNIUS, parse_instant
 from responders.outage_page import render_atom, render_html
 from responders.outages import NOTICE, Outage, OutageError, begin, finish, general_notice_due, notice_shortfall, plan
 from tests.helpers import CORPUS, itpc, make_config
@@ -31,7 +31,8 @@ def office_addresses() -> list[str]:
 
 
 def setup(tmp: Path) -> Path:
-    return make_config(tmp, itpc={"public_list": PUBLIC}, outages={"page_directory": str(tmp / "page")})
+    return make_config(tmp, itpc={"public_list": PUBLIC},
+                       outages={"page_directory": str(tmp / "page"), "keep_ended_days": 2})
 
 
 def received_by(tmp: Path) -> dict[str, list[str]]:
@@ -62,10 +63,31 @@ def test_notice_period_boundary(system, ahead, late):
         assert NOTICE[system].rule in reason and "\n" not in reason
 
 
-@given(system=st.sampled_from(["MDAS", "NTKS"]), minutes=st.integers(-10_000, 100_000))
-def test_notice_is_enough_exactly_when_the_rule_says(system, minutes):
-    start = NOW + timedelta(minutes=minutes)
-    assert (notice_shortfall(system, start, NOW) is None) == (start - NOW >= NOTICE[system].ahead)
+# Summer time in Vilnius: begins Sun 2027-03-28 03:00 (a 23-hour day), ends Sun 2026-10-25 04:00 (25 hours).
+@pytest.mark.parametrize("system, start, announced, late", [
+    ("MDAS", "2027-03-28T10:00", "2027-03-27T10:00", False),   # one calendar day, only 23 hours
+    ("MDAS", "2027-03-28T10:00", "2027-03-27T10:01", True),
+    ("MDAS", "2026-10-25T10:00", "2026-10-24T10:00", False),
+    ("MDAS", "2026-10-25T10:00", "2026-10-24T10:30", True),    # 24.5 hours ahead, yet less than a calendar day
+    ("NTKS", "2027-04-10T10:00", "2027-03-11T10:00", False),   # 30 calendar days, 30 × 24 h less an hour
+    ("NTKS", "2027-04-10T10:00", "2027-03-11T10:01", True),
+    ("NTKS", "2026-11-10T10:00", "2026-10-11T10:30", True),    # 30 × 24 h and 30 min ahead, yet too late
+])
+def test_notice_period_is_counted_in_calendar_days_across_summer_time(system, start, announced, late):
+    assert (notice_shortfall(system, parse_instant(start), parse_instant(announced)) is not None) == late
+
+
+@given(system=st.sampled_from(["MDAS", "NTKS"]), hours=st.integers(0, 365 * 24),
+       minutes=st.integers(-10_000, 50_000))
+def test_notice_is_enough_exactly_when_the_vilnius_calendar_says(system, hours, minutes):
+    now = parse_instant("2026-09-01T00:00") + timedelta(hours=hours)
+    start = now + timedelta(minutes=minutes)
+    local_start = start.astimezone(VILNIUS).replace(tzinfo=None)
+    local_now = now.astimezone(VILNIUS).replace(tzinfo=None)
+    latest = local_start - timedelta(days=NOTICE[system].days)
+    # a wall-clock time that does not exist (the hour skipped in March) has no one right answer: skip it
+    assume(latest.replace(tzinfo=VILNIUS).astimezone(UTC).astimezone(VILNIUS).replace(tzinfo=None) == latest)
+    assert (notice_shortfall(system, start, now) is None) == (local_now <= latest)
 
 
 def test_plan_refuses_bad_windows_and_forcing_without_a_reason():
@@ -135,6 +157,10 @@ def test_mdas_plan_a_day_ahead_is_accepted_without_force(tmp_path):
 
 # -- unplanned failures (1B-1029:20, 32) -------------------------------------------------------------------------
 
+def subjects(tmp: Path, address: str, word: str) -> list[str]:
+    return [s for s in received_by(tmp).get(address, []) if word in s]
+
+
 def test_unplanned_outage_general_notice_once_then_end_notice_to_offices_and_reporters_once(tmp_path):
     config = setup(tmp_path)
     itpc(config, "outage", "start", "MDAS", "--at", "2026-11-23T08:00", now="2026-11-23T08:05")
@@ -143,22 +169,114 @@ def test_unplanned_outage_general_notice_once_then_end_notice_to_offices_and_rep
     offices = office_addresses()
 
     itpc(config, "tick", now="2026-11-23T09:59")                    # under two hours: not yet
-    assert not any(a in received_by(tmp_path) for a in offices)
+    assert not any(subjects(tmp_path, a, "ilgiau nei 2 valandas") for a in offices)
     for now in ("2026-11-23T10:01", "2026-11-23T11:00"):
         itpc(config, "tick", now=now)
-    got = received_by(tmp_path)
     for address in offices:
-        [general] = got[address]
-        assert "ilgiau nei 2 valandas" in general
+        assert len(subjects(tmp_path, address, "ilgiau nei 2 valandas")) == 1
 
     itpc(config, "outage", "end", "MDAS", "--at", "2026-11-23T11:30", now="2026-11-23T11:35")
-    itpc(config, "tick", now="2026-11-23T11:40")
-    got = received_by(tmp_path)
+    for now in ("2026-11-23T11:40", "2026-11-23T12:40"):           # a second tick sends nothing again
+        itpc(config, "tick", now=now)
     for address in offices:
-        assert len(got[address]) == 2 and sum("atkurtas 2026-11-23 11:30" in s for s in got[address]) == 1
-    ended = [s for s in got[REPORTER] if "atkurtas" in s]
-    assert len(ended) == 1
-    assert PUBLIC not in got   # the public list hears of planned stops; the page tells of failures
+        [ended] = subjects(tmp_path, address, "atkurtas")
+        assert "atkurtas 2026-11-23 11:30" in ended and "procedūros taikymo pabaiga" in ended
+    assert len(subjects(tmp_path, REPORTER, "atkurtas")) == 1
+    assert PUBLIC not in received_by(tmp_path)   # the public list hears of planned stops; the page tells of failures
+
+
+def decision(config: Path) -> dict:
+    [request] = [json.loads(line) for line in itpc(config, "requests", "--json").stdout.splitlines()]
+    return request["decision"]
+
+
+# c01 is received at 08:41: a failure that began 1 h 59 min before is decided as usual (19), 2 h 01 min: 20.
+@pytest.mark.parametrize("system, began, outcome, rules", [
+    ("MDAS", "2026-11-23T06:42", "consent", []),
+    ("MDAS", "2026-11-23T06:40", "not_needed", ["1B-1029:20"]),
+])
+def test_a_request_during_an_unplanned_failure_needs_no_consent_only_after_two_hours(tmp_path, system, began,
+                                                                                     outcome, rules):
+    config = setup(tmp_path)
+    itpc(config, "outage", "start", system, "--at", began, now="2026-11-23T08:05")
+    shutil.copy(C01, tmp_path / "inbox" / "new" / C01.name)
+    itpc(config, "poll", "--once", now="2026-11-23T08:42")
+    got = decision(config)
+    assert (got["outcome"], got["rules"]) == (outcome, rules)
+    [answer] = received_by(tmp_path)[REPORTER]
+    assert ("Sutikimas" in answer) == (outcome == "consent")
+
+
+def test_an_ntks_failure_does_not_make_an_mdas_request_unneeded(tmp_path):
+    config = setup(tmp_path)
+    itpc(config, "outage", "start", "NTKS", "--at", "2026-11-23T05:00", now="2026-11-23T08:05")
+    shutil.copy(C01, tmp_path / "inbox" / "new" / C01.name)
+    itpc(config, "poll", "--once", now="2026-11-23T08:42")
+    assert decision(config)["outcome"] == "consent"
+
+
+# -- extending a planned stop (1B-1029:20) ------------------------------------------------------------------------
+
+def test_extending_a_planned_mdas_stop_tells_every_office_at_once_and_a_request_then_needs_no_consent(tmp_path):
+    config = setup(tmp_path)
+    itpc(config, "outage", "plan", "MDAS", "--from", "2026-11-23T07:00", "--to", "2026-11-23T08:50",
+         now="2026-11-20T10:00")
+    out = itpc(config, "outage", "extend", "mdas", "--to", "2026-11-23T19:00", now="2026-11-23T08:30").stdout
+    assert "extended from 2026-11-23 08:50 to 2026-11-23 19:00" in out
+    again = itpc(config, "outage", "extend", "MDAS", "--to", "2026-11-23T19:00", now="2026-11-23T08:31").stdout
+    assert "already extended" in again
+    for address in office_addresses() + [PUBLIC]:
+        [told] = subjects(tmp_path, address, "pratęstas")
+        assert "iki 2026-11-23 19:00" in told and "nepateikus Prašymo" in told
+    assert "(extended 1×)" in itpc(config, "outage", "list", now="2026-11-23T08:40").stdout
+
+    shutil.copy(C01, tmp_path / "inbox" / "new" / C01.name)      # received 08:41, after the extension
+    itpc(config, "poll", "--once", now="2026-11-23T08:42")
+    got = decision(config)
+    assert (got["outcome"], got["rules"]) == ("not_needed", ["1B-1029:20"])
+
+
+def test_a_planned_mdas_stop_not_extended_leaves_a_request_to_the_usual_rules(tmp_path):
+    config = setup(tmp_path)
+    itpc(config, "outage", "plan", "MDAS", "--from", "2026-11-23T05:00", "--to", "2026-11-23T20:00",
+         now="2026-11-20T10:00")
+    shutil.copy(C01, tmp_path / "inbox" / "new" / C01.name)
+    itpc(config, "poll", "--once", now="2026-11-23T08:42")
+    assert decision(config)["outcome"] == "consent"
+
+
+def test_extend_refuses_what_it_cannot_extend_in_one_line(tmp_path):
+    config = setup(tmp_path)
+    itpc(config, "outage", "start", "MDAS", "--at", "2026-11-23T07:00", now="2026-11-23T08:00")
+    nothing = itpc(config, "outage", "extend", "MDAS", "--to", "2026-11-23T12:00", now="2026-11-23T08:05",
+                   check=False)
+    assert nothing.returncode == 1 and "no planned MDAS stop" in nothing.stderr
+    itpc(config, "outage", "plan", "NTKS", "--from", "2026-12-30T07:00", "--to", "2026-12-30T09:00",
+         now="2026-11-23T08:00")
+    earlier = itpc(config, "outage", "extend", "NTKS", "--to", "2026-12-30T08:00", now="2026-11-23T08:05",
+                   check=False)
+    assert earlier.returncode == 1 and "must be later" in earlier.stderr
+
+
+# -- the end of a planned stop (1B-1029:32) ------------------------------------------------------------------------
+
+def test_a_planned_ntks_stop_ends_with_notices_to_offices_and_reporters_once(tmp_path):
+    config = setup(tmp_path)
+    itpc(config, "outage", "plan", "NTKS", "--from", "2026-11-23T06:00", "--to", "2026-11-23T19:00",
+         now="2026-10-20T10:00")
+    ntks = (tmp_path / "c01-ntks.eml")
+    ntks.write_bytes(C01.read_bytes().replace(b"MDAS", b"NTKS"))
+    shutil.copy(ntks, tmp_path / "inbox" / "new" / ntks.name)
+    itpc(config, "poll", "--once", now="2026-11-23T08:42")
+    got = decision(config)
+    assert (got["outcome"], got["rules"]) == ("not_needed", ["1B-1029:31", "1B-1029:32"])
+    assert not subjects(tmp_path, REPORTER, "atkurtas")
+
+    for now in ("2026-11-23T19:05", "2026-11-23T20:00"):
+        itpc(config, "tick", now=now)
+    for address in office_addresses() + [REPORTER]:
+        [ended] = subjects(tmp_path, address, "NTKS veikimas atkurtas 2026-11-23 19:00")
+        assert "procedūros taikymo pabaiga" in ended
 
 
 # -- the public page and feed (1B-1029:45) ------------------------------------------------------------------------
@@ -179,9 +297,31 @@ def test_page_and_feed_list_a_planned_outage_parse_as_xml_and_drop_it_when_over(
     itpc(config, "tick", now="2026-12-03T09:00")                    # nothing changed: files left alone
     assert (page.stat().st_ino, feed.stat().st_ino) == before
 
-    itpc(config, "tick", now="2026-12-06T03:00")                    # over: no longer listed
+    for now in ("2026-12-06T03:00", "2026-12-08T01:59"):             # over: listed with its end for 2 days
+        itpc(config, "tick", now=now)
+        text = page.read_text(encoding="utf-8")
+        assert "2026-12-05 20:00" in text and "Stabdymas baigėsi, MDAS veikimas atkurtas 2026-12-06 02:00" in text
+        [entry] = ET.parse(feed).getroot().findall(f"{ATOM}entry")
+        assert "atkurtas 2026-12-06 02:00" in entry.findtext(f"{ATOM}summary")
+        assert entry.findtext(f"{ATOM}updated") == "2026-12-06T00:00:00Z"   # its end, in UTC
+
+    itpc(config, "tick", now="2026-12-08T02:00")                    # the keep-time has passed
     assert "2026-12-05 20:00" not in page.read_text(encoding="utf-8")
     assert ET.parse(feed).getroot().findall(f"{ATOM}entry") == []
+
+
+def test_an_ended_failure_shows_the_end_of_the_procedure_on_the_page_only_when_it_went_without_request(tmp_path):
+    config = setup(tmp_path)
+    page = tmp_path / "page" / "index.html"
+    itpc(config, "outage", "start", "MDAS", "--at", "2026-11-23T08:00", now="2026-11-23T08:05")
+    itpc(config, "outage", "end", "MDAS", "--at", "2026-11-23T10:30", now="2026-11-23T10:35")
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    assert "Sutrikimas pašalintas, MDAS veikimas atkurtas 2026-11-23 10:30; veiklos tęstinumo procedūros " \
+           "taikymo pabaiga – 2026-11-23 10:30 (Muitinės veiklos tęstinumo taisyklių 20 punktas)" in text
+    itpc(config, "outage", "start", "NTKS", "--at", "2026-11-23T11:00", now="2026-11-23T11:05")
+    itpc(config, "outage", "end", "NTKS", "--at", "2026-11-23T12:00", now="2026-11-23T12:05")
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    assert "Sutrikimas pašalintas, NTKS veikimas atkurtas 2026-11-23 12:00</td>" in text
 
 
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12))

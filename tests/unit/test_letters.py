@@ -66,6 +66,9 @@ def contexts() -> dict[str, dict]:
                                eori="LT302999888", systems=["NTKS"]),
         "outage_planned": dict(system="NTKS", start=at(2027, 1, 9, 8, 0), end=at(2027, 1, 9, 20, 0), point=32),
         "outage_general": dict(system="MDAS", start=at(2026, 12, 3, 9, 10)),
+        "outage_extended": dict(system="MDAS", start=at(2026, 12, 5, 20, 0), end=at(2026, 12, 6, 6, 0),
+                                previous_end=at(2026, 12, 6, 2, 0), extended_at=at(2026, 12, 6, 1, 30),
+                                without_request=True, rules=("1B-1029:20",)),
         "outage_ended": dict(system="MDAS", start=at(2026, 12, 3, 9, 10), end=at(2026, 12, 3, 13, 40), point=20,
                              request_numbers=["ITPC-2026-000031"]),
         "afis_inactive": dict(username="jonaitiene", last_login="2026-02-10", inactive_from="2026-11-11",
@@ -97,7 +100,7 @@ def test_every_letter_renders_cleanly_and_is_signed_by_itpc(name):
     assert leftover_markup(letter.subject) == [] and leftover_markup(letter.body) == []
     assert "None" not in letter.body and "None" not in letter.subject
     first = letter.body.splitlines()[0]
-    assert first.startswith("Gerb. ") or first == "Gerbiamieji,"
+    assert first.startswith("Gerb. ") or first in ("Gerbiamieji,", "Laba diena,")
     assert "Pagarbiai,\n" in letter.body and ITPC in letter.body
     assert "\n\n\n" not in letter.body and letter.body.endswith("\n")
 

@@ -151,20 +151,20 @@ def test_no_system_or_no_office_goes_to_an_officer(missing, blank):
 # -------------------------------------------------------------------------------------------- outages
 
 
-def test_declared_outage_covering_the_period_means_no_request_is_needed():
-    d = continuity(outages=[Outage("MDAS", vln(2026, 12, 3, 7), vln(2026, 12, 3, 18))])
+def test_failure_over_two_hours_covering_the_period_means_no_request_is_needed():
+    d = continuity(outages=[Outage("MDAS", vln(2026, 12, 3, 6), vln(2026, 12, 3, 18))])
     assert (d.outcome, d.rules) == ("not_needed", ("1B-1029:20",))
     assert "20 punktas" in d.motives[0]
 
 
 def test_open_ended_outage_covers():
-    assert continuity(outages=[Outage("MDAS", vln(2026, 12, 3, 7), None)]).outcome == "not_needed"
+    assert continuity(outages=[Outage("MDAS", vln(2026, 12, 3, 6), None)]).outcome == "not_needed"
 
 
 @pytest.mark.parametrize("outage", [
-    Outage("MDAS", vln(2026, 12, 3, 7), vln(2026, 12, 3, 17, 59)),   # ends a minute before the period does
+    Outage("MDAS", vln(2026, 12, 3, 6), vln(2026, 12, 3, 17, 59)),   # ends a minute before the period does
     Outage("MDAS", vln(2026, 12, 3, 9, 1), None),                     # starts a minute after the period
-    Outage("NTKS", vln(2026, 12, 3, 7), None),                        # another system
+    Outage("NTKS", vln(2026, 12, 3, 6), None),                        # another system
 ])
 def test_outage_not_covering_the_period_leaves_the_request_to_the_other_rules(outage):
     assert continuity(outages=[outage]).outcome == "consent"
@@ -172,14 +172,35 @@ def test_outage_not_covering_the_period_leaves_the_request_to_the_other_rules(ou
 
 def test_outage_must_cover_every_requested_system():
     both = request(systems=["MDAS", "NTKS"])
-    mdas = Outage("MDAS", vln(2026, 12, 3, 7), None)
+    mdas = Outage("MDAS", vln(2026, 12, 3, 6), None)
     assert continuity(both, outages=[mdas]).outcome == "consent"
-    assert continuity(both, outages=[mdas, Outage("NTKS", vln(2026, 12, 2), None)]).outcome == "not_needed"
+    d = continuity(both, outages=[mdas, Outage("NTKS", vln(2026, 12, 2), None)])
+    assert (d.outcome, d.rules) == ("not_needed", ("1B-1029:20", "1B-1029:31"))
 
 
 def test_outage_takes_precedence_over_not_objective_reasons():
-    d = continuity(request(reasons="deklarantė atostogauja"), outages=[Outage("MDAS", vln(2026, 12, 3, 7), None)])
+    d = continuity(request(reasons="deklarantė atostogauja"), outages=[Outage("MDAS", vln(2026, 12, 3, 6), None)])
     assert d.outcome == "not_needed"
+
+
+# Received 08:30: a failure that began 1 h 59 min before is decided as usual (19); 2 h 01 min: 20 (NTKS 31).
+@pytest.mark.parametrize("system, began, outcome, rules", [
+    ("MDAS", vln(2026, 12, 3, 6, 31), "consent", ()),
+    ("MDAS", vln(2026, 12, 3, 6, 30), "consent", ()),                 # exactly 2 hours: not "ilgiau nei"
+    ("MDAS", vln(2026, 12, 3, 6, 29), "not_needed", ("1B-1029:20",)),
+    ("NTKS", vln(2026, 12, 3, 6, 31), "consent", ()),
+    ("NTKS", vln(2026, 12, 3, 6, 29), "not_needed", ("1B-1029:31",)),
+])
+def test_an_unplanned_failure_needs_no_request_only_after_more_than_two_hours(system, began, outcome, rules):
+    d = continuity(request(systems=[system]), outages=[Outage(system, began, None, kind="unplanned")])
+    assert (d.outcome, d.rules) == (outcome, rules)
+
+
+def test_a_planned_ntks_stop_over_two_hours_needs_no_consent_citing_31_and_32_not_20():
+    stop = Outage("NTKS", vln(2026, 12, 3, 8), vln(2026, 12, 3, 19), kind="planned")
+    d = continuity(request(systems=["NTKS"]), outages=[stop])
+    assert (d.outcome, d.rules) == ("not_needed", ("1B-1029:31", "1B-1029:32"))
+    assert "31 ir 32 punktai" in d.motives[0] and "20 punkt" not in d.motives[0]
 
 
 # ---------------------------------------------------------------------------------------- reasons (12)
