@@ -92,8 +92,9 @@ class OutagesSettings:
     keep_ended_days: int                 # an ended outage stays on the page and in the feed, with its end (20, 32)
 
     def __post_init__(self) -> None:
-        if self.keep_ended_days < 0:
-            raise ConfigError(f"outages.keep_ended_days: must be 0 or more, found {self.keep_ended_days!r}")
+        # The end of the procedure must be published (20, 32), and its notices are sent within this time.
+        if self.keep_ended_days < 1:
+            raise ConfigError(f"outages.keep_ended_days: must be 1 or more, found {self.keep_ended_days!r}")
 
 
 def toml_key(f: Field) -> str:

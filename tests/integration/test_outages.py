@@ -74,7 +74,17 @@ def test_notice_period_boundary(system, ahead, late):
     ("NTKS", "2026-11-10T10:00", "2026-10-11T10:30", True),    # 30 × 24 h and 30 min ahead, yet too late
 ])
 def test_notice_period_is_counted_in_calendar_days_across_summer_time(system, start, announced, late):
-    assert (notice_shortfall(system, parse_instant(start), parse_instant(announced)) is not None) == late
+    now = parse_instant(announced).astimezone(UTC)   # the clock is UTC; --from is written in Vilnius time
+    assert (notice_shortfall(system, parse_instant(start), now) is not None) == late
+
+
+def test_a_planned_stop_a_calendar_day_ahead_across_the_spring_change_is_accepted(tmp_path):
+    config = setup(tmp_path)
+    itpc(config, "outage", "plan", "MDAS", "--from", "2027-03-28T10:00", "--to", "2027-03-28T12:00",
+         now="2027-03-27T09:59")                  # 23 h 1 min ahead: one calendar day (the clock runs on)
+    late = itpc(config, "outage", "plan", "MDAS", "--from", "2026-10-25T10:00", "--to", "2026-10-25T12:00",
+                now="2026-10-24T10:30", check=False)   # 24 h 30 min ahead: less than one calendar day
+    assert late.returncode == 1 and "1B-1029:18" in late.stderr and "2026-10-24 10:00" in late.stderr
 
 
 @given(system=st.sampled_from(["MDAS", "NTKS"]), hours=st.integers(0, 365 * 24),
