@@ -7,8 +7,7 @@ from typing import Any
 from itpc.app import App
 from ledger.clock import parse_instant
 from ledger.entries import OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, OutageDeclared, OutageEnded
-from responders.outages import (PLANNED, begin, extend, extendable, finish, outage_id, outages_of, plan,
-                                system_name)
+from responders.outages import PLANNED, begin, extend, extendable, finish, outage_id, outages_of, plan, system_name
 
 
 def record_plan(app: App, system: str, start: datetime, end: datetime, *, force: bool = False,

@@ -25,9 +25,9 @@ from ledger.views import ConsentView, RequestView
 from responders.compose import compose
 from responders.letters import render_letter
 from responders.outage_page import publish
-from responders.outages import (END_RULE, GENERAL_AFTER, NOTICE, PLANNED, Outage, end_notice_due,
-                                extension_notice_due, general_notice_due, outages_of, reporters, without_request,
-                                without_request_rules, without_request_since)
+from responders.outages import (END_RULE, GENERAL_AFTER, NOTICE, PLANNED, Outage, end_notice_due, extension_notice_due,
+                                general_notice_due, outages_of, reporters, without_request, without_request_rules,
+                                without_request_since)
 from responders.transport import open_transport
 
 log = logging.getLogger("itpc.tick")

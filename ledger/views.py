@@ -12,7 +12,8 @@ from typing import Any, Callable, Iterator
 from ledger.clock import VILNIUS, parse_instant
 from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
                             MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
-                            OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+                            OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED,
+                            REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}

@@ -1,8 +1,9 @@
 """The public outage page (1B-1029:45): a static ``index.html`` and an Atom feed ``outages.atom``.
 
 Rendering is pure (outages and a moment in, text out) and depends on the moment only through what changes
-the page (an outage starting, passing two hours, being extended, ending, its keep-time passing), so the files are rewritten only when their content
-changes; each is replaced atomically (temp file + rename), so a reader never sees half a page.
+the page (an outage starting, passing two hours, being extended, ending, its keep-time passing), so the files
+are rewritten only when their content changes; each is replaced atomically (temp file + rename), so a reader
+never sees half a page.
 """
 from __future__ import annotations
 
