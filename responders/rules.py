@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.text import code_key, fold_nfkd
-from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, Outage, without_request, without_request_rules
+from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, UNPLANNED, Outage, without_request, without_request_rules
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
 from responders.senders import in_domains
 from responders.workdays import working_days_after, working_deadline
@@ -165,11 +165,11 @@ def _without_request_motive(outage: Outage) -> str:
     rules = without_request_rules(outage)
     said = (cite(rules[0]) if len(rules) == 1
             else f"{LAW_NAMES['1B-1029']} {' ir '.join(r.partition(':')[2] for r in rules)} punktai")
-    if outage.system == "MDAS" and outage.kind != "unplanned":
+    if outage.system == "MDAS" and outage.kind != UNPLANNED:
         why = f"MDAS stabdymo laikas pratęstas iki {shown(outage.end)}"
     elif outage.system == "MDAS":
         why = f"MDAS neveikia nuo {shown(outage.start)} ilgiau nei 2 valandas"
-    elif outage.kind != "unplanned":
+    elif outage.kind != UNPLANNED:
         why = (f"NTKS veikimas stabdomas nuo {shown(outage.start)} iki {shown(outage.end)} (apie tai iš anksto "
                f"paskelbta); ITPC nurodymu šiuo laikotarpiu dirbama be NTKS")
     else:
