@@ -81,7 +81,8 @@ def with_correspondence(record: Record, data: Mapping[str, Any], ts: str) -> Rec
     attached = thaw(data)
     message_id = attached.get("message_id") or ""
     letter = {"message_id": message_id, "received_at": attached.get("received_at"),
-              "sender": attached.get("sender") or "", "subject": attached.get("subject") or ""}
+              "sender": attached.get("sender") or "", "subject": attached.get("subject") or "",
+              "mail_sha256": attached.get("mail_sha256") or ""}
     messages = record["messages"] if not message_id or message_id in record["messages"] else [*record["messages"],
                                                                                              message_id]
     return {**record, "messages": messages, "correspondence": [*record["correspondence"], letter]}
