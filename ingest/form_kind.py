@@ -94,7 +94,8 @@ _ASKS_CONSENT = re.compile(r"\bpras(?:au|ome|o|ytume)\b[^.\n]{0,40}\b(?:sutikim|
                            r"|\bprasymas\s+taikyti")
 # An inquiry about the procedure, not a request under it: questions, and no period asked for.
 _QUESTION = re.compile(r"\?|\bklausim|\bpasitikslint|\bnoretume\s+(?:suzinoti|paklausti|pasiteirauti)|\bteiraujames")
-_DATED = re.compile(r"\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2}|\b\d{1,2}\s*[:.]\s*\d{2}\b|\d{4}\s*m\.|\bnuo\s+(?:dabar|siandien|ryt)")
+_DATED = re.compile(r"\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2}|\b\d{1,2}\s*[:.]\s*\d{2}\b|\d{4}\s*m\."
+                    r"|\bnuo\s+(?:dabar|siandien|ryt)")
 # Our own numbers: a request, a consent, an AFIS request (in a subject, a quoted letter, our Message-IDs).
 OUR_NUMBER = re.compile(r"\b(ITPC|VTP|AFIS)\s*-\s*(\d{4})\s*-\s*(\d{6})(?!\d)", re.IGNORECASE)
 _CONSENT_NO = re.compile(r"\bvtp\s*-?\s*\d{4}\s*-?\s*\d{6}\b")
@@ -150,7 +151,8 @@ def detect_kind(text: str, subject: str = "") -> KindEvidence:
 
 def recovered(folded: str) -> bool:
     """The folded text says the systems work again: a recovery word not denied or put in the future."""
-    return any(not _NOT_YET.search(folded[max(0, m.start() - 40):m.start()]) for m in RECOVERY_SIGNS.finditer(folded))
+    return any(not _NOT_YET.search(folded[max(0, m.start() - 40):m.start()])
+               for m in RECOVERY_SIGNS.finditer(folded))
 
 
 def asks_again(folded: str) -> bool:

@@ -1,4 +1,5 @@
-"""Registration: a fetched message becomes `mail.received` (exactly once), then a `request.registered`.
+"""Registration: a fetched message becomes `mail.received` (exactly once), then a `request.registered`, or,
+for a reply about one of our cases that holds no request of its own, a `correspondence.attached` to that case.
 
 Both steps are driven by ledger state, so a crash anywhere is repaired by the next poll: a message already
 received is not received again; a received message without a request is parsed and registered.
@@ -77,7 +78,7 @@ def register_pending(intake: Intake) -> list[str]:
             if mail["sha256"] in intake.state.request_by_mail:
                 continue
             if record["kind"] == CORRESPONDENCE:
-                case = case_of(intake.state, record, intake.settings.outbox.sender)
+                case = joined_case(intake.state, record, intake.settings.outbox.sender)
                 if case is not None:
                     intake.ledger.append(CORRESPONDENCE_ATTACHED, {**record, "request": case})
                     log.info("%s joined %s (correspondence)", record["message_id"] or mail["sha256"][:12], case)
@@ -94,7 +95,7 @@ def register_pending(intake: Intake) -> list[str]:
     return numbers
 
 
-def case_of(state: State, record: Registration, own_address: str) -> str | None:
+def joined_case(state: State, record: Registration, own_address: str) -> str | None:
     """The case a correspondence message is about: the first of our numbers it names that this ledger holds,
     looked for in the letters of ours it answers (In-Reply-To, References), then in its subject."""
     for number in case_numbers(record["subject"], [record["in_reply_to"], *record["references"]], own_address):

@@ -327,7 +327,8 @@ STILL_DOWN = ["Mūsų sistemos vis dar neveikia", "Sistemos iki šiol neatkurtos
 GO_ON = ["prašome pratęsti procedūrą iki rytojaus 18:00.", "prašome leisti procedūrą tęsti.",
          "prašome išduoti naują sutikimą.", "teikiame naują prašymą.", "prašome pratęsti sutikimo galiojimą.",
          "prašytume dar vieno sutikimo."]
-CONSENT_SUBJECTS = ["RE: Sutikimas Nr. VTP-2027-000002 taikyti veiklos tęstinumo procedūrą – Prašymas ITPC-2027-000002",
+CONSENT_SUBJECTS = ["RE: Sutikimas Nr. VTP-2027-000002 taikyti veiklos tęstinumo procedūrą – Prašymas "
+                    "ITPC-2027-000002",
                     "Re: VTP-2027-000002", "FW: Sutikimas VTP 2027 000002"]
 
 
@@ -340,7 +341,8 @@ def ascii_only(text: str) -> str:
        plain=st.booleans(), numbered_body=st.booleans())
 def test_still_down_and_asking_to_go_on_is_a_new_request(down, go_on, subject, plain, numbered_body,
                                                          offices: OfficeDirectory) -> None:
-    text = f"Laba diena,\n\n{down}, todėl {go_on}\n" + ("Dėl sutikimo Nr. VTP-2027-000002.\n" if numbered_body else "")
+    text = f"Laba diena,\n\n{down}, todėl {go_on}\n"
+    text += "Dėl sutikimo Nr. VTP-2027-000002.\n" if numbered_body else ""
     text, subject = (ascii_only(text), ascii_only(subject)) if plain else (text, subject)
     assert parse(text, offices, subject=subject).kind == "continuity"
 
