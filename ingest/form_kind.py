@@ -14,6 +14,7 @@ CONTINUITY = "continuity"
 EARLY_RECOVERY = "early_recovery"
 AFIS_ACCESS = "afis_access"
 AFIS_CHANGE = "afis_change"
+CORRESPONDENCE = "correspondence"
 NOT_A_REQUEST = "not_a_request"
 
 # --- reply history ----------------------------------------------------------------------------------------
@@ -72,9 +73,31 @@ _CONTINUITY_SIGNS: tuple[tuple[re.Pattern[str], float], ...] = (
 )
 RECOVERY_SIGNS = re.compile(
     r"\bvel\s+(?:veikia|galime|dirba|vykdome|teikiame|veikia)|\bveikia\s+(?:iprastai|normaliai|be\s+sutrikim)"
-    r"|\batkurt|\bnebereikaling|\bpasalint|\bsutvarkyt|\bpradejo\s+veikti|\bsistema\s+veikia|\bveikia\s+nuo"
+    r"|\batkurt|\bnebereikaling|\bpasalint|\bsutvarkyt|\bpradejo\s+veikti|\bsistem\w*\s+veikia|\bveikia\s+nuo"
     r"|\bnebetaik|\bvykdome\s+iprastai|\bnebenaudosime|\bgedimas\s+istaisyt|\bistaisyt"
 )
+# A recovery word that is denied or still ahead ("nėra atkurta", "bus atkurta", "kol bus pašalintas").
+_NOT_YET = re.compile(r"(?:\b(?:ne|nera|nebuvo|nebus|bus|busime|kol|dar|neva|tikimes|tikimasi|planuojama|turetu)"
+                      r"(?:\s+(?:ne|dar|bus|buvo|visiskai|pilnai|iki\s+galo))*)\s+$")
+# The systems are still down (1B-1029:14: a new Prasymas follows, not a notice under 16).
+_STILL_DOWN = re.compile(
+    r"\bvis\s+dar\s+ne|\btebe(?:ne)?(?:veik|dirb|trikd)|\btebera\s+(?:sutrik|suged|neveik)|\biki\s+siol\s+ne"
+    r"|\bdar\s+ne(?:veik|atkurt|pasalint|sutvarkyt|istaisyt|pavyk|dirb)|\b(?:neveikia|nedirba|neveiks)\b"
+    r"|\bne(?:atkurt|pasalint|sutvarkyt|istaisyt)"
+)
+# Asking for the procedure to go on: another consent, a longer one, or leave to continue.
+_CONTINUE = re.compile(
+    r"\bpratest|\b(?:prasome|prasau|prasytume|leisti)\s+(?:\w+\s+){0,3}?testi\b"
+    r"|\b(?:nauj|kit|pakartotin)\w*\s+(?:prasym|sutikim)|\bdar\s+vien\w*\s+sutikim"
+)
+_ASKS_CONSENT = re.compile(r"\bpras(?:au|ome|o|ytume)\b[^.\n]{0,40}\b(?:sutikim|taikyti|leisti|isduoti)"
+                           r"|\bprasymas\s+taikyti")
+# An inquiry about the procedure, not a request under it: questions, and no period asked for.
+_QUESTION = re.compile(r"\?|\bklausim|\bpasitikslint|\bnoretume\s+(?:suzinoti|paklausti|pasiteirauti)|\bteiraujames")
+_DATED = re.compile(r"\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2}|\b\d{1,2}\s*[:.]\s*\d{2}\b|\d{4}\s*m\."
+                    r"|\bnuo\s+(?:dabar|siandien|ryt)")
+# Our own numbers: a request, a consent, an AFIS request (in a subject, a quoted letter, our Message-IDs).
+OUR_NUMBER = re.compile(r"\b(ITPC|VTP|AFIS)\s*-\s*(\d{4})\s*-\s*(\d{6})(?!\d)", re.IGNORECASE)
 _CONSENT_NO = re.compile(r"\bvtp\s*-?\s*\d{4}\s*-?\s*\d{6}\b")
 _AFIS_SIGNS: tuple[tuple[re.Pattern[str], float], ...] = (
     (re.compile(r"(?<![a-z])afis(?![a-z])"), 0.45),
@@ -100,22 +123,69 @@ def detect_kind(text: str, subject: str = "") -> KindEvidence:
     """The request kind `text` (with its mail subject) reads as, with keyword evidence 0..1."""
     body = fold(text)
     subj = fold(subject)
-    consent_named = bool(_CONSENT_NO.search(body) or _CONSENT_NO.search(subj))
+    numbered_in_body = bool(_CONSENT_NO.search(body))
+    consent_named = numbered_in_body or bool(_CONSENT_NO.search(subj))
 
     continuity = sum(w for p, w in _CONTINUITY_SIGNS if p.search(body))
     continuity += 0.2 if re.search(r"veiklos\s+testinumo|\bvtp\b(?!\s*-?\s*\d)", subj) else 0.0
     afis = sum(w for p, w in _AFIS_SIGNS if p.search(body))
     afis += 0.1 if re.search(r"(?<![a-z])afis(?![a-z])|cis\s*\+", subj) else 0.0
-    recovering = bool(RECOVERY_SIGNS.search(body))
-    # A new request written as a reply to an old consent ("vėl nutrūko ...") is a request, not a recovery.
-    asks_again = bool(re.search(r"\bpras(?:au|ome|o)\b[^.\n]{0,40}\bsutikim", body))
 
     if afis >= 0.45 and afis >= continuity:
         if _AFIS_CHANGE_SIGNS.search(body) and not _AFIS_ACCESS_FORM.search(body):
             return KindEvidence(AFIS_CHANGE, min(1.0, afis + 0.2))
         return KindEvidence(AFIS_ACCESS, min(1.0, afis))
-    if consent_named and recovering and not asks_again:
-        return KindEvidence(EARLY_RECOVERY, 1.0 if _CONSENT_NO.search(body) else 0.8)
+    # A notice under 1B-1029:16 refers to a consent (by number or not) and says the systems work again; one
+    # that says they are still down, asks to go on or asks for a consent is a new request (14).
+    about_consent = consent_named or bool(re.search(r"\bsutikim", body))
+    if about_consent and recovered(body) and not asks_again(body):
+        return KindEvidence(EARLY_RECOVERY, 1.0 if numbered_in_body else 0.8 if consent_named else 0.7)
+    if is_inquiry(body, subj):
+        return KindEvidence(NOT_A_REQUEST, 0.0)
+    if about_consent and still_down_or_going_on(body):
+        continuity = max(continuity, 0.4)  # short as it may be, it is the next Prasymas (14)
     if continuity >= 0.4:
         return KindEvidence(CONTINUITY, min(1.0, continuity))
     return KindEvidence(NOT_A_REQUEST, 0.0)
+
+
+def recovered(folded: str) -> bool:
+    """The folded text says the systems work again: a recovery word not denied or put in the future."""
+    return any(not _NOT_YET.search(folded[max(0, m.start() - 40):m.start()])
+               for m in RECOVERY_SIGNS.finditer(folded))
+
+
+def asks_again(folded: str) -> bool:
+    """The folded text asks for a consent or for the procedure to go on, or says the systems are still down."""
+    return bool(_ASKS_CONSENT.search(folded)) or still_down_or_going_on(folded)
+
+
+def still_down_or_going_on(folded: str) -> bool:
+    """The folded text says the systems are still down or asks for the procedure to go on."""
+    return bool(_CONTINUE.search(folded) or _STILL_DOWN.search(folded))
+
+
+def is_inquiry(folded: str, folded_subject: str = "") -> bool:
+    """A question about the procedure rather than a request under it: it asks questions, asks for no consent
+    and names no date or time a consent could cover."""
+    asking = _QUESTION.search(folded) or _QUESTION.search(folded_subject)
+    return bool(asking) and not _ASKS_CONSENT.search(folded) and not _DATED.search(folded)
+
+
+def our_numbers(*texts: str) -> list[str]:
+    """Our request, consent and AFIS numbers ("ITPC-2027-000001") the texts name, normalised, in order."""
+    found: list[str] = []
+    for text in texts:
+        for m in OUR_NUMBER.finditer(text or ""):
+            number = f"{m.group(1).upper()}-{m.group(2)}-{m.group(3)}"
+            if number not in found:
+                found.append(number)
+    return found
+
+
+def case_numbers(subject: str, message_ids: list[str], own_address: str) -> list[str]:
+    """Our numbers a message refers to: first in the Message-IDs of our letters it answers (In-Reply-To,
+    References; ours carry the request's number and our domain), then in its subject."""
+    domain = "@" + own_address.rsplit("@", 1)[-1].lower()
+    ours = [ref for ref in message_ids if ref and ref.lower().strip().rstrip(">").endswith(domain)]
+    return our_numbers(*ours, subject)

@@ -14,6 +14,7 @@ from typing import Any
 from config.sections import MailboxSettings
 from config.settings import Settings
 from ingest.documents import DocumentError, extract_text, is_document
+from ingest.form_kind import CORRESPONDENCE, case_numbers
 from ingest.forms import parse_request
 from ingest.mime import Letter, read_message
 from ingest.offices import OfficeDirectory
@@ -100,6 +101,10 @@ def parse_message(raw: bytes, *, offices, own_address: str, limits: Limits) -> P
         found = candidate(doc.text, "body" if doc.source == "text" else doc.source)
         if found.rank() > best.rank():  # strictly better: the body keeps a tie
             best = found
+    if best.kind == NOT_A_REQUEST and case_numbers(letter.subject, [letter.in_reply_to or "", *letter.references],
+                                                   own_address):
+        # No request of its own, and about one of ours: it joins that case (DESIGN.md `correspondence`).
+        return ParseResult(CORRESPONDENCE, best.source, {}, [], problems, letter)
     return ParseResult(best.kind, best.source, best.fields, best.missing, problems, letter)
 
 

@@ -34,6 +34,11 @@ class Planned:
     capped: bool = True  # customs-office notices are required by the rules: never held by the daily cap
 
 
+def waits_unanswered(request: RequestView, decision: dict[str, Any]) -> bool:
+    """An inquiry the rules had nothing to decide on (outcome "none"): acknowledged once, answered by an officer."""
+    return request.kind == "not_a_request" and decision["outcome"] == "none"
+
+
 class Answerer:
     def __init__(self, app: App):
         self.app = app
@@ -90,7 +95,7 @@ class Answerer:
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("not_needed", ctx))
         elif outcome == "returned":
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("afis_return", ctx))
-        elif outcome == "review" and decision.get("decided_by") == "auto":
+        elif decision.get("decided_by") == "auto" and (outcome == "review" or waits_unanswered(request, decision)):
             yield Planned(f"{base}/acknowledgement", "acknowledgement", to,
                           lambda: self.letter("acknowledgement", ctx))
         elif outcome == "ended_early":

@@ -1,4 +1,5 @@
-"""Registration: a fetched message becomes `mail.received` (exactly once), then a `request.registered`.
+"""Registration: a fetched message becomes `mail.received` (exactly once), then a `request.registered`, or,
+for a reply about one of our cases that holds no request of its own, a `correspondence.attached` to that case.
 
 Both steps are driven by ledger state, so a crash anywhere is repaired by the next poll: a message already
 received is not received again; a received message without a request is parsed and registered.
@@ -13,12 +14,14 @@ from email.policy import compat32
 from typing import Any
 
 from config import Settings
+from ingest.form_kind import CORRESPONDENCE, NOT_A_REQUEST, case_numbers
 from ingest.offices import OfficeDirectory
 from ingest.parse import Limits, parse_message
 from ingest.sources import Incoming
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
-from ledger.entries import MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment, Registration
+from ledger.entries import (CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment,
+                            Registration)
 from ledger.store import Ledger
 from ledger.views import NUMBER_PREFIX, State
 
@@ -66,13 +69,22 @@ def receive(intake: Intake, incoming: Incoming) -> str:
 
 
 def register_pending(intake: Intake) -> list[str]:
-    """Parse every received message that has no request yet and register it; returns the new numbers."""
+    """Parse every received message that has no request yet and register it, or join it to the case it is
+    about (correspondence); returns the new numbers."""
     numbers = []
     for mail in intake.state.unregistered_mails():
         record = parse_mail(intake, mail)
         with intake.ledger.writing():
             if mail["sha256"] in intake.state.request_by_mail:
                 continue
+            if record["kind"] == CORRESPONDENCE:
+                case = joined_case(intake.state, record, intake.settings.outbox.sender)
+                if case is not None:
+                    intake.ledger.append(CORRESPONDENCE_ATTACHED, {**record, "request": case})
+                    log.info("%s joined %s (correspondence)", record["message_id"] or mail["sha256"][:12], case)
+                    continue
+                record = {**record, "kind": NOT_A_REQUEST, "problems": [
+                    *record["problems"], "refers to a case this ledger does not hold; for an officer"]}
             number = intake.state.next_number(NUMBER_PREFIX.get(record["kind"], "ITPC"),
                                               parse_instant(record["received_at"]))
             intake.ledger.append(REQUEST_REGISTERED, {"number": number, **record})
@@ -81,6 +93,16 @@ def register_pending(intake: Intake) -> list[str]:
                  record["kind"], record["source"], ",".join(record["missing"]) or "-",
                  f" problems={len(record['problems'])}" if record["problems"] else "")
     return numbers
+
+
+def joined_case(state: State, record: Registration, own_address: str) -> str | None:
+    """The case a correspondence message is about: the first of our numbers it names that this ledger holds,
+    looked for in the letters of ours it answers (In-Reply-To, References), then in its subject."""
+    for number in case_numbers(record["subject"], [record["in_reply_to"], *record["references"]], own_address):
+        case = state.case_of(number)
+        if case is not None:
+            return case.number
+    return None
 
 
 def parse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:

@@ -65,8 +65,10 @@ class Judge:
             return Decision(outcome="none", rules=(), note=f"auto-generated mail ({reg.get('auto_generated')}); never answered")
         if kind == "not_a_request":
             problems = "; ".join(reg.get("problems") or [])
-            return Decision(outcome="review", rules=(),
-                            note=f"not a request{': ' + problems if problems else ''}; for an officer")
+            if problems:  # something could not be read: an officer looks at what was sent (and may requeue it)
+                return Decision(outcome="review", rules=(), note=f"not a request: {problems}; for an officer")
+            # Nothing to decide (an inquiry, a question): it waits for an officer to answer it from the CLI.
+            return Decision(outcome="none", rules=(), note="not a request (an inquiry); waits for an officer's answer")
         if kind == "continuity":
             if self.traders is not None and not self.traders.knows(fields.get("eori"), sender_addresses(reg)):
                 return Decision(outcome="review", rules=(),
@@ -75,7 +77,7 @@ class Judge:
                                      consents=self.consent_records(), outages=self.outages(),
                                      reasons=self.reasons)
         if kind == "early_recovery":
-            return decide_early_recovery(fields, received_at=received, consents=self.consent_records())
+            return self.early_recovery(fields, reg, received)
         if kind == "afis_access":
             return decide_afis_access(fields, missing, sender=reg.get("sender") or "",
                                       institution_domains=self.settings.institutions.domains,
@@ -85,12 +87,26 @@ class Judge:
             return decide_afis_change(fields, received_at=received)
         return Decision(outcome="review", rules=(), note=f"unknown kind {kind!r}")
 
+    def early_recovery(self, fields: dict[str, Any], reg: dict[str, Any], received: datetime) -> Decision:
+        """A notice under 1B-1029:16, with who sent it and the EORIs the traders registry holds that sender for."""
+        sender = reg.get("sender") or ""
+        consents = self.consent_records()
+        registered = {c.eori for c in consents
+                      if sender and self.traders is not None and self.traders.knows(c.eori, {sender.lower()})}
+        return decide_early_recovery(fields, received_at=received, consents=consents, sender=sender,
+                                     free_mail=self.settings.institutions.free_mail, registered_for=registered)
+
     def consent_records(self) -> list[ConsentRecord]:
         return [ConsentRecord(number=c.number, eori=c.eori, issued_at=parse_instant(c.issued_at),
                               period_from=parse_instant(c.period_from), period_to=parse_instant(c.period_to),
                               offices=tuple(c.offices),
-                              ended_at=parse_instant(c.ended_at) if c.ended_at else None)
+                              ended_at=parse_instant(c.ended_at) if c.ended_at else None,
+                              requested_by=self.requested_by(c.request))
                 for c in self.state.consents.values()]
+
+    def requested_by(self, number: str) -> str:
+        request = self.state.requests.get(number)
+        return (request.registered.get("sender") or "") if request else ""
 
     def outages(self) -> list[Outage]:
         return outages_of(self.state.outages.values())

@@ -27,6 +27,11 @@ def outcome_of(record: Record) -> str:
     return record["outcome"]
 
 
+def for_officer(record: Record) -> bool:
+    """Waiting for an officer: handed to review, or an inquiry with nothing to decide that an officer answers."""
+    return outcome_of(record) == "review" or (record["kind"] == "not_a_request" and record["outcome"] == "none")
+
+
 def record_json(record: Record) -> dict[str, Any]:
     """One request as DESIGN.md's `requests --json` contract."""
     return {
@@ -46,6 +51,7 @@ def record_json(record: Record) -> dict[str, Any]:
         },
         "notices": [{"id": n["id"], "purpose": n["purpose"], "to": n["to"], "subject": n["subject"],
                      "status": n["status"], "sent_at": vilnius_iso(n["sent_at"])} for n in record["notices"]],
+        "messages": record["messages"],
     }
 
 
@@ -132,5 +138,5 @@ def request_table(records: Sequence[Record], decision_deadline: timedelta, now: 
                else "") if deadline else ""
         rows.append((record["number"], shown(parse_instant(record["received_at"])), record["kind"], record["who"],
                      record["eori"], outcome + (" !" if overdue else ""), due, officer_of(record)))
-        styles.append({"fg": "red", "bold": True} if overdue else {"fg": "yellow"} if outcome == "review" else None)
+        styles.append({"fg": "red", "bold": True} if overdue else {"fg": "yellow"} if for_officer(record) else None)
     return render_table(HEADERS, rows, max_widths=WIDTHS, styles=styles)

@@ -96,6 +96,8 @@ def story_json(record: dict, entries: list[Entry], *, archive, offices, decision
         },
         "notes": [{"at": _iso(e.ts), "by": e.data.get("by") or "", "text": e.data.get("text") or ""}
                   for e in own if e.type == OFFICER_NOTE],
+        "correspondence": [{**letter, "received_at": _iso(letter.get("received_at"))}
+                           for letter in record.get("correspondence") or []],
         "consent": _consent(record, decisions, entries),
     }
     return story
@@ -414,7 +416,7 @@ def story_lines(story: dict) -> list[str]:
     """The story in sections with headings, times in Vilnius, deadline states coloured."""
     out = [click.style(f"{story['number']}  {story['kind']}  {story['outcome']}", bold=True)]
     for section in (_message_lines, _parsed_lines, _decision_lines, _letter_lines, _deadline_lines,
-                    _note_lines, _consent_lines):
+                    _correspondence_lines, _note_lines, _consent_lines):
         lines = section(story)
         if lines:
             out.append("")
@@ -590,6 +592,19 @@ def _deadline_lines(story: dict) -> list[str]:
     for c in d["correction"]:
         out.append(f"  Applicant's correction ({c['rule']}): by {_t(c['due'])} — " + _styled_state(c["state"]))
     return [_heading("Deadlines"), *out] if out else []
+
+
+def _correspondence_lines(story: dict) -> list[str]:
+    """Messages that joined the case (replies to our letters, messages about it): never answered automatically,
+    so an officer reads them here."""
+    if not story.get("correspondence"):
+        return []
+    out = [_heading("Correspondence (for an officer; not answered automatically)")]
+    for letter in story["correspondence"]:
+        out.append(f"  {_t(letter['received_at'])}  {letter['sender'] or '—'}")
+        out += _field("Subject", letter["subject"] or "—", indent=4, width=12)
+        out += _field("Message-ID", letter["message_id"] or "—", indent=4, width=12)
+    return out
 
 
 def _note_lines(story: dict) -> list[str]:

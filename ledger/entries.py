@@ -68,6 +68,7 @@ class Registration(TypedDict):
     message_id: str
     received_at: str
     kind: str                 # continuity | early_recovery | afis_access | afis_change | auto_generated | not_a_request
+                              # | correspondence (only in `correspondence.attached`)
     source: str               # body | pdf | ocr | docx
     fields: dict[str, Any]    # the form's fields; which ones depends on the kind
     missing: list[str]
@@ -110,6 +111,16 @@ request waits for a new decision (its earlier ones count as superseded)."""
 
 class RequestReparsed(Registration):
     request: str
+
+
+CORRESPONDENCE_ATTACHED = "correspondence.attached"
+"""A received message that answers one of our letters or writes about an existing case and holds no request
+of its own, joined to that case (``request``): no number of its own, never answered automatically, left for
+an officer."""
+
+
+class CorrespondenceAttached(Registration):
+    request: str              # the case it joined
 
 
 # --- decisions and consents -----------------------------------------------------------------------------------
@@ -317,7 +328,7 @@ class LedgerRecovered(TypedDict):
 
 ALL: tuple[str, ...] = (
     MAIL_RECEIVED, MAIL_DUPLICATE, MAIL_ACKNOWLEDGED,
-    REQUEST_REGISTERED, REQUEST_REQUEUED, REQUEST_REPARSED,
+    REQUEST_REGISTERED, REQUEST_REQUEUED, REQUEST_REPARSED, CORRESPONDENCE_ATTACHED,
     DECISION_MADE, DEADLINE_BREACHED, CONSENT_EXPIRED, OFFICER_NOTE,
     MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_REQUEUED,
     OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED,
@@ -328,6 +339,7 @@ ALL: tuple[str, ...] = (
 PAYLOADS: Mapping[str, type] = {
     MAIL_RECEIVED: MailReceived, MAIL_DUPLICATE: MailDuplicate, MAIL_ACKNOWLEDGED: MailAcknowledged,
     REQUEST_REGISTERED: RequestRegistered, REQUEST_REQUEUED: RequestRequeued, REQUEST_REPARSED: RequestReparsed,
+    CORRESPONDENCE_ATTACHED: CorrespondenceAttached,
     DECISION_MADE: DecisionMade, DEADLINE_BREACHED: DeadlineBreached, CONSENT_EXPIRED: ConsentExpired,
     OFFICER_NOTE: OfficerNote,
     MAIL_QUEUED: MailQueued, MAIL_SENT: MailSent, MAIL_FAILED: MailFailed, MAIL_HELD: MailHeld,

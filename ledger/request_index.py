@@ -27,9 +27,10 @@ from typing import Any, Callable, Iterable, Iterator
 from config.errors import LedgerError
 from ledger import request_records as rr
 from ledger.clock import parse_instant
-from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
-                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
-                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE,
+                            MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
+                            MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE, REQUEST_REGISTERED, REQUEST_REPARSED,
+                            REQUEST_REQUEUED)
 from ledger.store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
 from ledger.text import code_key, fold
 
@@ -259,7 +260,7 @@ class _Folder:
         self.pending_stored = self.db.execute("SELECT EXISTS (SELECT 1 FROM pending)").fetchone()[0] == 1
         self.handlers: dict[str, Callable[[Located], None]] = {
             MAIL_RECEIVED: self._on_mail, MAIL_DUPLICATE: self._on_mail, MAIL_ACKNOWLEDGED: self._on_mail,
-            REQUEST_REGISTERED: self._on_registered,
+            REQUEST_REGISTERED: self._on_registered, CORRESPONDENCE_ATTACHED: self._on_attached,
             REQUEST_REQUEUED: self._on_request(rr.with_requeue),
             REQUEST_REPARSED: self._on_request(rr.with_reparse),
             DECISION_MADE: self._on_decision,
@@ -322,6 +323,18 @@ class _Folder:
             self.refs["sha:" + sha] = number
             self._adopt_pending("sha:" + sha, number)
         self.story.append((number, located.entry.seq, located.offset, located.length))
+
+    def _on_attached(self, located: Located) -> None:
+        """A message joined a case: folded into the case's record, its mail entries into the case's story."""
+        data = located.entry.data
+        number = data["request"]
+        if self.record(number) is None:
+            return
+        self.change(number, located, rr.with_correspondence)
+        sha = data.get("mail_sha256") or ""
+        if sha:
+            self.refs["sha:" + sha] = number
+            self._adopt_pending("sha:" + sha, number)
 
     def _adopt_pending(self, key: str, number: str) -> None:
         self.story.extend((number, *where) for where in self.pending.pop(key, ()))

@@ -56,6 +56,7 @@ def new_record(data: Mapping[str, Any], ts: str) -> Record:
         "breached": False, "breach_deadline": None, "notes": [], "requeued": 0,
         "consent_ended_by": None, "consent_ended_at": None, "consent_expired": False,
         "notices": [],
+        "messages": [registered["message_id"]] if registered.get("message_id") else [], "correspondence": [],
     }
 
 
@@ -72,6 +73,19 @@ def with_decision(record: Record, data: Mapping[str, Any], ts: str) -> Record:
             "deadline": decision.get("deadline"), "decisions": record["decisions"] + 1,
             "settled_ts": ts if settles else record["settled_ts"],
             "settled_at": decision.get("decided_at") if settles else record["settled_at"]}
+
+
+def with_correspondence(record: Record, data: Mapping[str, Any], ts: str) -> Record:
+    """A message joined this case (`correspondence.attached`): its Message-ID among the case's messages, and
+    who wrote what, for the officer who reads it."""
+    attached = thaw(data)
+    message_id = attached.get("message_id") or ""
+    letter = {"message_id": message_id, "received_at": attached.get("received_at"),
+              "sender": attached.get("sender") or "", "subject": attached.get("subject") or "",
+              "mail_sha256": attached.get("mail_sha256") or ""}
+    messages = record["messages"] if not message_id or message_id in record["messages"] else [*record["messages"],
+                                                                                             message_id]
+    return {**record, "messages": messages, "correspondence": [*record["correspondence"], letter]}
 
 
 def with_consent_ended(record: Record, data: Mapping[str, Any], ts: str) -> Record:
@@ -100,7 +114,8 @@ def with_requeue(record: Record, data: Mapping[str, Any], ts: str) -> Record:
 def with_reparse(record: Record, data: Mapping[str, Any], ts: str) -> Record:
     """A requeued request parsed again: its fields are the new parse, and it waits for a new decision."""
     fresh = new_record({**thaw(data), "number": record["number"]}, record["registered_ts"])
-    keep = ("decisions", "breached", "breach_deadline", "notes", "requeued", "notices", "settled_ts", "settled_at")
+    keep = ("decisions", "breached", "breach_deadline", "notes", "requeued", "notices", "settled_ts", "settled_at",
+            "messages", "correspondence")
     return {**fresh, **{key: record[key] for key in keep}}
 
 

@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from ledger.clock import VILNIUS, parse_instant
-from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
-                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
-                            OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED,
-                            REQUEST_REQUEUED)
+from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE,
+                            MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
+                            MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE, OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED,
+                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
@@ -36,6 +36,8 @@ class RequestView:
     notes: list[dict[str, Any]] = field(default_factory=list)
     requeues: list[dict[str, Any]] = field(default_factory=list)  # `request.requeued` data, oldest first
     superseded_mails: int = 0  # mails[:n] were queued for decisions that a re-parse has since replaced
+    messages: list[str] = field(default_factory=list)  # Message-IDs of the case's messages, its own first
+    correspondence: list[dict[str, Any]] = field(default_factory=list)  # `correspondence.attached` data
 
     @property
     def received(self) -> datetime:
@@ -87,7 +89,7 @@ class State:
         self.duplicates: dict[str, str] = {}  # sha256 of a second delivery -> sha256 of the first
         self.acknowledged: set[str] = set()
         self.requests: dict[str, RequestView] = {}
-        self.request_by_mail: dict[str, str] = {}
+        self.request_by_mail: dict[str, str] = {}  # sha256 -> the case the message opened or joined
         self.consents: dict[str, ConsentView] = {}
         self.outbox: dict[str, OutboxItem] = {}
         self.outages: dict[str, dict[str, Any]] = {}
@@ -100,7 +102,7 @@ class State:
             MAIL_RECEIVED: self._on_mail_received, MAIL_DUPLICATE: self._on_mail_duplicate,
             MAIL_ACKNOWLEDGED: self._on_mail_acknowledged,
             REQUEST_REGISTERED: self._on_request_registered, REQUEST_REQUEUED: self._on_request_requeued,
-            REQUEST_REPARSED: self._on_request_reparsed,
+            REQUEST_REPARSED: self._on_request_reparsed, CORRESPONDENCE_ATTACHED: self._on_correspondence,
             DECISION_MADE: self._on_decision_made, DEADLINE_BREACHED: self._on_deadline_breached,
             CONSENT_EXPIRED: self._on_consent_expired, OFFICER_NOTE: self._on_officer_note,
             MAIL_QUEUED: self._on_mail_queued, MAIL_SENT: self._on_mail_sent, MAIL_FAILED: self._on_mail_failed,
@@ -133,7 +135,7 @@ class State:
     def _on_request_registered(self, data: dict, entry: Entry) -> None:
         view = RequestView(number=data["number"], kind=data["kind"], message_id=data.get("message_id") or "",
                            received_at=data["received_at"], mail_sha256=data.get("mail_sha256") or "",
-                           registered=data)
+                           registered=data, messages=[data["message_id"]] if data.get("message_id") else [])
         self.requests[view.number] = view
         if view.mail_sha256:
             self.request_by_mail[view.mail_sha256] = view.number
@@ -159,6 +161,17 @@ class State:
         request.decisions = [superseded(decision, entry) for decision in request.decisions]
         request.decision = None
         request.superseded_mails = len(request.mails)
+
+    def _on_correspondence(self, data: dict, entry: Entry) -> None:
+        """A message joined an existing case: it belongs to that case and is never registered on its own."""
+        request = self.requests.get(data.get("request") or "")
+        if request is None:
+            return
+        request.correspondence.append(data)
+        if data.get("message_id") and data["message_id"] not in request.messages:
+            request.messages.append(data["message_id"])
+        if data.get("mail_sha256"):
+            self.request_by_mail[data["mail_sha256"]] = request.number
 
     def _on_decision_made(self, data: dict, entry: Entry) -> None:
         request = self.requests.get(data["request"])
@@ -267,6 +280,11 @@ class State:
     def undecided(self) -> list[RequestView]:
         pending = [r for r in self.requests.values() if r.decision is None]
         return sorted(pending, key=lambda r: (r.received, r.number))
+
+    def case_of(self, number: str) -> RequestView | None:
+        """The case one of our numbers names: a request (ITPC-, AFIS-) or the request a consent (VTP-) answered."""
+        consent = self.consents.get(number)
+        return self.requests.get(consent.request if consent else number)
 
     def consents_of(self, eori: str) -> list[ConsentView]:
         return [c for c in self.consents.values() if c.eori == eori]

@@ -25,7 +25,7 @@ from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.text import code_key, fold_nfkd
 from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, UNPLANNED, Outage, without_request, without_request_rules
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
-from responders.senders import in_domains
+from responders.senders import address_of, in_domains, same_sender
 from responders.workdays import working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
@@ -57,6 +57,7 @@ class ConsentRecord:
     period_to: datetime
     offices: tuple[str, ...]
     ended_at: datetime | None = None
+    requested_by: str = ""     # the sender of the request the consent answered (who may end it, 1B-1029:16)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -267,17 +268,24 @@ def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime
 # -------------------------------------------------------------------------------------- early recovery
 
 
-def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequence[ConsentRecord]) -> Decision:
-    """End a running consent early because the trader's systems work again (1B-1029:15-16)."""
+def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequence[ConsentRecord],
+                          sender: str = "", free_mail: Iterable[str] = (),
+                          registered_for: Iterable[str] = ()) -> Decision:
+    """End a running consent early because the trader's systems work again (1B-1029:15-16).
+
+    The consent is the one the notice names, else the one in force for the EORI it gives, else for its
+    sender (16 asks for no number). Only its holder may end it: a notice from the consent's request's mail
+    domain (the same address on a public mail service, ``free_mail``) or from an address the traders registry
+    holds for the consent's EORI (``registered_for``: the EORIs it holds the sender for); anyone else's
+    notice, and every doubt, goes to an officer.
+    """
     received_at = _aware(received_at, "received_at")
     fields = fields or {}
-    number = code_key(fields.get("consent_no"))
-    if not number:
-        return Decision(outcome="review", rules=(), note="early recovery names no consent number; for an officer")
-    consent = next((c for c in consents if c.number.upper() == number), None)
-    if consent is None:
-        return Decision(outcome="review", rules=(), note=f"no consent {number} in the ledger; for an officer",
-                        consent_no=number)
+    free_mail = tuple(free_mail)
+    found = _consent_noticed(fields, received_at, consents, sender, free_mail)
+    if isinstance(found, Decision):
+        return found
+    consent = found
     if consent.ended_at is not None:
         return Decision(outcome="review", rules=(), consent_no=consent.number,
                         note=f"consent {consent.number} already ended at {shown(consent.ended_at)}")
@@ -290,6 +298,12 @@ def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequ
     if eori and eori != code_key(consent.eori):
         return Decision(outcome="review", rules=(), consent_no=consent.number,
                         note=f"EORI {eori} does not hold consent {consent.number} ({consent.eori})")
+    if not (same_sender(sender, consent.requested_by, free_mail)
+            or code_key(consent.eori) in {code_key(e) for e in registered_for}):
+        return Decision(outcome="review", rules=(), consent_no=consent.number,
+                        note=f"notice from {address_of(sender) or 'an unknown sender'}, neither from the mail domain "
+                             f"of consent {consent.number}'s request ({address_of(consent.requested_by) or 'unknown'}) "
+                             f"nor registered for {consent.eori}; an officer decides whether it ends (1B-1029:16)")
 
     resumed = parse_time(fields.get("resumed_at")) or received_at
     ended = min(max(resumed, consent_from), consent_to)
@@ -299,6 +313,36 @@ def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequ
                              f"todėl Sutikimas Nr. {consent.number} nuo šio laiko nebetaikomas "
                              f"({cite('1B-1029:16')}).",),
                     note="" if resumed == ended else f"resumption time {shown(resumed)} clamped to the consent")
+
+
+def _consent_noticed(fields: dict, received_at: datetime, consents: Sequence[ConsentRecord], sender: str,
+                     free_mail: tuple[str, ...]) -> ConsentRecord | Decision:
+    """The consent an early-recovery notice is about, or the review decision that says why none is sure."""
+    number = code_key(fields.get("consent_no"))
+    if number:
+        consent = next((c for c in consents if c.number.upper() == number), None)
+        if consent is None:
+            return Decision(outcome="review", rules=(), note=f"no consent {number} in the ledger; for an officer",
+                            consent_no=number)
+        return consent
+    eori = code_key(fields.get("eori"))
+    in_force = [c for c in consents if c.ended_at is None and received_at < _aware(c.period_to, "period_to")]
+    if eori:
+        holders, whose = [c for c in in_force if code_key(c.eori) == eori], f"EORI {eori}"
+    else:
+        holders = [c for c in in_force if same_sender(sender, c.requested_by, free_mail)]
+        whose = f"the sender {address_of(sender) or '(none)'}"
+    # A consent already running is the one a recovery ends; one that has not begun yet is the next request's.
+    running = [c for c in holders if _aware(c.period_from, "period_from") <= received_at] or holders
+    if len(running) == 1:
+        return running[0]
+    if not running:
+        return Decision(outcome="review", rules=(),
+                        note=f"early recovery names no consent number and no consent is in force for {whose}; "
+                             "for an officer")
+    return Decision(outcome="review", rules=(),
+                    note=f"early recovery names no consent number and {len(running)} consents are in force for "
+                         f"{whose} ({', '.join(c.number for c in running)}); an officer decides which ends")
 
 
 # ------------------------------------------------------------------------------------------------ AFIS

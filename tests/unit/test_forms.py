@@ -4,6 +4,7 @@ from __future__ import annotations
 import email
 import json
 import time
+import unicodedata
 from datetime import datetime, timezone
 from email import policy
 from email.utils import parsedate_to_datetime
@@ -300,7 +301,8 @@ def test_early_recovery_bare_time_takes_the_receipt_date(offices: OfficeDirector
     received = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
     request = parse(text, offices, received_at=received)
     assert request.kind == "early_recovery"
-    assert request.fields == {"consent_no": "VTP-2026-000042", "resumed_at": "2026-12-03T10:15:00+02:00"}
+    assert request.fields == {"consent_no": "VTP-2026-000042", "resumed_at": "2026-12-03T10:15:00+02:00",
+                              "eori": None}
     assert request.missing == []
 
 
@@ -314,6 +316,74 @@ def test_early_recovery_consent_number_from_the_subject(offices: OfficeDirectory
 def test_new_request_in_reply_to_a_consent_is_not_a_recovery(offices: OfficeDirectory) -> None:
     text = LABELLED.format(lines="\n".join(LINES)).replace("sugedo serverio", "vėl sugedo serverio")
     assert parse(text, offices, subject="RE: Sutikimas Nr. VTP-2026-000002").kind == "continuity"
+
+
+# Point 14: a reply to a Sutikimas saying the systems are still down and asking to go on is the next Prašymas,
+# not a notice under 16, however it is worded, with or without diacritics.
+STILL_DOWN = ["Mūsų sistemos vis dar neveikia", "Sistemos iki šiol neatkurtos", "Serveris dar nėra atkurtas",
+              "Deja, ryšys nebuvo atkurtas", "Tiekėjas žada, kad sistema bus atkurta tik rytoj",
+              "Gedimas dar nepašalintas", "Deklaravimo sistema tebeneveikia", "Gedimas dar nėra pašalintas",
+              "Kol kas nepavyko atkurti serverio, jis neveikia"]
+GO_ON = ["prašome pratęsti procedūrą iki rytojaus 18:00.", "prašome leisti procedūrą tęsti.",
+         "prašome išduoti naują sutikimą.", "teikiame naują prašymą.", "prašome pratęsti sutikimo galiojimą.",
+         "prašytume dar vieno sutikimo."]
+CONSENT_SUBJECTS = ["RE: Sutikimas Nr. VTP-2027-000002 taikyti veiklos tęstinumo procedūrą – Prašymas "
+                    "ITPC-2027-000002",
+                    "Re: VTP-2027-000002", "FW: Sutikimas VTP 2027 000002"]
+
+
+def ascii_only(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+@settings(max_examples=150, deadline=None)
+@given(down=st.sampled_from(STILL_DOWN), go_on=st.sampled_from(GO_ON), subject=st.sampled_from(CONSENT_SUBJECTS),
+       plain=st.booleans(), numbered_body=st.booleans())
+def test_still_down_and_asking_to_go_on_is_a_new_request(down, go_on, subject, plain, numbered_body,
+                                                         offices: OfficeDirectory) -> None:
+    text = f"Laba diena,\n\n{down}, todėl {go_on}\n"
+    text += "Dėl sutikimo Nr. VTP-2027-000002.\n" if numbered_body else ""
+    text, subject = (ascii_only(text), ascii_only(subject)) if plain else (text, subject)
+    assert parse(text, offices, subject=subject).kind == "continuity"
+
+
+@pytest.mark.parametrize("down", STILL_DOWN)
+def test_a_full_form_whose_reasons_say_still_down_is_a_new_request(down: str, offices: OfficeDirectory) -> None:
+    text = LABELLED.format(lines="\n".join(LINES)).replace("sugedo serverio", f"{down}; sugedo serverio")
+    text = text.replace("prašome sutikimo taikyti", "siunčiame prašymą taikyti")
+    assert parse(text, offices, subject="RE: Sutikimas Nr. VTP-2026-000002").kind == "continuity"
+
+
+RECOVERED = ["Sistemos veikia, elektroninių duomenų mainus vėl vykdome nuo 11:30. Sutikimas nebereikalingas.",
+             "Informuojame, kad ryšys atkurtas nuo 11.30 val., sutikimo nebereikia.",
+             "Gedimas pašalintas, sistema vėl veikia nuo 11:30, todėl gautas sutikimas mums nebereikalingas.",
+             "Serveris sutvarkytas, deklaravimo sistema veikia įprastai nuo 11:30; sutikimą nebenaudosime."]
+
+
+@pytest.mark.parametrize("plain", [False, True])
+@pytest.mark.parametrize("text", RECOVERED)
+def test_a_recovery_notice_without_a_consent_number(text: str, plain: bool, offices: OfficeDirectory) -> None:
+    text = f"Laba diena,\n\nUAB „Prekyba“ (EORI LT 302 345 671). {text}\n\nPagarbiai\nJonas"
+    request = parse(ascii_only(text) if plain else text, offices, subject="Sistemos veikimas atkurtas")
+    assert request.kind == "early_recovery"
+    assert request.fields == {"consent_no": None, "eori": "LT302345671", "resumed_at": "2026-12-03T11:30:00+02:00"}
+    assert request.missing == []   # 1B-1029:16 asks for no number
+
+
+INQUIRIES = ["Norėtume pasitikslinti, kaip užpildyti prašymą taikyti veiklos tęstinumo procedūrą: ar reikia "
+             "nurodyti visus muitinės postus? Ar būtinas EORI kodas?",
+             "Ar prašymą taikyti veiklos tęstinumo procedūrą galima siųsti faksu? Kokios priežastys laikomos "
+             "objektyviomis?"]
+
+
+@pytest.mark.parametrize("text", INQUIRIES)
+def test_a_question_about_the_procedure_is_not_a_request(text: str, offices: OfficeDirectory) -> None:
+    assert parse(text, offices, subject="Klausimas dėl prašymo formos").kind == "not_a_request"
+
+
+def test_a_request_that_also_asks_a_question_is_still_a_request(offices: OfficeDirectory) -> None:
+    text = LABELLED.format(lines="\n".join(LINES)) + "\nAr sutikimą atsiųsite ir faksu?"
+    assert parse(text, offices).kind == "continuity"
 
 
 # --- AFIS -------------------------------------------------------------------------------------------------

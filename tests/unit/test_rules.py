@@ -408,11 +408,14 @@ def test_shipped_lists_have_both_forms_of_stems():
 # ------------------------------------------------------------------------------------------ early recovery
 
 RUNNING = ConsentRecord("VTP-2026-000001", "LT302345671", vln(2026, 11, 23, 8, 41), vln(2026, 11, 23, 9),
-                        vln(2026, 11, 23, 18), ("LTVR1000",))
+                        vln(2026, 11, 23, 18), ("LTVR1000",), requested_by="Ona Deklarantė <ona@prekyba.lt>")
+FREE_MAIL = ("gmail.com", "inbox.lt")
 
 
-def recovery(fields, received=vln(2026, 11, 23, 13, 10), consents=(RUNNING,)):
-    return decide_early_recovery(fields, received_at=received, consents=list(consents))
+def recovery(fields, received=vln(2026, 11, 23, 13, 10), consents=(RUNNING,), sender="it@prekyba.lt",
+             registered_for=()):
+    return decide_early_recovery(fields, received_at=received, consents=list(consents), sender=sender,
+                                 free_mail=FREE_MAIL, registered_for=registered_for)
 
 
 def test_early_recovery_ends_the_consent_when_systems_work_again():
@@ -438,7 +441,8 @@ def test_end_is_clamped_to_the_consent(resumed, ended):
 
 @pytest.mark.parametrize("fields, consents, received", [
     ({"consent_no": "VTP-2026-000099"}, (RUNNING,), vln(2026, 11, 23, 13, 10)),                 # unknown
-    ({"consent_no": None}, (RUNNING,), vln(2026, 11, 23, 13, 10)),                              # none named
+    ({"consent_no": None}, (replace(RUNNING, eori="LT300000017", requested_by="x@kitas.lt"),),
+     vln(2026, 11, 23, 13, 10)),                                            # none named, none of the sender's
     ({"consent_no": "VTP-2026-000001"}, (replace(RUNNING, ended_at=vln(2026, 11, 23, 12)),),
      vln(2026, 11, 23, 13, 10)),                                                                # already ended
     ({"consent_no": "VTP-2026-000001"}, (RUNNING,), vln(2026, 11, 23, 18)),                     # expired
@@ -447,6 +451,64 @@ def test_end_is_clamped_to_the_consent(resumed, ended):
 def test_early_recovery_that_cannot_be_applied_goes_to_an_officer(fields, consents, received):
     d = recovery(fields, received=received, consents=consents)
     assert (d.outcome, d.rules) == ("review", ())
+    assert d.note
+
+
+NUMBERED = {"consent_no": "VTP-2026-000001", "resumed_at": "2026-11-23T13:00:00+02:00"}
+ON_GMAIL = replace(RUNNING, requested_by="prekyba.lt@gmail.com")
+
+
+@pytest.mark.parametrize("sender, consent, registered_for", [
+    ("it@prekyba.lt", RUNNING, ()),                                   # another address of the same domain
+    ("Ona Deklarantė <ONA@prekyba.lt>", RUNNING, ()),                 # the very address, in another case
+    ("prekyba.lt@gmail.com", ON_GMAIL, ()),                           # a public mail service: the same address
+    ("muitine@agentas.lt", RUNNING, ("LT302345671",)),                # registered for the consent's EORI
+])
+def test_the_consents_holder_may_end_it_early(sender, consent, registered_for):
+    d = recovery(NUMBERED, consents=(consent,), sender=sender, registered_for=registered_for)
+    assert (d.outcome, d.consent_no, d.period_to) == ("ended_early", "VTP-2026-000001", vln(2026, 11, 23, 13))
+
+
+@pytest.mark.parametrize("sender, consent, registered_for", [
+    ("anyone@kitas.lt", RUNNING, ()),                                 # a forged notice from another domain
+    ("it@prekyba.lt.kitas.lt", RUNNING, ()),                          # a look-alike domain
+    ("kitas.zmogus@gmail.com", ON_GMAIL, ()),                         # another address on the same service
+    ("anyone@kitas.lt", RUNNING, ("LT999999999",)),                   # registered, but for another EORI
+    ("", RUNNING, ()),                                                # no sender at all
+])
+def test_a_notice_from_anyone_else_goes_to_an_officer(sender, consent, registered_for):
+    d = recovery(NUMBERED, consents=(consent,), sender=sender, registered_for=registered_for)
+    assert (d.outcome, d.rules, d.period_to) == ("review", (), None)
+    assert "VTP-2026-000001" in d.note and "1B-1029:16" in d.note
+
+
+OTHER = ConsentRecord("VTP-2026-000002", "LT300000017", vln(2026, 11, 23, 7), vln(2026, 11, 23, 7),
+                      vln(2026, 11, 23, 17), ("LTKA5000",), requested_by="vadovas@kitas.lt")
+ENDED = replace(RUNNING, number="VTP-2026-000003", ended_at=vln(2026, 11, 23, 11))
+NEXT = replace(RUNNING, number="VTP-2026-000004", period_from=vln(2026, 11, 23, 18), period_to=vln(2026, 11, 24, 18))
+
+
+@pytest.mark.parametrize("fields, consents", [
+    ({"eori": "LT302345671"}, (OTHER, ENDED, RUNNING)),               # by the EORI the notice gives
+    ({"eori": "lt 302 345 671"}, (RUNNING, OTHER)),
+    ({}, (OTHER, RUNNING)),                                           # by the sender's domain
+    ({"eori": "LT302345671"}, (RUNNING, NEXT)),                       # the running one, not the next one
+])
+def test_without_a_number_the_consent_in_force_is_found(fields, consents):
+    d = recovery({"consent_no": None, "resumed_at": "2026-11-23T13:00:00+02:00", **fields}, consents=consents)
+    assert (d.outcome, d.consent_no, d.rules) == ("ended_early", "VTP-2026-000001", ("1B-1029:16",))
+
+
+@pytest.mark.parametrize("fields, consents, sender", [
+    ({"eori": "LT302345671"}, (RUNNING, replace(RUNNING, number="VTP-2026-000005", offices=("LTKA5000",))),
+     "it@prekyba.lt"),                                                # two running for one EORI: which one?
+    ({"eori": "LT302345671"}, (OTHER, ENDED), "it@prekyba.lt"),       # none in force
+    ({}, (RUNNING,), "anyone@kitas.lt"),                              # nothing in force for this sender
+    ({"eori": "LT300000017"}, (RUNNING, OTHER), "it@prekyba.lt"),     # the EORI's consent, someone else's notice
+])
+def test_without_a_number_doubt_goes_to_an_officer(fields, consents, sender):
+    d = recovery({"consent_no": None, **fields}, consents=consents, sender=sender)
+    assert (d.outcome, d.rules, d.period_to) == ("review", (), None)
     assert d.note
 
 
