@@ -21,6 +21,7 @@ from itpc.app import App
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_SENT
+from ledger.files import FILE_MODE
 from ledger.store import Ledger, flock_within
 from ledger.views import OutboxItem, State
 from responders.transport import PermanentSendError, TransientSendError, Transport
@@ -136,7 +137,7 @@ def send_pending(app: App, transport: Transport) -> dict[str, int]:
 @contextlib.contextmanager
 def _exclusive(path: Path, wait: float) -> Iterator[bool]:
     """An OS file lock held for the block; yields False if another process kept it for ``wait`` seconds."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         held = flock_within(fd, wait)
         try:

@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 
 from config.errors import ConfigError, TransportError
 from config.sections import OutboxSettings
+from ledger.files import fsync_dir, make_folders, write_private
 
 log = logging.getLogger("itpc.transport")
 
@@ -121,15 +122,12 @@ class MaildirTransport:
         answer = f"250 2.0.0 Ok: queued as {name}"
         try:
             for sub in ("tmp", "new", "cur"):
-                (self.root / sub).mkdir(parents=True, exist_ok=True)
+                make_folders(self.root / sub)
             if self._delivered(name):
                 log.info("outbox %s already holds %s; not written again", self.root, name)
                 return answer
             tmp = self.root / "tmp" / f"{name}.{os.getpid()}"
-            with open(tmp, "wb") as fh:
-                fh.write(raw)
-                fh.flush()
-                os.fsync(fh.fileno())
+            write_private(tmp, raw)
             try:
                 # link() never replaces: if another process delivered the same key meanwhile, its copy stays.
                 os.link(tmp, self.root / "new" / name)
@@ -137,8 +135,8 @@ class MaildirTransport:
                 pass
             finally:
                 tmp.unlink(missing_ok=True)
-            _fsync_dir(self.root / "new")
-            _fsync_dir(self.root / "tmp")
+            fsync_dir(self.root / "new")
+            fsync_dir(self.root / "tmp")
         except OSError as exc:
             # A full disk or a permissions problem may be fixed: the outbox retries later.
             raise TransientSendError(f"maildir {self.root}: {exc.strerror or exc}") from exc
@@ -155,14 +153,6 @@ def maildir_name(key: str) -> str:
     """A Maildir file name for ``key``: safe characters only (no '/' or ':'), unique by a hash of the key."""
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", key).strip("._")[:80] or "message"
     return f"{readable}.{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}.eml"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # ------------------------------------------------------------------------------------------------ SMTP
