@@ -36,6 +36,7 @@ class OutboxSettings:
     timeout: float = 30.0
     daily_cap: int = 10
     retry_seconds: float = 60.0
+    max_retry_seconds: float = 3600.0
 
 
 @dataclass(frozen=True)

@@ -77,20 +77,31 @@ def automatic_count(state: State, recipient: str, moment: datetime) -> int:
     return state.automatic_count(recipient, moment)
 
 
-def due(item: OutboxItem, now: datetime) -> bool:
-    """Never tried, released by an officer since its last failure, or past its retry time."""
+def backoff(failures: int, retry_seconds: float, max_retry_seconds: float) -> timedelta:
+    """The wait after the ``failures``-th failure in a row: ``retry_seconds`` doubled each time, never longer
+    than ``max_retry_seconds``."""
+    exponent = min(max(failures - 1, 0), 62)  # 2 ** 63 seconds would overflow a timedelta long before the cap
+    return timedelta(seconds=min(retry_seconds * 2 ** exponent, max_retry_seconds))
+
+
+def due(item: OutboxItem, now: datetime, max_retry_seconds: float) -> bool:
+    """Never tried, released by an officer since its last failure, or past its retry time. A retry time
+    further ahead than the longest backoff was set by a clock that has since been put back: due now."""
     if not item.recent_failures:
         return True
     retry_at = item.recent_failures[-1].get("retry_at")
-    return retry_at is None or parse_instant(retry_at) <= now
+    if retry_at is None:
+        return True
+    retry_at = parse_instant(retry_at)
+    return retry_at <= now or retry_at > now + timedelta(seconds=max_retry_seconds)
 
 
 def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transport, *, sender: str,
-          now: Callable[[], datetime], retry_seconds: float) -> dict[str, int]:
+          now: Callable[[], datetime], retry_seconds: float, max_retry_seconds: float) -> dict[str, int]:
     """Send every pending, due message once; record each outcome."""
     counts = {"sent": 0, "failed": 0, "held": 0}
     for item in sorted(state.pending_outbox(), key=lambda i: i.id):
-        if not due(item, now()):
+        if not due(item, now(), max_retry_seconds):
             continue
         raw = archive.get(item.queued["sha256"])
         try:
@@ -106,7 +117,7 @@ def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transpor
         except (TransientSendError, OSError) as exc:
             attempt = len(item.failures) + 1
             # the backoff doubles with each failure since the letter was last released by an officer
-            retry_at = now() + timedelta(seconds=retry_seconds * 2 ** len(item.recent_failures))
+            retry_at = now() + backoff(len(item.recent_failures) + 1, retry_seconds, max_retry_seconds)
             ledger.append(MAIL_FAILED, {"id": item.id, "error": str(exc), "permanent": False, "attempt": attempt,
                                         "retry_at": to_utc_iso(retry_at)})
             counts["failed"] += 1
@@ -131,7 +142,8 @@ def send_pending(app: App, transport: Transport) -> dict[str, int]:
             return {"sent": 0, "failed": 0, "held": 0}
         app.ledger.refresh()
         return flush(app.ledger, app.state, app.archive, transport, sender=settings.outbox.sender,
-                     now=app.clock, retry_seconds=settings.outbox.retry_seconds)
+                     now=app.clock, retry_seconds=settings.outbox.retry_seconds,
+                     max_retry_seconds=settings.outbox.max_retry_seconds)
 
 
 @contextlib.contextmanager
