@@ -98,35 +98,45 @@ def due(item: OutboxItem, now: datetime, max_retry_seconds: float) -> bool:
 
 def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transport, *, sender: str,
           now: Callable[[], datetime], retry_seconds: float, max_retry_seconds: float) -> dict[str, int]:
-    """Send every pending, due message once; record each outcome."""
+    """Send every pending, due message once; record each outcome. One letter's failure is its own."""
     counts = {"sent": 0, "failed": 0, "held": 0}
     for item in sorted(state.pending_outbox(), key=lambda i: i.id):
         if not due(item, now(), max_retry_seconds):
             continue
-        raw = archive.get(item.queued["sha256"])
-        try:
-            answer = transport.send(raw, sender=sender, recipients=item.queued["to"], key=item.id)
-        except PermanentSendError as exc:
+        outcome = _attempt(transport, archive.get(item.queued["sha256"]), sender, item)
+        attempt = len(item.failures) + 1
+        if isinstance(outcome, PermanentSendError):
             with ledger.writing():
-                ledger.append(MAIL_FAILED, {"id": item.id, "error": str(exc), "permanent": True,
-                                            "attempt": len(item.failures) + 1, "retry_at": None})
-                ledger.append(MAIL_HELD, {"id": item.id, "reason": f"refused permanently: {exc}"})
+                ledger.append(MAIL_FAILED, {"id": item.id, "error": str(outcome), "permanent": True,
+                                            "attempt": attempt, "retry_at": None})
+                ledger.append(MAIL_HELD, {"id": item.id, "reason": f"refused permanently: {outcome}"})
             counts["held"] += 1
-            log.warning("%s refused permanently, held for an officer: %s", item.id, exc)
-            continue
-        except (TransientSendError, OSError) as exc:
-            attempt = len(item.failures) + 1
+            log.warning("%s refused permanently, held for an officer: %s", item.id, outcome)
+        elif isinstance(outcome, Exception):
             # the backoff doubles with each failure since the letter was last released by an officer
             retry_at = now() + backoff(len(item.recent_failures) + 1, retry_seconds, max_retry_seconds)
-            ledger.append(MAIL_FAILED, {"id": item.id, "error": str(exc), "permanent": False, "attempt": attempt,
-                                        "retry_at": to_utc_iso(retry_at)})
+            ledger.append(MAIL_FAILED, {"id": item.id, "error": str(outcome), "permanent": False,
+                                        "attempt": attempt, "retry_at": to_utc_iso(retry_at)})
             counts["failed"] += 1
-            log.warning("%s not sent (attempt %d), retry at %s: %s", item.id, attempt, retry_at.isoformat(), exc)
-            continue
-        ledger.append(MAIL_SENT, {"id": item.id, "answer": answer, "at": to_utc_iso(now())})
-        counts["sent"] += 1
-        log.info("%s sent to %s: %s", item.id, ", ".join(item.queued["to"]), answer)
+            log.warning("%s not sent (attempt %d), retry at %s: %s", item.id, attempt, retry_at.isoformat(), outcome)
+        else:
+            ledger.append(MAIL_SENT, {"id": item.id, "answer": outcome, "at": to_utc_iso(now())})
+            counts["sent"] += 1
+            log.info("%s sent to %s: %s", item.id, ", ".join(item.queued["to"]), outcome)
     return counts
+
+
+def _attempt(transport: Transport, raw: bytes, sender: str, item: OutboxItem) -> str | Exception:
+    """The server's answer, or the failure: transient (retry later) or permanent (hold for an officer)."""
+    try:
+        return transport.send(raw, sender=sender, recipients=item.queued["to"], key=item.id)
+    except (PermanentSendError, TransientSendError) as exc:
+        return exc
+    except OSError as exc:
+        return TransientSendError(str(exc))
+    except Exception as exc:  # a bug met by one letter must not keep every other letter from going out
+        log.exception("%s: the transport failed unexpectedly", item.id)
+        return PermanentSendError(f"{type(exc).__name__}: {exc}")
 
 
 def send_pending(app: App, transport: Transport) -> dict[str, int]:

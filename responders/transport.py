@@ -34,6 +34,7 @@ from urllib.parse import unquote, urlsplit
 from config.errors import ConfigError, TransportError
 from config.sections import OutboxSettings
 from ledger.files import fsync_dir, make_folders, write_private
+from responders.compose import ascii_domain
 
 log = logging.getLogger("itpc.transport")
 
@@ -191,6 +192,8 @@ class SMTPTransport:
         except ssl.SSLError as exc:
             raise TransientSendError(f"{self.host}:{self.port}: TLS failed ({exc.reason or exc}); "
                                      f"for a private CA set {CAFILE_ENV}") from exc
+        except (UnicodeError, ValueError) as exc:  # an address or text SMTP cannot carry: this letter alone fails
+            raise PermanentSendError(f"{self.host}: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, DNS, disconnected
             raise TransientSendError(f"{self.host}:{self.port}: {exc or type(exc).__name__}") from exc
 
@@ -235,13 +238,23 @@ class SMTPTransport:
 
     def _transaction(self, smtp: smtplib.SMTP, raw: bytes, sender: str, recipients: list[str]) -> str:
         smtp.ehlo_or_helo_if_needed()
-        code, text = smtp.mail(sender)
+        utf8 = smtp.has_extn("smtputf8")
+        refused: dict[str, tuple[int, str]] = {}
+        envelope = {}
+        for rcpt in recipients:
+            try:
+                envelope[rcpt] = envelope_address(rcpt, utf8)
+            except ValueError as exc:  # this recipient cannot be reached: the letter fails alone, like a 5xx
+                refused[rcpt] = (553, str(exc))
+        mail_from = envelope_address(sender, utf8)
+        # SMTPUTF8 (RFC 6531) only where an address needs it: smtplib then sends the commands as UTF-8.
+        options = ["SMTPUTF8"] if utf8 and not all(a.isascii() for a in [mail_from, *envelope.values()]) else []
+        code, text = smtp.mail(mail_from, options)
         if code != 250:
             smtp.rset()
             raise _by_code(code, f"sender {sender} refused: {_reply(code, text)}")
-        refused = {}
-        for rcpt in recipients:
-            code, text = smtp.rcpt(rcpt)
+        for rcpt, address in envelope.items():
+            code, text = smtp.rcpt(address)
             if code not in (250, 251):
                 refused[rcpt] = (code, text)
         if refused:
@@ -256,6 +269,18 @@ class SMTPTransport:
         if code != 250:
             raise _by_code(code, f"message refused: {_reply(code, text)}")
         return _reply(code, text)
+
+
+def envelope_address(address: str, smtputf8: bool) -> str:
+    """``address`` as an SMTP envelope carries it: the domain in IDNA; a mailbox name outside ASCII only when
+    the server offers SMTPUTF8. A ValueError names why it cannot be carried."""
+    try:
+        address = ascii_domain(address)
+    except ValueError as exc:
+        raise ValueError(f"{address}: the domain cannot be written in IDNA ({exc})") from None
+    if not address.isascii() and not smtputf8:
+        raise ValueError(f"{address}: a mailbox name outside ASCII needs SMTPUTF8, which the server does not offer")
+    return address
 
 
 def _close(smtp: smtplib.SMTP) -> None:

@@ -317,3 +317,18 @@ def test_letters_failed_under_a_clock_a_year_ahead_are_retried_once_the_clock_is
     last = [e for e in ledger_entries(config) if e["type"] == "mail.failed"][-1]
     waited = datetime.fromisoformat(last["data"]["retry_at"]) - datetime.fromisoformat(last["ts"])
     assert timedelta(minutes=59) <= waited <= timedelta(hours=1)
+
+
+def test_a_sender_whose_domain_is_outside_ascii_is_answered_and_blocks_no_other_letter(tmp_path):
+    recorder = SMTPRecorder()
+    with SMTPServer(recorder) as server:
+        config = make_config(tmp_path, outbox={"url": server.url, "timeout": 5})
+        fill_inbox(tmp_path, ["c16-ascii", "c01-labels-plain"])
+        raw = (CORPUS / "mail" / "c16-ascii.eml").read_bytes()
+        raw = raw.replace(b"@mvezejai.lt", "@mvežėjai.lt".encode())  # the sender and the reply address
+        raw = raw.replace(b"Message-ID: <", b"Message-ID: <idna-", 1)
+        (tmp_path / "inbox" / "new" / "idna.eml").write_bytes(raw)
+        itpc(config, "poll", "--once", now="2026-12-10T12:00")
+    assert recorder.to("vezejai@xn--mvejai-k4a73f.lt")
+    pending = [n for r in requests_json(config) for n in r["notices"] if n["status"] != "sent"]
+    assert pending == []

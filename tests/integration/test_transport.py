@@ -183,6 +183,33 @@ def test_a_554_for_the_message_is_permanent(server, settings):
         transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="out-1")
 
 
+def test_a_domain_outside_ascii_is_sent_in_idna_in_the_envelope_and_the_header(server, settings):
+    handler = Recorder()
+    controller = server(handler)
+    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings.outbox)
+    transport.send(message(to=("Rasa <rasa@bkl-ž.lt>",)), sender=SENDER, recipients=["rasa@bkl-ž.lt"], key="idna")
+    [(_, rcpts, content)] = handler.envelopes
+    assert rcpts == ["rasa@xn--bkl--obb.lt"]
+    parsed = email.message_from_bytes(content, policy=email.policy.default)
+    assert parsed["To"].addresses[0].addr_spec == "rasa@xn--bkl--obb.lt"
+    assert parsed["To"].addresses[0].display_name == "Rasa"
+
+
+@pytest.mark.parametrize("smtputf8, delivered", [(False, []), (True, ["jūratė@bkl.lt"])])
+def test_a_mailbox_name_outside_ascii_goes_only_where_the_server_offers_smtputf8(server, settings, smtputf8,
+                                                                                   delivered):
+    handler = Recorder()
+    controller = server(handler, enable_SMTPUTF8=smtputf8)
+    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings.outbox)
+    raw = message(to=("a@bkl.lt",))  # headers cannot carry the name without RFC 6532; the envelope can
+    if smtputf8:
+        transport.send(raw, sender=SENDER, recipients=["jūratė@bkl.lt"], key="utf8")
+    else:
+        with pytest.raises(PermanentSendError, match="SMTPUTF8"):
+            transport.send(raw, sender=SENDER, recipients=["jūratė@bkl.lt"], key="utf8")
+    assert [r for _, rcpts, _ in handler.envelopes for r in rcpts] == delivered
+
+
 def test_connection_refused_is_transient(settings):
     transport = open_transport(f"smtp://127.0.0.1:{free_port()}", settings.outbox)
     with pytest.raises(TransientSendError):
