@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -227,6 +228,64 @@ def test_a_server_that_never_answers_times_out_as_transient(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- TLS
+
+
+class Tarpit:
+    """A TCP server on loopback that greets forever, one continuation line of "220-" every 0.2 s."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        with conn:
+            while not self.stop.wait(0.2):
+                try:
+                    conn.sendall(b"220-please wait\r\n")
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+
+
+def test_a_server_that_trickles_its_greeting_costs_one_letter_its_deadline_not_forever(tmp_path):
+    tarpit = Tarpit()
+    settings = load_settings(make_config(tmp_path, outbox={"timeout": 1, "send_deadline": 2}))
+    transport = open_transport(f"smtp://127.0.0.1:{tarpit.port}", settings.outbox)
+    outcome: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="tarpit")
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=send, daemon=True)
+    worker.start()
+    worker.join(60)  # far beyond the deadline: only a transaction with no overall bound is still running
+    tarpit.close()
+    assert not worker.is_alive()
+    [error] = outcome
+    assert isinstance(error, TransientSendError) and "send_deadline" in str(error)
+
+
+def test_a_deadline_shorter_than_the_reply_timeout_is_a_configuration_error(tmp_path):
+    settings = load_settings(make_config(tmp_path, outbox={"timeout": 30, "send_deadline": 10}))
+    with pytest.raises(TransportConfigError, match="send_deadline"):
+        open_transport("smtp://127.0.0.1:2525", settings.outbox)
 
 
 def test_starttls_with_a_private_ca_and_login_delivers(server, settings, certificate, monkeypatch):
