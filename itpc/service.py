@@ -9,6 +9,7 @@ from functools import cached_property
 
 import schedule
 
+from config import Settings
 from ingest.mailboxes import open_source
 from ingest.sources import MailboxError, MailboxSource
 from itpc import outbox
@@ -17,16 +18,53 @@ from itpc.app import App
 from itpc.intake import Intake, receive, register_pending
 from itpc.judge import Judge
 from itpc.tick import run_tick
+from ledger.clock import Clock
 from ledger.entries import MAIL_ACKNOWLEDGED
 from responders.transport import TransientSendError, Transport, open_transport
 
 log = logging.getLogger("itpc.run")
+
+SENDER_WAKE = 10.0  # seconds: the sender also looks for due retries this often when nothing wakes it
+
+
+class Sender:
+    """Sends what the ledger says is pending, in a thread of its own with its own view of the ledger, so a
+    slow or stuck mail server never holds up intake and decisions (each letter is bounded by
+    ``outbox.send_deadline``). ``wake`` asks it to look now."""
+
+    def __init__(self, settings: Settings, clock: Clock, transport: Transport, stop: threading.Event):
+        self.app = App(settings, clock)  # not the poller's: ledger views are not shared between threads
+        self.transport = transport
+        self.stop = stop
+        self.wake = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="itpc-sender", daemon=True)
+
+    def start(self) -> "Sender":
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.wake.clear()
+            try:
+                outbox.send_pending(self.app, self.transport)
+            except Exception:  # a full disk, a damaged ledger: logged, and tried again
+                log.exception("sending failed; trying again in %gs", SENDER_WAKE)
+            self.wake.wait(SENDER_WAKE)
+        self.app.close()
+
+    def join(self) -> None:
+        self.wake.set()
+        # A letter in flight is bounded by the send deadline; past it the process ends anyway (daemon thread),
+        # and the letter, never recorded as sent, goes out on the next start.
+        self.thread.join(self.app.settings.outbox.send_deadline + 5)
 
 
 class Runner:
     def __init__(self, app: App):
         self.app = app
         self.stop = threading.Event()
+        self.sender: Sender | None = None  # `run` sends from its own thread; `poll --once` sends in line
         self.intake = Intake(app.ledger, app.state, app.archive, app.settings, app.offices)
         self.judge = Judge.from_settings(app.ledger, app.state, app.settings)
         self.answerer = Answerer(app)
@@ -62,7 +100,11 @@ class Runner:
         self.flush()
 
     def flush(self) -> dict[str, int]:
-        """Send what is pending (one sender at a time, see ``outbox.send_pending``)."""
+        """Send what is pending (one sender at a time, see ``outbox.send_pending``); under `run`, ask the
+        sender thread to, and return at once."""
+        if self.sender is not None:
+            self.sender.wake.set()
+            return {"sent": 0, "failed": 0, "held": 0}
         return outbox.send_pending(self.app, self.transport)
 
     def poll_once(self) -> None:
@@ -92,6 +134,7 @@ class Runner:
         due from the ledger, so work missed while the process was down is done by the first tick."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
+        self.sender = Sender(self.app.settings, self.app.clock, self.transport, self.stop).start()
         interval = self.app.settings.mailbox.idle_seconds
         scheduler = schedule.Scheduler()
         if tick:
@@ -109,5 +152,6 @@ class Runner:
             except (MailboxError, TransientSendError) as exc:  # a server away for a while: try again later
                 log.warning("mailbox or mail server unavailable, retrying in %gs: %s", interval, exc)
                 self.stop.wait(interval)
+        self.sender.join()
         log.info("stopped cleanly")
 

@@ -24,6 +24,7 @@ from responders.compose import compose
 from responders.transport import (MaildirTransport, PermanentSendError, TransientSendError, TransportConfigError,
                                   maildir_name, open_transport)
 from tests.helpers import make_config
+from tests.smtp_server import Tarpit
 
 SENDER = "ITPC@lrmuitine.lt"
 
@@ -228,37 +229,6 @@ def test_a_server_that_never_answers_times_out_as_transient(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- TLS
-
-
-class Tarpit:
-    """A TCP server on loopback that greets forever, one continuation line of "220-" every 0.2 s."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.stop = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        self.listener.settimeout(0.2)
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
-
-    def _trickle(self, conn: socket.socket) -> None:
-        with conn:
-            while not self.stop.wait(0.2):
-                try:
-                    conn.sendall(b"220-please wait\r\n")
-                except OSError:
-                    return
-
-    def close(self) -> None:
-        self.stop.set()
-        self.listener.close()
 
 
 def test_a_server_that_trickles_its_greeting_costs_one_letter_its_deadline_not_forever(tmp_path):
