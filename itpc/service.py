@@ -9,12 +9,13 @@ from functools import cached_property
 
 import schedule
 
-from config import Settings
+from config import ItpcError, LedgerError, Settings
 from ingest.mailboxes import open_source
 from ingest.sources import MailboxError, MailboxSource
 from itpc import outbox
 from itpc.answers import Answerer
 from itpc.app import App
+from itpc.failures import os_failure
 from itpc.intake import Intake, receive, register_pending
 from itpc.judge import Judge
 from itpc.tick import run_tick
@@ -24,6 +25,7 @@ from responders.transport import TransientSendError, Transport, open_transport
 
 log = logging.getLogger("itpc.run")
 
+MAX_RETRY_SECONDS = 300.0  # the longest wait between polls that fail one after another
 SENDER_WAKE = 10.0  # seconds: the sender also looks for due retries this often when nothing wakes it
 
 
@@ -140,18 +142,25 @@ class Runner:
         if tick:
             scheduler.every(1).minutes.do(self.tick)
             self.tick()
+        failures = 0
         while not self.stop.is_set():
             scheduler.run_pending()
             try:
                 self.poll_once()
+                failures = 0
                 if self.stop.is_set():
                     break
                 # Wake for the next tick even when the mailbox stays quiet.
                 wait = interval if not tick else max(0.0, min(interval, scheduler.idle_seconds or 0.0))
                 self.source.wait(wait, self.stop)
-            except (MailboxError, TransientSendError) as exc:  # a server away for a while: try again later
-                log.warning("mailbox or mail server unavailable, retrying in %gs: %s", interval, exc)
-                self.stop.wait(interval)
+            except (MailboxError, TransientSendError, LedgerError, OSError) as exc:
+                # A server away, a full disk, a file system remounted read-only: someone fixes it, and the
+                # service must then go on by itself. Nothing was lost: what was not recorded is fetched again.
+                failures += 1
+                delay = min(interval * 2 ** (failures - 1), MAX_RETRY_SECONDS)
+                reason = os_failure(exc) if isinstance(exc, OSError) and not isinstance(exc, ItpcError) else exc
+                log.error("poll failed (%d in a row), retrying in %gs: %s", failures, delay, reason)
+                self.stop.wait(delay)
         self.sender.join()
         log.info("stopped cleanly")
 

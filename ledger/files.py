@@ -5,6 +5,7 @@ whatever the process's umask, since a service started with umask 000 must not le
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -30,16 +31,24 @@ def make_folders(path: Path) -> None:
         os.chmod(folder, FOLDER_MODE)  # mkdir's mode is masked by the umask; this one is meant exactly
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new or truncated 0640 file and fsync it (the caller links or renames it in place)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+def write_private(path: Path, data: bytes, *, name: Path | None = None) -> None:
+    """Write ``data`` to a new or truncated 0640 file and fsync it (the caller links or renames it in place).
+    On failure (disk full, read-only) nothing is left behind and the error names ``name`` (default: path)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(name or path)) from None
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
         os.fsync(fd)
-    finally:
+    except OSError as exc:
         os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise OSError(exc.errno, exc.strerror, str(name or path)) from None
+    os.close(fd)
 
 
 def fsync_dir(directory: Path) -> None:
@@ -61,16 +70,19 @@ def durable_write(path: Path, data: bytes, *, overwrite: bool = False) -> bool:
         fsync_dir(path.parent)
         return False
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    write_private(tmp, data)
-    if overwrite:
-        os.replace(tmp, path)
-    else:
-        try:
+    write_private(tmp, data, name=path)
+    try:
+        if overwrite:
+            os.replace(tmp, path)
+        else:
             os.link(tmp, path)  # never replaces an existing file, unlike rename
-        except FileExistsError:
-            os.unlink(tmp)
-            fsync_dir(path.parent)
-            return False
-        os.unlink(tmp)
+    except FileExistsError:
+        fsync_dir(path.parent)
+        return False
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)  # after a replace it is gone already
     fsync_dir(path.parent)
     return True

@@ -340,10 +340,17 @@ class Ledger:
             stamp = utc_iso(ts or self.clock())
             digest = entry_hash(seq, stamp, type_, plain, prev)
             line = encode_line({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev, "hash": digest})
-            written = os.write(self._fd, line)
-            if written != len(line):  # a short write leaves a torn line, recovered on the next open
-                raise LedgerError(f"short write to {self.path}: {written} of {len(line)} bytes")
-            os.fsync(self._fd)
+            try:
+                written = os.write(self._fd, line)
+                if written != len(line):
+                    raise OSError(errno.ENOSPC, f"short write, {written} of {len(line)} bytes")
+                os.fsync(self._fd)
+            except OSError as exc:
+                # Not appended: cut what part of the line reached the file, so the next append does not
+                # follow a torn line (were the cut to fail too, the next open sets the torn line aside).
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self._offset)
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from None
             self._offset += written
             return self._accept({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev,
                                  "hash": digest}, seq)
