@@ -36,8 +36,10 @@ class OutboxSettings:
     sender: str = field(default="ITPC@lrmuitine.lt", metadata={"key": "from"})  # `from` is a Python keyword
     username: str = ""
     timeout: float = 30.0
+    send_deadline: float = 120.0
     daily_cap: int = 10
     retry_seconds: float = 60.0
+    max_retry_seconds: float = 3600.0
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from ledger.clock import VILNIUS
-from ledger.store import durable_write
+from ledger.files import durable_write
 
 TRADERS = [
     ("UAB „Šiaurės krovinių linija“", "LT100001234", "+370 5 212 0001", "deklaravimas@siaures-kroviniai.lt",

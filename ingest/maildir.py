@@ -17,6 +17,7 @@ from typing import Iterator
 
 from ingest.receipt import HEADER_LIMIT, receipt_time
 from ingest.sources import Incoming, MailboxError
+from ledger.files import make_folders
 
 log = logging.getLogger("itpc.ingest.maildir")
 
@@ -50,7 +51,7 @@ class MaildirSource:
         self.path = Path(path)
         try:
             for sub in ("new", "cur", "tmp"):
-                (self.path / sub).mkdir(parents=True, exist_ok=True)
+                make_folders(self.path / sub)
         except OSError as exc:
             raise MailboxError(f"Maildir {self.path}: cannot create it ({exc.strerror})") from None
 

@@ -169,7 +169,9 @@ def _letter(msg: Message, parsed, problems: list[str], own_address: str, *, text
             date = parsedate_to_datetime(date_text)
             if date.tzinfo is None:  # "-0000": the time is UTC, its zone unknown (RFC 5322 §3.3)
                 date = date.replace(tzinfo=timezone.utc)
-        except (TypeError, ValueError, IndexError):
+            date.astimezone(timezone.utc)  # raises for 31 Dec 9999 -1200: past what a datetime can hold
+        except (TypeError, ValueError, IndexError, OverflowError):
+            date = None
             problems.append(f"unreadable Date header {date_text!r}")
 
     references = re.findall(r"<[^<>\s]+>", header("References"))

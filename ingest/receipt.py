@@ -35,7 +35,8 @@ def receipt_time(raw: bytes) -> datetime | None:
 
 
 def parse_rfc5322_date(text: str) -> datetime | None:
-    """An RFC 5322 date-time as an aware datetime; None when it is unreadable or has no zone."""
+    """An RFC 5322 date-time as an aware UTC datetime; None when it is unreadable, has no zone, or names no
+    instant that can be held in UTC."""
     text = " ".join(text.split())
     if not text:
         return None
@@ -44,8 +45,14 @@ def parse_rfc5322_date(text: str) -> datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):  # 31 February, 25:00, a date of no shape
         return None
     if moment.tzinfo is None:  # no zone, an unknown zone name, or -0000
-        return moment.replace(tzinfo=timezone.utc) if _MINUS_ZERO.search(text) else None
-    return moment
+        if not _MINUS_ZERO.search(text):
+            return None
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        # 31 Dec 9999 -1200 is a valid header but no instant Python can hold in UTC.
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        return None
 
 
 def _header_block(raw: bytes) -> bytes:

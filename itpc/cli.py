@@ -16,6 +16,7 @@ import click
 from config import ItpcError, load_settings
 from itpc.app import App
 from itpc.cli_support import Failure
+from itpc.failures import os_failure
 from ledger.clock import Clock, parse_instant
 
 # Each command and where it lives. A command's module is imported only when that command runs (click's "lazy
@@ -60,17 +61,6 @@ class ItpcGroup(click.Group):
             raise Failure(str(exc)) from None
         except OSError as exc:
             raise Failure(os_failure(exc)) from None
-
-
-def os_failure(exc: OSError) -> str:
-    """One line for an operating-system error: the file, what went wrong, and what to do about it."""
-    where = f"{exc.filename}: " if exc.filename else ""
-    what = exc.strerror or str(exc)
-    hint = {13: "check the file's owner and permissions (run as the service's user?)",
-            28: "free some disk space, then run the command again",
-            30: "the file system is read-only; mount it writable or point the configuration elsewhere",
-            2: "check the path in the configuration"}.get(exc.errno or 0, "")
-    return f"{where}{what}" + (f"; {hint}" if hint else "")
 
 
 @click.group(cls=ItpcGroup, context_settings={"help_option_names": ["-h", "--help"]})

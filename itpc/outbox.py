@@ -21,6 +21,7 @@ from itpc.app import App
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_SENT
+from ledger.files import FILE_MODE
 from ledger.store import Ledger, flock_within
 from ledger.views import OutboxItem, State
 from responders.transport import PermanentSendError, TransientSendError, Transport
@@ -76,45 +77,66 @@ def automatic_count(state: State, recipient: str, moment: datetime) -> int:
     return state.automatic_count(recipient, moment)
 
 
-def due(item: OutboxItem, now: datetime) -> bool:
-    """Never tried, released by an officer since its last failure, or past its retry time."""
+def backoff(failures: int, retry_seconds: float, max_retry_seconds: float) -> timedelta:
+    """The wait after the ``failures``-th failure in a row: ``retry_seconds`` doubled each time, never longer
+    than ``max_retry_seconds``."""
+    exponent = min(max(failures - 1, 0), 62)  # 2 ** 63 seconds would overflow a timedelta long before the cap
+    return timedelta(seconds=min(retry_seconds * 2 ** exponent, max_retry_seconds))
+
+
+def due(item: OutboxItem, now: datetime, max_retry_seconds: float) -> bool:
+    """Never tried, released by an officer since its last failure, or past its retry time. A retry time
+    further ahead than the longest backoff was set by a clock that has since been put back: due now."""
     if not item.recent_failures:
         return True
     retry_at = item.recent_failures[-1].get("retry_at")
-    return retry_at is None or parse_instant(retry_at) <= now
+    if retry_at is None:
+        return True
+    retry_at = parse_instant(retry_at)
+    return retry_at <= now or retry_at > now + timedelta(seconds=max_retry_seconds)
 
 
 def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transport, *, sender: str,
-          now: Callable[[], datetime], retry_seconds: float) -> dict[str, int]:
-    """Send every pending, due message once; record each outcome."""
+          now: Callable[[], datetime], retry_seconds: float, max_retry_seconds: float) -> dict[str, int]:
+    """Send every pending, due message once; record each outcome. One letter's failure is its own."""
     counts = {"sent": 0, "failed": 0, "held": 0}
     for item in sorted(state.pending_outbox(), key=lambda i: i.id):
-        if not due(item, now()):
+        if not due(item, now(), max_retry_seconds):
             continue
-        raw = archive.get(item.queued["sha256"])
-        try:
-            answer = transport.send(raw, sender=sender, recipients=item.queued["to"], key=item.id)
-        except PermanentSendError as exc:
+        outcome = _attempt(transport, archive.get(item.queued["sha256"]), sender, item)
+        attempt = len(item.failures) + 1
+        if isinstance(outcome, PermanentSendError):
             with ledger.writing():
-                ledger.append(MAIL_FAILED, {"id": item.id, "error": str(exc), "permanent": True,
-                                            "attempt": len(item.failures) + 1, "retry_at": None})
-                ledger.append(MAIL_HELD, {"id": item.id, "reason": f"refused permanently: {exc}"})
+                ledger.append(MAIL_FAILED, {"id": item.id, "error": str(outcome), "permanent": True,
+                                            "attempt": attempt, "retry_at": None})
+                ledger.append(MAIL_HELD, {"id": item.id, "reason": f"refused permanently: {outcome}"})
             counts["held"] += 1
-            log.warning("%s refused permanently, held for an officer: %s", item.id, exc)
-            continue
-        except (TransientSendError, OSError) as exc:
-            attempt = len(item.failures) + 1
+            log.warning("%s refused permanently, held for an officer: %s", item.id, outcome)
+        elif isinstance(outcome, Exception):
             # the backoff doubles with each failure since the letter was last released by an officer
-            retry_at = now() + timedelta(seconds=retry_seconds * 2 ** len(item.recent_failures))
-            ledger.append(MAIL_FAILED, {"id": item.id, "error": str(exc), "permanent": False, "attempt": attempt,
-                                        "retry_at": to_utc_iso(retry_at)})
+            retry_at = now() + backoff(len(item.recent_failures) + 1, retry_seconds, max_retry_seconds)
+            ledger.append(MAIL_FAILED, {"id": item.id, "error": str(outcome), "permanent": False,
+                                        "attempt": attempt, "retry_at": to_utc_iso(retry_at)})
             counts["failed"] += 1
-            log.warning("%s not sent (attempt %d), retry at %s: %s", item.id, attempt, retry_at.isoformat(), exc)
-            continue
-        ledger.append(MAIL_SENT, {"id": item.id, "answer": answer, "at": to_utc_iso(now())})
-        counts["sent"] += 1
-        log.info("%s sent to %s: %s", item.id, ", ".join(item.queued["to"]), answer)
+            log.warning("%s not sent (attempt %d), retry at %s: %s", item.id, attempt, retry_at.isoformat(), outcome)
+        else:
+            ledger.append(MAIL_SENT, {"id": item.id, "answer": outcome, "at": to_utc_iso(now())})
+            counts["sent"] += 1
+            log.info("%s sent to %s: %s", item.id, ", ".join(item.queued["to"]), outcome)
     return counts
+
+
+def _attempt(transport: Transport, raw: bytes, sender: str, item: OutboxItem) -> str | Exception:
+    """The server's answer, or the failure: transient (retry later) or permanent (hold for an officer)."""
+    try:
+        return transport.send(raw, sender=sender, recipients=item.queued["to"], key=item.id)
+    except (PermanentSendError, TransientSendError) as exc:
+        return exc
+    except OSError as exc:
+        return TransientSendError(str(exc))
+    except Exception as exc:  # a bug met by one letter must not keep every other letter from going out
+        log.exception("%s: the transport failed unexpectedly", item.id)
+        return PermanentSendError(f"{type(exc).__name__}: {exc}")
 
 
 def send_pending(app: App, transport: Transport) -> dict[str, int]:
@@ -130,13 +152,14 @@ def send_pending(app: App, transport: Transport) -> dict[str, int]:
             return {"sent": 0, "failed": 0, "held": 0}
         app.ledger.refresh()
         return flush(app.ledger, app.state, app.archive, transport, sender=settings.outbox.sender,
-                     now=app.clock, retry_seconds=settings.outbox.retry_seconds)
+                     now=app.clock, retry_seconds=settings.outbox.retry_seconds,
+                     max_retry_seconds=settings.outbox.max_retry_seconds)
 
 
 @contextlib.contextmanager
 def _exclusive(path: Path, wait: float) -> Iterator[bool]:
     """An OS file lock held for the block; yields False if another process kept it for ``wait`` seconds."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         held = flock_within(fd, wait)
         try:

@@ -9,24 +9,64 @@ from functools import cached_property
 
 import schedule
 
+from config import ItpcError, LedgerError, Settings
 from ingest.mailboxes import open_source
 from ingest.sources import MailboxError, MailboxSource
 from itpc import outbox
 from itpc.answers import Answerer
 from itpc.app import App
+from itpc.failures import os_failure
 from itpc.intake import Intake, receive, register_pending
 from itpc.judge import Judge
 from itpc.tick import run_tick
+from ledger.clock import Clock
 from ledger.entries import MAIL_ACKNOWLEDGED
 from responders.transport import TransientSendError, Transport, open_transport
 
 log = logging.getLogger("itpc.run")
+
+MAX_RETRY_SECONDS = 300.0  # the longest wait between polls that fail one after another
+SENDER_WAKE = 10.0  # seconds: the sender also looks for due retries this often when nothing wakes it
+
+
+class Sender:
+    """Sends what the ledger says is pending, in a thread of its own with its own view of the ledger, so a
+    slow or stuck mail server never holds up intake and decisions (each letter is bounded by
+    ``outbox.send_deadline``). ``wake`` asks it to look now."""
+
+    def __init__(self, settings: Settings, clock: Clock, transport: Transport, stop: threading.Event):
+        self.app = App(settings, clock)  # not the poller's: ledger views are not shared between threads
+        self.transport = transport
+        self.stop = stop
+        self.wake = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="itpc-sender", daemon=True)
+
+    def start(self) -> "Sender":
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            self.wake.clear()
+            try:
+                outbox.send_pending(self.app, self.transport)
+            except Exception:  # a full disk, a damaged ledger: logged, and tried again
+                log.exception("sending failed; trying again in %gs", SENDER_WAKE)
+            self.wake.wait(SENDER_WAKE)
+        self.app.close()
+
+    def join(self) -> None:
+        self.wake.set()
+        # A letter in flight is bounded by the send deadline; past it the process ends anyway (daemon thread),
+        # and the letter, never recorded as sent, goes out on the next start.
+        self.thread.join(self.app.settings.outbox.send_deadline + 5)
 
 
 class Runner:
     def __init__(self, app: App):
         self.app = app
         self.stop = threading.Event()
+        self.sender: Sender | None = None  # `run` sends from its own thread; `poll --once` sends in line
         self.intake = Intake(app.ledger, app.state, app.archive, app.settings, app.offices)
         self.judge = Judge.from_settings(app.ledger, app.state, app.settings)
         self.answerer = Answerer(app)
@@ -62,7 +102,11 @@ class Runner:
         self.flush()
 
     def flush(self) -> dict[str, int]:
-        """Send what is pending (one sender at a time, see ``outbox.send_pending``)."""
+        """Send what is pending (one sender at a time, see ``outbox.send_pending``); under `run`, ask the
+        sender thread to, and return at once."""
+        if self.sender is not None:
+            self.sender.wake.set()
+            return {"sent": 0, "failed": 0, "held": 0}
         return outbox.send_pending(self.app, self.transport)
 
     def poll_once(self) -> None:
@@ -92,22 +136,31 @@ class Runner:
         due from the ledger, so work missed while the process was down is done by the first tick."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
+        self.sender = Sender(self.app.settings, self.app.clock, self.transport, self.stop).start()
         interval = self.app.settings.mailbox.idle_seconds
         scheduler = schedule.Scheduler()
         if tick:
             scheduler.every(1).minutes.do(self.tick)
             self.tick()
+        failures = 0
         while not self.stop.is_set():
             scheduler.run_pending()
             try:
                 self.poll_once()
+                failures = 0
                 if self.stop.is_set():
                     break
                 # Wake for the next tick even when the mailbox stays quiet.
                 wait = interval if not tick else max(0.0, min(interval, scheduler.idle_seconds or 0.0))
                 self.source.wait(wait, self.stop)
-            except (MailboxError, TransientSendError) as exc:  # a server away for a while: try again later
-                log.warning("mailbox or mail server unavailable, retrying in %gs: %s", interval, exc)
-                self.stop.wait(interval)
+            except (MailboxError, TransientSendError, LedgerError, OSError) as exc:
+                # A server away, a full disk, a file system remounted read-only: someone fixes it, and the
+                # service must then go on by itself. Nothing was lost: what was not recorded is fetched again.
+                failures += 1
+                delay = min(interval * 2 ** (failures - 1), MAX_RETRY_SECONDS)
+                reason = os_failure(exc) if isinstance(exc, OSError) and not isinstance(exc, ItpcError) else exc
+                log.error("poll failed (%d in a row), retrying in %gs: %s", failures, delay, reason)
+                self.stop.wait(delay)
+        self.sender.join()
         log.info("stopped cleanly")
 

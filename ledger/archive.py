@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ledger.store import durable_write
+from ledger.files import durable_write
 
 
 class RawArchive:

@@ -5,7 +5,8 @@ import os
 import shutil
 from pathlib import Path
 
-from ledger.store import LEDGER_FILE, Ledger, LedgerError, durable_write, fsync_dir
+from ledger.files import durable_write, fsync_dir, make_folders
+from ledger.store import LEDGER_FILE, Ledger, LedgerError
 from ledger.verify import Verdict, verify_file
 
 
@@ -14,7 +15,7 @@ def backup(ledger: Ledger, dest: Path) -> Verdict:
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise LedgerError(f"backup destination {dest} is not empty; choose a new folder")
-    dest.mkdir(parents=True, exist_ok=True)
+    make_folders(dest)
     with ledger.writing():  # no append can land between the copy and the head we compare with
         head, count = ledger.head, len(ledger)
         with open(ledger.path, "rb") as fh:
@@ -35,7 +36,7 @@ def _copy_tree(src: Path, dest: Path) -> None:
         return
     for folder, _dirs, files in os.walk(src):
         target = dest / Path(folder).relative_to(src)
-        target.mkdir(parents=True, exist_ok=True)
+        make_folders(target)
         for name in files:
             if name.startswith("."):
                 continue  # temp files of an archive write in progress

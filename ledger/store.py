@@ -31,6 +31,7 @@ import rfc8785
 
 from config.errors import LedgerError
 from ledger.entries import LEDGER_RECOVERED
+from ledger.files import durable_write, make_folders
 
 GENESIS = "0" * 64
 LEDGER_FILE = "ledger.jsonl"
@@ -201,7 +202,7 @@ class Ledger:
     def __init__(self, directory: Path | str, *, lock_timeout: float = 10.0, clock: Clock = _system_clock,
                  at_end: bool = False):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        make_folders(self.directory)
         self.path = self.directory / LEDGER_FILE
         self.lock_timeout = lock_timeout
         self.clock = clock
@@ -339,10 +340,17 @@ class Ledger:
             stamp = utc_iso(ts or self.clock())
             digest = entry_hash(seq, stamp, type_, plain, prev)
             line = encode_line({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev, "hash": digest})
-            written = os.write(self._fd, line)
-            if written != len(line):  # a short write leaves a torn line, recovered on the next open
-                raise LedgerError(f"short write to {self.path}: {written} of {len(line)} bytes")
-            os.fsync(self._fd)
+            try:
+                written = os.write(self._fd, line)
+                if written != len(line):
+                    raise OSError(errno.ENOSPC, f"short write, {written} of {len(line)} bytes")
+                os.fsync(self._fd)
+            except OSError as exc:
+                # Not appended: cut what part of the line reached the file, so the next append does not
+                # follow a torn line (were the cut to fail too, the next open sets the torn line aside).
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self._offset)
+                raise OSError(exc.errno, exc.strerror, str(self.path)) from None
             self._offset += written
             return self._accept({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev,
                                  "hash": digest}, seq)
@@ -419,44 +427,3 @@ def flock_within(fd: int, timeout: float) -> bool:
             return False
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def durable_write(path: Path, data: bytes, *, overwrite: bool = False) -> bool:
-    """Write ``data`` to ``path`` via a fsynced temp file and rename; returns False if it already existed."""
-    if not path.parent.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fsync_dir(path.parent.parent)  # a new directory's own entry must reach the disk too
-    if path.exists() and not overwrite:
-        # Another process may have linked it a moment ago and not yet synced the directory: sync it here
-        # too, so that a caller told "already stored" can rely on it surviving a crash.
-        fsync_dir(path.parent)
-        return False
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if overwrite:
-        os.replace(tmp, path)
-    else:
-        try:
-            os.link(tmp, path)  # never replaces an existing file, unlike rename
-        except FileExistsError:
-            os.unlink(tmp)
-            fsync_dir(path.parent)
-            return False
-        os.unlink(tmp)
-    fsync_dir(path.parent)
-    return True

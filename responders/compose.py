@@ -68,8 +68,8 @@ def compose(*, sender: str, to: Sequence[str], subject: str, body: str, message_
             raise ComposeError(f"{name}: not encodable as UTF-8 (lone surrogate)") from None
 
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = sender
-    msg["To"] = ", ".join(to)
+    msg["From"] = _named(sender, sender_address)
+    msg["To"] = [_named(original, address) for original, address in zip(to, recipients)]
     # Python's folder mangles long non-ASCII subjects (drops spaces between encoded words, splits a
     # character's bytes), so the subject is encoded here, RFC 2047, and written out unrefolded.
     msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n"))
@@ -114,12 +114,28 @@ def _address(header: str, value: str) -> str:
     pairs = getaddresses([value])
     if len(pairs) != 1 or "@" not in pairs[0][1]:
         raise ComposeError(f"{header}: one e-mail address expected, got {value!r}")
-    address = pairs[0][1]
     try:
+        address = ascii_domain(pairs[0][1])
         Address(addr_spec=address)
-    except (ValueError, IndexError) as exc:
-        raise ComposeError(f"{header}: invalid address {address!r} ({exc})") from None
+    except (ValueError, IndexError) as exc:  # UnicodeError is a ValueError
+        raise ComposeError(f"{header}: invalid address {pairs[0][1]!r} ({exc})") from None
     return address
+
+
+def _named(value: str, address: str) -> Address:
+    """``value``'s display name with ``address`` (its domain already in IDNA)."""
+    return Address(display_name=getaddresses([value])[0][0], addr_spec=address)
+
+
+def ascii_domain(address: str) -> str:
+    """``address`` with its domain in IDNA (``rasa@bkl-ž.lt`` → ``rasa@xn--bkl--…``), as headers and SMTP
+    carry it; a ValueError when the domain cannot be written so."""
+    local, at, domain = address.rpartition("@")
+    if not at or not domain:
+        raise ValueError("no domain")
+    if domain.isascii():
+        return address
+    return f"{local}@{domain.encode('idna').decode('ascii')}"
 
 
 def _msg_id(value: str) -> str:

@@ -25,7 +25,9 @@ import logging
 import os
 import re
 import smtplib
+import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -33,11 +35,14 @@ from urllib.parse import unquote, urlsplit
 
 from config.errors import ConfigError, TransportError
 from config.sections import OutboxSettings
+from ledger.files import fsync_dir, make_folders, write_private
+from responders.compose import ascii_domain
 
 log = logging.getLogger("itpc.transport")
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_DEADLINE = 120.0   # seconds for one letter, greeting to QUIT
 PASSWORD_ENV = "ITPC_SMTP_PASSWORD"
 CAFILE_ENV = "ITPC_SMTP_CAFILE"
 
@@ -98,8 +103,12 @@ def open_transport(url: str, outbox: OutboxSettings | None = None) -> Transport:
     timeout = outbox.timeout
     if timeout <= 0:
         raise TransportConfigError(f"outbox.timeout: must be greater than 0, got {timeout}")
+    if outbox.send_deadline < timeout:
+        raise TransportConfigError(f"outbox.send_deadline: must be at least outbox.timeout ({timeout:g}), "
+                                   f"got {outbox.send_deadline:g}")
     return SMTPTransport(scheme=scheme, host=parts.hostname, port=port, username=username or None,
-                         password=password if username else None, timeout=timeout, cafile=cafile)
+                         password=password if username else None, timeout=timeout, cafile=cafile,
+                         deadline=outbox.send_deadline)
 
 
 # ------------------------------------------------------------------------------------------------ Maildir
@@ -121,15 +130,12 @@ class MaildirTransport:
         answer = f"250 2.0.0 Ok: queued as {name}"
         try:
             for sub in ("tmp", "new", "cur"):
-                (self.root / sub).mkdir(parents=True, exist_ok=True)
+                make_folders(self.root / sub)
             if self._delivered(name):
                 log.info("outbox %s already holds %s; not written again", self.root, name)
                 return answer
             tmp = self.root / "tmp" / f"{name}.{os.getpid()}"
-            with open(tmp, "wb") as fh:
-                fh.write(raw)
-                fh.flush()
-                os.fsync(fh.fileno())
+            write_private(tmp, raw)
             try:
                 # link() never replaces: if another process delivered the same key meanwhile, its copy stays.
                 os.link(tmp, self.root / "new" / name)
@@ -137,8 +143,8 @@ class MaildirTransport:
                 pass
             finally:
                 tmp.unlink(missing_ok=True)
-            _fsync_dir(self.root / "new")
-            _fsync_dir(self.root / "tmp")
+            fsync_dir(self.root / "new")
+            fsync_dir(self.root / "tmp")
         except OSError as exc:
             # A full disk or a permissions problem may be fixed: the outbox retries later.
             raise TransientSendError(f"maildir {self.root}: {exc.strerror or exc}") from exc
@@ -157,14 +163,6 @@ def maildir_name(key: str) -> str:
     return f"{readable}.{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}.eml"
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 # ------------------------------------------------------------------------------------------------ SMTP
 
 
@@ -177,13 +175,19 @@ class SMTPTransport:
     password: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     cafile: str | None = None
+    deadline: float = DEFAULT_DEADLINE  # seconds for the whole transaction, however the server trickles
 
     def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str) -> str:
         """One SMTP transaction on a fresh connection. ``key`` is only logged: SMTP cannot deduplicate."""
         if not recipients:
             raise PermanentSendError("no recipients")
+        smtp = (smtplib.SMTP_SSL(timeout=self.timeout, context=self._context()) if self.scheme == "smtps"
+                else smtplib.SMTP(timeout=self.timeout))
+        # The timeout bounds each read, so a tarpit answering a byte at a time never trips it: a watchdog cuts
+        # the connection once the whole transaction has taken longer than the deadline.
+        watchdog = Watchdog(self.deadline, smtp)
         try:
-            smtp = self._connect()
+            self._connect(smtp)
             try:
                 self._login(smtp)
                 return self._transaction(smtp, raw, sender, list(recipients))
@@ -191,18 +195,34 @@ class SMTPTransport:
                 _close(smtp)
         except (TransientSendError, PermanentSendError):
             raise
-        except smtplib.SMTPAuthenticationError as exc:
-            raise TransientSendError(f"{self.host}: login as {self.username!r} refused "
-                                     f"({_reply(exc.smtp_code, exc.smtp_error)}); check {PASSWORD_ENV}") from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            raise TransientSendError(f"{self.host}: {exc}") from exc
-        except smtplib.SMTPResponseException as exc:
-            raise _by_code(exc.smtp_code, f"{self.host}: {_reply(exc.smtp_code, exc.smtp_error)}") from exc
-        except ssl.SSLError as exc:
-            raise TransientSendError(f"{self.host}:{self.port}: TLS failed ({exc.reason or exc}); "
-                                     f"for a private CA set {CAFILE_ENV}") from exc
-        except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, DNS, disconnected
-            raise TransientSendError(f"{self.host}:{self.port}: {exc or type(exc).__name__}") from exc
+        except Exception as exc:
+            if watchdog.fired.is_set():
+                raise TransientSendError(f"{self.host}:{self.port}: the letter was not accepted within the "
+                                         f"{self.deadline:g} s allowed (outbox.send_deadline)") from exc
+            meaning = self._meaning(exc)
+            if meaning is None:
+                raise
+            raise meaning from exc
+        finally:
+            watchdog.cancel()
+
+    def _meaning(self, exc: Exception) -> TransportError | None:
+        """What an error met in the transaction means for the letter: retry later, or hold it for an officer."""
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return TransientSendError(f"{self.host}: login as {self.username!r} refused "
+                                      f"({_reply(exc.smtp_code, exc.smtp_error)}); check {PASSWORD_ENV}")
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            return TransientSendError(f"{self.host}: {exc}")
+        if isinstance(exc, smtplib.SMTPResponseException):
+            return _by_code(exc.smtp_code, f"{self.host}: {_reply(exc.smtp_code, exc.smtp_error)}")
+        if isinstance(exc, ssl.SSLError):  # before ValueError: a certificate error is one
+            return TransientSendError(f"{self.host}:{self.port}: TLS failed ({exc.reason or exc}); "
+                                      f"for a private CA set {CAFILE_ENV}")
+        if isinstance(exc, (UnicodeError, ValueError)):  # an address or text SMTP cannot carry: this letter fails
+            return PermanentSendError(f"{self.host}: {exc}")
+        if isinstance(exc, (smtplib.SMTPException, OSError)):  # refused, reset, timeout, DNS, disconnected
+            return TransientSendError(f"{self.host}:{self.port}: {exc or type(exc).__name__}")
+        return None
 
     def _context(self) -> ssl.SSLContext:
         context = ssl.create_default_context()
@@ -210,22 +230,20 @@ class SMTPTransport:
             context.load_verify_locations(cafile=self.cafile)
         return context
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, smtp: smtplib.SMTP) -> None:
+        # Connecting after construction lets the watchdog see the socket during the greeting; smtplib then
+        # needs the name TLS checks the certificate against (it sets it only when given the host up front).
+        smtp._host = self.host
+        smtp.connect(self.host, self.port)
         if self.scheme == "smtps":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
-        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        try:
+            return
+        smtp.ehlo()
+        if self.scheme == "smtp+starttls":
+            if not smtp.has_extn("starttls"):
+                raise TransientSendError(f"{self.host}:{self.port} does not offer STARTTLS; not sending in "
+                                         "plain text")
+            smtp.starttls(context=self._context())
             smtp.ehlo()
-            if self.scheme == "smtp+starttls":
-                if not smtp.has_extn("starttls"):
-                    raise TransientSendError(f"{self.host}:{self.port} does not offer STARTTLS; not sending in "
-                                             "plain text")
-                smtp.starttls(context=self._context())
-                smtp.ehlo()
-        except BaseException:
-            smtp.close()
-            raise
-        return smtp
 
     def _login(self, smtp: smtplib.SMTP) -> None:
         if not self.username:
@@ -245,13 +263,23 @@ class SMTPTransport:
 
     def _transaction(self, smtp: smtplib.SMTP, raw: bytes, sender: str, recipients: list[str]) -> str:
         smtp.ehlo_or_helo_if_needed()
-        code, text = smtp.mail(sender)
+        utf8 = smtp.has_extn("smtputf8")
+        refused: dict[str, tuple[int, str]] = {}
+        envelope = {}
+        for rcpt in recipients:
+            try:
+                envelope[rcpt] = envelope_address(rcpt, utf8)
+            except ValueError as exc:  # this recipient cannot be reached: the letter fails alone, like a 5xx
+                refused[rcpt] = (553, str(exc))
+        mail_from = envelope_address(sender, utf8)
+        # SMTPUTF8 (RFC 6531) only where an address needs it: smtplib then sends the commands as UTF-8.
+        options = ["SMTPUTF8"] if utf8 and not all(a.isascii() for a in [mail_from, *envelope.values()]) else []
+        code, text = smtp.mail(mail_from, options)
         if code != 250:
             smtp.rset()
             raise _by_code(code, f"sender {sender} refused: {_reply(code, text)}")
-        refused = {}
-        for rcpt in recipients:
-            code, text = smtp.rcpt(rcpt)
+        for rcpt, address in envelope.items():
+            code, text = smtp.rcpt(address)
             if code not in (250, 251):
                 refused[rcpt] = (code, text)
         if refused:
@@ -266,6 +294,41 @@ class SMTPTransport:
         if code != 250:
             raise _by_code(code, f"message refused: {_reply(code, text)}")
         return _reply(code, text)
+
+
+def envelope_address(address: str, smtputf8: bool) -> str:
+    """``address`` as an SMTP envelope carries it: the domain in IDNA; a mailbox name outside ASCII only when
+    the server offers SMTPUTF8. A ValueError names why it cannot be carried."""
+    try:
+        address = ascii_domain(address)
+    except ValueError as exc:
+        raise ValueError(f"{address}: the domain cannot be written in IDNA ({exc})") from None
+    if not address.isascii() and not smtputf8:
+        raise ValueError(f"{address}: a mailbox name outside ASCII needs SMTPUTF8, which the server does not offer")
+    return address
+
+
+class Watchdog:
+    """Cuts an SMTP connection after ``seconds``, unless cancelled first; ``fired`` says it did."""
+
+    def __init__(self, seconds: float, smtp: smtplib.SMTP):
+        self.smtp = smtp
+        self.fired = threading.Event()
+        self.timer = threading.Timer(seconds, self._cut)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _cut(self) -> None:
+        self.fired.set()
+        sock = getattr(self.smtp, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once; close() alone would not
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self.timer.cancel()
 
 
 def _close(smtp: smtplib.SMTP) -> None:

@@ -1,4 +1,5 @@
-"""A real SMTP server on loopback (aiosmtpd) that records what it accepts and can defer or refuse on cue.
+"""A real SMTP server on loopback (aiosmtpd) that records what it accepts and can defer or refuse on cue, and a
+tarpit that never finishes its greeting.
 
 Used by the end-to-end tests, which run `itpc` as a subprocess against it: what the server holds is exactly
 what recipients would get.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import socket
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -79,3 +81,34 @@ class SMTPServer:
 
     def __exit__(self, *exc) -> None:
         self.controller.stop()
+
+
+class Tarpit:
+    """A TCP server on loopback that greets forever, one continuation line of "220-" every 0.2 s."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        with conn:
+            while not self.stop.wait(0.2):
+                try:
+                    conn.sendall(b"220-please wait\r\n")
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()

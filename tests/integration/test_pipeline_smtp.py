@@ -296,3 +296,39 @@ def test_a_permanently_refused_recipient_is_held_and_never_retried(tmp_path):
     # Everyone else got their mail.
     others = [n for r in requests_json(config) for n in r["notices"] if refused not in n["to"]]
     assert others and all(n["status"] == "sent" for n in others)
+
+
+def test_letters_failed_under_a_clock_a_year_ahead_are_retried_once_the_clock_is_put_back(tmp_path):
+    recorder = SMTPRecorder(defer_data=1000)  # the server defers every letter
+    with SMTPServer(recorder) as server:
+        config = make_config(tmp_path, outbox={"url": server.url, "timeout": 5, "retry_seconds": 60,
+                                               "max_retry_seconds": 3600})
+        fill_inbox(tmp_path, ["c16-ascii"])
+        start = datetime(2026, 12, 10, 12, 0)
+        itpc(config, "poll", "--once", now=(start + timedelta(days=365)).isoformat())
+        tried = recorder.data_attempts
+        assert tried > 0
+        itpc(config, "poll", "--once", now=start.isoformat())  # the clock was corrected
+        assert recorder.data_attempts == 2 * tried
+        # However many failures in a row, the next try is never more than the longest backoff away.
+        for hour in range(1, 12):
+            itpc(config, "poll", "--once", now=(start + hour * timedelta(hours=1, minutes=1)).isoformat())
+    assert recorder.data_attempts == 13 * tried
+    last = [e for e in ledger_entries(config) if e["type"] == "mail.failed"][-1]
+    waited = datetime.fromisoformat(last["data"]["retry_at"]) - datetime.fromisoformat(last["ts"])
+    assert timedelta(minutes=59) <= waited <= timedelta(hours=1)
+
+
+def test_a_sender_whose_domain_is_outside_ascii_is_answered_and_blocks_no_other_letter(tmp_path):
+    recorder = SMTPRecorder()
+    with SMTPServer(recorder) as server:
+        config = make_config(tmp_path, outbox={"url": server.url, "timeout": 5})
+        fill_inbox(tmp_path, ["c16-ascii", "c01-labels-plain"])
+        raw = (CORPUS / "mail" / "c16-ascii.eml").read_bytes()
+        raw = raw.replace(b"@mvezejai.lt", "@mvežėjai.lt".encode())  # the sender and the reply address
+        raw = raw.replace(b"Message-ID: <", b"Message-ID: <idna-", 1)
+        (tmp_path / "inbox" / "new" / "idna.eml").write_bytes(raw)
+        itpc(config, "poll", "--once", now="2026-12-10T12:00")
+    assert recorder.to("vezejai@xn--mvejai-k4a73f.lt")
+    pending = [n for r in requests_json(config) for n in r["notices"] if n["status"] != "sent"]
+    assert pending == []

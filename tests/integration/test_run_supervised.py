@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import CORPUS as _SHARED_CORPUS, ITPC, ROOT, itpc, itpc_env, make_config
-from tests.smtp_server import SMTPRecorder, SMTPServer
+from tests.smtp_server import SMTPRecorder, SMTPServer, Tarpit
 
 pytestmark = pytest.mark.slow  # real servers or processes
 
@@ -136,3 +136,23 @@ def test_killed_and_restarted_run_loses_nothing_and_repeats_nothing(tmp_path, ou
 
     verdict = itpc(config, "ledger", "verify", check=False)
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
+
+
+def test_a_stuck_mail_server_holds_up_neither_intake_nor_decisions(tmp_path):
+    tarpit = Tarpit()
+    try:
+        config = make_config(tmp_path, mailbox={"idle_seconds": 0.2},
+                             outbox={"url": f"smtp://127.0.0.1:{tarpit.port}", "timeout": 5, "send_deadline": 600})
+        first, later = CORPUS[0], CORPUS[1]
+        shutil.copy(first, tmp_path / "inbox" / "new" / first.name)
+        proc = start(config)
+        wait_until(lambda: count(ledger_entries(tmp_path), "mail.queued") >= 1, 60, proc, "the first answer queued")
+        # The sender is now stuck in the tarpit's greeting for up to 10 minutes; mail keeps coming in.
+        shutil.copy(later, tmp_path / "inbox" / "new" / later.name)
+        wait_until(lambda: count(ledger_entries(tmp_path), "decision.made") >= 2, 60, proc,
+                   "the second message decided while the first letter is still being sent")
+        proc.kill()
+        proc.wait(timeout=10)
+    finally:
+        tarpit.close()
+    assert count(ledger_entries(tmp_path), "mail.sent") == 0

@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from responders.compose import compose
 from responders.transport import (MaildirTransport, PermanentSendError, TransientSendError, TransportConfigError,
                                   maildir_name, open_transport)
 from tests.helpers import make_config
+from tests.smtp_server import Tarpit
 
 SENDER = "ITPC@lrmuitine.lt"
 
@@ -183,6 +185,33 @@ def test_a_554_for_the_message_is_permanent(server, settings):
         transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="out-1")
 
 
+def test_a_domain_outside_ascii_is_sent_in_idna_in_the_envelope_and_the_header(server, settings):
+    handler = Recorder()
+    controller = server(handler)
+    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings.outbox)
+    transport.send(message(to=("Rasa <rasa@bkl-ž.lt>",)), sender=SENDER, recipients=["rasa@bkl-ž.lt"], key="idna")
+    [(_, rcpts, content)] = handler.envelopes
+    assert rcpts == ["rasa@xn--bkl--obb.lt"]
+    parsed = email.message_from_bytes(content, policy=email.policy.default)
+    assert parsed["To"].addresses[0].addr_spec == "rasa@xn--bkl--obb.lt"
+    assert parsed["To"].addresses[0].display_name == "Rasa"
+
+
+@pytest.mark.parametrize("smtputf8, delivered", [(False, []), (True, ["jūratė@bkl.lt"])])
+def test_a_mailbox_name_outside_ascii_goes_only_where_the_server_offers_smtputf8(server, settings, smtputf8,
+                                                                                   delivered):
+    handler = Recorder()
+    controller = server(handler, enable_SMTPUTF8=smtputf8)
+    transport = open_transport(f"smtp://127.0.0.1:{controller.port}", settings.outbox)
+    raw = message(to=("a@bkl.lt",))  # headers cannot carry the name without RFC 6532; the envelope can
+    if smtputf8:
+        transport.send(raw, sender=SENDER, recipients=["jūratė@bkl.lt"], key="utf8")
+    else:
+        with pytest.raises(PermanentSendError, match="SMTPUTF8"):
+            transport.send(raw, sender=SENDER, recipients=["jūratė@bkl.lt"], key="utf8")
+    assert [r for _, rcpts, _ in handler.envelopes for r in rcpts] == delivered
+
+
 def test_connection_refused_is_transient(settings):
     transport = open_transport(f"smtp://127.0.0.1:{free_port()}", settings.outbox)
     with pytest.raises(TransientSendError):
@@ -200,6 +229,33 @@ def test_a_server_that_never_answers_times_out_as_transient(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------- TLS
+
+
+def test_a_server_that_trickles_its_greeting_costs_one_letter_its_deadline_not_forever(tmp_path):
+    tarpit = Tarpit()
+    settings = load_settings(make_config(tmp_path, outbox={"timeout": 1, "send_deadline": 2}))
+    transport = open_transport(f"smtp://127.0.0.1:{tarpit.port}", settings.outbox)
+    outcome: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="tarpit")
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=send, daemon=True)
+    worker.start()
+    worker.join(60)  # far beyond the deadline: only a transaction with no overall bound is still running
+    tarpit.close()
+    assert not worker.is_alive()
+    [error] = outcome
+    assert isinstance(error, TransientSendError) and "send_deadline" in str(error)
+
+
+def test_a_deadline_shorter_than_the_reply_timeout_is_a_configuration_error(tmp_path):
+    settings = load_settings(make_config(tmp_path, outbox={"timeout": 30, "send_deadline": 10}))
+    with pytest.raises(TransportConfigError, match="send_deadline"):
+        open_transport("smtp://127.0.0.1:2525", settings.outbox)
 
 
 def test_starttls_with_a_private_ca_and_login_delivers(server, settings, certificate, monkeypatch):

@@ -72,6 +72,7 @@ def test_receipt_time_falls_back_to_date_when_received_is_unreadable():
     ("Mon, 23 Nov 2026 08:41:00", None),                 # no zone: the instant is unknown
     ("Mon, 31 Feb 2026 08:41:00 +0200", None),           # no such day
     ("rytoj", None),
+    ("Fri, 31 Dec 9999 23:59:59 -1200", None),          # a valid header, but no instant a datetime holds in UTC
 ])
 def test_receipt_time_needs_a_real_instant(date, expected):
     assert receipt_time(message(date=date)) == expected
@@ -146,6 +147,15 @@ def test_message_without_any_date_header_is_dated_by_its_file(box):
     assert [g.ref for g in got] == ["c", "b", "a"]
     assert got[0].received_at == early and got[2].received_at == late
     assert got[0].received_at.tzinfo is not None
+
+
+def test_a_date_past_the_end_of_time_is_dated_by_its_file_and_blocks_nothing(box):
+    late = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    deliver(box, "a", message(date="Fri, 31 Dec 9999 23:59:59 -1200", body="amžinybė"), mtime=late.timestamp())
+    deliver(box, "b", message(date="Mon, 23 Nov 2026 08:41:00 +0200"))
+    got = list(MaildirSource(box).fetch())
+    assert [g.ref for g in got] == ["b", "a"]
+    assert got[1].received_at == late
 
 
 def test_bytes_that_are_not_mail_are_still_delivered(box):

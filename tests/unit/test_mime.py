@@ -59,8 +59,9 @@ Content-Transfer-Encoding: 8bit
     assert letter.problems == [] and letter.auto_generated is None and letter.fax_sender is None
 
 
-def test_unreadable_date_is_a_problem_not_a_crash():
-    raw = raw_message("From: a@b.lt\nSubject: x\nDate: vakar po pietų", b"tekstas")
+@pytest.mark.parametrize("date", ["vakar po pietų", "Fri, 31 Dec 9999 23:59:59 -1200"])
+def test_unreadable_date_is_a_problem_not_a_crash(date):
+    raw = raw_message(f"From: a@b.lt\nSubject: x\nDate: {date}", b"tekstas")
     letter = read(raw)
     assert letter.date is None
     assert any("Date" in p for p in letter.problems)

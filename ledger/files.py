@@ -1,0 +1,88 @@
+"""Files the system keeps (ledger, archive, outbox, index): durable writes and private permissions.
+
+Ledger, archive and outbox hold personal data and letters: folders are 0750 and files 0640 (or stricter)
+whatever the process's umask, since a service started with umask 000 must not leave them world-readable.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from pathlib import Path
+
+FOLDER_MODE = 0o750
+FILE_MODE = 0o640
+
+
+def make_folders(path: Path) -> None:
+    """Create ``path`` and its missing parents as 0750 folders; folders that exist are left as they are."""
+    missing = []
+    folder = Path(path)
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, FOLDER_MODE)
+        except FileExistsError:
+            continue  # another process made it a moment ago
+        os.chmod(folder, FOLDER_MODE)  # mkdir's mode is masked by the umask; this one is meant exactly
+
+
+def write_private(path: Path, data: bytes, *, name: Path | None = None) -> None:
+    """Write ``data`` to a new or truncated 0640 file and fsync it (the caller links or renames it in place).
+    On failure (disk full, read-only) nothing is left behind and the error names ``name`` (default: path)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(name or path)) from None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except OSError as exc:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise OSError(exc.errno, exc.strerror, str(name or path)) from None
+    os.close(fd)
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def durable_write(path: Path, data: bytes, *, overwrite: bool = False) -> bool:
+    """Write ``data`` to ``path`` via a fsynced temp file and rename; returns False if it already existed."""
+    if not path.parent.is_dir():
+        make_folders(path.parent)
+        fsync_dir(path.parent.parent)  # a new directory's own entry must reach the disk too
+    if path.exists() and not overwrite:
+        # Another process may have linked it a moment ago and not yet synced the directory: sync it here
+        # too, so that a caller told "already stored" can rely on it surviving a crash.
+        fsync_dir(path.parent)
+        return False
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    write_private(tmp, data, name=path)
+    try:
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # never replaces an existing file, unlike rename
+    except FileExistsError:
+        fsync_dir(path.parent)
+        return False
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)  # after a replace it is gone already
+    fsync_dir(path.parent)
+    return True
