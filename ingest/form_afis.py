@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from ingest.dates import find_moments
 from ingest.field_text import fold, squash
 from ingest.fields import find_emails, find_phones, split_position_name
 from ingest.form_continuity import Reading
@@ -190,13 +192,20 @@ _NAME_AFTER_ROLE = re.compile(
     r"([A-ZĄČĘĖĮŠŲŪŽ][a-ząčęėįšųūž]+\s+[A-ZĄČĘĖĮŠŲŪŽ][a-ząčęėįšųūž]+)")
 
 
-def parse_afis_change(text: str, *, sender: str = "") -> Reading:
+def _changed_on(change: str | None, received_at: datetime | None) -> str | None:
+    """The date the change takes effect (the first date in what changes, 14-15), ISO; None when none is given."""
+    days = [m.day for m in find_moments(change or "", received_at=received_at) if m.day is not None]
+    return days[0].isoformat() if days else None
+
+
+def parse_afis_change(text: str, *, sender: str = "", received_at: datetime | None = None) -> Reading:
     """Read a change or loss of AFIS/CIS+ rights (1B-280:14–15).
 
     `change` is the sentence (or "Pakeitimas:" value) saying what changes; `change_type` is "loss" when
     the rights end (15: dismissal, suspension, other duties) and "modification" otherwise (14).  `missing`
     lists "officer_name" when the user is identified by neither name nor e-mail, and "change" when the
-    text does not say what changes.
+    text does not say what changes. `changed_on` is the date the change takes effect, when the text gives one:
+    the supervisor's 2 working days for the notice run from it.
     """
     text = _short_labels(text)
     labels = labelled_fields(text)
@@ -215,6 +224,7 @@ def parse_afis_change(text: str, *, sender: str = "") -> Reading:
         "officer_email": emails[0] if emails else None,
         "change": change,
         "change_type": ("loss" if _LOSS.search(fold(change)) else "modification") if change else None,
+        "changed_on": _changed_on(change, received_at),
         "modules": modules_named(text),
     }
     missing = []
