@@ -175,7 +175,7 @@ def parse_afis_access(text: str, *, sender: str = "") -> Reading:
         "officer_email": emails[0] if emails else None,
         "access_type": access,
         "modules": modules,
-        "afis_mailbox": labels.first("afis_mailbox") or None,
+        "afis_mailbox": (labels.first("afis_mailbox") or "").strip(" -–—") or None,  # a dash: none named
         "purposes": _purposes(labels.first("purposes")),
     }
     missing = [key for key in AFIS_REQUIRED if not fields[key]]
