@@ -99,6 +99,11 @@ class Answerer:
             yield Planned(f"{base}/forward", "forward", (self.settings.afis.liaison_address,),
                           lambda: self.with_request_copy(request, letter, self.afis_context(request, ctx)),
                           capped=False)
+        elif outcome == "granted" and request.kind == "afis_access":
+            user = address_of((request.registered.get("fields") or {}).get("officer_email"))
+            if user:  # the user is told at the address the request names (1B-280:10)
+                yield Planned(f"{base}/answer", "answer", (user,),
+                              lambda: self.letter("afis_granted", self.afis_context(request, ctx)))
         elif outcome == "review" and decision.get("decided_by") == "auto":
             yield Planned(f"{base}/acknowledgement", "acknowledgement", to,
                           lambda: self.letter("acknowledgement", ctx))

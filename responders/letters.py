@@ -36,6 +36,7 @@ Per letter (all required unless a default is given):
   afis_change_forward    request_no, received_at, rules, change, sender, institution [None], officer_name [None],
                          officer_email [None], changed_on [None], motives [()], attached [False] (14-16)
   afis_change_return     request_no, received_at, rules, motives (at least one), officer_name [None]
+  afis_granted           request_no, access_type, modules (at least one) (to the user, 1B-280:10-12)
 AFIS letters greet with "Laba diena," and name people only in the nominative ("AFIS/CIS+ naudotojas: ...").
   office_notice          consent_no, issued_at, applicant, eori, systems, period_from, period_to, offices
   early_end_notice       consent_no, applicant, eori, systems, period_from, period_to, ended_at, offices
@@ -100,6 +101,7 @@ LETTERS: dict[str, LetterSpec] = {
     "afis_change_forward": LetterSpec(("request_no", "received_at", "rules", "change", "sender"),
                                       {"institution": None, "officer_name": None, "officer_email": None,
                                        "changed_on": None, "motives": (), "attached": False}),
+    "afis_granted": LetterSpec(("request_no", "access_type", "modules"), {}, nonempty=("modules",)),
     "afis_change_return": LetterSpec(("request_no", "received_at", "rules", "motives"), {"officer_name": None},
                                      nonempty=("motives",)),
     "office_notice": LetterSpec(

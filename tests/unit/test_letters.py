@@ -82,6 +82,8 @@ def contexts() -> dict[str, dict]:
                                     officer_name="Petras Petraitis", institution="Kauno teritorinė muitinė",
                                     motives=["Pranešimas pateiktas 2026-12-28 09:00, vėliau nei per 2 darbo dienas "
                                              "nuo pasikeitimo (AFIS/CIS+ taisyklių 15 punktas)."]),
+        "afis_granted": dict(request_no="AFIS-2027-000001", access_type="Internet/Secure Web",
+                             modules=["AREP (AMT)", "IET"]),
         "afis_change_return": dict(request_no="AFIS-2026-000010", received_at=at(2026, 12, 28, 9, 0),
                                    rules=["1B-280:15"], officer_name="Petras Petraitis",
                                    motives=["Pranešimą apie AFIS/CIS+ naudotojo teisių pasikeitimą pateikė pats "
@@ -305,6 +307,13 @@ def test_afis_change_forward_names_the_point_and_flags_a_late_notice():
     assert "teisių panaikinimą" in body and "15 punktas" in body and "16 punktas" in body
     assert "Pasikeitimo data: 2026-12-21" in body and "vėliau nei per 2 darbo dienas" in body
     assert "pakeitimą" in flat(render("afis_change_forward", rules=["1B-280:14", "1B-280:16"], motives=[]).body)
+
+
+@pytest.mark.parametrize("access, point", [("Internet/Secure Web", "12 punktas"), ("CCN/CSI", "11 punktas")])
+def test_afis_granted_tells_the_user_how_the_login_comes(access, point):
+    body = flat(render("afis_granted", access_type=access).body)
+    assert "Jums suteikė AFIS/CIS+ naudotojo teises" in body and "10 punktas" in body and point in body
+    assert "moduliai: AREP (AMT), IET" in body
 
 
 def test_office_notice_names_consent_person_eori_period_systems_offices_and_point_11():
