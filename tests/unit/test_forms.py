@@ -421,6 +421,13 @@ def test_afis_change_of_rights(offices: OfficeDirectory) -> None:
     assert request.fields["officer_email"] == "petras.petraitis@lrmuitine.lt"
     assert request.fields["change_type"] == "loss"
     assert "atleidžiamas" in request.fields["change"]
+    assert request.fields["changed_on"] == "2026-12-01"  # the supervisor's 2 working days run from it (15)
+
+
+def test_afis_change_without_a_date_has_no_change_date(offices: OfficeDirectory) -> None:
+    text = ("Laba diena,\ninformuojame, kad pareigūnas Petras Petraitis (petras.petraitis@lrmuitine.lt) "
+            "perkeliamas į Rizikos valdymo skyrių, todėl prašome pakeisti jo teises naudotis AFIS/CIS+.\nPagarbiai")
+    assert parse(text, offices, sender="vedeja@lrmuitine.lt").fields["changed_on"] is None
 
 
 # --- not a request, odd input, confidence, speed ------------------------------------------------------------
