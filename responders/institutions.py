@@ -1,4 +1,4 @@
-"""The Lithuanian institutions whose representatives may ask for AFIS/CIS+ rights (1B-280:3.7, 6) and the mail
+"""The Lithuanian institutions whose representatives may ask for AFIS/CIS+ rights (1B-280:6) and the mail
 domains their mailboxes use (1B-280:8): the list ITPC ships in ``config/institutions.toml`` and can extend.
 
 A sender belongs to the institution whose domain is the longest match (``vsat.vrm.lt`` names VSAT, not VRM, if
