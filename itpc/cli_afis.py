@@ -1,5 +1,6 @@
 """`itpc afis import-logins|reconcile|inactive|changes|granted`: AFIS/CIS+ logins from URT, inactivity
-(1B-280:18), rights change notices (1B-280:14-16) and rights granted (1B-280:10). ``itpc.cli`` finds these commands by name (``COMMANDS``)."""
+(1B-280:18), rights change notices (1B-280:14-16) and rights granted (1B-280:10). ``itpc.cli`` finds these
+commands by name (``COMMANDS``)."""
 from __future__ import annotations
 
 import getpass
