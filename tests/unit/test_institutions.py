@@ -33,7 +33,8 @@ def test_the_longest_domain_names_the_institution():
     assert listed.of("a@vsat.vrm.lt").name == "VSAT" and listed.of("a@vrm.lt").name == "VRM"
 
 
-@pytest.mark.parametrize("text", ["", '[[institution]]\nname = "X"\n', '[[institution]]\nname = ""\ndomains = ["x.lt"]\n',
+@pytest.mark.parametrize("text", ["", '[[institution]]\nname = "X"\n',
+                                  '[[institution]]\nname = ""\ndomains = ["x.lt"]\n',
                                   '[[institution]]\nname = "X"\ndomains = [7]\n', "[[institution\n"])
 def test_a_bad_list_is_one_config_error_naming_the_file(tmp_path, text):
     path = tmp_path / "institutions.toml"
