@@ -43,6 +43,7 @@ from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, M
                             MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
                             REQUEST_REGISTERED)
 from ledger.store import GENESIS, LEDGER_FILE, Ledger, encode_line, entry_hash
+from responders.institutions import Institution, Institutions
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, UNCLEAR, ReasonLists, classify_reasons
 from responders.rules import (ConsentRecord, Decision, decide_afis_access, decide_afis_change, decide_continuity,
                               decide_early_recovery)
@@ -61,7 +62,7 @@ NOW = "2027-01-04T09:00"        # every command's clock: after the last entry of
 REPORT_MONTH = "2026-06"
 DEFAULT_REQUESTS = 100_000
 INCREMENTAL_ENTRIES = 300       # appended before each incremental measurement
-INSTITUTION_DOMAINS = ("lrmuitine.lt",)
+INSTITUTIONS = Institutions((Institution("Lietuvos Respublikos muitinė", ("lrmuitine.lt",)),))
 AFIS_CORRECTION_DAYS = 5
 DUTY_ADDRESS = "ITPC@lrmuitine.lt"
 FAX_GATEWAY = "{number}@fax.lrmuitine.lt"
@@ -500,7 +501,7 @@ class Year:
                   "officer_name": f"{first} {last}", "officer_phone": f"+3705{rng.randrange(2_000_000, 2_999_999)}",
                   "officer_email": email, "access_type": rng.choice(("Internet/Secure Web", "CCN/CSI")),
                   "modules": list(rng.choice(AFIS_MODULE_SETS)), "afis_mailbox": None,
-                  "purposes": [rng.choice(AFIS_PURPOSES)], "ims_requested": False}
+                  "purposes": [rng.choice(AFIS_PURPOSES)]}
         missing: list[str] = []
         sender = boss
         roll = rng.random()
@@ -562,11 +563,11 @@ class Year:
         elif req.kind == "early_recovery":
             decision = decide_early_recovery(fields, received_at=received, consents=[target.record()])
         elif req.kind == "afis_access":
-            decision = decide_afis_access(fields, missing, sender=reg["sender"],
-                                          institution_domains=INSTITUTION_DOMAINS, received_at=received,
-                                          correction_days=AFIS_CORRECTION_DAYS)
+            decision = decide_afis_access(fields, missing, sender=reg["sender"], institutions=INSTITUTIONS,
+                                          free_mail=(), received_at=received, correction_days=AFIS_CORRECTION_DAYS)
         else:
-            decision = decide_afis_change(fields, received_at=received)
+            decision = decide_afis_change(fields, sender=reg["sender"], institutions=INSTITUTIONS, free_mail=(),
+                                          received_at=received)
         record = self.record_decision(req, decision, "auto", req.received, now)
         self.letters(req, record, now + 30_000)
         if req.kind == "early_recovery" and record["outcome"] == "ended_early":

@@ -69,8 +69,13 @@ class ItpcSettings:
 
 @dataclass(frozen=True)
 class InstitutionsSettings:
-    domains: tuple[str, ...]
+    directory: Path                      # the institutions list: names and mail domains (1B-280:8)
     free_mail: tuple[str, ...]           # public mail services: a domain there says nothing about the sender
+
+
+@dataclass(frozen=True)
+class AfisSettings:
+    liaison_address: str                 # the AFIS liaison officer: complete requests are forwarded here (1B-280:9-10)
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from config.errors import ConfigError
-from config.sections import (FaxSettings, InstitutionsSettings, ItpcSettings, LedgerSettings, MailboxSettings,
-                             OfficesSettings, OutagesSettings, OutboxSettings, RulesSettings, TemplatesSettings,
-                             toml_key)
+from config.sections import (AfisSettings, FaxSettings, InstitutionsSettings, ItpcSettings, LedgerSettings,
+                             MailboxSettings, OfficesSettings, OutagesSettings, OutboxSettings, RulesSettings,
+                             TemplatesSettings, toml_key)
 
 SHIPPED = Path(__file__).resolve().parent / "itpc.toml"
 
 # Keys whose string values are file paths (resolved against the folder of the file that set them).
 PATH_KEYS = {("ledger", "path"), ("offices", "directory"), ("rules", "reasons"), ("rules", "traders"),
-             ("templates", "directory"), ("outages", "page_directory")}
+             ("templates", "directory"), ("outages", "page_directory"), ("institutions", "directory")}
 # Keys whose values are URLs that may carry a relative maildir:// path.
 URL_KEYS = {("mailbox", "url"), ("outbox", "url")}
 SECRET_WORDS = ("password", "secret", "token")
@@ -36,6 +36,7 @@ class Settings:
     fax: FaxSettings
     itpc: ItpcSettings
     institutions: InstitutionsSettings
+    afis: AfisSettings
     rules: RulesSettings
     templates: TemplatesSettings
     outages: OutagesSettings
@@ -125,6 +126,12 @@ def _check(values: dict[str, Any]) -> None:
     offices = values["offices"]["directory"]
     if not Path(offices).is_file():
         raise ConfigError(f"offices.directory: no such file {offices}")
+    institutions = values["institutions"]["directory"]
+    if not isinstance(institutions, str) or not Path(institutions).is_file():
+        raise ConfigError(f"institutions.directory: no such file {institutions}")
+    liaison = values["afis"]["liaison_address"]
+    if not isinstance(liaison, str) or liaison.count("@") != 1 or not all(liaison.split("@")):
+        raise ConfigError(f"afis.liaison_address: expected an e-mail address, found {liaison!r}")
 
 
 def _build(values: dict[str, Any], source: Path | None) -> Settings:

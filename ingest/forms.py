@@ -71,7 +71,7 @@ def parse_request(text: str, *, offices: OfficeDirectory, subject: str = "", sen
     elif evidence.kind == AFIS_ACCESS:
         reading = parse_afis_access(body, sender=sender or "")
     elif evidence.kind == AFIS_CHANGE:
-        reading = parse_afis_change(body, sender=sender or "")
+        reading = parse_afis_change(body, sender=sender or "", received_at=received_at)
     else:
         return ParsedRequest(NOT_A_REQUEST)
     # Half keyword evidence, half how much of the form could be filled: a covering note ("prašymas

@@ -1,7 +1,8 @@
-"""AFIS/CIS+ inactivity and rights changes, wired to the ledger and the outbox (1B-280:14-18).
+"""AFIS/CIS+ inactivity, rights changes and grants, wired to the ledger and the outbox (1B-280:10, 14-18).
 
 ``import_logins`` records the URT last-login export, ``reconcile`` (each tick) marks users Inactive and queues
-their one e-mail, ``listing`` and ``overdue_changes`` feed the officers' commands.
+their one e-mail, ``listing`` and ``change_notices`` feed the officers' commands, ``record_granted`` records that
+the liaison officer gave the rights (the user is then told, 10).
 """
 from __future__ import annotations
 
@@ -12,15 +13,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from config.errors import RequestError
 from itpc import outbox
 from itpc.app import App
+from itpc.judge import decision_record
 from ledger.afis_users import AfisUser, AfisView
 from ledger.clock import VILNIUS, parse_instant
-from ledger.entries import AFIS_INACTIVE, AFIS_LOGIN
+from ledger.entries import AFIS_INACTIVE, AFIS_LOGIN, DECISION_MADE, DecisionMade
 from ledger.store import Ledger
 from responders.afis_inactivity import LETTER, LoginRow, RowError, Standing, mail_id, standing
 from responders.compose import ComposeError, compose
 from responders.letters import LetterError, render_letter
+from responders.rules import Decision
 
 log = logging.getLogger("itpc.afis")
 
@@ -160,11 +164,15 @@ def listing(app: App) -> list[Listed]:
 
 
 @dataclass(frozen=True)
-class OverdueChange:
+class ChangeNotice:
+    """One line of `itpc afis changes`: a rights change or loss notice (1B-280:14–15)."""
     number: str
     received_at: str
-    deadline: str
+    outcome: str                # forwarded | returned | review | granted ...
     rules: list[str]
+    changed_on: str | None      # when the change took effect, as the notice says
+    notice_due: str | None      # the supervisor's 2 working days from the change, for sending the notice
+    late: bool                  # the notice came after them
     officer_name: str | None
     institution: str | None
     change: str | None
@@ -173,16 +181,44 @@ class OverdueChange:
         return dict(self.__dict__)
 
 
-def overdue_changes(app: App, *, include_pending: bool = False) -> Iterator[OverdueChange]:
-    """AFIS rights changes/withdrawals (1B-280:14–15) still awaiting the liaison officer past their
-    2-working-day deadline (16); with ``include_pending``, those not yet due too."""
-    now = app.clock()
+def change_notices(app: App, *, late_only: bool = False) -> Iterator[ChangeNotice]:
+    """AFIS/CIS+ rights change and withdrawal notices in order of receipt; the 2 working days are the
+    supervisor's for sending the notice (14–15), so a notice is late when it came after them."""
     for view in sorted(app.state.requests.values(), key=lambda r: (r.received, r.number)):
+        if view.kind != "afis_change":
+            continue
         decision = view.decision or {}
-        if view.kind != "afis_change" or decision.get("outcome") != "review" or not decision.get("deadline"):
-            continue
-        if not include_pending and parse_instant(decision["deadline"]) >= now:
-            continue
         fields = view.registered.get("fields") or {}
-        yield OverdueChange(view.number, view.received_at, decision["deadline"], list(decision.get("rules") or []),
-                            fields.get("officer_name"), fields.get("institution"), fields.get("change"))
+        due = decision.get("deadline") if decision.get("outcome") in ("forwarded", "granted") else None
+        late = bool(due) and view.received > parse_instant(due)
+        if late_only and not late:
+            continue
+        yield ChangeNotice(view.number, view.received_at, decision.get("outcome") or "open",
+                           list(decision.get("rules") or []), fields.get("changed_on"), due, late,
+                           fields.get("officer_name"), fields.get("institution"), fields.get("change"))
+
+
+class GrantError(RequestError):
+    """Access cannot be recorded as granted for this request; the message says why."""
+
+
+def record_granted(app: App, number: str, *, officer: str) -> DecisionMade:
+    """The liaison officer gave the rights a forwarded request or change notice asked for (1B-280:10, 16);
+    the answerer then tells the user at the address the request names."""
+    request = app.state.requests.get(number)
+    if request is None or request.kind not in ("afis_access", "afis_change"):
+        raise GrantError(f"no AFIS/CIS+ request {number}")
+    latest = (request.decision or {}).get("outcome")
+    if latest not in ("forwarded", "review"):
+        raise GrantError(f"{number} is {latest or 'not decided'}; only a forwarded request (or one in review) "
+                         "can be granted")
+    now = app.clock()
+    point = "1B-280:10" if request.kind == "afis_access" else "1B-280:16"
+    with app.ledger.writing():
+        if (app.state.requests[number].decision or {}).get("outcome") == "granted":
+            raise GrantError(f"{number} is already granted")
+        record = decision_record(request, Decision(outcome="granted", rules=(point,),
+                                                   note="rights given in URT by the AFIS liaison officer"),
+                                 app.state, decided_by=officer, decided_at=now)
+        app.ledger.append(DECISION_MADE, record)
+    return record

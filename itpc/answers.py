@@ -17,6 +17,7 @@ from ledger.clock import parse_instant
 from ledger.views import RequestView
 from responders.compose import compose
 from responders.letters import render_letter
+from responders.senders import address_of
 from responders.sutikimas import SutikimasDoc, render_sutikimas
 
 log = logging.getLogger("itpc.answers")
@@ -94,7 +95,20 @@ class Answerer:
         elif outcome == "not_needed":
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("not_needed", ctx))
         elif outcome == "returned":
-            yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("afis_return", ctx))
+            letter = "afis_change_return" if request.kind == "afis_change" else "afis_return"
+            yield Planned(f"{base}/answer", "answer", self.afis_return_to(request),
+                          lambda: self.with_request_copy(request, letter, self.afis_context(request, ctx)))
+        elif outcome == "forwarded":
+            letter = "afis_change_forward" if request.kind == "afis_change" else "afis_forward"
+            # The liaison officer is ITPC's own colleague: the cap against mail loops with outsiders does not apply.
+            yield Planned(f"{base}/forward", "forward", (self.settings.afis.liaison_address,),
+                          lambda: self.with_request_copy(request, letter, self.afis_context(request, ctx)),
+                          capped=False)
+        elif outcome == "granted" and request.kind == "afis_access":
+            user = address_of((request.registered.get("fields") or {}).get("officer_email"))
+            if user:  # the user is told at the address the request names (1B-280:10)
+                yield Planned(f"{base}/answer", "answer", (user,),
+                              lambda: self.letter("afis_granted", self.afis_context(request, ctx)))
         elif decision.get("decided_by") == "auto" and (outcome == "review" or waits_unanswered(request, decision)):
             yield Planned(f"{base}/acknowledgement", "acknowledgement", to,
                           lambda: self.letter("acknowledgement", ctx))
@@ -125,6 +139,14 @@ class Answerer:
                 emails = [reg["sender"].lower()]
         return tuple(dict.fromkeys(emails + faxes))
 
+    def afis_return_to(self, request: RequestView) -> tuple[str, ...]:
+        """A returned AFIS/CIS+ request goes to the representative who filled it in, at the address it names,
+        with a copy to the sender (1B-280:9); a change notice has no such form: back to its sender."""
+        fields = request.registered.get("fields") or {}
+        sender = address_of(request.registered.get("sender"))
+        representative = address_of(fields.get("officer_email")) if request.kind == "afis_access" else ""
+        return tuple(dict.fromkeys(a for a in (representative, sender) if a))
+
     # -- contexts ------------------------------------------------------------------------------------------
     def context(self, request: RequestView, decision: dict[str, Any]) -> dict[str, Any]:
         fields = request.registered.get("fields") or {}
@@ -149,6 +171,17 @@ class Answerer:
             "officer": "" if decision.get("decided_by") in (None, "auto") else decision["decided_by"],
         }
 
+    def afis_context(self, request: RequestView, ctx: dict[str, Any]) -> dict[str, Any]:
+        """What AFIS/CIS+ letters show of the request: its 1B-280:7 items, or the change, and who sent it."""
+        fields = request.registered.get("fields") or {}
+        purposes = fields.get("purposes") or []
+        return {**ctx, "sender": address_of(request.registered.get("sender")) or "",
+                **{key: fields.get(key) for key in ("institution", "officer_position", "officer_phone",
+                                                    "officer_email", "access_type", "afis_mailbox", "change",
+                                                    "changed_on")},
+                "modules": list(fields.get("modules") or []),
+                "purposes": [purposes] if isinstance(purposes, str) else list(purposes)}
+
     def consent_context(self, consent) -> dict[str, Any]:
         # The early-recovery message rarely repeats the applicant's name; the consent's own request has it.
         issued_for = self.app.state.requests.get(consent.request)
@@ -171,6 +204,23 @@ class Answerer:
     def letter(self, name: str, ctx: dict[str, Any]) -> tuple[str, str, list]:
         letter = render_letter(name, ctx, templates_dir=self.templates)
         return letter.subject, letter.body, []
+
+    def with_request_copy(self, request: RequestView, name: str, ctx: dict[str, Any]) -> tuple[str, str, list]:
+        """Letter ``name`` with the request as it was received attached (1B-280:9: "prašymo kopija")."""
+        copy = self.request_copy(request)
+        subject, body, _ = self.letter(name, {**ctx, "attached": bool(copy)})
+        return subject, body, copy
+
+    def request_copy(self, request: RequestView) -> list[tuple[str, str, bytes]]:
+        """The received message from the archive, as a file the recipient opens in a mail program; none when
+        the archive lacks it (the letter then does not claim it)."""
+        if not request.mail_sha256 or request.mail_sha256 not in self.app.archive:
+            log.warning("%s: received message %s not in the archive; sent without a copy", request.number,
+                        request.mail_sha256 or "(none)")
+            return []
+        # application/octet-stream, not message/rfc822: the transfer encoding is base64, which RFC 2046
+        # forbids for message/rfc822; the .eml name is what mail programs open it by.
+        return [(f"{request.number}.eml", "application/octet-stream", self.app.archive.get(request.mail_sha256))]
 
     def consent_letter(self, ctx: dict[str, Any]) -> tuple[str, str, list]:
         subject, body, _ = self.letter("consent", ctx)

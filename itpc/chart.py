@@ -16,7 +16,8 @@ INSTALL_HINT = "the chart needs matplotlib, an optional extra: pip install 'itpc
 
 # One colour per outcome, the same in every chart (consent green, refusal red, waiting amber...).
 OUTCOME_COLOURS = {"consent": "#2e7d32", "refusal": "#c62828", "review": "#f9a825", "open": "#90a4ae",
-                   "returned": "#6a1b9a", "ended_early": "#1565c0", "none": "#bdbdbd"}
+                   "returned": "#6a1b9a", "forwarded": "#00838f", "granted": "#558b2f", "ended_early": "#1565c0",
+                   "none": "#bdbdbd"}
 OTHER_COLOUR = "#795548"
 BAR_COLOUR = "#1565c0"
 BAR_HEIGHT = 0.6

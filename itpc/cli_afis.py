@@ -1,14 +1,17 @@
-"""`itpc afis import-logins|reconcile|inactive|changes`: AFIS/CIS+ logins from URT, inactivity (1B-280:18)
-and overdue rights changes (1B-280:14-16). ``itpc.cli`` finds these commands by name (``COMMANDS``)."""
+"""`itpc afis import-logins|reconcile|inactive|changes|granted`: AFIS/CIS+ logins from URT, inactivity
+(1B-280:18), rights change notices (1B-280:14-16) and rights granted (1B-280:10). ``itpc.cli`` finds these
+commands by name (``COMMANDS``)."""
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from itpc.afis import import_logins, listing, overdue_changes, read_export, reconcile as do_reconcile
+from itpc.afis import (GrantError, change_notices, import_logins, listing, read_export, reconcile as do_reconcile,
+                       record_granted)
 from itpc.app import App
 from itpc.cli_support import Failure, opened, pass_app
 from itpc.service import Runner
@@ -18,7 +21,8 @@ from responders.afis_inactivity import ExportError, parse_logins
 
 @click.group()
 def afis() -> None:
-    """AFIS/CIS+ users: last logins from URT, inactivity (1B-280:18), overdue rights changes (1B-280:14–16)."""
+    """AFIS/CIS+ users: last logins from URT, inactivity (1B-280:18), rights change notices (1B-280:14–16),
+    rights granted (1B-280:10)."""
 
 
 @afis.command("import-logins")
@@ -90,21 +94,43 @@ def inactive(app: App, as_json: bool) -> None:
 
 
 @afis.command()
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per request.")
-@click.option("--all", "include_pending", is_flag=True, help="Also those whose deadline has not passed.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per notice.")
+@click.option("--late", "late_only", is_flag=True, help="Only notices sent after the supervisor's 2 working days.")
 @pass_app
-def changes(app: App, as_json: bool, include_pending: bool) -> None:
-    """AFIS rights changes and withdrawals (1B-280:14–15) still open past the liaison officer's 2 working
-    days (1B-280:16).
+def changes(app: App, as_json: bool, late_only: bool) -> None:
+    """AFIS/CIS+ rights change and withdrawal notices (1B-280:14–15): what became of each, when the change took
+    effect, and whether the supervisor sent the notice within the 2 working days the rules give for it.
 
     \b
     Example:
-      itpc afis changes
+      itpc afis changes --late
     """
-    for item in overdue_changes(opened(app), include_pending=include_pending):
+    for item in change_notices(opened(app), late_only=late_only):
         if as_json:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
         else:
-            due = shown(parse_instant(item.deadline))
-            click.echo(f"{item.number}  due {due}  {','.join(item.rules)}  {item.officer_name or '-'}  "
-                       f"{item.change or ''}")
+            due = f"notice due {shown(parse_instant(item.notice_due))}" if item.notice_due else "no change date"
+            click.echo(f"{item.number}  {item.outcome:<9}  {due}{'  LATE' if item.late else ''}  "
+                       f"{','.join(item.rules)}  {item.officer_name or '-'}  {item.change or ''}")
+
+
+@afis.command()
+@click.argument("number")
+@click.option("--officer", help="The liaison officer (default: the login name).")
+@pass_app
+def granted(app: App, number: str, officer: str | None) -> None:
+    """Record that the AFIS liaison officer gave the rights a forwarded request asked for (1B-280:10) or made
+    the change a notice reported (16); the user is then told at the address the request names.
+
+    \b
+    Example:
+      itpc afis granted AFIS-2027-000001
+    """
+    number = number.strip().upper()
+    try:
+        record = record_granted(opened(app), number, officer=officer or getpass.getuser())
+    except GrantError as exc:
+        raise Failure(str(exc)) from None
+    Runner(app).respond()
+    app.refresh_view()
+    click.echo(f"{number}: granted by {record['decided_by']}")

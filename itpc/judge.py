@@ -16,6 +16,7 @@ from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import DECISION_MADE, DecisionMade
 from ledger.store import Ledger
 from ledger.views import RequestView, State
+from responders.institutions import load_institutions
 from responders.outages import Outage, outages_of
 from responders.reasons import ReasonLists
 from responders.rules import (ConsentRecord, Decision, decide_afis_access, decide_afis_change, decide_continuity,
@@ -80,11 +81,13 @@ class Judge:
             return self.early_recovery(fields, reg, received)
         if kind == "afis_access":
             return decide_afis_access(fields, missing, sender=reg.get("sender") or "",
-                                      institution_domains=self.settings.institutions.domains,
-                                      received_at=received,
+                                      institutions=load_institutions(self.settings.institutions.directory),
+                                      free_mail=self.settings.institutions.free_mail, received_at=received,
                                       correction_days=self.settings.rules.afis_correction_days)
         if kind == "afis_change":
-            return decide_afis_change(fields, received_at=received)
+            return decide_afis_change(fields, sender=reg.get("sender") or "",
+                                      institutions=load_institutions(self.settings.institutions.directory),
+                                      free_mail=self.settings.institutions.free_mail, received_at=received)
         return Decision(outcome="review", rules=(), note=f"unknown kind {kind!r}")
 
     def early_recovery(self, fields: dict[str, Any], reg: dict[str, Any], received: datetime) -> Decision:

@@ -24,7 +24,7 @@ from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.request_records import Record
 
 KINDS = ("continuity", "early_recovery", "afis_access", "afis_change", "auto_generated", "not_a_request")
-OUTCOMES = ("open", "review", "consent", "refusal", "returned", "ended_early", "none")
+OUTCOMES = ("open", "review", "consent", "refusal", "returned", "forwarded", "granted", "ended_early", "none")
 SYSTEMS = ("MDAS", "NTKS")
 TOP_EORIS = 10
 # Mail that is registered but never answered (RFC 3834): no decision to time, no deadline to keep.

@@ -13,7 +13,8 @@ from itpc.table import render_table
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.request_records import WAITING, Record
 
-STATUSES = ("open", "review", "consent", "refusal", "returned", "ended_early", "none", "overdue")
+STATUSES = ("open", "review", "consent", "refusal", "returned", "forwarded", "granted", "ended_early", "none",
+            "overdue")
 
 
 def vilnius_iso(value: str | None) -> str | None:

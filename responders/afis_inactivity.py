@@ -7,7 +7,7 @@ Inactive (``afis.inactive``, once per (username, last_login)) and they get ONE e
 months their rights are withdrawn without notice: they are only listed for the liaison officer.
 
 This module is the pure core (``parse_logins``, ``add_months``, ``standing``); the users are folded from the
-ledger in ``ledger.afis_users`` and the shell (``import_logins``, ``reconcile``, ``overdue_changes``) is
+ledger in ``ledger.afis_users`` and the shell (``import_logins``, ``reconcile``, ``change_notices``) is
 ``itpc.afis``.
 """
 from __future__ import annotations

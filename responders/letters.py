@@ -26,9 +26,18 @@ Per letter (all required unless a default is given):
   not_needed             request_no, received_at, systems, outage_from, motives
   acknowledgement        request_no, received_at, deadline
   afis_return            request_no, received_at, rules, motives (at least one), deadline [None],
-                         officer_name [None] (the officer the rights were asked for)
+                         officer_name [None] (the officer the rights were asked for), attached [False] (a copy
+                         of the request goes with it, 1B-280:9)
                          (deadline given → deficiencies to correct, 1B-280:9; "1B-280:8" in rules → not sent
                          from an institution's mailbox; "1B-280:13" in rules → IMS modules are asked elsewhere)
+  afis_forward           request_no, received_at, institution, officer_name, officer_position, officer_phone,
+                         officer_email, access_type, modules (at least one), purposes, sender, afis_mailbox [None],
+                         attached [False] (to the AFIS liaison officer, 1B-280:9-10)
+  afis_change_forward    request_no, received_at, rules, change, sender, institution [None], officer_name [None],
+                         officer_email [None], changed_on [None], motives [()], attached [False] (14-16)
+  afis_change_return     request_no, received_at, rules, motives (at least one), officer_name [None]
+  afis_granted           request_no, access_type, modules (at least one) (to the user, 1B-280:10-12)
+AFIS letters greet with "Laba diena," and name people only in the nominative ("AFIS/CIS+ naudotojas: ...").
   office_notice          consent_no, issued_at, applicant, eori, systems, period_from, period_to, offices
   early_end_notice       consent_no, applicant, eori, systems, period_from, period_to, ended_at, offices
   early_end_confirmation consent_no, request_no, received_at, applicant, eori, ended_at, offices
@@ -85,7 +94,16 @@ LETTERS: dict[str, LetterSpec] = {
     "not_needed": LetterSpec(("request_no", "received_at", "systems", "outage_from", "motives"), {}),
     "acknowledgement": LetterSpec(("request_no", "received_at", "deadline"), {}),
     "afis_return": LetterSpec(("request_no", "received_at", "rules", "motives"),
-                              {"deadline": None, "officer_name": None}, nonempty=("motives",)),
+                              {"deadline": None, "officer_name": None, "attached": False}, nonempty=("motives",)),
+    "afis_forward": LetterSpec(("request_no", "received_at", "institution", "officer_name", "officer_position",
+                                "officer_phone", "officer_email", "access_type", "modules", "purposes", "sender"),
+                               {"afis_mailbox": None, "attached": False}, nonempty=("modules",)),
+    "afis_change_forward": LetterSpec(("request_no", "received_at", "rules", "change", "sender"),
+                                      {"institution": None, "officer_name": None, "officer_email": None,
+                                       "changed_on": None, "motives": (), "attached": False}),
+    "afis_granted": LetterSpec(("request_no", "access_type", "modules"), {}, nonempty=("modules",)),
+    "afis_change_return": LetterSpec(("request_no", "received_at", "rules", "motives"), {"officer_name": None},
+                                     nonempty=("motives",)),
     "office_notice": LetterSpec(
         ("consent_no", "issued_at", "applicant", "eori", "systems", "period_from", "period_to", "offices"), {},
         nonempty=("offices", "systems")),

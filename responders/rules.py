@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from email.utils import parseaddr
 from typing import Any, Iterable, Sequence
 
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.text import code_key, fold_nfkd
+from responders.institutions import Institutions
 from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, UNPLANNED, Outage, without_request, without_request_rules
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
-from responders.senders import address_of, in_domains, same_sender
+from responders.senders import address_of, is_free_mail, same_sender
 from responders.workdays import working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
@@ -38,13 +38,14 @@ LAW_NAMES = {"1B-1029": "Muitinės veiklos tęstinumo taisyklių", "1B-280": "AF
 
 @dataclass(frozen=True)
 class Decision:
-    outcome: str               # "consent" | "refusal" | "review" | "returned" | "ended_early" | "not_needed" | "none"
+    outcome: str               # "consent" | "refusal" | "review" | "returned" | "forwarded" | "ended_early" |
+    #                            "not_needed" | "none"
     rules: tuple[str, ...]     # legal points it rests on, e.g. ("1B-1029:14",)
     period_from: datetime | None = None
     period_to: datetime | None = None
     motives: tuple[str, ...] = ()   # Lithuanian sentences for the letter, one per reason, each naming its point
     note: str = ""             # English, for officers (why review)
-    deadline: datetime | None = None   # correction deadline for returned AFIS requests
+    deadline: datetime | None = None   # returned AFIS request: its correction deadline; AFIS change: the notice's
     consent_no: str | None = None      # for ended_early: which consent
 
 
@@ -361,6 +362,36 @@ AFIS_MODULES = ("Alib", "AFIS paštas", "AREP (AMT)", "CIS (EU)", "CIS (MS)", "C
                 "ToSMA", "V-OCU", "TDM", "URT")  # 1B-280:7.4
 _MODULE_KEYS = {" ".join(m.casefold().split()) for m in AFIS_MODULES} | {"trade data monitor database"}
 
+# Who sent an AFIS/CIS+ request or notice, as point 8 (and 14-15) read it.
+SENDER_OK = "ok"                  # a mailbox of an institution on the list, not the officer's own
+SENDER_FREE_MAIL = "free_mail"    # a public mail service: not an institution's mailbox (8)
+SENDER_SELF = "self"              # the officer the request is for: not the supervisor or head (8)
+SENDER_UNKNOWN = "unknown"        # no address, or a domain not on the list: an officer decides
+
+
+def afis_sender(sender: str, officer_email: str | None, *, institutions: Institutions,
+                free_mail: Sequence[str]) -> str:
+    """How point 8 reads the sender of a request (or a change notice) for the officer at ``officer_email``."""
+    address = address_of(sender)
+    if not address:
+        return SENDER_UNKNOWN
+    if is_free_mail(address, free_mail):
+        return SENDER_FREE_MAIL
+    if address == address_of(officer_email):
+        return SENDER_SELF
+    return SENDER_OK if institutions.of(address) is not None else SENDER_UNKNOWN
+
+
+def _sender_motive(verdict: str, sender: str, point: str, *, nominative: str, accusative: str,
+                   who: str = "pareigūnas, kuriam prašoma teisių") -> str:
+    """Why the sender cannot send it (8, 14-15), of a request or a notice named in its two cases."""
+    if verdict == SENDER_FREE_MAIL:
+        return (f"{nominative} gautas ne iš institucijos el. pašto dėžutės, o iš viešosios el. pašto paslaugos "
+                f"adreso ({address_of(sender)}); jį turi pateikti atstovo tiesioginis vadovas arba institucijos "
+                f"vadovas iš institucijos el. pašto ({cite(point)}).")
+    return (f"{accusative} pateikė pats {who}; jį turi pateikti atstovo tiesioginis "
+            f"vadovas arba institucijos vadovas ({cite(point)}).")
+
 
 def _is_ims(module: str) -> bool:
     # IMS (Irregularity Management System, 1B-280:3.27) modules are granted by the institutions that run them.
@@ -368,46 +399,25 @@ def _is_ims(module: str) -> bool:
     return "IMS" in words or "IRREGULARITY" in words
 
 
-def decide_afis_access(fields: dict, missing: list[str], *, sender: str, institution_domains: Sequence[str],
-                       received_at: datetime, correction_days: int) -> Decision:
-    """Return an AFIS/CIS+ access request with its deficiencies, or queue it for the liaison officer."""
-    received_at = _aware(received_at, "received_at")
-    fields = fields or {}
-    rules: set[str] = set()
-    motives: list[str] = []
-
-    # 1B-280:8 — the manager sends it from the institution's mailbox, not the officer who needs the rights.
-    address = parseaddr(sender or "")[1].strip().lower()
-    officer_email = parseaddr(str(fields.get("officer_email") or ""))[1].strip().lower()
-    if not in_domains(sender, institution_domains):
-        rules.add("1B-280:8")
-        motives.append(f"Prašymas gautas ne iš institucijos el. pašto dėžutės ({address or 'adresas nenustatytas'}); "
-                       "jį turi pateikti atstovo tiesioginis vadovas arba institucijos vadovas iš institucijos "
-                       f"el. pašto ({cite('1B-280:8')}).")
-    elif officer_email and address == officer_email:
-        rules.add("1B-280:8")
-        motives.append("Prašymą pateikė pats pareigūnas, kuriam prašoma teisių; jį turi pateikti atstovo "
-                       f"tiesioginis vadovas arba institucijos vadovas ({cite('1B-280:8')}).")
-
-    # 1B-280:7.1-7.6 — what the request must name.
-    gaps = {m for m in (missing or []) if m in AFIS_POINTS}
+def _item_gaps(fields: dict, missing: Sequence[str]) -> tuple[set[str], list[str], list[str], list[str]]:
+    """(the 7.x items missing or wrong, IMS modules, unknown modules, the other modules)."""
+    gaps = {m for m in missing if m in AFIS_POINTS}
     gaps |= {k for k in AFIS_REQUIRED if _blank(fields.get(k))}
     access = fields.get("access_type")
-    bad_access = not _blank(access) and access not in ACCESS_TYPES
     modules = [m for m in (fields.get("modules") or []) if isinstance(m, str) and m.strip()]
     ims = [m for m in modules if _is_ims(m)]
     unknown = [m for m in modules if not _is_ims(m) and " ".join(m.casefold().split()) not in _MODULE_KEYS]
     others = [m for m in modules if m not in ims and m not in unknown]
-
-    if not modules:
-        gaps.add("modules")
-    if ims and not unknown and not others:
-        gaps.discard("modules")  # IMS was named: nothing is missing under 7.4; it is requested elsewhere (13)
-    if bad_access:
+    gaps.discard("modules")
+    if not modules or unknown:
+        gaps.add("modules")  # IMS alone is a choice of modules: it is asked for elsewhere (13), not missing
+    if not _blank(access) and access not in ACCESS_TYPES:
         gaps.add("access_type")
-    if unknown:
-        gaps.add("modules")
+    return gaps, ims, unknown, others
 
+
+def _item_motives(gaps: set[str], unknown: Sequence[str]) -> list[str]:
+    motives = []
     if "institution" in gaps:
         motives.append("Nenurodytas muitinės įstaigos arba kitos Lietuvos Respublikos institucijos pavadinimas "
                        f"({cite('1B-280:7.1')}).")
@@ -427,40 +437,93 @@ def decide_afis_access(fields: dict, missing: list[str], *, sender: str, institu
     if "purposes" in gaps:
         motives.append("Nenurodyti tikslai, kuriems įgyvendinti reikalinga prieiga prie AFIS/CIS+ "
                        f"({cite('1B-280:7.6')}).")
-    rules |= {AFIS_POINTS[g] for g in gaps}
+    return motives
 
+
+def _ims_motive(ims: Sequence[str]) -> str:
+    return (f"Dėl naudotojo teisių dirbti su IMS moduliais ({', '.join(ims)}) kreipiamasi į juos administruojančių "
+            "Lietuvos Respublikos institucijų (Finansų ministerijos, Vidaus reikalų ministerijos, Finansinių "
+            "nusikaltimų tyrimo tarnybos, Nacionalinės mokėjimo agentūros) pareigūnus; AFIS pareigūnas ryšiams "
+            "palaikyti suteikia tik prisijungimo vardą ir slaptažodį, kai suteikiama CCN/CSI tinklo naudotojo "
+            f"prieiga ({cite('1B-280:13')}).")
+
+
+def decide_afis_access(fields: dict, missing: list[str], *, sender: str, institutions: Institutions,
+                       free_mail: Sequence[str], received_at: datetime, correction_days: int) -> Decision:
+    """Return a deficient AFIS/CIS+ access request (9), forward a complete one to the liaison officer, or leave
+    it to an officer: a sender whose domain is not on the institutions list, IMS modules (13)."""
+    received_at = _aware(received_at, "received_at")
+    fields = fields or {}
+    officer_email = str(fields.get("officer_email") or "")
+    verdict = afis_sender(sender, officer_email, institutions=institutions, free_mail=free_mail)
+    gaps, ims, unknown, others = _item_gaps(fields, missing or [])
+    rules = {AFIS_POINTS[g] for g in gaps}
+    motives = _item_motives(gaps, unknown)
+    if verdict in (SENDER_FREE_MAIL, SENDER_SELF):
+        rules.add("1B-280:8")
+        motives.insert(0, _sender_motive(verdict, sender, "1B-280:8", nominative="Prašymas", accusative="Prašymą"))
     if ims:
-        rules.add("1B-280:13")
-        motives.append(f"Dėl naudotojo teisių dirbti su IMS moduliais ({', '.join(ims)}) kreipiamasi į juos "
-                       "administruojančių Lietuvos Respublikos institucijų (Finansų ministerijos, Vidaus reikalų "
-                       "ministerijos, Finansinių nusikaltimų tyrimo tarnybos, Nacionalinės mokėjimo agentūros) "
-                       "pareigūnus; AFIS pareigūnas ryšiams palaikyti suteikia tik prisijungimo vardą ir slaptažodį "
-                       f"({cite('1B-280:13')}).")
+        motives.append(_ims_motive(ims))
 
-    needs_correction = bool(rules - {"1B-280:13"})
-    if needs_correction:
+    if verdict == SENDER_UNKNOWN:
+        return Decision(outcome="review", rules=(), motives=tuple(motives),
+                        note=f"sender {address_of(sender) or '(none)'} is not a mailbox of an institution on the "
+                             "list (1B-280:8); for an officer"
+                             + (f"; also deficient: {', '.join(sorted_rules(rules))}" if rules else ""))
+    if rules:
+        if ims:
+            rules.add("1B-280:13")
         deadline = working_deadline(received_at, correction_days)  # counted on the Vilnius calendar
         return Decision(outcome="returned", rules=sorted_rules(rules), motives=tuple(motives), deadline=deadline,
                         note=f"deficient request; correction by {shown(deadline)} (1B-280:9)")
-    if ims and not others:
-        return Decision(outcome="returned", rules=("1B-280:13",), motives=tuple(motives),
-                        note="only IMS modules requested: granted by the institutions that administer IMS")
-    return Decision(outcome="review", rules=("1B-280:13",) if ims else (), motives=tuple(motives),
-                    note="complete; queued for the AFIS liaison officer"
-                         + ("; IMS modules to be requested elsewhere" if ims else ""))
+    if ims:
+        return Decision(outcome="review", rules=("1B-280:13",), motives=tuple(motives),
+                        note="IMS modules are granted by the institutions that administer IMS; the liaison officer "
+                             "gives only the CCN/CSI login (1B-280:13); for an officer"
+                             + (f"; other modules: {', '.join(others)}" if others else ""))
+    home, theirs = institutions.of(sender), institutions.of(officer_email)
+    if theirs is not None and home is not None and theirs != home:
+        return Decision(outcome="review", rules=(),
+                        note=f"sent from a mailbox of {home.name} for an officer of {theirs.name} (1B-280:8); "
+                             "for an officer")
+    return Decision(outcome="forwarded", rules=(), note="complete; forwarded to the AFIS liaison officer (1B-280:9-10)")
 
 
 # Words (diacritics folded) that say the rights are lost rather than changed (1B-280:15).
+NOTICE_ABOUT = "apie AFIS/CIS+ naudotojo teisių pasikeitimą"
 LOSS_STEMS = ("atleid", "atleist", "nusalin", "netek", "panaikin", "isej", "nebedirb", "nesusij")
 
 
-def decide_afis_change(fields: dict, *, received_at: datetime) -> Decision:
-    """A change (14) or loss (15) of AFIS/CIS+ rights: for the liaison officer (16) within 2 working days."""
+def decide_afis_change(fields: dict, *, sender: str, institutions: Institutions, free_mail: Sequence[str],
+                       received_at: datetime) -> Decision:
+    """A change (14) or loss (15) of AFIS/CIS+ rights, which the supervisor or head reports within 2 working
+    days of the change: forwarded to the liaison officer (16), a late notice flagged; a notice not from the
+    supervisor returned; a sender off the institutions list left to an officer."""
     received_at = _aware(received_at, "received_at")
-    change = fold_nfkd(str((fields or {}).get("change") or ""))
+    fields = fields or {}
+    change = fold_nfkd(str(fields.get("change") or ""))
     loss = any(word.startswith(LOSS_STEMS) for word in change.split())
     point = "1B-280:15" if loss else "1B-280:14"
-    deadline = working_deadline(received_at, CHANGE_DAYS)
-    return Decision(outcome="review", rules=(point, "1B-280:16"), deadline=deadline,
-                    note=f"AFIS/CIS+ rights {'withdrawal' if loss else 'change'} for the liaison officer; "
-                         f"act by {shown(deadline)}")
+    what = "withdrawal" if loss else "change"
+    verdict = afis_sender(sender, str(fields.get("officer_email") or ""), institutions=institutions,
+                          free_mail=free_mail)
+    if verdict in (SENDER_FREE_MAIL, SENDER_SELF):
+        return Decision(outcome="returned", rules=(point,),
+                        motives=(_sender_motive(verdict, sender, point, nominative=f"Pranešimas {NOTICE_ABOUT}",
+                                                accusative=f"Pranešimą {NOTICE_ABOUT}",
+                                                who="AFIS/CIS+ naudotojas"),),
+                        note=f"AFIS/CIS+ rights {what} notice not from the supervisor or head ({point})")
+    if verdict == SENDER_UNKNOWN:
+        return Decision(outcome="review", rules=(point,),
+                        note=f"sender {address_of(sender) or '(none)'} is not a mailbox of an institution on the "
+                             f"list; AFIS/CIS+ rights {what} for an officer")
+    changed = parse_time(fields.get("changed_on"))
+    due = working_deadline(changed, CHANGE_DAYS) if changed else None  # the supervisor's, not the liaison's
+    late = due is not None and received_at > _aware(due, "due")
+    motives = ()
+    if late:
+        motives = (f"Pranešimas pateiktas {shown(received_at)}, vėliau nei per {CHANGE_DAYS} darbo dienas nuo "
+                   f"pasikeitimo ({shown(changed)}); jį reikėjo pateikti iki {shown(due)} ({cite(point)}).",)
+    return Decision(outcome="forwarded", rules=(point, "1B-280:16"), deadline=due, motives=motives,
+                    note=f"AFIS/CIS+ rights {what} forwarded to the AFIS liaison officer"
+                         + (f"; LATE notice: due by {shown(due)}" if late else ""))

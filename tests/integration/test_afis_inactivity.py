@@ -195,35 +195,41 @@ def test_a_user_without_an_address_is_marked_with_the_reason(config, tmp_path):
     assert listed(config, NOW)["jonas"]["mail"] == "none"
 
 
-# --- rights changes past the liaison officer's 2 working days --------------------------------------------
+# --- rights change notices: the supervisor's 2 working days (1B-280:14-15) ----------------------------------
 
 CHANGE = """\
 From: Vilniaus teritorine muitine <vtm@lrmuitine.lt>
 To: ITPC@lrmuitine.lt
 Subject: AFIS/CIS+
-Date: Mon, 23 Nov 2026 09:00:00 +0200
-Message-ID: <chg-1@lrmuitine.lt>
+Date: {date}
+Message-ID: <chg-{n}@lrmuitine.lt>
 MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Laba diena,
 
-informuojame, kad pareigūnas Jonas Jonaitis (jonas.jonaitis@lrmuitine.lt) atleidžiamas iš darbo, todėl
-prašome panaikinti jo teisę naudotis AFIS/CIS+.
+informuojame, kad pareigūnas Jonas Jonaitis (jonas.jonaitis@lrmuitine.lt) nuo 2026-11-18 atleidžiamas iš
+darbo, todėl prašome panaikinti jo teisę naudotis AFIS/CIS+.
 
 Vilniaus teritorinės muitinės viršininkas
 """
 
 
-def test_a_rights_withdrawal_is_listed_once_past_two_working_days(config, tmp_path):
-    (tmp_path / "inbox" / "new" / "chg.eml").write_bytes(CHANGE.encode("utf-8"))
+def test_a_withdrawal_notice_is_forwarded_and_flagged_late_after_the_supervisors_two_working_days(config, tmp_path):
+    # Dismissed on Wednesday 18 Nov: the supervisor had until the end of Friday 20 Nov to tell ITPC.
+    for n, date_ in ((1, "Fri, 20 Nov 2026 15:00:00 +0200"), (2, "Mon, 23 Nov 2026 09:00:00 +0200")):
+        mail = CHANGE.format(date=date_, n=n)
+        (tmp_path / "inbox" / "new" / f"chg{n}.eml").write_bytes(mail.encode("utf-8"))
     itpc(config, "poll", "--once", now=NOW)
-    # Received Monday: the liaison officer has until the end of Wednesday (2 working days, 1B-280:14-16).
-    assert itpc(config, "afis", "changes", now="2026-11-25T23:59").stdout == ""
-    pending = itpc(config, "afis", "changes", "--all", "--json", now="2026-11-25T23:59").stdout.splitlines()
-    assert len(pending) == 1
-    overdue = [json.loads(line) for line in
-               itpc(config, "afis", "changes", "--json", now="2026-11-26T00:01").stdout.splitlines()]
-    assert [(c["officer_name"], c["rules"]) for c in overdue] == [("Jonas Jonaitis", ["1B-280:15", "1B-280:16"])]
-    assert overdue[0]["number"].startswith("AFIS-2026-")
+    notices = [json.loads(line) for line in itpc(config, "afis", "changes", "--json", now=NOW).stdout.splitlines()]
+    assert [(c["outcome"], c["rules"], c["changed_on"], c["late"]) for c in notices] == [
+        ("forwarded", ["1B-280:15", "1B-280:16"], "2026-11-18", False),
+        ("forwarded", ["1B-280:15", "1B-280:16"], "2026-11-18", True)]
+    assert notices[0]["notice_due"].startswith("2026-11-20T2")  # 23:59:59 Vilnius, stored in UTC
+    late = itpc(config, "afis", "changes", "--late", now=NOW).stdout.splitlines()
+    assert len(late) == 1 and "LATE" in late[0] and notices[1]["number"] in late[0]
+    forwards = [m for m in sent_mail(tmp_path) if m["To"] == "AFIS@lrmuitine.lt"]
+    assert len(forwards) == 2
+    body = forwards[1].get_payload(0).get_payload(decode=True).decode("utf-8")
+    assert "vėliau nei per 2 darbo dienas" in " ".join(body.split())

@@ -18,7 +18,7 @@ def test_demo_day_is_seeded_once_and_decided(tmp_path):
     requests = [json.loads(line) for line in itpc(config, "requests", "--json").stdout.splitlines()]
     outcomes = [(r["kind"], r["decision"]["outcome"]) for r in requests]
     assert outcomes == [("continuity", "consent"), ("continuity", "consent"), ("continuity", "refusal"),
-                        ("afis_access", "review"), ("auto_generated", "none")]
+                        ("afis_access", "forwarded"), ("auto_generated", "none")]  # complete: to the liaison officer
     ntks = requests[1]
     # asked 10:00 today → 18:00 tomorrow: within two working days, granted as asked
     assert ntks["decision"]["period_from"] == "2026-11-24T10:00:00+02:00"

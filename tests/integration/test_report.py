@@ -97,12 +97,13 @@ def test_counts_by_kind_and_outcome_consents_refusals_and_top_eoris():
     requests = figures["requests"]
     assert requests["total"] == 9
     assert requests["by_kind"]["continuity"] == {"open": 0, "review": 1, "consent": 2, "refusal": 3, "returned": 0,
-                                                 "ended_early": 0, "none": 0, "total": 6}
+                                                 "forwarded": 0, "granted": 0, "ended_early": 0, "none": 0,
+                                                 "total": 6}
     assert requests["by_kind"]["auto_generated"]["none"] == 1 and requests["by_kind"]["auto_generated"]["open"] == 0
     assert requests["by_kind"]["not_a_request"]["open"] == 1
     assert requests["by_kind"]["afis_change"]["total"] == 0             # every kind present, zero or not
     assert requests["by_outcome"] == {"open": 1, "review": 1, "consent": 2, "refusal": 3, "returned": 0,
-                                      "ended_early": 1, "none": 1}
+                                      "forwarded": 0, "granted": 0, "ended_early": 1, "none": 1}
 
     consents = figures["consents"]
     assert consents["total"] == 2 and consents["by_system"] == {"MDAS": 2, "NTKS": 1}

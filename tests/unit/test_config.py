@@ -52,8 +52,11 @@ def test_itpc_config_environment_variable_names_the_file(tmp_path, monkeypatch):
     ('[nosuch]\nkey = 1\n', "nosuch"),
     ('[rules]\nnotice_minutes = "soon"\n', "rules.notice_minutes"),
     ('[rules]\ntraders = 5\n', "rules.traders"),
-    ('[institutions]\ndomains = "lrmuitine.lt"\n', "institutions.domains"),
-    ('[institutions]\ndomains = ["lrmuitine.lt", 7]\n', "institutions.domains"),
+    ('[institutions]\nfree_mail = "gmail.com"\n', "institutions.free_mail"),
+    ('[institutions]\nfree_mail = ["gmail.com", 7]\n', "institutions.free_mail"),
+    ('[institutions]\ndirectory = "nowhere.toml"\n', "institutions.directory"),
+    ('[institutions]\ndomains = ["lrmuitine.lt"]\n', "institutions.domains"),
+    ('[afis]\nliaison_address = "nobody"\n', "afis.liaison_address"),
 ])
 def test_bad_values_are_refused_naming_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError) as err:

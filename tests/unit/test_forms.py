@@ -435,6 +435,49 @@ def test_afis_access_type_values(value: str, expected: str | None, offices: Offi
     assert request.fields["access_type"] == expected
 
 
+ANNEX_AFIS = """PRAŠYMAS DĖL TEISĖS NAUDOTIS AFIS/CIS+ IR TVARKYTI ŠIOSE SISTEMOSE ESANČIUS DUOMENIS SUTEIKIMO
+1. Institucija: Valstybinė mokesčių inspekcija
+2. Pareigūnas, kuriam reikalingos AFIS/CIS+ naudotojo teisės:
+Pareigos: vyriausioji specialistė
+Vardas ir pavardė: Asta Jonaitienė
+Tel. Nr.: +370 5 268 7000
+El. p. adresas: asta.jonaitiene@vmi.lt
+3. Prieigos tipas: {access}
+4. AFIS/CIS+ moduliai, su kuriais pagal atliekamas funkcijas reikia dirbti:
+{boxes}
+5. AFIS pašto dėžutė (jei institucija turi daugiau nei vieną): —
+6. Tikslai, kuriems įgyvendinti reikalinga prieiga prie AFIS/CIS+: importo duomenų analizė
+ir rizikos vertinimas.
+Prašymą užpildė: vyriausioji specialistė Asta Jonaitienė (parašas)
+"""
+ALL_MODULES = ["Alib", "AFIS paštas", "AREP (AMT)", "CIS (EU)", "CIS (MS)", "CIS+ Cash Declarations", "CIS+ CigInfo",
+               "CIS+ MarInfo", "CIS+ YachtInfo", "CSM", "FIDE (EU)", "FIDE (MS)", "IET", "MAS", "ToSMA", "V-OCU",
+               "TDM", "URT"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(chosen=st.sets(st.sampled_from(ALL_MODULES)), web=st.booleans(),
+       marks=st.sampled_from([("☒", "☐"), ("☑", "☐"), ("[x]", "[ ]"), ("[X]", "[]")]))
+def test_afis_annex_form_reads_only_the_ticked_boxes(chosen: set[str], web: bool, marks: tuple[str, str],
+                                                     offices: OfficeDirectory) -> None:
+    on, off = marks
+    boxes = "\n".join(f"{on if m in chosen else off} {m}" for m in ALL_MODULES)
+    access = f"{off if web else on} CCN/CSI {on if web else off} Internet/Secure Web"
+    request = parse(ANNEX_AFIS.format(access=access, boxes=boxes), offices, sender="vadovas@vmi.lt")
+    assert request.kind == "afis_access"
+    assert request.fields["modules"] == [m for m in ALL_MODULES if m in chosen]
+    assert request.fields["access_type"] == ("Internet/Secure Web" if web else "CCN/CSI")
+    assert request.fields["purposes"] == ["importo duomenų analizė ir rizikos vertinimas."]
+    assert request.missing == ([] if chosen else ["modules"])
+
+
+def test_afis_access_names_ims_modules(offices: OfficeDirectory) -> None:
+    text = AFIS_FORM.format(access="CCN/CSI", purposes="x").replace("[X] V-OCU", "[X] IMS")
+    request = parse(text, offices, sender="darius.vaitkus@lrmuitine.lt")
+    assert request.fields["modules"] == ["Alib", "FIDE (MS)", "IMS"]
+    assert "ims_requested" not in request.fields
+
+
 def test_afis_change_of_rights(offices: OfficeDirectory) -> None:
     text = ("Laba diena,\ninformuojame, kad Kauno teritorinės muitinės pareigūnas Petras Petraitis "
             "(petras.petraitis@lrmuitine.lt) nuo 2026-12-01 atleidžiamas iš darbo, todėl prašome panaikinti jo "
@@ -447,6 +490,13 @@ def test_afis_change_of_rights(offices: OfficeDirectory) -> None:
     assert request.fields["officer_email"] == "petras.petraitis@lrmuitine.lt"
     assert request.fields["change_type"] == "loss"
     assert "atleidžiamas" in request.fields["change"]
+    assert request.fields["changed_on"] == "2026-12-01"  # the supervisor's 2 working days run from it (15)
+
+
+def test_afis_change_without_a_date_has_no_change_date(offices: OfficeDirectory) -> None:
+    text = ("Laba diena,\ninformuojame, kad pareigūnas Petras Petraitis (petras.petraitis@lrmuitine.lt) "
+            "perkeliamas į Rizikos valdymo skyrių, todėl prašome pakeisti jo teises naudotis AFIS/CIS+.\nPagarbiai")
+    assert parse(text, offices, sender="vedeja@lrmuitine.lt").fields["changed_on"] is None
 
 
 # --- not a request, odd input, confidence, speed ------------------------------------------------------------

@@ -73,6 +73,24 @@ def contexts() -> dict[str, dict]:
                              request_numbers=["ITPC-2026-000031"]),
         "afis_inactive": dict(username="jonaitiene", last_login="2026-02-10", inactive_from="2026-11-11",
                               keep_until="2027-02-10"),
+        "afis_forward": dict(request_no="AFIS-2027-000001", received_at=at(2027, 1, 18, 9, 30),
+                             institution="Finansinių nusikaltimų tyrimo tarnyba", officer_name="Ingrida Mačiulienė",
+                             officer_position="vyresnioji tyrėja", officer_phone="+37052717470",
+                             officer_email="ingrida.maciuliene@fntt.lt", access_type="Internet/Secure Web",
+                             modules=["AREP (AMT)", "IET"], purposes=["importo duomenų analizė"],
+                             sender="andrius.zemaitis@fntt.lt", attached=True),
+        "afis_change_forward": dict(request_no="AFIS-2026-000009", received_at=at(2026, 12, 28, 9, 0),
+                                    rules=["1B-280:15", "1B-280:16"], change="atleidžiamas iš darbo nuo 2026-12-21",
+                                    changed_on="2026-12-21", sender="vedeja@lrmuitine.lt",
+                                    officer_name="Petras Petraitis", institution="Kauno teritorinė muitinė",
+                                    motives=["Pranešimas pateiktas 2026-12-28 09:00, vėliau nei per 2 darbo dienas "
+                                             "nuo pasikeitimo (AFIS/CIS+ taisyklių 15 punktas)."]),
+        "afis_granted": dict(request_no="AFIS-2027-000001", access_type="Internet/Secure Web",
+                             modules=["AREP (AMT)", "IET"]),
+        "afis_change_return": dict(request_no="AFIS-2026-000010", received_at=at(2026, 12, 28, 9, 0),
+                                   rules=["1B-280:15"], officer_name="Petras Petraitis",
+                                   motives=["Pranešimą apie AFIS/CIS+ naudotojo teisių pasikeitimą pateikė pats "
+                                            "AFIS/CIS+ naudotojas (AFIS/CIS+ taisyklių 15 punktas)."]),
     }
 
 
@@ -238,7 +256,7 @@ def test_afis_return_lists_deficiencies_and_the_correction_deadline():
     assert "1. Nenurodytas reikalingas AFIS/CIS+ naudotojo prieigos tipas" in body
     assert "2. Nenurodyti tikslai" in body
     assert "ne vėliau kaip iki 2026-12-10 10:00 (Taisyklių 9 punktas)" in body
-    assert "pareigūnui Mindaugas Rimkus" in body
+    assert "AFIS/CIS+ naudotojas, kuriam prašoma teisių: Mindaugas Rimkus." in body
     assert "IMS" not in body and "8 punktas" not in body
 
 
@@ -255,6 +273,50 @@ def test_afis_return_from_a_private_mailbox_cites_point_8():
                        motives=["Prašymas gautas ne iš institucijos el. pašto dėžutės (jonas@gmail.com) "
                                 "(AFIS/CIS+ taisyklių 8 punktas)."]).body)
     assert "jonas@gmail.com" in body and "iš institucijos el. pašto dėžutės (Taisyklių 8 punktas)" in body
+
+
+AFIS_LETTERS = sorted(name for name in LETTERS if name.startswith("afis_"))
+
+
+@pytest.mark.parametrize("name", AFIS_LETTERS)
+def test_afis_letters_greet_neutrally_and_never_put_a_name_in_another_case(name):
+    """Names are printed as given (nominative), after a label; never after a word that needs the dative or
+    genitive ("pareigūnui Mindaugas Rimkus"), and the greeting names nobody."""
+    letter = render(name, officer_name="Mindaugas Rimkus", addressee="Mindaugas Rimkus")
+    assert letter.body.splitlines()[0] == "Laba diena,"
+    for line in letter.body.splitlines():
+        if "Mindaugas Rimkus" in line:
+            before = line.split("Mindaugas Rimkus")[0]
+            assert before.rstrip().endswith(":"), line
+
+
+def test_afis_return_says_a_copy_of_the_request_is_attached_only_when_it_is():
+    assert "Prašymo kopija pridedama" in render("afis_return", attached=True).body
+    assert "kopija" not in render("afis_return").body
+
+
+def test_afis_forward_gives_the_liaison_officer_the_request_items():
+    body = flat(render("afis_forward").body)
+    for fact in ("Nr. AFIS-2027-000001", "Institucija: Finansinių nusikaltimų tyrimo tarnyba",
+                 "AFIS/CIS+ naudotojas: Ingrida Mačiulienė", "Moduliai: AREP (AMT), IET",
+                 "Prieigos tipas: Internet/Secure Web", "pateikė andrius.zemaitis@fntt.lt",
+                 "Taisyklių 9 ir 10 punktai", "pridedamas"):
+        assert fact in body, fact
+    assert "AFIS pašto dėžutė" not in body
+
+
+def test_afis_change_forward_names_the_point_and_flags_a_late_notice():
+    body = flat(render("afis_change_forward").body)
+    assert "teisių panaikinimą" in body and "15 punktas" in body and "16 punktas" in body
+    assert "Pasikeitimo data: 2026-12-21" in body and "vėliau nei per 2 darbo dienas" in body
+    assert "pakeitimą" in flat(render("afis_change_forward", rules=["1B-280:14", "1B-280:16"], motives=[]).body)
+
+
+@pytest.mark.parametrize("access, point", [("Internet/Secure Web", "12 punktas"), ("CCN/CSI", "11 punktas")])
+def test_afis_granted_tells_the_user_how_the_login_comes(access, point):
+    body = flat(render("afis_granted", access_type=access).body)
+    assert "Jums suteikė AFIS/CIS+ naudotojo teises" in body and "10 punktas" in body and point in body
+    assert "moduliai: AREP (AMT), IET" in body
 
 
 def test_office_notice_names_consent_person_eori_period_systems_offices_and_point_11():

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ledger.text import fold_nfkd
+from responders.institutions import Institution, Institutions
 from responders.reasons import ReasonListError, ReasonLists, classify_reasons
 from responders.rules import (ConsentRecord, Outage, decide_afis_access, decide_afis_change, decide_continuity,
                               decide_early_recovery)
@@ -527,15 +528,32 @@ def afis_fields(**overrides) -> dict:
     return fields
 
 
+INSTITUTIONS = Institutions((Institution("Lietuvos Respublikos muitinė", ("lrmuitine.lt",)),
+                             Institution("Finansinių nusikaltimų tyrimo tarnyba", ("fntt.lt",))))
+FREE_MAIL = ("gmail.com", "inbox.lt")
+
+
 def afis(fields=None, missing=(), sender="ruta.vale@lrmuitine.lt", days=5):
     return decide_afis_access(fields if fields is not None else afis_fields(), list(missing), sender=sender,
-                              institution_domains=["lrmuitine.lt"], received_at=AFIS_RECEIVED,
+                              institutions=INSTITUTIONS, free_mail=FREE_MAIL, received_at=AFIS_RECEIVED,
                               correction_days=days)
 
 
-def test_complete_afis_request_is_queued_for_the_liaison_officer():
+def test_complete_afis_request_is_forwarded_to_the_liaison_officer():
     d = afis()
-    assert (d.outcome, d.rules, d.deadline) == ("review", (), None)
+    assert (d.outcome, d.rules, d.deadline) == ("forwarded", (), None)
+
+
+def test_a_request_for_an_officer_of_another_institution_from_its_own_domain_is_forwarded():
+    # corpus c27: FNTT's head of unit asks for his officer from fntt.lt.
+    d = afis(afis_fields(institution="Finansinių nusikaltimų tyrimo tarnyba", officer_email="ingrida@fntt.lt"),
+             sender="Andrius Žemaitis <andrius.zemaitis@fntt.lt>")
+    assert (d.outcome, d.rules) == ("forwarded", ())
+
+
+def test_a_request_sent_from_one_institution_for_an_officer_of_another_goes_to_an_officer():
+    d = afis(afis_fields(officer_email="ingrida@fntt.lt"), sender="ruta.vale@lrmuitine.lt")
+    assert (d.outcome, d.rules) == ("review", ())
 
 
 @pytest.mark.parametrize("field, rule, words", [
@@ -556,7 +574,7 @@ def test_each_missing_afis_item_returns_the_request_citing_its_point(field, rule
 
 
 def test_afis_mailbox_is_required_only_when_the_parser_says_so():
-    assert afis(afis_fields(afis_mailbox=None), []).outcome == "review"
+    assert afis(afis_fields(afis_mailbox=None), []).outcome == "forwarded"
     d = afis(afis_fields(afis_mailbox=None), ["afis_mailbox"])
     assert (d.outcome, d.rules) == ("returned", ("1B-280:7.5",))
 
@@ -575,20 +593,28 @@ def test_unknown_access_type_or_module_is_a_deficiency():
     assert d.rules == ("1B-280:7.4",) and "Facebook" in d.motives[0]
 
 
-@pytest.mark.parametrize("sender", ["ruta.vale@gmail.com", "ruta@lrmuitine.lt.example.com", "ruta@xlrmuitine.lt", ""])
-def test_afis_request_from_outside_the_institution_is_returned_citing_8(sender):
+@pytest.mark.parametrize("sender", ["ruta.vale@gmail.com", "Rūta <RUTA@INBOX.LT>"])
+def test_afis_request_from_a_public_mail_service_is_returned_citing_8(sender):
     d = afis(sender=sender)
     assert (d.outcome, d.rules) == ("returned", ("1B-280:8",))
-    assert "8 punktas" in d.motives[0]
+    assert "8 punktas" in d.motives[0] and "viešosios el. pašto paslaugos" in d.motives[0]
+
+
+@pytest.mark.parametrize("sender", ["ruta@lrmuitine.lt.example.com", "ruta@xlrmuitine.lt", "vadovas@uab-afis.lt", ""])
+def test_afis_request_from_a_domain_not_on_the_institutions_list_goes_to_an_officer(sender):
+    d = afis(sender=sender)
+    assert (d.outcome, d.rules) == ("review", ())
+    assert "not a mailbox of an institution" in d.note
 
 
 def test_subdomain_of_an_institution_and_display_names_are_accepted():
-    assert afis(sender="Rūta Valė <Ruta.Vale@VTM.lrmuitine.lt>").outcome == "review"
+    assert afis(sender="Rūta Valė <Ruta.Vale@VTM.lrmuitine.lt>").outcome == "forwarded"
 
 
 def test_afis_request_sent_by_the_officer_it_names_is_returned_citing_8():
     d = afis(sender="Mindaugas Rimkus <MINDAUGAS.RIMKUS@lrmuitine.lt>")
     assert (d.outcome, d.rules) == ("returned", ("1B-280:8",))
+    assert "pats pareigūnas" in d.motives[0]
 
 
 def test_sender_and_item_deficiencies_are_returned_together():
@@ -596,13 +622,14 @@ def test_sender_and_item_deficiencies_are_returned_together():
     assert d.rules == ("1B-280:7.6", "1B-280:8")
 
 
-def test_only_ims_modules_are_returned_to_ask_the_institutions_that_administer_ims():
-    d = afis(afis_fields(modules=["IMS"]), ["modules"])
-    assert (d.outcome, d.rules, d.deadline) == ("returned", ("1B-280:13",), None)
+def test_ims_modules_go_to_an_officer_citing_13():
+    # corpus c28: only IMS, complete otherwise. The liaison officer gives only the CCN/CSI login (13).
+    d = afis(afis_fields(modules=["IMS"], access_type="CCN/CSI"))
+    assert (d.outcome, d.rules, d.deadline) == ("review", ("1B-280:13",), None)
     assert "Finansų ministerijos" in d.motives[0] and "13 punktas" in d.motives[0]
 
 
-def test_ims_next_to_other_modules_is_explained_and_the_rest_reviewed():
+def test_ims_next_to_other_modules_is_explained_and_reviewed():
     d = afis(afis_fields(modules=["CIS (EU)", "IMS (ECR)"]))
     assert (d.outcome, d.rules) == ("review", ("1B-280:13",))
     assert "IMS (ECR)" in d.motives[0]
@@ -614,17 +641,51 @@ def test_ims_with_other_deficiencies_returns_both():
     assert d.deadline is not None
 
 
-@pytest.mark.parametrize("change, rule", [
+def change(fields, sender="vedeja@lrmuitine.lt", received=vln(2026, 12, 23, 10)):
+    return decide_afis_change({"officer_email": "a@lrmuitine.lt", **fields}, sender=sender,
+                              institutions=INSTITUTIONS, free_mail=FREE_MAIL, received_at=received)
+
+
+@pytest.mark.parametrize("what, rule", [
     ("perkeliamas į Rizikos valdymo skyrių, reikia papildomai CIS (MS)", "1B-280:14"),
     ("atleidžiamas iš darbo nuo gruodžio 31 d.", "1B-280:15"),
     ("laikinai nušalintas nuo pareigų", "1B-280:15"),
 ])
-def test_afis_change_is_reviewed_within_two_working_days(change, rule):
-    d = decide_afis_change({"officer_email": "a@lrmuitine.lt", "change": change}, received_at=vln(2026, 12, 23, 10))
-    assert (d.outcome, d.rules) == ("review", (rule, "1B-280:16"))
-    assert d.deadline == datetime(2026, 12, 29, 23, 59, 59, tzinfo=VILNIUS)
+def test_afis_change_from_the_supervisor_is_forwarded_to_the_liaison_officer(what, rule):
+    d = change({"change": what})
+    assert (d.outcome, d.rules, d.motives) == ("forwarded", (rule, "1B-280:16"), ())
+
+
+def test_the_two_working_days_are_the_supervisors_for_the_notice():
+    # Changed on Monday 21 Dec: the notice is due by the end of Wednesday 23 Dec (the 24th is a holiday).
+    on_time = change({"change": "atleidžiamas", "changed_on": "2026-12-21"}, received=vln(2026, 12, 23, 16))
+    assert on_time.deadline == datetime(2026, 12, 23, 23, 59, 59, tzinfo=VILNIUS)
+    assert on_time.motives == () and "LATE" not in on_time.note
+    late = change({"change": "atleidžiamas", "changed_on": "2026-12-21"}, received=vln(2026, 12, 28, 9))
+    assert late.outcome == "forwarded" and "LATE" in late.note
+    assert "vėliau nei per 2 darbo dienas" in late.motives[0] and "15 punktas" in late.motives[0]
+
+
+def test_a_change_notice_without_a_date_has_no_notice_deadline():
+    assert change({"change": "perkeliamas į kitas pareigas"}).deadline is None
+
+
+@pytest.mark.parametrize("sender, words", [("a@lrmuitine.lt", "pats AFIS/CIS+ naudotojas"),
+                                           ("vedeja@gmail.com", "viešosios el. pašto paslaugos")])
+def test_a_change_notice_not_from_the_supervisor_is_returned(sender, words):
+    d = change({"change": "atleidžiamas iš darbo"}, sender=sender)
+    assert (d.outcome, d.rules) == ("returned", ("1B-280:15",))
+    assert words in d.motives[0] and d.motives[0].startswith("Pranešim")
+
+
+def test_a_change_notice_from_an_unknown_domain_goes_to_an_officer():
+    assert change({"change": "atleidžiamas"}, sender="vedeja@example.com").outcome == "review"
 
 
 def test_afis_decisions_accept_utc_receipt_times():
-    d = decide_afis_change({}, received_at=datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc))
-    assert d.deadline == datetime(2026, 12, 4, 23, 59, 59, tzinfo=VILNIUS)  # 00:30 Wed in Vilnius → Fri
+    # Changed on Friday 27 Nov: due by the end of Tuesday 1 Dec in Vilnius; 22:30 UTC is already Wednesday there.
+    d = decide_afis_change({"change": "x", "changed_on": "2026-11-27"}, sender="v@lrmuitine.lt",
+                           institutions=INSTITUTIONS, free_mail=(),
+                           received_at=datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc))
+    assert d.deadline == datetime(2026, 12, 1, 23, 59, 59, tzinfo=VILNIUS)
+    assert "LATE" in d.note

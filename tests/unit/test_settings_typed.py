@@ -98,11 +98,24 @@ def test_a_user_file_overriding_paths_gives_absolute_paths_relative_to_it(tmp_pa
 
 
 def test_lists_become_tuples_of_strings(tmp_path):
-    settings = load_settings(write(tmp_path, '[institutions]\ndomains = ["lrmuitine.lt", "vmi.lt"]\n'))
-    assert settings.institutions.domains == ("lrmuitine.lt", "vmi.lt")
+    settings = load_settings(write(tmp_path, '[institutions]\nfree_mail = ["gmail.com", "inbox.lt"]\n'))
+    assert settings.institutions.free_mail == ("gmail.com", "inbox.lt")
     with pytest.raises(ConfigError) as err:
-        load_settings(write(tmp_path, '[institutions]\ndomains = ["lrmuitine.lt", 7]\n'))
-    assert str(err.value).startswith("institutions.domains: expected a list of strings")
+        load_settings(write(tmp_path, '[institutions]\nfree_mail = ["gmail.com", 7]\n'))
+    assert str(err.value).startswith("institutions.free_mail: expected a list of strings")
+
+
+def test_the_institutions_list_is_a_path_relative_to_the_file_that_names_it(tmp_path, shipped):
+    assert shipped.institutions.directory == SHIPPED.parent / "institutions.toml"
+    (tmp_path / "mine.toml").write_text('[[institution]]\nname = "X"\ndomains = ["x.lt"]\n', encoding="utf-8")
+    settings = load_settings(write(tmp_path, '[institutions]\ndirectory = "mine.toml"\n'))
+    assert settings.institutions.directory == tmp_path / "mine.toml"
+
+
+def test_the_afis_liaison_address_is_a_setting(tmp_path, shipped):
+    assert "@" in shipped.afis.liaison_address
+    assert load_settings(write(tmp_path, '[afis]\nliaison_address = "ryshiai@lrmuitine.lt"\n')) \
+        .afis.liaison_address == "ryshiai@lrmuitine.lt"
 
 
 def test_settings_are_frozen(shipped):
