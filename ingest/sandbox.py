@@ -32,11 +32,13 @@ MiB = 1024 * 1024
 
 
 class LimitExceeded(errors.DocumentError):
-    """The child went past a limit, failed or died; ``reason`` says which, for the problem list."""
+    """The child went past a limit, failed or died; ``reason`` says which, for the problem list; ``peak_kb`` is
+    the child's peak resident memory as far as it is known (0 when it died without saying)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, peak_kb: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.peak_kb = peak_kb
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: ChildLimits) -> Run:
         _stop(child)
     kind, value, peak_kb = outcome
     if kind != "ok":
-        raise LimitExceeded(_reason(kind, value, child.exitcode, limits))
+        raise LimitExceeded(_reason(kind, value, child.exitcode, limits), peak_kb)
     return Run(value, time.perf_counter() - began, peak_kb)
 
 
