@@ -28,6 +28,10 @@ class MailboxSettings:
     max_message_bytes: int = 26_214_400
     max_attachment_bytes: int = 15_728_640
     max_pdf_pages: int = 20
+    max_scan_pages: int = 3
+    max_image_pixels: int = 60_000_000
+    document_seconds: float = 60.0
+    document_memory_mb: int = 1024
 
 
 @dataclass(frozen=True)

@@ -5,28 +5,37 @@ The request form (1B-1029, 1 priedas) says "MDAS ir (arba) NTKS (nereikalinga i�
 strikes out what does not apply, so a struck word is not part of what the document says and is dropped,
 in a PDF (a line drawn through the middle of the word, or a StrikeOut annotation) and in a DOCX (struck
 runs). Documents come from strangers: encrypted, malformed and bomb-like ones raise ``DocumentError`` with
-the reason, never anything else.
+the reason, never anything else. ``extract_text`` reads each document in a child process with a time and a
+memory limit (``ingest.sandbox``), and what is plainly too costly is refused before it is decoded or rendered:
+PDF streams that inflate past a cap or draw more lines than a form ever has, images with more pixels than a
+scan has, more scanned pages than the cap.
 """
 from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 from xml.etree import ElementTree
 
 from config import errors
+from config.sections import MailboxSettings
 from ingest.htmltext import row_line
 from ingest.mime import DOCX_TYPE, OLE_MAGIC, Attachment, decode_text
+from ingest.sandbox import ChildLimits, LimitExceeded, run_limited
 
 OCR_LANGUAGES = ("lit", "lit+eng", "eng")  # tried in turn while tesseract fails or reads nothing
 OCR_TIMEOUT_SECONDS = 120                   # per page
 OCR_MIN_DPI, OCR_MAX_DPI = 100, 600         # guard rails around "the scan's own resolution"
 OCR_MAX_PIXELS = 60_000_000                 # a rendered page larger than this is rendered smaller
+PDF_MAX_STREAM_BYTES = 32 * 1024 * 1024     # inflated size of one content, font or object stream
+PDF_MAX_DRAWING_OPERATORS = 100_000         # path operators in the whole document; a form draws hundreds
 MIN_SCAN_SIDE_PX = 300                      # smaller images are logos and icons, not scanned pages
 ZIP_MAX_MEMBERS = 2000
 ZIP_MAX_TOTAL_BYTES = 200 * 1024 * 1024     # declared uncompressed size of the whole package
@@ -50,6 +59,24 @@ class DocumentText:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class DocumentLimits:
+    """What reading one document may cost ([mailbox] settings)."""
+    seconds: float = 60.0
+    memory_mb: int = 1024
+    max_image_pixels: int = OCR_MAX_PIXELS
+    max_scan_pages: int = 3
+
+    @classmethod
+    def of(cls, mailbox: MailboxSettings) -> "DocumentLimits":
+        return cls(seconds=mailbox.document_seconds, memory_mb=mailbox.document_memory_mb,
+                   max_image_pixels=mailbox.max_image_pixels, max_scan_pages=mailbox.max_scan_pages)
+
+    @property
+    def child(self) -> ChildLimits:
+        return ChildLimits(seconds=self.seconds, memory_mb=self.memory_mb)
+
+
 def is_document(att: Attachment) -> bool:
     """Whether ``extract_text`` reads this kind of attachment at all."""
     ctype = att.content_type
@@ -57,22 +84,35 @@ def is_document(att: Attachment) -> bool:
             or (ctype == "application/x-ole-storage" and _claims_word(att)))
 
 
-def extract_text(att: Attachment, *, max_pages: int = 20) -> DocumentText:
-    """The text of one attachment. Raises ``DocumentError`` for what cannot or must not be read."""
+def extract_text(att: Attachment, *, max_pages: int = 20, limits: DocumentLimits = DocumentLimits()) -> DocumentText:
+    """The text of one attachment. Raises ``DocumentError`` for what cannot or must not be read, a document
+    that goes past ``limits`` included."""
     ctype = att.content_type
-    if ctype == "application/pdf":
-        return pdf_text(att.data, max_pages=max_pages)
-    if ctype == DOCX_TYPE:
-        return docx_text(att.data)
     if ctype == "application/x-ole-storage":
         raise DocumentError("an encrypted Office document or a legacy Word .doc file; it cannot be read "
                             "(please send PDF or DOCX)")
-    if ctype.startswith("image/"):
-        return image_text(att.data)
     if ctype == "text/plain":
         text, problem = decode_text(att.data, None, what=f"attachment {att.filename!r}")
         return DocumentText(text, "text", [problem] if problem else [])
-    raise DocumentError(f"{ctype} is not a document type that is read")
+    if ctype not in ("application/pdf", DOCX_TYPE) and not ctype.startswith("image/"):
+        raise DocumentError(f"{ctype} is not a document type that is read")
+    try:
+        run = run_limited(read_document, ctype, att.data, max_pages, limits, limits=limits.child)
+    except LimitExceeded as exc:
+        raise DocumentError(exc.reason) from None
+    text, source, problems = run.value
+    return DocumentText(text, source, problems)
+
+
+def read_document(ctype: str, data: bytes, max_pages: int, limits: DocumentLimits) -> tuple[str, str, list[str]]:
+    """``extract_text``'s work, as plain data, for the child process (PDF, DOCX or image)."""
+    if ctype == "application/pdf":
+        doc = pdf_text(data, max_pages=max_pages, limits=limits)
+    elif ctype == DOCX_TYPE:
+        doc = docx_text(data)
+    else:
+        doc = image_text(data, limits=limits)
+    return doc.text, doc.source, list(doc.problems)
 
 
 def _claims_word(att: Attachment) -> bool:
@@ -82,25 +122,28 @@ def _claims_word(att: Attachment) -> bool:
 
 # --- PDF ------------------------------------------------------------------------------------------------------
 
-def pdf_text(data: bytes, *, max_pages: int = 20) -> DocumentText:
+def pdf_text(data: bytes, *, max_pages: int = 20, limits: DocumentLimits = DocumentLimits()) -> DocumentText:
     """The text layer of a PDF line by line, struck words removed; pages without text are OCR'd."""
     import pdfplumber  # heavy: only when a PDF arrives
 
+    check_pdf_streams(data)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as exc:
         raise DocumentError(_pdf_open_reason(exc)) from None
     try:
-        return _pdf_pages_text(pdf, data, max_pages)
-    except DocumentError:
+        return _pdf_pages_text(pdf, data, max_pages, limits)
+    except (DocumentError, MemoryError):
         raise
     except Exception as exc:  # pdfminer raises anything on a damaged file; a damaged file is bad input
         raise DocumentError(f"malformed PDF: its content cannot be read ({type(exc).__name__})") from None
 
 
-def _pdf_pages_text(pdf, data: bytes, max_pages: int) -> DocumentText:
+def _pdf_pages_text(pdf, data: bytes, max_pages: int, limits: DocumentLimits) -> DocumentText:
     problems: list[str] = []
-    text_chars = ocr_chars = 0
+    text_chars = ocr_chars = scans = 0
     pages_text: list[str] = []
     with pdf:
         try:
@@ -116,6 +159,8 @@ def _pdf_pages_text(pdf, data: bytes, max_pages: int) -> DocumentText:
             try:
                 words = page_words(page)
                 images = list(page.images)
+            except MemoryError:
+                raise
             except Exception as exc:
                 problems.append(f"PDF page {number} could not be read ({type(exc).__name__})")
                 continue
@@ -124,12 +169,79 @@ def _pdf_pages_text(pdf, data: bytes, max_pages: int) -> DocumentText:
                 pages_text.append(lines)
                 text_chars += len(lines)
             elif images:
+                scans += 1
+                if scans > limits.max_scan_pages:
+                    continue  # counted, and said once below
+                refusal = _pixels_refusal(images, limits)
+                if refusal:
+                    problems.append(f"page {number}: {refusal}")
+                    continue
                 text, page_problems = _ocr_pdf_page(data, number - 1, scan_dpi(page, images))
                 problems.extend(f"page {number}: {p}" for p in page_problems)
                 pages_text.append(text)
                 ocr_chars += len(text.strip())
+    if scans > limits.max_scan_pages:
+        problems.append(f"PDF has {scans} scanned pages; only the first {limits.max_scan_pages} were read by OCR")
     source = "ocr" if ocr_chars > text_chars else "pdf"
     return DocumentText("\n\n".join(t for t in pages_text if t.strip()), source, problems)
+
+
+def _pixels_refusal(images: list[dict], limits: DocumentLimits) -> str:
+    """Why a scanned page is not rendered: its images have more pixels than are decoded (else "")."""
+    sizes = [tuple(int(n) for n in (im.get("srcsize") or (0, 0))) for im in images]
+    pixels = sum(width * height for width, height in sizes)
+    if pixels > limits.max_image_pixels:
+        width, height = max(sizes, key=lambda size: size[0] * size[1])
+        return (f"scanned page not read: its images have {pixels} pixels (the largest {width}×{height}), "
+                f"more than the {limits.max_image_pixels} that are decoded")
+    return ""
+
+
+# A PDF stream starts after "stream" and an end of line; its dictionary is just before the keyword.
+_STREAM = re.compile(rb"stream\r?\n")
+_DRAWING_OPERATOR = re.compile(rb"(?<![^\s])(?:re|[mlcvyh])(?![^\s\[\]()<>{}/%])")
+
+
+def check_pdf_streams(data: bytes) -> None:
+    """Refuse a PDF whose streams inflate past ``PDF_MAX_STREAM_BYTES`` (a flate bomb) or draw more than
+    ``PDF_MAX_DRAWING_OPERATORS`` path operators in all (a drawing bomb), before a reader expands them.
+
+    Images are left to the pixel check before rendering, which reads their size from their dictionary."""
+    operators = 0
+    for match in _STREAM.finditer(data):
+        head = data[max(0, match.start() - 1024):match.start()]
+        head = head[head.rfind(b"obj") + 1:]
+        if re.search(rb"/Subtype\s*/Image", head):
+            continue
+        end = data.find(b"endstream", match.end())
+        body = data[match.end():end if end >= 0 else len(data)]
+        if b"/FlateDecode" in head or b"/Fl " in head or b"/Fl]" in head:
+            body = _bounded_inflate(body)
+        operators += _count_drawing(body, PDF_MAX_DRAWING_OPERATORS - operators)
+        if operators > PDF_MAX_DRAWING_OPERATORS:
+            raise DocumentError(f"PDF draws more than {PDF_MAX_DRAWING_OPERATORS} lines and curves; "
+                                "too costly to read")
+
+
+def _bounded_inflate(body: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(body, PDF_MAX_STREAM_BYTES + 1)
+    except zlib.error:
+        return b""  # not what it claims to be: the reader will say so
+    if len(out) > PDF_MAX_STREAM_BYTES:
+        raise DocumentError(f"PDF stream inflates past {PDF_MAX_STREAM_BYTES // (1024 * 1024)} MiB "
+                            "(a compression bomb)")
+    return out
+
+
+def _count_drawing(body: bytes, budget: int) -> int:
+    count = 0
+    for _ in _DRAWING_OPERATOR.finditer(body):
+        count += 1
+        if count > budget:
+            break
+    return count
 
 
 def _pdf_open_reason(exc: BaseException) -> str:
@@ -249,19 +361,26 @@ def _ocr_pdf_page(data: bytes, index: int, dpi: int) -> tuple[str, list[str]]:
     return text, problems + ocr_problems
 
 
-def image_text(data: bytes) -> DocumentText:
+def image_text(data: bytes, *, limits: DocumentLimits = DocumentLimits()) -> DocumentText:
     """OCR of an image attachment (a faxed or photographed page); icons and logos are passed over."""
     from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with Image.open(io.BytesIO(data)) as img:  # reads the header only: nothing is decoded yet
             width, height = img.size
+            frames = getattr(img, "n_frames", 1)
             dpi = img.info.get("dpi", (0, 0))[0]
             suffix = "." + (img.format or "png").lower()
+    except Image.DecompressionBombError:
+        raise DocumentError(f"image of more than {limits.max_image_pixels} pixels is too large to read") from None
     except Exception as exc:
         raise DocumentError(f"malformed image ({type(exc).__name__})") from None
-    if width * height > OCR_MAX_PIXELS:
-        raise DocumentError(f"image of {width}×{height} pixels is too large to read")
+    if width * height > limits.max_image_pixels:
+        raise DocumentError(f"image of {width}×{height} pixels is too large to read "
+                            f"(more than {limits.max_image_pixels} pixels)")
+    if frames > limits.max_scan_pages:
+        raise DocumentError(f"image of {frames} pages; more than {limits.max_scan_pages} scanned pages "
+                            "are not read by OCR")
     if min(width, height) < MIN_SCAN_SIDE_PX:
         return DocumentText("", "ocr", [])
     with tempfile.TemporaryDirectory(prefix="itpc-ocr-") as tmp:

@@ -13,7 +13,7 @@ from typing import Any
 
 from config.sections import MailboxSettings
 from config.settings import Settings
-from ingest.documents import DocumentError, extract_text, is_document
+from ingest.documents import DocumentError, DocumentLimits, extract_text, is_document
 from ingest.form_kind import CORRESPONDENCE, case_numbers
 from ingest.forms import parse_request
 from ingest.mime import Letter, read_message
@@ -29,12 +29,13 @@ class Limits:
     max_message_bytes: int = 26_214_400
     max_attachment_bytes: int = 15_728_640
     max_pdf_pages: int = 20
+    documents: DocumentLimits = DocumentLimits()
 
     @classmethod
     def of(cls, mailbox: MailboxSettings) -> "Limits":
         """The caps configured in [mailbox]."""
         return cls(max_message_bytes=mailbox.max_message_bytes, max_attachment_bytes=mailbox.max_attachment_bytes,
-                   max_pdf_pages=mailbox.max_pdf_pages)
+                   max_pdf_pages=mailbox.max_pdf_pages, documents=DocumentLimits.of(mailbox))
 
 
 @dataclass
@@ -90,7 +91,7 @@ def parse_message(raw: bytes, *, offices, own_address: str, limits: Limits) -> P
             continue
         name = att.filename or "(unnamed attachment)"
         try:
-            doc = extract_text(att, max_pages=limits.max_pdf_pages)
+            doc = extract_text(att, max_pages=limits.max_pdf_pages, limits=limits.documents)
         except DocumentError as exc:
             problems.append(f"{name}: {exc.reason}")
             continue
