@@ -6,17 +6,23 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from ledger.text import fold_nfkd
 from responders.reasons import ReasonListError, ReasonLists, classify_reasons
-from responders.rules import (ConsentRecord, Outage, decide_afis_access, decide_afis_change, decide_continuity,
-                              decide_early_recovery)
+from responders.rules import (ConsentRecord, Outage, calendar_days_after, consents_in_window, decide_afis_access,
+                              decide_afis_change, decide_continuity, decide_early_recovery)
 from responders.workdays import VILNIUS, working_days_after, working_deadline
 
 ROOT = Path(__file__).resolve().parents[2]
 REASONS = ReasonLists.load(ROOT / "config" / "reasons.toml")
 OBJECTIVE_REASON = "sugedo serveris, kuriame veikia mūsų deklaravimo programa."
+
+
+# Generated in UTC so that timedelta arithmetic is real elapsed time (Vilnius wall-clock arithmetic would make
+# times that do not exist at the switch to summer time); the engine must cope with either.
+instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31),
+                        timezones=st.just(timezone.utc))
 
 
 def vln(y, m, d, hh=0, mm=0) -> datetime:
@@ -219,17 +225,85 @@ def test_five_earlier_consents_refuse_the_sixth():
 
 
 @pytest.mark.parametrize("offset, refused", [
-    (timedelta(days=30), True),                          # exactly 30 × 24 h before receipt: counted
+    (timedelta(days=30), True),                          # exactly 30 calendar days before receipt: counted
     (timedelta(days=30) - timedelta(minutes=1), True),   # inside the window
     (timedelta(days=30) + timedelta(minutes=1), False),  # one minute too early: not counted
 ])
-def test_the_window_is_thirty_times_twenty_four_hours_before_receipt(offset, refused):
+def test_the_window_is_thirty_calendar_days_before_receipt(offset, refused):
     received = vln(2026, 12, 20, 8, 30)
     recent = [consent(f"VTP-2026-00000{i}", received - timedelta(days=i)) for i in range(1, 5)]
     edge = consent("VTP-2026-000009", received - offset)
     d = continuity(request(period_from="2026-12-20T09:00:00+02:00", period_to="2026-12-20T15:00:00+02:00"),
                    received=received, consents=recent + [edge])
     assert (d.outcome == "refusal") is refused
+
+
+def spring_request() -> dict:
+    return request(period_from="2027-03-31T09:00:00+03:00", period_to="2027-03-31T17:00:00+03:00")
+
+
+# Summer time starts on 28 March 2027 (03:00 → 04:00): 30 × 24 h before 31 March 08:50 (+03:00) is 1 March
+# 07:50 (+02:00), the calendar reading is 1 March 08:50. Autumn (31 October 2027) moves the other way.
+@pytest.mark.parametrize("received, edge, refused", [
+    (vln(2027, 3, 31, 8, 50), vln(2027, 3, 1, 8, 50), True),     # the same wall-clock time: on the boundary
+    (vln(2027, 3, 31, 8, 50), vln(2027, 3, 1, 8, 49), False),    # a minute before it
+    (vln(2027, 3, 31, 8, 50), vln(2027, 3, 1, 8, 1), False),     # inside 30 × 24 h, outside 30 calendar days
+    (vln(2027, 11, 20, 8, 30), vln(2027, 10, 21, 8, 30), True),  # autumn: on the boundary
+    (vln(2027, 11, 20, 8, 30), vln(2027, 10, 21, 9, 0), True),   # outside 30 × 24 h, inside 30 calendar days
+    (vln(2027, 11, 20, 8, 30), vln(2027, 10, 21, 8, 29), False),
+])
+def test_the_window_is_counted_on_the_vilnius_calendar_across_summer_time(received, edge, refused):
+    recent = [consent(f"VTP-2027-00001{i}", received - timedelta(days=i)) for i in range(1, 5)]
+    fields = request(period_from=received.isoformat(), period_to=(received + timedelta(hours=6)).isoformat())
+    d = continuity(fields, received=received, consents=recent + [consent("VTP-2027-000001", edge)])
+    assert (d.outcome, d.rules) == (("refusal", ("1B-1029:12",)) if refused else ("consent", ()))
+
+
+def test_the_sixth_request_after_summer_time_starts_is_granted_like_the_corpus():
+    # corpus c32-dst: consents on 1-5 March 2027 (08:01-08:21, +02:00); the request on 31 March 08:50 (+03:00)
+    # has only four of them in its 30 calendar days.
+    issued = [consent(f"VTP-2027-00000{n}", vln(2027, 3, n, 8, 1 + 5 * (n - 1)), eori="LT303877264")
+              for n in range(1, 6)]
+    d = continuity(spring_request() | {"eori": "LT303877264"}, received=vln(2027, 3, 31, 8, 50), consents=issued)
+    assert (d.outcome, d.rules) == ("consent", ())
+
+
+def test_a_refusal_on_the_count_states_when_a_new_request_can_succeed():
+    received = vln(2026, 12, 20, 8, 30)
+    earlier = [consent(f"VTP-2026-00000{i}", received - timedelta(days=i * 5, seconds=-20)) for i in range(1, 6)]
+    d = continuity(request(period_from="2026-12-20T09:00:00+02:00", period_to="2026-12-20T15:00:00+02:00"),
+                   received=received, consents=earlier)
+    assert (d.outcome, d.rules) == ("refusal", ("1B-1029:12",))
+    # The oldest (25 November 08:30:20) leaves the window after 25 December 08:30:20.
+    assert "ne anksčiau kaip 2026-12-25 08:31 (Vilniaus laiku)" in d.motives[0]
+    assert "VTP-2026-000005" in d.motives[0] and "2026-12-25 08:31" in d.note
+
+
+@settings(max_examples=150, deadline=None)
+@given(received=instants, ages=st.lists(st.integers(0, 30 * 24 * 60 - 1), min_size=5, max_size=9))
+def test_a_request_at_the_stated_time_is_not_refused_on_the_count_and_a_minute_earlier_is(received, ages):
+    # Consents issued within the 30 calendar days before `received` (minutes back on the Vilnius calendar).
+    since = calendar_days_after(received, -30)
+    earlier = [consent(f"VTP-2026-{i:06d}", max(since, received - timedelta(minutes=age) - timedelta(seconds=1)))
+               for i, age in enumerate(ages, start=1)]
+    # At night on a switch of summer time a wall-clock time 30 days away may not exist or occur twice; the
+    # law's reading has no exact answer there, and nobody is refused on it.
+    assume(all(not 2 <= moment.astimezone(VILNIUS).hour < 5 for moment in [received, *(c.issued_at for c in earlier)]))
+    fields = request(period_from=received.isoformat(), period_to=(received + timedelta(hours=6)).isoformat())
+    first = continuity(fields, received=received, consents=earlier)
+    assert (first.outcome, first.rules) == ("refusal", ("1B-1029:12",))
+    retry = parse_retry(first.motives[0])
+    assert retry > received
+
+    def count_refuses(at: datetime) -> bool:
+        return len(consents_in_window("LT300111222", at, earlier)) > 4
+
+    assert not count_refuses(retry) and count_refuses(retry - timedelta(minutes=1))
+
+
+def parse_retry(motive: str) -> datetime:
+    stamp = motive.split("ne anksčiau kaip ", 1)[1][:16]
+    return datetime.strptime(stamp, "%Y-%m-%d %H:%M").replace(tzinfo=VILNIUS)
 
 
 def test_only_consents_issued_before_receipt_and_to_the_same_eori_count():
@@ -267,10 +341,6 @@ def test_naive_receipt_time_is_a_clear_error():
 
 # --------------------------------------------------------------------------------------- properties
 
-# Generated in UTC so that timedelta arithmetic is real elapsed time (Vilnius wall-clock arithmetic would make
-# times that do not exist at the switch to summer time); the engine must cope with either.
-instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31),
-                        timezones=st.just(timezone.utc))
 
 
 @settings(max_examples=200, deadline=None)
