@@ -112,8 +112,10 @@ def _blank(value: Any) -> bool:
 
 # ----------------------------------------------------------------------------------------- continuity
 
-POINT8 = {"applicant": "1B-1029:8.1", "eori": "1B-1029:8.1", "period": "1B-1029:8.2", "reasons": "1B-1029:8.3"}
-POINT8_WHAT = {"applicant": "asmens pavadinimas (vardas, pavardė)", "eori": "asmens EORI kodas"}
+POINT8 = {"applicant": "1B-1029:8.1", "eori": "1B-1029:8.1", "contact_name": "1B-1029:8.1", "period": "1B-1029:8.2",
+          "reasons": "1B-1029:8.3"}
+POINT8_WHAT = {"applicant": "asmens pavadinimas (vardas, pavardė)", "eori": "asmens EORI kodas",
+               "contact_name": "asmens atstovo (kontaktinio asmens) vardas ir pavardė"}
 
 
 def _missing_point8(fields: dict, missing: Sequence[str]) -> set[str]:
@@ -121,8 +123,9 @@ def _missing_point8(fields: dict, missing: Sequence[str]) -> set[str]:
     gone = {m for m in missing if m in POINT8}
     if _blank(fields.get("eori")):
         gone.add("eori")
-    if "applicant" in fields and _blank(fields.get("applicant")):
-        gone.add("applicant")
+    for key in ("applicant", "contact_name"):  # checked where the parser gave the field (the contract has it)
+        if key in fields and _blank(fields.get(key)):
+            gone.add(key)
     if _blank(fields.get("reasons")):
         gone.add("reasons")
     if parse_time(fields.get("period_from")) is None or parse_time(fields.get("period_to")) is None:
@@ -132,9 +135,11 @@ def _missing_point8(fields: dict, missing: Sequence[str]) -> set[str]:
 
 def _point8_refusal(gone: set[str]) -> Decision:
     motives = []
-    identity = [POINT8_WHAT[k] for k in ("applicant", "eori") if k in gone]
+    identity = [POINT8_WHAT[k] for k in ("applicant", "eori", "contact_name") if k in gone]
     if identity:
-        motives.append(f"Prašyme nenurodyti asmenį identifikuojantys duomenys ({', '.join(identity)}), "
+        whom = " ir ".join(([] if gone.isdisjoint({"applicant", "eori"}) else ["asmenį"])
+                           + (["asmens atstovą"] if "contact_name" in gone else []))
+        motives.append(f"Prašyme nenurodyti {whom} identifikuojantys duomenys ({', '.join(identity)}), "
                        f"kuriuos privaloma nurodyti ({cite('1B-1029:8.1')}).")
     if "period" in gone:
         motives.append("Prašyme nenurodytas arba neįskaitomas laiko tarpas, per kurį pageidaujama taikyti veiklos "

@@ -12,14 +12,12 @@ LAW = "issue 11 (The law, read again): the corrected reading of 1B-1029 and 1B-2
 
 # `itpc parse --json` (corpus_score.py parse)
 PARSE: dict[str, str] = {case: LAW for case in (
-    "c20-holiday-iso8859-13", "c22-company-code", "c23-no-contact-name", "c24-recovery-2", "c26-thanks-2",
-    "c27-afis-fntt", "c28-afis-ims-only", "c31-inquiry",
+    "c24-recovery-2", "c26-thanks-2", "c27-afis-fntt", "c28-afis-ims-only", "c31-inquiry",
 )}
 
 # the whole line: poll, decide, answer (corpus_score.py pipeline)
 PIPELINE: dict[str, str] = {case: LAW for case in (
-    "c12-afis-complete", "c19-negated-verb", "c20-holiday-iso8859-13", "c23-no-contact-name", "c24-recovery-2",
-    "c26-thanks-2", "c27-afis-fntt", "c28-afis-ims-only", "c31-inquiry", "c32-dst-6",
+    "c12-afis-complete", "c24-recovery-2", "c26-thanks-2", "c27-afis-fntt", "c28-afis-ims-only", "c31-inquiry",
 )}
 
 

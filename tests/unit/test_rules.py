@@ -114,6 +114,7 @@ def test_a_period_without_offset_is_vilnius_time():
 @pytest.mark.parametrize("item, blank, rule, words", [
     ("eori", {"eori": None}, "1B-1029:8.1", "EORI"),
     ("applicant", {"applicant": ""}, "1B-1029:8.1", "pavadinimas"),
+    ("contact_name", {"contact_name": None}, "1B-1029:8.1", "asmens atstovą identifikuojantys duomenys"),
     ("period", {"period_from": None}, "1B-1029:8.2", "laiko tarpas"),
     ("period", {"period_to": None}, "1B-1029:8.2", "laiko tarpas"),
     ("reasons", {"reasons": None}, "1B-1029:8.3", "priežastys"),
@@ -130,6 +131,15 @@ def test_missing_items_cite_each_point_once_sorted():
                    ["period", "eori", "applicant"])
     assert (d.outcome, d.rules) == ("refusal", ("1B-1029:8.1", "1B-1029:8.2"))
     assert "asmens pavadinimas" in d.motives[0] and "EORI" in d.motives[0]
+
+
+def test_a_request_naming_neither_eori_nor_a_representative_cites_8_1_once_naming_both():
+    # corpus c23 lacks only the representative; 8.1 asks for the person and the person's representative.
+    d = continuity(request(eori=None, contact_name=""), ["eori", "contact_name"])
+    assert (d.outcome, d.rules) == ("refusal", ("1B-1029:8.1",))
+    assert d.motives == ("Prašyme nenurodyti asmenį ir asmens atstovą identifikuojantys duomenys (asmens EORI "
+                         "kodas, asmens atstovo (kontaktinio asmens) vardas ir pavardė), kuriuos privaloma nurodyti "
+                         "(Muitinės veiklos tęstinumo taisyklių 8.1 papunktis).",)
 
 
 def test_parser_reported_missing_item_refuses_even_if_a_field_has_a_value():
