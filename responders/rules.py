@@ -205,7 +205,7 @@ def _count_refusal(counted: Sequence[ConsentRecord]) -> Decision:
                              f"skaičius – {len(counted)}, t. y. daugiau kaip {CONSENT_CAP} ({cite('1B-1029:12')}). "
                              "Naujas Prašymas dėl išduotų Sutikimų skaičiaus nebus atmestas, jeigu ITPC jį gaus "
                              f"ne anksčiau kaip {shown(retry)} (Vilniaus laiku): tada {shown(leaving.issued_at)} "
-                             f"išduotas Sutikimas Nr. {leaving.number} jau nebebus įskaičiuojamas į paskutinių "
+                             f"išduotas Sutikimas Nr. {leaving.number} nebebus įskaičiuojamas į paskutinių "
                              "30 kalendorinių dienų Sutikimų skaičių.",),
                     note=f"{len(counted)} consents in the 30 calendar days before receipt: {numbers}; "
                          f"a new request can succeed from {shown(retry)}")
