@@ -38,6 +38,9 @@ class ReasonListError(ConfigError, ValueError):
     """The reason list file is missing, unreadable or malformed; the message names the file and the key."""
 
 
+OPTIONAL_LISTS = ("functioning", "person_verbs", "people", "things")  # a file without them still loads
+
+
 @dataclass(frozen=True)
 class ReasonLists:
     objective: tuple[str, ...]
@@ -58,9 +61,6 @@ class ReasonLists:
             raise ReasonListError(f"{path}: not valid TOML ({exc})") from None
         return cls(objective=_stems(data, "objective", path), not_objective=_stems(data, "not_objective", path),
                    **{key: _stems(data, key, path, required=False) for key in OPTIONAL_LISTS})
-
-
-OPTIONAL_LISTS = ("functioning", "person_verbs", "people", "things")
 
 
 def _stems(data: dict, key: str, path: Path, *, required: bool = True) -> tuple[str, ...]:
