@@ -43,6 +43,13 @@ _EORI_VALID = {cc: re.compile(rf"(?:{body})") for cc, body in _EORI_NATIONAL.ite
 _EORI_CANDIDATE = re.compile(r"\b([A-Za-z]{2})[\s.:-]{0,2}((?:[0-9A-Za-z|]{1,15}[ .-]?){1,15})")
 _EORI_KEYWORD = re.compile(r"\beor[il1]\b(?:\s*(?:kodas|kodo|nr\.?|numeris|numeri[us]))?\s*[:.\-–]?\s*")
 _LT_ANYWHERE = re.compile(r"(?<![A-Za-z0-9])LT\s?(\d{12}|\d{9}|\d{3}\s\d{3}\s\d{3})(?![0-9])")
+# A Lithuanian company code (įmonės kodas, 9 digits): the national part of the company's EORI.
+_COMPANY_CODE = re.compile(r"(\d{3})[ .]?(\d{3})[ .]?(\d{3})(?![\d])")
+_COMPANY_KEYWORD = re.compile(
+    r"(?:\b(?:imones|juridinio\s+asmens|im\.?)\s*kod(?:as|o|u)?\b|(?<![\w.])im?\.\s*k\.)"
+    r"(?:\s*(?:nr\.?))?\s*[:.\-–]?\s*")
+# A VAT code ("PVM mokėtojo kodas LT100011982716") has an EORI's shape but names the tax registration.
+_VAT_BEFORE = re.compile(r"(?:\bpvm\b|\bvat\b)[^\n]{0,25}$")
 
 
 def normalize_eori(raw: str) -> str | None:
@@ -61,18 +68,30 @@ def normalize_eori(raw: str) -> str | None:
     return country + national
 
 
+def _company_eori(rest: str) -> str | None:
+    """"LT" + the 9-digit company code that `rest` starts with ("304 915 327" → "LT304915327"), else None."""
+    m = _COMPANY_CODE.match(fix_ocr_digits(rest))
+    return "LT" + "".join(m.groups()) if m else None
+
+
 def find_eori(text: str) -> str | None:
     """The EORI a text gives, normalised, or None when it gives none readable.
 
     The token after an "EORI" keyword is tried first ("EORI kodas: LT 165 443 322", "(EORI LT302999888,");
-    without a token after any keyword (the keyword may be a form caption), a bare LT number of EORI shape
-    anywhere in the text counts.  A malformed number after the keyword is not replaced by a guess from
-    elsewhere: the request then lacks a readable EORI (1B-1029:8.1).
+    a bare 9-digit company code there is the Lithuanian EORI "LT" + code ("EORI: 304915327").  Without a token
+    after any keyword (the keyword may be a form caption), a company code after its own keyword ("Įmonės
+    kodas 304915327") identifies the trader the same way; else a bare LT number of EORI shape anywhere in the
+    text counts, a VAT code ("PVM mokėtojo kodas LT...") only when there is nothing else.  A malformed number
+    after the keyword is not replaced by a guess from elsewhere: the request then lacks a readable EORI
+    (1B-1029:8.1).
     """
     folded = fold(text)
     malformed = False
     for kw in _EORI_KEYWORD.finditer(folded):
         rest = text[kw.end():kw.end() + 40].split("\n", 1)[0]
+        company = _company_eori(rest)
+        if company:
+            return company
         m = _EORI_CANDIDATE.match(rest)
         if m and any(c.isdigit() for c in m.group(2)):
             # Try the longest prefix first: "LT 165 443 322 tel 8600..." must not swallow the phone.
@@ -84,8 +103,15 @@ def find_eori(text: str) -> str | None:
             malformed = True
     if malformed:
         return None
-    m = _LT_ANYWHERE.search(fix_ocr_digits(text))
-    return normalize_eori("LT" + m.group(1)) if m else None
+    for kw in _COMPANY_KEYWORD.finditer(folded):
+        company = _company_eori(text[kw.end():kw.end() + 20])
+        if company:
+            return company
+    repaired = fix_ocr_digits(text)
+    found = [(m, normalize_eori("LT" + m.group(1))) for m in _LT_ANYWHERE.finditer(repaired)]
+    found = [(m, value) for m, value in found if value]
+    plain = [value for m, value in found if not _VAT_BEFORE.search(fold(repaired[:m.start()]))]
+    return (plain or [value for _, value in found] or [None])[0]
 
 
 # --- phone and fax numbers ------------------------------------------------------------------------------------

@@ -33,13 +33,16 @@ _OFFICES_PROSE = re.compile(r"muitines\s+istaig\w*|\bpostuose\b|\bposte\b|deklar
 _BECAUSE = re.compile(r"\bnegal\w*[^.\n]{0,60}?\bnes\b\s*,?\s*")
 _OUTAGE = re.compile(r"\bneveik|\bsuged|\bsutrik|\bgedim|\bnutruk|\btrikd|\bdinges|\bnera\s+(?:rysio|interneto|elektros)")
 _REQUEST_SENTENCE = re.compile(r"\bpras(?:au|ome|o)\b[^.\n]{0,40}\bsutikim")
-_CLOSING = re.compile(r"^(?:pagarbiai|su pagarba|pagarbiai,|aciu|dekoju|geros dienos)\b")
+_CLOSING = re.compile(r"^(?:pagarbiai|su pagarba|aciu|dekoju|geros dienos)\b")
+_CONTACT_TAIL = re.compile(r"(?:[,;(]|\s)\s*(?:tel|telefonas|mob|faks|fax|el\.\s*p|e-?mail|[\w.+-]+@)\b.*$",
+                           re.IGNORECASE)
 _PERSON_LINE = re.compile(r"^[A-ZĄČĘĖĮŠŲŪŽ][a-ząčęėįšųūž]+(?:[ -][A-ZĄČĘĖĮŠŲŪŽ][a-ząčęėįšųūž]+){0,2}$")
 _LEGAL_FORM = re.compile(r"^(?:UAB|AB|MB|IĮ|VĮ|ŽŪB|KŪB|TŪB|VšĮ)\b")
 # A sentence ends at . ! ? followed by a blank (so "info@uab.lt" and "13.00" do not end one) or a line end.
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?![\s]|$))+(?:[.!?](?=\s|$)|$)", re.MULTILINE)
 
-REQUIRED = ("applicant", "eori", "period", "reasons", "systems", "customs_offices")
+# DESIGN.md's order: point 8 (8.1 the person and its representative, 8.2, 8.3), then the form's items.
+REQUIRED = ("applicant", "eori", "contact_name", "period", "reasons", "systems", "customs_offices")
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,10 @@ def _applicant(labels: Labelled, captions: dict[str, str], text: str) -> str | N
 
 
 def _eori(labels: Labelled, captions: dict[str, str], text: str) -> str | None:
-    if "eori" in labels:
-        raw = labels.first("eori") or ""
-        return normalize_eori(raw) or (find_eori("EORI " + raw) if raw else None)
+    raw = labels.first("eori")
+    if raw:  # what the EORI line says, even unreadable (1B-1029:8.1), is not replaced by a guess
+        return normalize_eori(raw) or find_eori("EORI " + raw)
+    # No EORI line, or an empty one: the form's applicant line, a company code or an LT number elsewhere.
     return find_eori(captions.get("applicant_line", "")) or find_eori(text)
 
 
@@ -190,27 +194,63 @@ def _reply(labels: Labelled, captions: dict[str, str], text: str,
     return emails, faxes
 
 
+def _without_contacts(value: str) -> str:
+    """A contact person's line without the phone, fax and e-mail written after the name."""
+    return _CONTACT_TAIL.sub("", squash(value)).strip(" ,;–-")
+
+
+def _person(value: str) -> tuple[str | None, str | None]:
+    """(position, name) from a contact person's line: "logistikos vadovė Rūta K., tel. ..." and the like."""
+    return split_position_name(_without_contacts(value))
+
+
+def _line_after(text: str, value: str) -> str:
+    """The first non-blank line after the label line that holds `value` ("... asmuo – tarpininkė" / name)."""
+    lines = text.split("\n")
+    at = next((i for i, line in enumerate(lines) if value in line and is_label_line(line)), None)
+    return next((line for line in lines[at + 1:at + 3] if line.strip()), "") if at is not None else ""
+
+
+def _signed(text: str) -> tuple[str | None, str | None]:
+    """(name, position) from the sign-off: "Pagarbiai" (or "--") then the name, or "Pagarbiai, Ona Onaitė"."""
+    lines = [line.strip() for line in text.split("\n")]
+    for i, line in enumerate(lines):
+        closing = _CLOSING.match(fold(line))
+        if not closing and line not in ("--", "-- "):
+            continue
+        inline = line[closing.end():].strip(" ,") if closing else ""
+        after = [inline] if inline else []
+        after += [x for x in lines[i + 1:i + 4] if x]
+        if after and _PERSON_LINE.match(after[0]) and not _LEGAL_FORM.match(after[0]):
+            position = None
+            if not inline and len(after) > 1 and not _LEGAL_FORM.match(after[1]) and len(after[1]) < 60 \
+                    and i + 2 < len(lines) and lines[i + 2]:
+                position = after[1]
+            return after[0], position
+        if closing:
+            break
+    return None, None
+
+
 def _contact(labels: Labelled, captions: dict[str, str], text: str) -> tuple[str | None, str | None]:
-    """(name, position) of the trader's contact person: labels, the form's signature line, or the sign-off."""
-    name = labels.first("name")
-    position = labels.first("position")
-    if labels.first("person"):
-        pos, person = split_position_name(labels.first("person") or "")
-        name = name or person or labels.first("person")
-        position = position or pos
-    if not name and captions.get("signature"):
+    """(name, position) of the person's representative or contact person (1B-1029:8.1), from the most explicit
+    place: a name label, the annex form's signature line, a contact label ("Kontaktinis asmuo:", "Atstovas:",
+    "Asmens įgaliotas (kontaktinis) asmuo" with the name on its line or the next), else the sign-off
+    ("Pagarbiai" then the name, "Pagarbiai, Vardenis Pavardenis", or a "--" signature)."""
+    name, position = labels.first("name"), labels.first("position")
+    if not name and captions.get("signature"):  # position (parašas) name
         position, name = split_signature(captions["signature"])
+    for value in filter(None, labels.values.get("person", [])):
+        if name:
+            break
+        pos, name = _person(value)
+        if not name:  # "Asmens įgaliotas (kontaktinis) asmuo – muitinės tarpininkė", the name below
+            below, name = _person(_line_after(text, value))
+            pos = (pos or below) if name else None
+        position = position or pos
+        name = name or _without_contacts(value)  # a representative named otherwise still names one
     if not name:
-        lines = [line.strip() for line in text.split("\n")]
-        for i, line in enumerate(lines):
-            if _CLOSING.match(fold(line)):
-                after = [x for x in lines[i + 1:i + 4] if x]
-                if after and _PERSON_LINE.match(after[0]) and not _LEGAL_FORM.match(after[0]):
-                    name = after[0]
-                    if len(after) > 1 and not _LEGAL_FORM.match(after[1]) and len(after[1]) < 60 \
-                            and i + 2 < len(lines) and lines[i + 2]:
-                        position = after[1]
-                break
+        name, position = _signed(text)
     return (name or None), (position or None)
 
 
@@ -239,10 +279,13 @@ def parse_continuity(text: str, *, offices: OfficeDirectory, received_at: dateti
     present = {
         "applicant": bool(fields["applicant"]),
         "eori": bool(fields["eori"]),
+        "contact_name": bool(fields["contact_name"]),
         "period": bool(begin and end),
         "reasons": bool(fields["reasons"]),
         "systems": bool(fields["systems"]),
         "customs_offices": bool(fields["customs_offices"]),
     }
     missing = [key for key in REQUIRED if not present[key]]
-    return Reading(fields, missing, sum(present.values()) / len(present))
+    # How much of the form is filled, to tell a request from a covering note: a signature is no evidence.
+    key_fields = [found for key, found in present.items() if key != "contact_name"]
+    return Reading(fields, missing, sum(key_fields) / len(key_fields))

@@ -44,6 +44,8 @@ _LABELS: dict[str, tuple[str, ...]] = {
               "sutikimo siuntimas", "sutikimo adresas", "sutikima prasome atsiusti", "atsakyma prasome atsiusti",
               "sutikima atsiusti", "atsakyma atsiusti", "sutikima prasome siusti adresu", "siusti atsakyma"),
     "person": ("kontaktinis asmuo", "atstovas", "asmens atstovas", "igaliotas asmuo", "atsakingas asmuo",
+               "asmens igaliotas kontaktinis asmuo", "asmens igaliotas asmuo", "igaliotas atstovas",
+               "asmens igaliotas atstovas", "kontaktinis asmuo atstovas",
                "igaliotas kontaktinis asmuo", "pareigunas", "naudotojas", "darbuotojas", "pareigunas naudotojas"),
     "position": ("pareigos", "pareigu pavadinimas", "pareiguno pareigos"),
     "name": ("vardas pavarde", "vardas ir pavarde", "pareiguno vardas pavarde", "naudotojo vardas pavarde"),
@@ -69,12 +71,20 @@ _CLOSING = re.compile(r"^(?:pagarbiai|su pagarba|aciu|dekojame|laba diena|sveiki
 _CHECKBOX = re.compile(r"^\s*[\[(]\s*[xX✓✔vV*■☒ ]?\s*[\])]")
 
 
+# A label qualified by a relative clause, as the law words point 8.3 ("priežastys, dėl kurių asmuo negali
+# vykdyti elektroninių duomenų mainų"): the words before the comma name the field.
+_QUALIFYING = re.compile(r"\s*(?:del\s+)?kur\w*\b")
+
+
 def label_key(label: str) -> str | None:
     """The field a label names: "EORI kodas" → "eori", "Pradzia" → "period_from"; unknown → None."""
     norm = _NON_WORD.sub(" ", fold(_NUMBERING.sub("", label.strip()))).strip()
     key = _LABEL_KEY.get(norm)
     if key is None and "(" in label:  # "Muitinės įstaigos (kodai)"
         key = label_key(label.split("(", 1)[0])
+    head, comma, clause = label.partition(",")
+    if key is None and comma and _QUALIFYING.match(fold(clause[:16])):  # "Priežastys, dėl kurių negalime ..."
+        key = label_key(head)
     return key
 
 

@@ -1,15 +1,20 @@
-"""Is the reason a trader gives objective (1B-1029:12)? Stem lists ITPC can tune, and a transparent vote.
+"""Is the reason a trader gives objective (1B-1029:12)? Word lists ITPC can tune, classified by meaning.
 
 The lists live in ``config/reasons.toml``. Matching ignores case and Lithuanian diacritics (texts arrive typed
 on keyboards without them, or from OCR), and a stem matches only at the start of a word, so "serg" finds
-"serga" but not the inside of another word. A stem may be several words ("nėra interneto").
+"serga" but not the inside of another word. A stem may be several words ("nėra interneto"); each must start
+a word, in turn ("negal prisijung" finds "negalime prisijungti").
 
-The vote: each word of the text that starts a hit counts once for its side. The objective list holds words that
-name a *failure* of the person's own systems (sugedo, neveikia, nutrūko, ...), not the systems' mere names: a
-reason such as "deklarantė atostogauja, o kitas darbuotojas nemoka naudotis programa" mentions the program but
-says nothing broke, and it is not objective. When both sides are hit, the side with more hits wins; a tie
-(e.g. "sugedo serveris, o IT specialistas atostogauja") is "unclear" and goes to an officer, because the rule
-needs a judgement there that stems cannot make. No hit at all is "unclear" too.
+What the words mean decides (DESIGN.md "Refusals"):
+* a failure — a word of the ``objective`` list (sugedo, gedimas, nutrūko, ...) or a verb of ``functioning``
+  under a negation (neveikia, nebeveikia, tebeneveikia, nepasileidžia, nepavyksta prisijungti, ...);
+* a reason within the person's control that is not a failure — a word of the ``not_objective`` list
+  (atostogauja, serga, nemoka, neapmokytas, patogiau, per brangu, ...). "Nedirba" is both a verb of
+  functioning and what a person away does: it is a failure unless its clause is about a person (names one
+  of ``people`` or speaks in the first person, "nedirbame") and no system (``things``).
+A reason that says only a failure is "objective", one that says only the other is "not_objective"; one that
+says both ("sugedo serveris, o IT specialistas atostogauja") or neither ("dėl vidinių priežasčių") is
+"unclear" and goes to an officer, because the rule then needs a judgement that word lists cannot make.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 from config.errors import ConfigError
 from ledger.text import fold_nfkd
@@ -32,10 +38,17 @@ class ReasonListError(ConfigError, ValueError):
     """The reason list file is missing, unreadable or malformed; the message names the file and the key."""
 
 
+OPTIONAL_LISTS = ("functioning", "person_verbs", "people", "things")  # a file without them still loads
+
+
 @dataclass(frozen=True)
 class ReasonLists:
     objective: tuple[str, ...]
     not_objective: tuple[str, ...]
+    functioning: tuple[str, ...] = ()
+    person_verbs: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    things: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> "ReasonLists":
@@ -46,11 +59,12 @@ class ReasonLists:
             raise ReasonListError(f"{path}: cannot read reason lists ({exc.strerror})") from None
         except tomllib.TOMLDecodeError as exc:
             raise ReasonListError(f"{path}: not valid TOML ({exc})") from None
-        return cls(objective=_stems(data, "objective", path), not_objective=_stems(data, "not_objective", path))
+        return cls(objective=_stems(data, "objective", path), not_objective=_stems(data, "not_objective", path),
+                   **{key: _stems(data, key, path, required=False) for key in OPTIONAL_LISTS})
 
 
-def _stems(data: dict, key: str, path: Path) -> tuple[str, ...]:
-    value = data.get(key)
+def _stems(data: dict, key: str, path: Path, *, required: bool = True) -> tuple[str, ...]:
+    value = data.get(key, None if required else [])
     if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
         raise ReasonListError(f"{path}: {key} must be a list of strings")
     stems = tuple(s.strip() for s in value if s.strip())
@@ -60,26 +74,50 @@ def _stems(data: dict, key: str, path: Path) -> tuple[str, ...]:
     return stems
 
 
+def _alternatives(stems: Iterable[str]) -> str:
+    """One regex alternative per folded stem, longest first; each word of a stem starts a word in turn."""
+    folded = sorted({fold_nfkd(s) for s in stems}, key=len, reverse=True)
+    return "|".join(r"\w*\s+".join(re.escape(part) for part in stem.split()) for stem in folded)
+
+
 @lru_cache(maxsize=64)
 def _pattern(stems: tuple[str, ...]) -> re.Pattern[str] | None:
-    folded = sorted({fold_nfkd(s) for s in stems}, key=len, reverse=True)
-    if not folded:
-        return None
-    alternatives = "|".join(r"\s+".join(re.escape(part) for part in stem.split()) for stem in folded)
-    return re.compile(rf"(?<!\w)(?:{alternatives})")
+    return re.compile(rf"(?<!\w)(?:{_alternatives(stems)})") if stems else None
 
 
-def _hit_words(text: str, stems: tuple[str, ...]) -> set[int]:
-    """Start offsets of the words where a stem matches (a word counts once, however many stems fit it)."""
+@lru_cache(maxsize=16)
+def _negated(stems: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A negated verb of functioning, the whole word: "neveikia", "nebeveikia", "tebeneveikia"."""
+    return re.compile(rf"(?<!\w)(?:tebe)?ne(?:be)?(?:{_alternatives(stems)})\w*") if stems else None
+
+
+def _hits(text: str, stems: tuple[str, ...]) -> bool:
     pattern = _pattern(stems)
-    if pattern is None:
-        return set()
-    hits: set[int] = set()
-    pos = 0
-    while (match := pattern.search(text, pos)) is not None:
-        hits.add(match.start())
-        pos = match.start() + 1  # overlapping stems at other word starts still count
-    return hits
+    return pattern is not None and pattern.search(text) is not None
+
+
+# Clauses for "who does not work": punctuation and the conjunctions that start another statement.
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]\n–—]+|\s-\s|(?<!\w)(?:o|bet|taciau|nes|todel|kadangi|nors)(?!\w)")
+_FIRST_PERSON = re.compile(r"(?:u|ame|am|ome|om|ime)$")  # "nedirbu", "nedirbame", "nedirbsime"
+
+
+def _negated_verbs(folded: str, lists: ReasonLists) -> tuple[bool, bool]:
+    """(a failure, a person away) said by negated verbs of functioning in the folded text."""
+    negated = _negated(lists.functioning)
+    failure = away = False
+    if negated is None:
+        return failure, away
+    person_verb = _pattern(lists.person_verbs)
+    for clause in _CLAUSE_BREAK.split(folded):
+        for match in negated.finditer(clause):
+            word = match.group(0)
+            verb = re.sub(r"^(?:tebe)?ne(?:be)?", "", word)
+            about_person = (person_verb is not None and person_verb.match(verb) is not None
+                            and not _hits(clause, lists.things)
+                            and (_hits(clause, lists.people) or _FIRST_PERSON.search(word) is not None))
+            away = away or about_person
+            failure = failure or not about_person
+    return failure, away
 
 
 def classify_reasons(text: str | None, lists: ReasonLists) -> str:
@@ -87,10 +125,11 @@ def classify_reasons(text: str | None, lists: ReasonLists) -> str:
     if not text or not text.strip():
         return UNCLEAR
     folded = fold_nfkd(text)
-    objective = len(_hit_words(folded, lists.objective))
-    not_objective = len(_hit_words(folded, lists.not_objective))
-    if objective > not_objective:
+    failure, away = _negated_verbs(folded, lists)
+    failure = failure or _hits(folded, lists.objective)
+    personal = away or _hits(folded, lists.not_objective)
+    if failure and not personal:
         return OBJECTIVE
-    if not_objective > objective:
+    if personal and not failure:
         return NOT_OBJECTIVE
     return UNCLEAR

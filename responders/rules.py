@@ -5,12 +5,14 @@ mailbox gives the same decisions. Rules are cited as ``<order>:<point>`` (``1B-1
 Lithuanian sentences a letter shows, one per reason, each naming its point; ``note`` is English for officers.
 
 Continuity requests (1B-1029), in this order of precedence:
- 1. items point 8 requires are missing or unusable → refusal citing 8.1 / 8.2 / 8.3 (13: with motives);
+ 1. items point 8 requires are missing or unusable (the person, its representative or contact person, the
+    period, the reasons) → refusal citing 8.1 / 8.2 / 8.3 (13: with motives);
  2. no system or no customs office named → officer review (the form's items, not point 8's);
  3. at receipt a declared outage of every requested system lets the procedure go without a request (an MDAS
     failure over 2 hours or an extended stop, 20; NTKS, 31/32) and covers the period → "not_needed";
  4. reasons not objective → refusal (12);
- 5. more than four consents to the EORI in the 30 × 24 h before receipt → refusal (12);
+ 5. more than four consents to the EORI in the 30 calendar days before receipt (Vilnius calendar: from the same
+    wall-clock time 30 days earlier) → refusal (12), stating when a new request can next succeed (13);
  6. reasons neither clearly objective nor clearly not → officer review;
  7. consent from max(asked start, receipt) to min(asked end, start + 2 working days), citing 14 if shortened.
 """
@@ -29,7 +31,7 @@ from responders.senders import address_of, is_free_mail, same_sender
 from responders.workdays import working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
-CONSENT_WINDOW = timedelta(days=30)   # 1B-1029:12, read as 30 × 24 h (DESIGN.md)
+CONSENT_WINDOW_DAYS = 30              # 1B-1029:12, calendar days on the Vilnius calendar (DESIGN.md)
 CONSENT_CAP = 4                       # 1B-1029:12: "daugiau kaip 4" refuses
 CHANGE_DAYS = 2                       # 1B-280:14-15
 
@@ -113,8 +115,10 @@ def _blank(value: Any) -> bool:
 
 # ----------------------------------------------------------------------------------------- continuity
 
-POINT8 = {"applicant": "1B-1029:8.1", "eori": "1B-1029:8.1", "period": "1B-1029:8.2", "reasons": "1B-1029:8.3"}
-POINT8_WHAT = {"applicant": "asmens pavadinimas (vardas, pavardė)", "eori": "asmens EORI kodas"}
+POINT8 = {"applicant": "1B-1029:8.1", "eori": "1B-1029:8.1", "contact_name": "1B-1029:8.1", "period": "1B-1029:8.2",
+          "reasons": "1B-1029:8.3"}
+POINT8_WHAT = {"applicant": "asmens pavadinimas (vardas, pavardė)", "eori": "asmens EORI kodas",
+               "contact_name": "asmens atstovo (kontaktinio asmens) vardas ir pavardė"}
 
 
 def _missing_point8(fields: dict, missing: Sequence[str]) -> set[str]:
@@ -122,8 +126,9 @@ def _missing_point8(fields: dict, missing: Sequence[str]) -> set[str]:
     gone = {m for m in missing if m in POINT8}
     if _blank(fields.get("eori")):
         gone.add("eori")
-    if "applicant" in fields and _blank(fields.get("applicant")):
-        gone.add("applicant")
+    for key in ("applicant", "contact_name"):  # checked where the parser gave the field (the contract has it)
+        if key in fields and _blank(fields.get(key)):
+            gone.add(key)
     if _blank(fields.get("reasons")):
         gone.add("reasons")
     if parse_time(fields.get("period_from")) is None or parse_time(fields.get("period_to")) is None:
@@ -133,9 +138,11 @@ def _missing_point8(fields: dict, missing: Sequence[str]) -> set[str]:
 
 def _point8_refusal(gone: set[str]) -> Decision:
     motives = []
-    identity = [POINT8_WHAT[k] for k in ("applicant", "eori") if k in gone]
+    identity = [POINT8_WHAT[k] for k in ("applicant", "eori", "contact_name") if k in gone]
     if identity:
-        motives.append(f"Prašyme nenurodyti asmenį identifikuojantys duomenys ({', '.join(identity)}), "
+        whom = " ir ".join(([] if gone.isdisjoint({"applicant", "eori"}) else ["asmenį"])
+                           + (["asmens atstovą"] if "contact_name" in gone else []))
+        motives.append(f"Prašyme nenurodyti {whom} identifikuojantys duomenys ({', '.join(identity)}), "
                        f"kuriuos privaloma nurodyti ({cite('1B-1029:8.1')}).")
     if "period" in gone:
         motives.append("Prašyme nenurodytas arba neįskaitomas laiko tarpas, per kurį pageidaujama taikyti veiklos "
@@ -180,13 +187,52 @@ def _without_request_motive(outage: Outage) -> str:
             f"nereikalingas ({said}).")
 
 
+def calendar_days_after(moment: datetime, days: int) -> datetime:
+    """The same Vilnius wall-clock time ``days`` calendar days later (earlier when negative), in UTC.
+
+    Not ``days`` × 24 h: across a change of summer time the two differ by an hour (DESIGN.md, "Time"). A wall
+    time that does not exist (the spring gap) or occurs twice (the autumn hour) is read with its first offset.
+    """
+    local = _aware(moment, "moment").astimezone(VILNIUS)
+    return (local + timedelta(days=days)).astimezone(timezone.utc)
+
+
 def consents_in_window(eori: str, received_at: datetime, consents: Sequence[ConsentRecord]) -> list[ConsentRecord]:
-    """Consents issued to ``eori`` in [received_at − 30 × 24 h, received_at) (1B-1029:12)."""
+    """Consents issued to ``eori`` in the 30 calendar days before receipt (1B-1029:12): from the same Vilnius
+    wall-clock time 30 days earlier (included) up to the receipt (excluded)."""
     eori = code_key(eori)
     received_at = _aware(received_at, "received_at")
-    since = received_at - CONSENT_WINDOW
+    since = calendar_days_after(received_at, -CONSENT_WINDOW_DAYS)
     return [c for c in consents
             if code_key(c.eori) == eori and since <= _aware(c.issued_at, "issued_at") < received_at]
+
+
+def count_clears_at(counted: Sequence[ConsentRecord]) -> tuple[ConsentRecord, datetime]:
+    """Given the consents counted now (more than CONSENT_CAP), the one whose leaving the 30-day window ends the
+    refusal on the count (1B-1029:12), and the first whole minute from which a request is received after it left.
+
+    A consent issued at T is counted up to T + 30 calendar days inclusive; the minute is rounded up because
+    letters show times to the minute.
+    """
+    ordered = sorted(counted, key=lambda c: _aware(c.issued_at, "issued_at"))
+    leaving = ordered[len(ordered) - CONSENT_CAP - 1]  # the newest of those that must leave
+    last_counted = calendar_days_after(leaving.issued_at, CONSENT_WINDOW_DAYS)
+    return leaving, last_counted.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def _count_refusal(counted: Sequence[ConsentRecord]) -> Decision:
+    """The refusal on the count, with when a new request can next succeed (DESIGN.md "Refusals")."""
+    leaving, retry = count_clears_at(counted)
+    numbers = ", ".join(c.number for c in sorted(counted, key=lambda c: _aware(c.issued_at, "issued_at")))
+    return Decision(outcome="refusal", rules=("1B-1029:12",),
+                    motives=("Per paskutines 30 kalendorinių dienų iki Prašymo gavimo asmeniui išduotų Sutikimų "
+                             f"skaičius – {len(counted)}, t. y. daugiau kaip {CONSENT_CAP} ({cite('1B-1029:12')}). "
+                             "Naujas Prašymas dėl išduotų Sutikimų skaičiaus nebus atmestas, jeigu ITPC jį gaus "
+                             f"ne anksčiau kaip {shown(retry)} (Vilniaus laiku): tada {shown(leaving.issued_at)} "
+                             f"išduotas Sutikimas Nr. {leaving.number} nebebus įskaičiuojamas į paskutinių "
+                             "30 kalendorinių dienų Sutikimų skaičių.",),
+                    note=f"{len(counted)} consents in the 30 calendar days before receipt: {numbers}; "
+                         f"a new request can succeed from {shown(retry)}")
 
 
 def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime,
@@ -237,12 +283,7 @@ def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime
 
     earlier = consents_in_window(fields["eori"], received_at, consents)
     if len(earlier) > CONSENT_CAP:
-        return Decision(outcome="refusal", rules=("1B-1029:12",),
-                        motives=("Per paskutines 30 kalendorinių dienų iki Prašymo gavimo asmeniui išduotų Sutikimų "
-                                 f"skaičius – {len(earlier)}, t. y. daugiau kaip {CONSENT_CAP} "
-                                 f"({cite('1B-1029:12')}).",),
-                        note=f"{len(earlier)} consents in the 30 days before receipt: "
-                             f"{', '.join(c.number for c in sorted(earlier, key=lambda c: c.issued_at))}")
+        return _count_refusal(earlier)
 
     if verdict != OBJECTIVE:
         return Decision(outcome="review", rules=(),

@@ -28,7 +28,8 @@ FORM = ["UAB „Žalgirio sandėliai“, EORI LT123456789, tel. (8 5) 212 0000",
         "Prašau sutikimo taikyti veiklos tęstinumo procedūrą MDAS",
         "nuo 2026-12-14 09:00 iki 2026-12-14 17:00",
         "šiose muitinės įstaigose Vilniaus krovinių postas (LTVR1000)",
-        "Priežastys: sugedo serveris, neveikia informacinė sistema"]
+        "Priežastys: sugedo serveris, neveikia informacinė sistema",
+        "Kontaktinis asmuo: direktorius Jonas Petraitis"]
 RECEIVED = "2026-12-14T08:35"          # message() is dated Mon 2026-12-14 08:30 Vilnius time
 C09 = CORPUS / "mail" / "c09-unclear-reason.eml"   # received Wed 2026-12-02 08:45: review, acknowledged
 C09_TRADER = "tranzitas@rytai.lt"

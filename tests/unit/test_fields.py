@@ -60,6 +60,42 @@ def test_eori_found_in_text(text: str, expected: str | None) -> None:
     assert find_eori(text) == expected
 
 
+@pytest.mark.parametrize("text", [
+    "Įmonės kodas 304915327, PVM mokėtojo kodas LT100011982716",     # corpus c22: not the VAT code
+    "PVM mokėtojo kodas LT100011982716\nĮmonės kodas: 304 915 327",
+    "Imones kodas: 304915327",
+    "UAB „Kuršių logistika“, įm. k. 304915327, tel. (8 46) 41 02 30",
+    "Į. k. 304915327",
+    "Juridinio asmens kodas 304915327",
+    "EORI: 304915327",                                                # the bare code written as the EORI
+    "EORI kodas 304 915 327, tel. 8 600 11111",
+    "(EORI 304915327, tel. +370 46 41 02 30)",
+])
+def test_a_company_code_given_as_the_eori_or_alone_is_the_lithuanian_eori(text: str) -> None:
+    assert find_eori(text) == "LT304915327"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("PVM mokėtojo kodas LT100011982716", "LT100011982716"),          # nothing else: as before
+    ("PVM kodas LT100011982716, EORI LT304915327", "LT304915327"),
+    ("PVM kodas LT100011982716\nUAB X, LT304915327", "LT304915327"),
+    ("tel. 860012345, faks. 852362338", None),                        # nine digits that are no company code
+    ("EORI: 30491532", None),
+    ("Įmonės kodas 3049153270", None),
+])
+def test_vat_codes_and_other_numbers_are_not_taken_for_a_company_code(text: str, expected: str | None) -> None:
+    assert find_eori(text) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(digits=st.text("0123456789", min_size=9, max_size=9),
+       label=st.sampled_from(["EORI", "EORI kodas:", "Įmonės kodas", "įmonės kodas:", "Imones kodas", "Į. k."]),
+       gap=st.sampled_from(["", " ", "."]))
+def test_any_nine_digit_company_code_after_its_label_gives_lt_and_the_code(digits: str, label: str, gap: str) -> None:
+    written = gap.join((digits[:3], digits[3:6], digits[6:]))
+    assert find_eori(f"UAB „Pavyzdys“, {label} {written}, tel. +370 5 200 0000") == "LT" + digits
+
+
 @settings(max_examples=200, deadline=None)
 @given(digits=st.one_of(st.text("0123456789", min_size=9, max_size=9), st.text("0123456789", min_size=12,
                                                                               max_size=12)),

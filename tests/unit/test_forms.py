@@ -136,7 +136,8 @@ Kontaktinis asmuo: Darius Kuliesius, vadybininkas
 def test_table_cells_one_per_line(offices: OfficeDirectory) -> None:
     text = ("Prašome taikyti veiklos tęstinumo procedūrą\nAsmens pavadinimas\nUAB „Kelias“\nEORI kodas\t"
             "LT302000111\nSistema\tMDAS\nNuo\t2026-12-07 10:00\nIki\t2026-12-07 14:00\n"
-            "Muitinės įstaigos\tLTVR5000\nPriežastis\tserverio gedimas\nSutikimą siųsti\tkelias@kelias.lt")
+            "Muitinės įstaigos\tLTVR5000\nPriežastis\tserverio gedimas\nSutikimą siųsti\tkelias@kelias.lt\n"
+            "Kontaktinis asmuo\tJonas Jonaitis")
     request = parse(text, offices)
     assert request.missing == []
     assert request.fields["applicant"] == "UAB „Kelias“"
@@ -160,6 +161,69 @@ def test_each_required_field_absent_is_listed_missing(drop: str, missing: list[s
     lines = [line for line in LINES if not line.startswith(drop)]
     text = LABELLED.format(lines="\n".join(lines)).replace("UAB „Linų audiniai“\nona", "ona")
     assert parse(text, offices).missing == missing
+
+
+# 1B-1029:8.1: the person AND the person's representative. LABELLED's only person is its sign-off.
+NO_PERSON = LABELLED.replace("Pagarbiai\nOna Onaitė\nDirektorė\n", "--\n")
+
+
+def test_a_request_naming_no_representative_or_contact_person_lacks_contact_name(offices: OfficeDirectory) -> None:
+    request = parse(NO_PERSON.format(lines="\n".join(LINES)), offices)
+    assert request.kind == "continuity"
+    assert (request.fields["contact_name"], request.missing) == (None, ["contact_name"])
+
+
+@pytest.mark.parametrize("written, name, position", [
+    ("Pagarbiai\nOna Onaitė\nDirektorė", "Ona Onaitė", "Direktorė"),
+    ("Pagarbiai, Vardenis Pavardenis", "Vardenis Pavardenis", None),
+    ("Su pagarba,\nVardenis Pavardenis", "Vardenis Pavardenis", None),
+    ("--\nVardenis Pavardenis\nUAB „Linų audiniai“", "Vardenis Pavardenis", None),
+    ("Kontaktinis asmuo: Vardenis Pavardenis", "Vardenis Pavardenis", None),
+    ("Kontaktinis asmuo: logistikos vadovė Rūta Kavaliauskienė, tel. +370 615 80 442", "Rūta Kavaliauskienė",
+     "logistikos vadovė"),
+    ("Kontaktinis asmuo: Laura Jasiūnienė, deklaravimo skyriaus vadovė, tel. +370 652 11 020",
+     "Laura Jasiūnienė", "deklaravimo skyriaus vadovė"),
+    ("Atstovas: muitinės tarpininkas Petras Petraitis, petras@tarpininkas.lt", "Petras Petraitis",
+     "muitinės tarpininkas"),
+    ("Atstovas: UAB „Muitinės tarpininkai“", "UAB „Muitinės tarpininkai“", None),
+    ("Asmens įgaliotas (kontaktinis) asmuo – muitinės tarpininkė\nAušra Vaitkevičienė, tel. +370 612 44 380.",
+     "Aušra Vaitkevičienė", "muitinės tarpininkė"),
+    ("Asmens įgaliotas (kontaktinis) asmuo\nMuitinės skyriaus vadovas Gintaras Petraitis", "Gintaras Petraitis",
+     "Muitinės skyriaus vadovas"),
+    ("Asmens igaliotas (kontaktinis) asmuo\nVyriausioji buhaltere\tDalia Norkiene", "Dalia Norkiene",
+     "Vyriausioji buhaltere"),
+    ("Vardas, pavardė: Vardenis Pavardenis\nPareigos: direktorius", "Vardenis Pavardenis", "direktorius"),
+])
+def test_the_contact_person_is_read_however_it_is_written(written: str, name: str, position: str | None,
+                                                         offices: OfficeDirectory) -> None:
+    text = NO_PERSON.format(lines="\n".join(LINES)).replace("--\n", written + "\n\n")
+    request = parse(text, offices)
+    assert request.missing == []
+    assert (request.fields["contact_name"], request.fields["contact_position"]) == (name, position)
+
+
+def test_the_reasons_label_may_be_the_laws_own_words(offices: OfficeDirectory) -> None:
+    # corpus c20: "Priežastys, dėl kurių negalime vykdyti elektroninių duomenų mainų: ..."
+    for label in ("Priežastys, dėl kurių negalime vykdyti elektroninių duomenų mainų:",
+                  "Priezastys, del kuriu asmuo negali vykdyti elektroniniu duomenu mainu:",
+                  "7. Priežastis, dėl kurios negalime teikti deklaracijų\t"):
+        lines = [f"{label} sugedo serverio maitinimo blokas." if line.startswith("Priežastys") else line
+                 for line in LINES]
+        request = parse(LABELLED.format(lines="\n".join(lines)), offices)
+        assert request.missing == [], label
+        assert request.fields["reasons"] == "sugedo serverio maitinimo blokas.", label
+
+
+def test_a_company_code_identifies_the_trader_as_its_lithuanian_eori(offices: OfficeDirectory) -> None:
+    # corpus c22: no EORI, the company code in the letterhead next to a VAT code of EORI shape.
+    letterhead = "Įmonės kodas 304915327, PVM mokėtojo kodas LT100011982716"
+    for eori_line in ("EORI: 304 915 327", "EORI kodas:", letterhead):
+        lines = [eori_line if line.startswith("EORI") else line for line in LINES]
+        text = LABELLED.format(lines="\n".join(lines))
+        if eori_line != letterhead:
+            text = letterhead + "\n" + text
+        request = parse(text, offices)
+        assert (request.fields["eori"], request.missing) == ("LT304915327", []), eori_line
 
 
 @pytest.mark.parametrize("period, missing", [
@@ -287,7 +351,7 @@ def test_reply_with_quoted_old_request_reads_the_new_one(offices: OfficeDirector
 def test_forwarded_request_under_a_covering_note_is_read(offices: OfficeDirectory) -> None:
     text = ("Sveiki, persiunčiu kolegos laišką.\n\n---------- Forwarded message ---------\nFrom: Jonas "
             "<jonas@uab.lt>\nDate: 2026-12-03 07:00\n\n" + "\n".join("> " + line for line in LINES)
-            + "\n> Prašome taikyti veiklos tęstinumo procedūrą.")
+            + "\n> Prašome taikyti veiklos tęstinumo procedūrą.\n>\n> Pagarbiai\n> Jonas Jonaitis")
     request = parse(text, offices)
     assert request.kind == "continuity"
     assert request.missing == []

@@ -1,7 +1,7 @@
 """Letters: every template renders with a realistic context, says what the rules require, in Lithuanian."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,8 @@ from hypothesis import given, settings, strategies as st
 from ledger.clock import VILNIUS
 from responders.compose import compose
 from responders.letters import LETTERS, Letter, LetterError, leftover_markup, render_letter
+from responders.reasons import ReasonLists
+from responders.rules import ConsentRecord, decide_continuity
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
 ITPC = "Muitinės informacinių technologijų paslaugų centras"
@@ -228,6 +230,28 @@ def test_refusal_lists_every_motive_with_its_point_numbered():
            "8.1 papunktis)." in body
     assert "2. Prašyme nenurodytas laiko tarpas" in body and "8.2 papunktis" in body
     assert "UAB „Pajūrio prekės“" in body and "EORI kodas" not in body.split("Atsisakymo motyvai")[0]
+
+
+def test_refusal_on_missing_items_asks_to_remedy_them_and_apply_again():
+    body = flat(render("refusal").body)
+    assert "Pašalinę nurodytas priežastis, galite pateikti naują Prašymą" in body
+
+
+def test_refusal_on_the_count_says_when_a_new_request_can_succeed_not_to_remove_reasons():
+    received = at(2026, 12, 20, 8, 30)
+    earlier = [ConsentRecord(f"VTP-2026-00000{i}", "LT300111222", received - timedelta(days=5 * i),
+                             received - timedelta(days=5 * i), received - timedelta(days=5 * i, hours=-6),
+                             ("LTVR1000",)) for i in range(1, 6)]
+    fields = {"applicant": "UAB „Pajūrio prekės“", "eori": "LT300111222", "systems": ["MDAS"],
+              "period_from": "2026-12-20T09:00:00+02:00", "period_to": "2026-12-20T15:00:00+02:00",
+              "customs_offices": ["LTVR1000"], "reasons": "sugedo serveris"}
+    decision = decide_continuity(fields, [], received_at=received, consents=earlier, outages=[],
+                                 reasons=ReasonLists.load(TEMPLATES.parent / "reasons.toml"))
+    assert (decision.outcome, decision.rules) == ("refusal", ("1B-1029:12",))
+    body = flat(render("refusal", motives=list(decision.motives)).body)
+    assert "ne anksčiau kaip 2026-12-25 08:31 (Vilniaus laiku)" in body  # 25 Nov 08:30 + 30 days, next minute
+    assert "Pašalinę" not in body and "pašalin" not in body.casefold()
+    assert "Naują Prašymą galite pateikti ne anksčiau kaip motyvuose nurodytu laiku" in body
 
 
 def test_refusal_without_motives_is_refused():
