@@ -1,7 +1,8 @@
 """What each decision sends, to whom: letters, the Sutikimas, customs-office notices — queued in the outbox.
 
 Every message a decision implies has a stable id (``NUMBER/DECISION/PURPOSE``), so re-running after a crash
-queues only what is missing. Nothing is ever sent in answer to auto-generated mail.
+queues only what is missing. Nothing is ever sent in answer to auto-generated mail. A letter is dated when it
+is written (the app's clock, or `--now`); what it states was decided is dated by its decision.
 """
 from __future__ import annotations
 
@@ -21,7 +22,18 @@ from responders.sutikimas import SutikimasDoc, render_sutikimas
 
 log = logging.getLogger("itpc.answers")
 
-ANSWERED_KINDS = {"continuity", "early_recovery", "afis_access", "afis_change"}
+ANSWERED_KINDS = {"continuity", "early_recovery", "afis_access", "afis_change", "not_a_request"}
+
+# The acknowledgement each kind gets when an automatic decision leaves it to an officer: its letter, and the
+# automatic outcomes that do so. Every kind has its own letter (DESIGN.md: an AFIS request never gets the
+# continuity acknowledgement); an inquiry is acknowledged once and waits for an officer's answer.
+ACKNOWLEDGEMENTS: dict[str, tuple[str, frozenset[str]]] = {
+    "continuity": ("acknowledgement", frozenset({"review"})),
+    "early_recovery": ("acknowledgement_early_recovery", frozenset({"review"})),
+    "afis_access": ("acknowledgement_afis_access", frozenset({"review"})),
+    "afis_change": ("acknowledgement_afis_change", frozenset({"review"})),
+    "not_a_request": ("acknowledgement_not_a_request", frozenset({"review", "none"})),
+}
 
 
 @dataclass(frozen=True)
@@ -53,17 +65,16 @@ class Answerer:
                     if plan.id in state.outbox:
                         continue
                     subject, body, attachments = plan.build()
+                    written = max(self.app.clock(), parse_instant(decision["decided_at"]))
                     raw = compose(sender=self.sender, to=plan.to, subject=subject, body=body,
                                   message_id=outbox.message_id(plan.id, self.sender),
                                   in_reply_to=request.message_id or None,
                                   references=[*(request.registered.get("references") or []),
                                               *([request.message_id] if request.message_id else [])],
-                                  automatic=True, attachments=attachments,
-                                  date=parse_instant(decision["decided_at"]))
+                                  automatic=True, attachments=attachments, date=written)
                     queued += outbox.queue(self.app.ledger, state, self.app.archive,
                                            Outgoing(id=plan.id, request=request.number, purpose=plan.purpose,
-                                                    to=plan.to, subject=subject, raw=raw,
-                                                    date=parse_instant(decision["decided_at"]),
+                                                    to=plan.to, subject=subject, raw=raw, date=written,
                                                     capped=plan.capped),
                                            daily_cap=self.settings.outbox.daily_cap)
                 self._done.add((request.number, index))
@@ -72,7 +83,7 @@ class Answerer:
     # -- what a decision implies -----------------------------------------------------------------------
     def plan(self, request: RequestView, index: int, decision: dict[str, Any]) -> Iterator[Planned]:
         if request.kind not in ANSWERED_KINDS or request.registered.get("auto_generated"):
-            return  # RFC 3834: auto-generated mail is never answered; not_a_request waits for an officer
+            return  # RFC 3834: auto-generated mail is never answered
         outcome = decision["outcome"]
         base = f"{request.number}/{index}"
         to = self.recipients(request)
@@ -90,9 +101,9 @@ class Answerer:
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("not_needed", ctx))
         elif outcome == "returned":
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("afis_return", ctx))
-        elif outcome == "review" and decision.get("decided_by") == "auto":
+        elif acknowledgement := acknowledgement_of(request.kind, decision):
             yield Planned(f"{base}/acknowledgement", "acknowledgement", to,
-                          lambda: self.letter("acknowledgement", ctx))
+                          lambda: self.letter(acknowledgement, ctx))
         elif outcome == "ended_early":
             consent = self.app.state.consents.get(decision.get("consent_no") or "")
             if consent is None:
@@ -120,11 +131,18 @@ class Answerer:
                 emails = [reg["sender"].lower()]
         return tuple(dict.fromkeys(emails + faxes))
 
+    def answered_by_fax(self, request: RequestView) -> bool:
+        """Whether the answer goes (also) to a fax, whose reader cannot simply reply to it."""
+        prefix, _, suffix = self.settings.fax.gateway.partition("{number}")
+        return any(to.startswith(prefix.lower()) and to.endswith(suffix.lower())
+                   for to in (t.lower() for t in self.recipients(request)))
+
     # -- contexts ------------------------------------------------------------------------------------------
     def context(self, request: RequestView, decision: dict[str, Any]) -> dict[str, Any]:
         fields = request.registered.get("fields") or {}
         offices = [(code, self.office_name(code)) for code in fields.get("customs_offices") or []]
         decided = parse_instant(decision["decided_at"])
+        due = request.received + timedelta(minutes=self.settings.rules.decision_deadline_minutes)  # 1B-1029:9
         requested_from, requested_to = fields.get("period_from"), fields.get("period_to")
         period_to = decision.get("period_to")
         shortened = bool(period_to and requested_to and parse_instant(period_to) < parse_instant(requested_to))
@@ -137,10 +155,11 @@ class Answerer:
             "period_to": period_to or requested_to, "offices": offices,
             "motives": list(decision.get("motives") or []), "rules": list(decision.get("rules") or []),
             "shortened": shortened, "requested_from": requested_from, "requested_to": requested_to,
-            "deadline": decision.get("deadline") or (decided + timedelta(hours=2)),
+            "deadline": decision.get("deadline") or due, "late": decided > due,
             "officer_name": fields.get("officer_name"),
             "outage_from": self.outage_start(fields, decided),
-            "addressee": fields.get("contact_name") or "",
+            "by_fax": self.answered_by_fax(request),
+            "itpc_fax": self.settings.itpc.fax_number, "itpc_email": self.settings.itpc.email,
             "officer": "" if decision.get("decided_by") in (None, "auto") else decision["decided_by"],
         }
 
@@ -176,3 +195,11 @@ class Answerer:
             period_to=parse_instant(ctx["period_to"]), systems=tuple(ctx["systems"]),
             offices=tuple(ctx["offices"]), officer=officer, issuer=self.settings.itpc.name))
         return subject, body, [(f"Sutikimas {ctx['consent_no']}.pdf", "application/pdf", pdf)]
+
+
+def acknowledgement_of(kind: str, decision: dict[str, Any]) -> str | None:
+    """The letter acknowledging a request that an automatic decision left to an officer, or None."""
+    letter, outcomes = ACKNOWLEDGEMENTS.get(kind, (None, frozenset()))
+    if decision.get("decided_by") != "auto" or decision["outcome"] not in outcomes:
+        return None
+    return letter
