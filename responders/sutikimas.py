@@ -127,7 +127,8 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
     pdf.ln(6)
 
     pdf.set_font("DejaVu", "", TEXT_PT)
-    pdf.multi_cell(width, LINE_MM, f"{doc.issuer} sutinka, kad {doc.applicant}, EORI kodas {doc.eori},",
+    applicant = " ".join(doc.applicant.split())  # a form's stray spaces would stand before the comma
+    pdf.multi_cell(width, LINE_MM, f"{doc.issuer} sutinka, kad {applicant}, EORI kodas {doc.eori},",
                    new_x="LMARGIN", new_y="NEXT")
     _caption(pdf, "(asmens pavadinimas (vardas, pavardė) ir EORI kodas)", width, align="C")
     pdf.ln(2)
