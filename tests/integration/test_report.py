@@ -51,7 +51,8 @@ def request(n: int, *, kind: str = "continuity", received: datetime = RECEIVED, 
 
 def decide(record: dict, outcome: str, *, at: datetime | None = None, by: str = "auto",
            rules: tuple[str, ...] = ()) -> dict:
-    """An automatic decision is dated at receipt and written a second later; an officer's is dated ``at``."""
+    """An automatic decision made on receipt (the poll that fetched it), written a second later; an officer's
+    is dated ``at``."""
     received = parse_instant(record["received_at"])
     dated = received if by == "auto" else at
     written = (at or received) + timedelta(seconds=1) if by == "auto" else at
@@ -198,7 +199,7 @@ def test_automatic_and_officer_times_are_apart_and_unsettled_requests_are_counte
                request(5),                                            # not decided at all
                request(6, kind="auto_generated")]                     # never answered: no decision to time
     times = report(records)["decision_time"]
-    # An automatic decision is dated at receipt (DESIGN.md), so it took no time.
+    # The automatic decisions here were made on receipt, so they took no time.
     assert times["automatic"] == {"count": 2, "median_seconds": 0, "p95_seconds": 0}
     assert times["officer"] == {"count": 1, "median_seconds": 2400, "p95_seconds": 2400}
     assert times["all"] == {"count": 3, "median_seconds": 0, "p95_seconds": 2400}
