@@ -26,7 +26,8 @@ ANSWERED_KINDS = {"continuity", "early_recovery", "afis_access", "afis_change", 
 
 # The acknowledgement each kind gets when an automatic decision leaves it to an officer: its letter, and the
 # automatic outcomes that do so. Every kind has its own letter (DESIGN.md: an AFIS request never gets the
-# continuity acknowledgement); an inquiry is acknowledged once and waits for an officer's answer.
+# continuity acknowledgement); an inquiry is acknowledged once and waits for an officer's answer, but a message
+# that could not be read (an attachment over the cap, a failed OCR) is not: what it says is not known.
 ACKNOWLEDGEMENTS: dict[str, tuple[str, frozenset[str]]] = {
     "continuity": ("acknowledgement", frozenset({"review"})),
     "early_recovery": ("acknowledgement_early_recovery", frozenset({"review"})),
@@ -101,7 +102,8 @@ class Answerer:
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("not_needed", ctx))
         elif outcome == "returned":
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("afis_return", ctx))
-        elif acknowledgement := acknowledgement_of(request.kind, decision):
+        elif acknowledgement := acknowledgement_of(request.kind, decision,
+                                                   readable=not request.registered.get("problems")):
             yield Planned(f"{base}/acknowledgement", "acknowledgement", to,
                           lambda: self.letter(acknowledgement, ctx))
         elif outcome == "ended_early":
@@ -197,9 +199,11 @@ class Answerer:
         return subject, body, [(f"Sutikimas {ctx['consent_no']}.pdf", "application/pdf", pdf)]
 
 
-def acknowledgement_of(kind: str, decision: dict[str, Any]) -> str | None:
+def acknowledgement_of(kind: str, decision: dict[str, Any], *, readable: bool = True) -> str | None:
     """The letter acknowledging a request that an automatic decision left to an officer, or None."""
     letter, outcomes = ACKNOWLEDGEMENTS.get(kind, (None, frozenset()))
     if decision.get("decided_by") != "auto" or decision["outcome"] not in outcomes:
+        return None
+    if kind == "not_a_request" and not readable:
         return None
     return letter

@@ -98,6 +98,8 @@ def test_nothing_else_is_acknowledged():
     assert acknowledgement_of("afis_access", {"outcome": "returned", "decided_by": "auto"}) is None
     assert acknowledgement_of("auto_generated", {"outcome": "none", "decided_by": "auto"}) is None
     assert acknowledgement_of("correspondence", {"outcome": "review", "decided_by": "auto"}) is None
+    # a message that could not be read is not known to be an inquiry: an officer reads it first
+    assert acknowledgement_of("not_a_request", {"outcome": "review", "decided_by": "auto"}, readable=False) is None
 
 
 def test_a_consent_by_e_mail_greets_neutrally_and_asks_for_a_reply_to_report_recovery(tmp_path):
