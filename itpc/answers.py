@@ -22,7 +22,7 @@ from responders.sutikimas import SutikimasDoc, render_sutikimas
 
 log = logging.getLogger("itpc.answers")
 
-ANSWERED_KINDS = {"continuity", "early_recovery", "afis_access", "afis_change", "not_a_request"}
+ANSWERED_KINDS = {"continuity", "early_recovery", "afis_access", "afis_change"}
 
 # The acknowledgement each kind gets when an automatic decision leaves it to an officer: its letter, and the
 # automatic outcomes that do so. Every kind has its own letter (DESIGN.md: an AFIS request never gets the
@@ -83,10 +83,18 @@ class Answerer:
 
     # -- what a decision implies -----------------------------------------------------------------------
     def plan(self, request: RequestView, index: int, decision: dict[str, Any]) -> Iterator[Planned]:
-        if request.kind not in ANSWERED_KINDS or request.registered.get("auto_generated"):
+        if request.registered.get("auto_generated"):
             return  # RFC 3834: auto-generated mail is never answered
-        outcome = decision["outcome"]
         base = f"{request.number}/{index}"
+        acknowledgement = acknowledgement_of(request.kind, decision, readable=not request.registered.get("problems"))
+        if acknowledgement:
+            ctx = self.context(request, decision)
+            yield Planned(f"{base}/acknowledgement", "acknowledgement", self.recipients(request),
+                          lambda: self.letter(acknowledgement, ctx))
+            return
+        if request.kind not in ANSWERED_KINDS:
+            return  # not_a_request: an officer answers it from the CLI
+        outcome = decision["outcome"]
         to = self.recipients(request)
         ctx = self.context(request, decision)
         if outcome == "consent":
@@ -102,10 +110,6 @@ class Answerer:
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("not_needed", ctx))
         elif outcome == "returned":
             yield Planned(f"{base}/answer", "answer", to, lambda: self.letter("afis_return", ctx))
-        elif acknowledgement := acknowledgement_of(request.kind, decision,
-                                                   readable=not request.registered.get("problems")):
-            yield Planned(f"{base}/acknowledgement", "acknowledgement", to,
-                          lambda: self.letter(acknowledgement, ctx))
         elif outcome == "ended_early":
             consent = self.app.state.consents.get(decision.get("consent_no") or "")
             if consent is None:
