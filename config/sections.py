@@ -69,6 +69,8 @@ class ItpcSettings:
     officer: str
     duty_address: str
     public_list: str                     # empty: no public announcement list
+    fax_number: str                      # ITPC's fax, as people dial it (1B-1029:7): where faxed traders report
+    email: str                           # ITPC's mailbox for requests and early-recovery notices (7, 16)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """What each decision sends, to whom: letters, the Sutikimas, customs-office notices — queued in the outbox.
 
 Every message a decision implies has a stable id (``NUMBER/DECISION/PURPOSE``), so re-running after a crash
-queues only what is missing. Nothing is ever sent in answer to auto-generated mail.
+queues only what is missing. Nothing is ever sent in answer to auto-generated mail. A letter is dated when it
+is written (the app's clock, or `--now`); what it states was decided is dated by its decision.
 """
 from __future__ import annotations
 
@@ -24,6 +25,18 @@ log = logging.getLogger("itpc.answers")
 
 ANSWERED_KINDS = {"continuity", "early_recovery", "afis_access", "afis_change"}
 
+# The acknowledgement each kind gets when an automatic decision leaves it to an officer: its letter, and the
+# automatic outcomes that do so. Every kind has its own letter (DESIGN.md: an AFIS request never gets the
+# continuity acknowledgement); an inquiry is acknowledged once and waits for an officer's answer, but a message
+# that could not be read (an attachment over the cap, a failed OCR) is not: what it says is not known.
+ACKNOWLEDGEMENTS: dict[str, tuple[str, frozenset[str]]] = {
+    "continuity": ("acknowledgement", frozenset({"review"})),
+    "early_recovery": ("acknowledgement_early_recovery", frozenset({"review"})),
+    "afis_access": ("acknowledgement_afis_access", frozenset({"review"})),
+    "afis_change": ("acknowledgement_afis_change", frozenset({"review"})),
+    "not_a_request": ("acknowledgement_not_a_request", frozenset({"review", "none"})),
+}
+
 
 @dataclass(frozen=True)
 class Planned:
@@ -33,11 +46,6 @@ class Planned:
     to: tuple[str, ...]
     build: Callable[[], tuple[str, str, list[tuple[str, str, bytes]]]]  # subject, body, attachments
     capped: bool = True  # customs-office notices are required by the rules: never held by the daily cap
-
-
-def waits_unanswered(request: RequestView, decision: dict[str, Any]) -> bool:
-    """An inquiry the rules had nothing to decide on (outcome "none"): acknowledged once, answered by an officer."""
-    return request.kind == "not_a_request" and decision["outcome"] == "none"
 
 
 class Answerer:
@@ -59,17 +67,16 @@ class Answerer:
                     if plan.id in state.outbox:
                         continue
                     subject, body, attachments = plan.build()
+                    written = max(self.app.clock(), parse_instant(decision["decided_at"]))
                     raw = compose(sender=self.sender, to=plan.to, subject=subject, body=body,
                                   message_id=outbox.message_id(plan.id, self.sender),
                                   in_reply_to=request.message_id or None,
                                   references=[*(request.registered.get("references") or []),
                                               *([request.message_id] if request.message_id else [])],
-                                  automatic=True, attachments=attachments,
-                                  date=parse_instant(decision["decided_at"]))
+                                  automatic=True, attachments=attachments, date=written)
                     queued += outbox.queue(self.app.ledger, state, self.app.archive,
                                            Outgoing(id=plan.id, request=request.number, purpose=plan.purpose,
-                                                    to=plan.to, subject=subject, raw=raw,
-                                                    date=parse_instant(decision["decided_at"]),
+                                                    to=plan.to, subject=subject, raw=raw, date=written,
                                                     capped=plan.capped),
                                            daily_cap=self.settings.outbox.daily_cap)
                 self._done.add((request.number, index))
@@ -77,10 +84,18 @@ class Answerer:
 
     # -- what a decision implies -----------------------------------------------------------------------
     def plan(self, request: RequestView, index: int, decision: dict[str, Any]) -> Iterator[Planned]:
-        if request.kind not in ANSWERED_KINDS or request.registered.get("auto_generated"):
-            return  # RFC 3834: auto-generated mail is never answered; not_a_request waits for an officer
-        outcome = decision["outcome"]
+        if request.registered.get("auto_generated"):
+            return  # RFC 3834: auto-generated mail is never answered
         base = f"{request.number}/{index}"
+        acknowledgement = acknowledgement_of(request.kind, decision, readable=not request.registered.get("problems"))
+        if acknowledgement:
+            ctx = self.context(request, decision)
+            yield Planned(f"{base}/acknowledgement", "acknowledgement", self.recipients(request),
+                          lambda: self.letter(acknowledgement, ctx))
+            return
+        if request.kind not in ANSWERED_KINDS:
+            return  # not_a_request: an officer answers it from the CLI
+        outcome = decision["outcome"]
         to = self.recipients(request)
         ctx = self.context(request, decision)
         if outcome == "consent":
@@ -109,9 +124,6 @@ class Answerer:
             if user:  # the user is told at the address the request names (1B-280:10)
                 yield Planned(f"{base}/answer", "answer", (user,),
                               lambda: self.letter("afis_granted", self.afis_context(request, ctx)))
-        elif decision.get("decided_by") == "auto" and (outcome == "review" or waits_unanswered(request, decision)):
-            yield Planned(f"{base}/acknowledgement", "acknowledgement", to,
-                          lambda: self.letter("acknowledgement", ctx))
         elif outcome == "ended_early":
             consent = self.app.state.consents.get(decision.get("consent_no") or "")
             if consent is None:
@@ -147,11 +159,18 @@ class Answerer:
         representative = address_of(fields.get("officer_email")) if request.kind == "afis_access" else ""
         return tuple(dict.fromkeys(a for a in (representative, sender) if a))
 
+    def answered_by_fax(self, request: RequestView) -> bool:
+        """Whether the answer goes (also) to a fax, whose reader cannot simply reply to it."""
+        prefix, _, suffix = self.settings.fax.gateway.partition("{number}")
+        return any(to.startswith(prefix.lower()) and to.endswith(suffix.lower())
+                   for to in (t.lower() for t in self.recipients(request)))
+
     # -- contexts ------------------------------------------------------------------------------------------
     def context(self, request: RequestView, decision: dict[str, Any]) -> dict[str, Any]:
         fields = request.registered.get("fields") or {}
         offices = [(code, self.office_name(code)) for code in fields.get("customs_offices") or []]
         decided = parse_instant(decision["decided_at"])
+        due = request.received + timedelta(minutes=self.settings.rules.decision_deadline_minutes)  # 1B-1029:9
         requested_from, requested_to = fields.get("period_from"), fields.get("period_to")
         period_to = decision.get("period_to")
         shortened = bool(period_to and requested_to and parse_instant(period_to) < parse_instant(requested_to))
@@ -164,10 +183,11 @@ class Answerer:
             "period_to": period_to or requested_to, "offices": offices,
             "motives": list(decision.get("motives") or []), "rules": list(decision.get("rules") or []),
             "shortened": shortened, "requested_from": requested_from, "requested_to": requested_to,
-            "deadline": decision.get("deadline") or (decided + timedelta(hours=2)),
+            "deadline": decision.get("deadline") or due, "late": decided > due,
             "officer_name": fields.get("officer_name"),
             "outage_from": self.outage_start(fields, decided),
-            "addressee": fields.get("contact_name") or "",
+            "by_fax": self.answered_by_fax(request),
+            "itpc_fax": self.settings.itpc.fax_number, "itpc_email": self.settings.itpc.email,
             "officer": "" if decision.get("decided_by") in (None, "auto") else decision["decided_by"],
         }
 
@@ -231,3 +251,13 @@ class Answerer:
             period_to=parse_instant(ctx["period_to"]), systems=tuple(ctx["systems"]),
             offices=tuple(ctx["offices"]), officer=officer, issuer=self.settings.itpc.name))
         return subject, body, [(f"Sutikimas {ctx['consent_no']}.pdf", "application/pdf", pdf)]
+
+
+def acknowledgement_of(kind: str, decision: dict[str, Any], *, readable: bool = True) -> str | None:
+    """The letter acknowledging a request that an automatic decision left to an officer, or None."""
+    letter, outcomes = ACKNOWLEDGEMENTS.get(kind, (None, frozenset()))
+    if decision.get("decided_by") != "auto" or decision["outcome"] not in outcomes:
+        return None
+    if kind == "not_a_request" and not readable:
+        return None
+    return letter

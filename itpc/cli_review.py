@@ -53,7 +53,8 @@ def _number(text: str) -> str:
 @click.option("--kind", help="Only this kind (continuity, early_recovery, afis_access, afis_change, "
                              "auto_generated, not_a_request).")
 @click.option("--status", type=click.Choice(STATUSES),
-              help="Only requests in this state; overdue: waiting for a decision past its deadline.")
+              help="Only requests in this state; overdue: past its decision deadline, still waiting or "
+                   "decided late (a breach of 1B-1029:9).")
 @click.option("--eori", help="Only requests of this EORI (spaces and case ignored).")
 @click.option("--since", metavar="DATE", help="Received on or after this day (or instant), Vilnius time.")
 @click.option("--until", metavar="DATE", help="Received on or before this day (or before this instant).")
@@ -63,7 +64,8 @@ def requests(app: App, kind: str | None, status: str | None, eori: str | None, s
              until: str | None, as_json: bool) -> None:
     """List requests with their current state, oldest first.
 
-    The table marks overdue requests in red and those waiting for an officer in yellow.
+    The table marks requests past their deadline in red (with "!" while still waiting, "missed" when
+    decided late) and those waiting for an officer in yellow.
 
     \b
     Examples:

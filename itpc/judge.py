@@ -1,8 +1,9 @@
 """Decide every registered request that has no decision yet, in order of receipt, and record it.
 
 The rules engine (`rules.py`) is pure; this module gathers its inputs from the folded ledger state and
-appends `decision.made`. An automatic decision is dated at its request's receipt time, so replaying a mailbox
-builds the same ledger.
+appends `decision.made`. The rules measure the law's windows from receipt; the decision itself is dated when
+it is made (the app's clock, or `--now`), never before its request's receipt, so a late one shows as late
+(DESIGN.md principle 5) and a replay with the same recorded clock builds the same ledger.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class Judge:
                 if self.state.requests[request.number].decision is not None:
                     continue  # another process decided it meanwhile
                 record = decision_record(request, decision, self.state, decided_by="auto",
-                                         decided_at=request.received)
+                                         decided_at=decision_time(self.ledger.clock(), request.received))
                 self.ledger.append(DECISION_MADE, record)
             decided.append(request.number)
             log.info("%s decided %s%s%s", request.number, decision.outcome,
@@ -120,9 +121,16 @@ def sender_addresses(registered: dict[str, Any]) -> set[str]:
     return {a.lower() for a in addresses if a}
 
 
+def decision_time(now: datetime, received: datetime) -> datetime:
+    """When a decision is dated: now, or its request's receipt if the clock is behind the mailbox's (a decision
+    cannot precede what it decides, and a consent numbered by a year before its request would be wrong)."""
+    return max(now, received)
+
+
 def decision_record(request: RequestView, decision: Decision, state: State, *, decided_by: str,
                     decided_at: datetime) -> DecisionMade:
-    """The `decision.made` entry's data; a consent takes the next VTP number of its year."""
+    """The `decision.made` entry's data; a consent takes the next VTP number of the (Vilnius) year it is issued
+    in, the year its Sutikimas is dated."""
     consent_no = decision.consent_no
     if decision.outcome == "consent":
         consent_no = state.next_number("VTP", decided_at)

@@ -34,7 +34,8 @@ PERCENTILE_METHOD = "nearest-rank"
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _NEEDED = ("number", "kind", "month", "received_at", "outcome", "decided_by", "eori", "who", "systems",
-           "offices", "rules", "notices", "settled_ts", "settled_at", "decided_ts", "breached", "deadline")
+           "offices", "rules", "notices", "settled_ts", "settled_at", "settled_by", "decided_ts", "breached",
+           "deadline")
 
 
 class ReportError(RequestError):
@@ -142,12 +143,8 @@ def _spread(seconds: Sequence[float]) -> dict:
 
 
 def settled_automatically(record: Record) -> bool:
-    """Whether the settling decision was the system's. The record keeps who made its *latest* decision; when
-    a later decision followed the settling one, an automatic settling decision is known by its date, since
-    the system dates its decisions at the request's receipt (DESIGN.md, counting consents)."""
-    if record["settled_ts"] == record["decided_ts"]:
-        return record["decided_by"] == "auto"
-    return bool(record["settled_at"]) and parse_instant(record["settled_at"]) == parse_instant(record["received_at"])
+    """Whether the settling decision was the system's (the record keeps who made it, whatever followed)."""
+    return record["settled_by"] == "auto"
 
 
 def _decision_times(records: Sequence[Record]) -> dict:

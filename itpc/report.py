@@ -2,7 +2,9 @@
 
 Also the deadline each request is held to, so that "overdue" means the same thing in every command:
 a continuity request must be decided within two hours of receipt (1B-1029:9); a request that the rules
-handed to an officer with a deadline of its own (AFIS changes, 1B-280:16) is held to that one.
+handed to an officer with a deadline of its own (AFIS changes, 1B-280:16) is held to that one. A decision is
+timed by when it was made (its ``decided_at``), so one made after the deadline is a breach in `show`,
+`requests --status overdue` and `report` alike (DESIGN.md principle 5).
 """
 from __future__ import annotations
 
@@ -48,6 +50,7 @@ def record_json(record: Record) -> dict[str, Any]:
             "period_to": vilnius_iso(record["period_to"]),
             "rules": record["rules"],
             "decided_by": record["decided_by"],
+            "decided_at": vilnius_iso(record["decided_at"]),
             "consent_no": record["consent_no"],
         },
         "notices": [{"id": n["id"], "purpose": n["purpose"], "to": n["to"], "subject": n["subject"],
@@ -68,9 +71,9 @@ def deadline_of(record: Record, decision_deadline: timedelta) -> datetime | None
 
 
 def decision_moment(decision: Mapping[str, Any], ts: str) -> datetime:
-    """When a decision took effect, as it is dated: an automatic one at receipt (DESIGN.md), an officer's
-    when made; the entry's write time only for a decision without a date. Not the write time, so a mailbox
-    replayed later reads the same."""
+    """When a decision was made, as it is dated (the clock of the process that made it); the entry's write
+    time only for a decision without a date. (Ledgers written before decisions were dated when made date an
+    automatic decision at its request's receipt.)"""
     return parse_instant(decision.get("decided_at") or ts)
 
 
@@ -101,8 +104,11 @@ def is_overdue(record: Record, decision_deadline: timedelta, now: datetime) -> b
 
 
 def matches_status(record: Record, status: str, decision_deadline: timedelta, now: datetime) -> bool:
+    """``overdue``: still waiting past its deadline, or decided after it (a breach)."""
     if status == "overdue":
-        return is_overdue(record, decision_deadline, now)
+        if record["outcome"] in WAITING:
+            return is_overdue(record, decision_deadline, now)
+        return deadline_missed(record, decision_deadline, now)
     return outcome_of(record) == status
 
 
@@ -111,7 +117,7 @@ def outcomes_for(status: str | None) -> list[str] | None:
     if status is None:
         return None
     if status == "overdue":
-        return list(WAITING)
+        return None  # a request decided late is overdue too, whatever its outcome
     if status == "none":
         return ["none", "open"]
     return [status]
@@ -128,16 +134,18 @@ def officer_of(record: Record) -> str:
 
 
 def request_table(records: Sequence[Record], decision_deadline: timedelta, now: datetime) -> list[str]:
-    """The `itpc requests` table: overdue rows in red, rows waiting for an officer in yellow."""
+    """The `itpc requests` table: rows past their deadline in red (marked "!" while still waiting), rows
+    waiting for an officer in yellow."""
     rows, styles = [], []
     for record in records:
         deadline = deadline_of(record, decision_deadline)
         overdue = is_overdue(record, decision_deadline, now)
         outcome = outcome_of(record)
         waiting = record["outcome"] in WAITING
-        due = (shown(deadline) if waiting else "missed" if deadline_missed(record, decision_deadline, now)
-               else "") if deadline else ""
+        missed = deadline is not None and deadline_missed(record, decision_deadline, now)
+        due = (shown(deadline) if waiting else "missed" if missed else "") if deadline else ""
         rows.append((record["number"], shown(parse_instant(record["received_at"])), record["kind"], record["who"],
                      record["eori"], outcome + (" !" if overdue else ""), due, officer_of(record)))
-        styles.append({"fg": "red", "bold": True} if overdue else {"fg": "yellow"} if for_officer(record) else None)
+        styles.append({"fg": "red", "bold": True} if overdue or missed
+                      else {"fg": "yellow"} if for_officer(record) else None)
     return render_table(HEADERS, rows, max_widths=WIDTHS, styles=styles)

@@ -126,7 +126,7 @@ class CorrespondenceAttached(Registration):
 # --- decisions and consents -----------------------------------------------------------------------------------
 
 DECISION_MADE = "decision.made"
-"""A decision on a request, automatic (the rules engine, dated at receipt) or an officer's (`itpc decide`),
+"""A decision on a request, automatic (the rules engine) or an officer's (`itpc decide`), dated when it was made,
 with the points it cites: consent (1B-1029:14), refusal (1B-1029:8, 12-13), returned for correction
 (1B-280:9), ended_early (a consent ended by an early-recovery request, 1B-1029:16 — there is no separate
 entry for that), not_needed (1B-1029:20), review (for an officer) or none (auto-generated mail)."""

@@ -52,7 +52,8 @@ def new_record(data: Mapping[str, Any], ts: str) -> Record:
         "attachments": [a.get("filename") or "" for a in registered.get("attachments") or []],
         "outcome": OPEN, "decided_by": None, "decided_at": None, "decided_ts": None,
         "period_from": None, "period_to": None, "rules": [], "motives": [], "note": None,
-        "consent_no": None, "deadline": None, "settled_ts": None, "settled_at": None, "decisions": 0,
+        "consent_no": None, "deadline": None, "settled_ts": None, "settled_at": None, "settled_by": None,
+        "decisions": 0,
         "breached": False, "breach_deadline": None, "notes": [], "requeued": 0,
         "consent_ended_by": None, "consent_ended_at": None, "consent_expired": False,
         "notices": [],
@@ -72,7 +73,8 @@ def with_decision(record: Record, data: Mapping[str, Any], ts: str) -> Record:
             "note": decision.get("note"), "consent_no": decision.get("consent_no"),
             "deadline": decision.get("deadline"), "decisions": record["decisions"] + 1,
             "settled_ts": ts if settles else record["settled_ts"],
-            "settled_at": decision.get("decided_at") if settles else record["settled_at"]}
+            "settled_at": decision.get("decided_at") if settles else record["settled_at"],
+            "settled_by": decision.get("decided_by") if settles else record["settled_by"]}
 
 
 def with_correspondence(record: Record, data: Mapping[str, Any], ts: str) -> Record:
@@ -115,7 +117,7 @@ def with_reparse(record: Record, data: Mapping[str, Any], ts: str) -> Record:
     """A requeued request parsed again: its fields are the new parse, and it waits for a new decision."""
     fresh = new_record({**thaw(data), "number": record["number"]}, record["registered_ts"])
     keep = ("decisions", "breached", "breach_deadline", "notes", "requeued", "notices", "settled_ts", "settled_at",
-            "messages", "correspondence")
+            "settled_by", "messages", "correspondence")
     return {**fresh, **{key: record[key] for key in keep}}
 
 

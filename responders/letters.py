@@ -13,18 +13,27 @@ time. ``offices`` is a sequence of (code, name) pairs. ``motives`` are the decis
 each already naming its point (``Decision.motives``); they are printed as given, one per line.
 
 Every letter (defaults in brackets):
-  addressee       whom the greeting names, e.g. the contact person or the applicant ["" → "Gerbiamieji,"]
   officer         the ITPC officer who signs, "pareigos vardas pavardė" ["" → signed by ITPC only]
+The greeting (``_greeting.txt``) is the neutral "Laba diena,": a Lithuanian name cannot be put in the vocative
+by rule of thumb, so no letter names its reader there. (``addressee`` is still accepted and ignored.)
 
 Per letter (all required unless a default is given):
   consent                request_no, consent_no, received_at, applicant, eori, systems, period_from, period_to,
                          offices, motives, shortened [False], requested_from [None], requested_to [None]
                          (requested_* are required when shortened: the letter states the requested period;
                          the 1B-1029:14 reason comes from a motive that cites "14 punkt", else the template
-                         states it itself)
+                         states it itself), by_fax [False], itpc_fax [""], itpc_email [""] (by_fax: the
+                         answer goes to a fax, so the letter names ITPC's fax number and e-mail address for
+                         reporting an early recovery, 1B-1029:16, instead of "reply to this letter")
   refusal                request_no, received_at, applicant [None], eori [None], motives (at least one)
-  not_needed             request_no, received_at, systems, outage_from, motives
-  acknowledgement        request_no, received_at, deadline
+  not_needed             request_no, received_at, systems, outage_from, motives, rules [()] (cites 31 for an
+                         NTKS outage when "1B-1029:31" is among the rules, else 20)
+  acknowledgement        request_no, received_at, deadline, late [False] (a continuity request left to an
+                         officer; deadline: 2 hours after receipt, 1B-1029:9; late: written after it)
+  acknowledgement_early_recovery   request_no, received_at, consent_no [None]
+  acknowledgement_afis_access      request_no, received_at, officer_name [None]
+  acknowledgement_afis_change      request_no, received_at
+  acknowledgement_not_a_request    request_no, received_at (an inquiry, acknowledged once)
   afis_return            request_no, received_at, rules, motives (at least one), deadline [None],
                          officer_name [None] (the officer the rights were asked for), attached [False] (a copy
                          of the request goes with it, 1B-280:9)
@@ -88,11 +97,16 @@ LETTERS: dict[str, LetterSpec] = {
     "consent": LetterSpec(
         ("request_no", "consent_no", "received_at", "applicant", "eori", "systems", "period_from", "period_to",
          "offices", "motives"),
-        {"shortened": False, "requested_from": None, "requested_to": None}),
+        {"shortened": False, "requested_from": None, "requested_to": None, "by_fax": False, "itpc_fax": "",
+         "itpc_email": ""}),
     "refusal": LetterSpec(("request_no", "received_at", "motives"), {"applicant": None, "eori": None},
                           nonempty=("motives",)),
-    "not_needed": LetterSpec(("request_no", "received_at", "systems", "outage_from", "motives"), {}),
-    "acknowledgement": LetterSpec(("request_no", "received_at", "deadline"), {}),
+    "not_needed": LetterSpec(("request_no", "received_at", "systems", "outage_from", "motives"), {"rules": ()}),
+    "acknowledgement": LetterSpec(("request_no", "received_at", "deadline"), {"late": False}),
+    "acknowledgement_early_recovery": LetterSpec(("request_no", "received_at"), {"consent_no": None}),
+    "acknowledgement_afis_access": LetterSpec(("request_no", "received_at"), {"officer_name": None}),
+    "acknowledgement_afis_change": LetterSpec(("request_no", "received_at"), {}),
+    "acknowledgement_not_a_request": LetterSpec(("request_no", "received_at"), {}),
     "afis_return": LetterSpec(("request_no", "received_at", "rules", "motives"),
                               {"deadline": None, "officer_name": None, "attached": False}, nonempty=("motives",)),
     "afis_forward": LetterSpec(("request_no", "received_at", "institution", "officer_name", "officer_position",
@@ -231,6 +245,9 @@ def _check_context(name: str, spec: LetterSpec, values: Mapping[str, Any]) -> No
     if name == "consent" and values.get("shortened") and not (values.get("requested_from")
                                                               and values.get("requested_to")):
         raise LetterError("letter 'consent': a shortened consent needs requested_from and requested_to")
+    if name == "consent" and values.get("by_fax") and not (values.get("itpc_fax") and values.get("itpc_email")):
+        raise LetterError("letter 'consent': an answer by fax needs itpc_fax and itpc_email (where to report "
+                          "an early recovery)")
     for key in ("offices",):
         for item in values.get(key) or ():
             if isinstance(item, str) or len(item) != 2:

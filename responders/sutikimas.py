@@ -46,7 +46,8 @@ NUMBER = re.compile(r"^VTP-\d{4}-\d{6}$")
 
 TEXT_PT, CAPTION_PT, TITLE_PT = 11, 7.5, 12
 LINE_MM, CAPTION_MM = 6.0, 3.6
-GREY = 90
+# Everything is printed black, captions too: the document often goes out by fax (1B-1029:13), and a fax is
+# black and white at about 200 dpi, where grey text breaks up into dots.
 
 
 class SutikimasError(DocumentError, ValueError):
@@ -126,7 +127,8 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
     pdf.ln(6)
 
     pdf.set_font("DejaVu", "", TEXT_PT)
-    pdf.multi_cell(width, LINE_MM, f"{doc.issuer} sutinka, kad {doc.applicant}, EORI kodas {doc.eori},",
+    applicant = " ".join(doc.applicant.split())  # a form's stray spaces would stand before the comma
+    pdf.multi_cell(width, LINE_MM, f"{doc.issuer} sutinka, kad {applicant}, EORI kodas {doc.eori},",
                    new_x="LMARGIN", new_y="NEXT")
     _caption(pdf, "(asmens pavadinimas (vardas, pavardė) ir EORI kodas)", width, align="C")
     pdf.ln(2)
@@ -185,9 +187,7 @@ def check(doc: SutikimasDoc) -> None:
 
 def _caption(pdf: FPDF, text: str, width: float, *, align: str = "L") -> None:
     pdf.set_font("DejaVu", "", CAPTION_PT)
-    pdf.set_text_color(GREY)
     pdf.cell(width, CAPTION_MM, text, align=align, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0)
 
 
 def _row(pdf: FPDF, parts: list[tuple[str, str | None]], *, centred: bool = False) -> None:
@@ -211,10 +211,8 @@ def _row(pdf: FPDF, parts: list[tuple[str, str | None]], *, centred: bool = Fals
         if caption:
             pdf.line(x, y + LINE_MM, x + w, y + LINE_MM)
             pdf.set_font("DejaVu", "", CAPTION_PT)
-            pdf.set_text_color(GREY)
             pdf.set_xy(x, y + LINE_MM + 0.3)
             pdf.cell(w, CAPTION_MM, caption, align="C")
-            pdf.set_text_color(0)
         x += w + gap
     pdf.set_xy(pdf.l_margin, y + LINE_MM + 0.3 + CAPTION_MM)
 
@@ -233,9 +231,7 @@ def _columns(pdf: FPDF, parts: list[tuple[str, str]]) -> None:
         pdf.line(x, bottom, x + w, bottom)
         pdf.set_xy(x, bottom + 0.3)
         pdf.set_font("DejaVu", "", CAPTION_PT)
-        pdf.set_text_color(GREY)
         pdf.cell(w, CAPTION_MM, caption, align="C")
-        pdf.set_text_color(0)
     pdf.set_xy(pdf.l_margin, pdf.get_y() + CAPTION_MM)
 
 

@@ -9,14 +9,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from config import load_settings
+from itpc.app import App
 from itpc.cli import cli
+from itpc.service import Runner
+from ledger.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[1]
 # The shared folder (corpus, rules, scorer) lies beside the project's root, for developers and for CI.
@@ -84,3 +90,14 @@ def itpc_process(config: Path, *args: str, now: str | None = None, check: bool =
     if check and proc.returncode != 0:
         raise AssertionError(f"itpc {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
     return proc
+
+
+def poll_at(config: Path, message: Path, now: datetime) -> None:
+    """Deliver one message and poll once with the clock at ``now``, as `itpc --now NOW poll --once` would (in
+    process: a subprocess per message would cost a second each). Decisions and letters are dated ``now``."""
+    shutil.copy(message, config.parent / "inbox" / "new" / message.name)
+    app = App(load_settings(config), Clock(now))
+    try:
+        Runner(app).poll_once()
+    finally:
+        app.close()

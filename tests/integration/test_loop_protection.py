@@ -139,10 +139,11 @@ def test_the_daily_cap_holds_the_rest_and_starts_again_the_next_vilnius_day(tmp_
     # ...and one more at 00:01 the next Vilnius day — still 9 December in UTC.
     times.append(day.replace(day=10, hour=0, minute=1))
     assert times[-1].astimezone(VILNIUS).date() != times[-2].astimezone(VILNIUS).date()
+    # Each is answered as it arrives (a letter counts on the Vilnius day it is written).
     for n, received in enumerate(times, start=1):
         deliver(tmp_path, f"r{n:02d}", message(n, received=received, sender=f"Broker <{BROKER}>",
                                                 body=request_text(f"LT{300000100 + n}")))
-    itpc(config, "poll", "--once", now="2026-12-10T08:00")
+        itpc(config, "poll", "--once", now=(received + timedelta(seconds=30)).isoformat())
 
     requests = {r["message_id"]: r for r in requests_json(config)}
     answers = {n: next(x for x in requests[f"<req-{n}@zalgiris.lt>"]["notices"] if x["purpose"] == "answer")

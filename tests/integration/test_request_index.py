@@ -21,18 +21,17 @@ from ledger.clock import VILNIUS, parse_instant
 from ledger.request_index import INDEX_FILE, RequestIndex
 from ledger.store import LEDGER_FILE, CorruptLedger, Ledger
 from ledger.views import State
-from tests.helpers import CORPUS, ITPC, ROOT, SHARED, itpc, itpc_env, make_config
+from tests.helpers import CORPUS, ITPC, ROOT, SHARED, itpc, itpc_env, make_config, poll_at
 
 
 @pytest.fixture(scope="module")
 def corpus_ledger(tmp_path_factory) -> tuple[Path, Path]:
-    """Every corpus message polled in order of receipt, then a tick weeks later (notices, expiry, breaches)."""
+    """Every corpus message polled a minute after it arrived, in order of receipt (as the service would), then a
+    tick weeks later (notices, expiry, breaches)."""
     tmp = tmp_path_factory.mktemp("corpus")
     config = make_config(tmp, offices={"directory": str(SHARED / "data" / "customs_offices.csv")})
-    for i, mail in enumerate(sorted((CORPUS / "mail").glob("*.eml"))):
-        raw = mail.read_bytes()
-        (tmp / "inbox" / "new" / f"{int(receipt_time(raw).timestamp())}.{i:05d}_{mail.stem}").write_bytes(raw)
-    itpc(config, "poll", "--once")
+    for received, mail in sorted((receipt_time(p.read_bytes()), p) for p in (CORPUS / "mail").glob("*.eml")):
+        poll_at(config, mail, received + timedelta(minutes=1))
     itpc(config, "tick", now="2026-12-30T10:00")
     return tmp, config
 

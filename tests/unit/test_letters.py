@@ -44,6 +44,12 @@ def contexts() -> dict[str, dict]:
                            systems=["MDAS"], outage_from=at(2026, 12, 2, 8, 30), motives=[]),
         "acknowledgement": dict(request_no="ITPC-2026-000012", received_at=at(2026, 12, 2, 13, 20),
                                 deadline=at(2026, 12, 2, 15, 20), addressee="Jonas Petraitis"),
+        "acknowledgement_early_recovery": dict(request_no="ITPC-2026-000013", received_at=at(2026, 12, 2, 14, 5),
+                                               consent_no="VTP-2026-000009"),
+        "acknowledgement_afis_access": dict(request_no="AFIS-2026-000004", received_at=at(2026, 12, 3, 11, 0),
+                                            officer_name="Eglė Kairienė"),
+        "acknowledgement_afis_change": dict(request_no="AFIS-2026-000005", received_at=at(2026, 12, 3, 11, 30)),
+        "acknowledgement_not_a_request": dict(request_no="ITPC-2027-000002", received_at=at(2027, 1, 22, 11, 5)),
         "afis_return": dict(request_no="AFIS-2026-000003", received_at=at(2026, 12, 3, 10, 0),
                             rules=["1B-280:7.3", "1B-280:7.6"], deadline=at(2026, 12, 10, 10, 0),
                             officer_name="Mindaugas Rimkus",
@@ -120,7 +126,7 @@ def test_every_letter_renders_cleanly_and_is_signed_by_itpc(name):
     assert leftover_markup(letter.subject) == [] and leftover_markup(letter.body) == []
     assert "None" not in letter.body and "None" not in letter.subject
     first = letter.body.splitlines()[0]
-    assert first.startswith("Gerb. ") or first in ("Gerbiamieji,", "Laba diena,")
+    assert first in ("Laba diena,", "Gerbiamieji,")  # neutral: a name is never put in a case by rule of thumb
     assert "Pagarbiai,\n" in letter.body and ITPC in letter.body
     assert "\n\n\n" not in letter.body and letter.body.endswith("\n")
 
@@ -184,7 +190,7 @@ def test_consent_letter_carries_every_fact_of_the_consent():
     letter = render("consent")
     assert letter.subject.startswith("Sutikimas Nr. VTP-2026-000001 ")
     body = letter.body
-    for fact in ("Gerb. Rūta Žemaitienė,", "ITPC-2026-000001", "VTP-2026-000001",
+    for fact in ("Laba diena,", "ITPC-2026-000001", "VTP-2026-000001",
                  "UAB „Baltijos krovinių logistika“", "EORI kodas LT302345671", "Sistema: MDAS",
                  "nuo 2026-11-23 09:00 iki 2026-11-23 18:00", "LTVR1000 Vilniaus krovinių postas",
                  "LTKL1000 Klaipėdos jūrų uosto postas", "Sutikimas pridedamas", "16 punktas"):
@@ -380,3 +386,56 @@ def test_any_applicant_name_gives_a_one_line_subject_that_compose_accepts(applic
 def test_a_header_smuggled_in_an_applicant_name_stays_in_the_subject():
     letter = render("office_notice", applicant="UAB X\r\nBcc: victim@example.com")
     assert letter.subject.count("Bcc: victim@example.com") == 1 and "\n" not in letter.subject
+
+
+# ------------------------------------------------------------------------- greetings and acknowledgements
+
+
+@pytest.mark.parametrize("name", sorted(LETTERS))
+def test_no_letter_greets_its_reader_by_a_name_in_the_wrong_case(name):
+    """A name given as the addressee stays out of the greeting: "Gerb. Rasa Petrauskienė" is nominative where
+    Lithuanian needs the vocative, and a vocative cannot be made from a name by rule of thumb."""
+    letter = render(name, addressee="Rasa Petrauskienė")
+    assert "Rasa Petrauskienė" not in letter.body and "Gerb." not in letter.body
+    assert letter.body.splitlines()[0] in ("Laba diena,", "Gerbiamieji,")
+
+
+def test_each_kind_has_an_acknowledgement_of_its_own():
+    continuity = flat(render("acknowledgement").body)
+    recovery = flat(render("acknowledgement_early_recovery").body)
+    access = flat(render("acknowledgement_afis_access").body)
+    change = flat(render("acknowledgement_afis_change").body)
+    inquiry = flat(render("acknowledgement_not_a_request").body)
+    assert "gausite ne vėliau kaip iki 2026-12-02 15:20" in continuity
+    for body in (recovery, access, change, inquiry):
+        assert "per 2 valandas" not in body and "Sutikimą taikyti veiklos tęstinumo procedūrą arba" not in body
+    assert "vėl galite vykdyti elektroninių duomenų mainus" in recovery and "VTP-2026-000009" in recovery
+    assert "16 punktas" in recovery and "15 punktas" in recovery
+    for body in (access, change):
+        assert "AFIS pareigūn" in body and "veiklos tęstinumo" not in body
+    assert "pareigūnas, kuriam prašoma teisių, – Eglė Kairienė" in access   # the name stays in the nominative
+    assert "16 punktas" in change
+    assert "Jūsų laišką" in inquiry and "Prašym" not in inquiry and "Sutikim" not in inquiry
+
+
+def test_a_late_acknowledgement_does_not_promise_a_deadline_already_past():
+    late = flat(render("acknowledgement", late=True).body)
+    assert "gausite ne vėliau" not in late
+    assert "turėjo būti priimtas per 2 valandas nuo jo gavimo, t. y. iki 2026-12-02 15:20" in late
+    assert "terminas praleistas" in late
+
+
+def test_a_consent_answered_by_fax_says_where_to_report_an_early_recovery():
+    by_mail = flat(render("consent").body)
+    assert "atsakydami į šį laišką" in by_mail and "faksu" not in by_mail
+    by_fax = flat(render("consent", by_fax=True, itpc_fax="(8 5) 236 2338", itpc_email="ITPC@lrmuitine.lt").body)
+    assert ("praneškite ITPC faksu (8 5) 236 2338 arba el. paštu ITPC@lrmuitine.lt, nurodydami Sutikimo Nr. "
+            "VTP-2026-000001 (Taisyklių 16 punktas)") in by_fax
+    assert "atsakydami į šį laišką" not in by_fax
+    with pytest.raises(LetterError, match="itpc_fax"):
+        render("consent", by_fax=True)
+
+
+def test_not_needed_for_an_ntks_outage_cites_point_31_when_the_decision_does():
+    body = flat(render("not_needed", systems=["NTKS"], rules=["1B-1029:31"]).body)
+    assert "ITPC nurodymu dirbama be NTKS" in body and "31 punktas" in body and "20 punktas" not in body

@@ -152,3 +152,11 @@ def test_a_missing_font_names_the_debian_package(tmp_path):
 def test_any_lithuanian_name_reads_back_exactly(applicant):
     words = flat(read_back(render_sutikimas(make_doc(applicant=applicant)))[0])
     assert f"sutinka, kad {flat(applicant)}, EORI kodas LT302345671," in words
+
+
+def test_every_letter_of_the_document_is_black_so_that_a_fax_keeps_it(rendered):
+    """A fax is black and white: grey captions break up into dots there (1B-1029:13 allows answers by fax)."""
+    pdf, _, _ = rendered
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        colours = {tuple(char["non_stroking_color"] or (0,)) for page in document.pages for char in page.chars}
+    assert colours <= {(0,), (0, 0, 0), (0, 0, 0, 1)}
