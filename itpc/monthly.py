@@ -204,8 +204,8 @@ def _rule_key(rule: str) -> tuple:
 def _top_eoris(records: Sequence[Record]) -> list[dict]:
     by_eori: dict[str, dict] = {}
     for record in records:
-        if not record["eori"]:
-            continue
+        if not record["eori"] or record["kind"] != "continuity":
+            continue  # who asks most often for consents: a recovery notice or an inquiry is not such a request
         row = by_eori.setdefault(record["eori"], {"eori": record["eori"], "who": "", "requests": 0,
                                                   "consents": 0, "refusals": 0})
         row["who"] = record["who"] or row["who"]   # the latest name given (records come in order of receipt)
