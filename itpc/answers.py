@@ -185,7 +185,7 @@ class Answerer:
             "shortened": shortened, "requested_from": requested_from, "requested_to": requested_to,
             "deadline": decision.get("deadline") or due, "late": decided > due,
             "officer_name": fields.get("officer_name"),
-            "outage_from": self.outage_start(fields, decided),
+            "outage_from": self.outage_start(fields, request.received),
             "by_fax": self.answered_by_fax(request),
             "itpc_fax": self.settings.itpc.fax_number, "itpc_email": self.settings.itpc.email,
             "officer": "" if decision.get("decided_by") in (None, "auto") else decision["decided_by"],
@@ -216,8 +216,11 @@ class Answerer:
         return office.name if office else code
 
     def outage_start(self, fields: dict[str, Any], at: datetime) -> datetime:
+        """When the outage of a requested system that was going on at ``at`` (the receipt) began; an outage that
+        had ended by then, or began later, is not the one the answer is about."""
         starts = [parse_instant(o["start"]) for o in self.app.state.outages.values()
-                  if o["system"] in (fields.get("systems") or [])]
+                  if o["system"] in (fields.get("systems") or []) and parse_instant(o["start"]) <= at
+                  and (not o.get("end") or parse_instant(o["end"]) > at)]
         return min(starts) if starts else at
 
     # -- rendering -----------------------------------------------------------------------------------------

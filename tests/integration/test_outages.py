@@ -16,7 +16,7 @@ from hypothesis import assume, given, strategies as st
 from ledger.clock import UTC, VILNIUS, parse_instant
 from responders.outage_page import render_atom, render_html
 from responders.outages import NOTICE, Outage, OutageError, begin, finish, general_notice_due, notice_shortfall, plan
-from tests.helpers import CORPUS, itpc, make_config
+from tests.helpers import CORPUS, ROOT, itpc, make_config
 
 C01 = CORPUS / "mail" / "c01-labels-plain.eml"   # MDAS, received Mon 2026-11-23 08:41
 REPORTER = "deklaracijos@bkl.lt"                              # c01's reply address
@@ -26,7 +26,7 @@ NOW = parse_instant("2026-12-02T11:00")
 
 
 def office_addresses() -> list[str]:
-    lines = Path("/work/main/config/customs_offices.csv").read_text(encoding="utf-8").splitlines()[1:]
+    lines = (ROOT / "config" / "customs_offices.csv").read_text(encoding="utf-8").splitlines()[1:]
     return [line.rsplit(",", 1)[1] for line in lines if line.strip()]
 
 
@@ -215,6 +215,19 @@ def test_a_request_during_an_unplanned_failure_needs_no_consent_only_after_two_h
     assert (got["outcome"], got["rules"]) == (outcome, rules)
     [answer] = received_by(tmp_path)[REPORTER]
     assert ("Sutikimas" in answer) == (outcome == "consent")
+
+
+def test_the_answer_names_the_start_of_the_failure_going_on_at_receipt_not_an_earlier_one(tmp_path):
+    config = setup(tmp_path)
+    itpc(config, "outage", "start", "MDAS", "--at", "2026-11-20T09:00", now="2026-11-20T09:05")
+    itpc(config, "outage", "end", "MDAS", "--at", "2026-11-20T12:00", now="2026-11-20T12:05")
+    itpc(config, "outage", "start", "MDAS", "--at", "2026-11-23T06:10", now="2026-11-23T06:15")
+    shutil.copy(C01, tmp_path / "inbox" / "new" / C01.name)
+    itpc(config, "poll", "--once", now="2026-11-23T08:42")
+    assert decision(config)["outcome"] == "not_needed"
+    [answer] = [p for p in (tmp_path / "outbox" / "new").iterdir() if "_answer." in p.name]
+    body = email.message_from_bytes(answer.read_bytes(), policy=email.policy.default).get_body().get_content()
+    assert "nuo 2026-11-23 06:10 neveikia MDAS" in body and "2026-11-20" not in body
 
 
 def test_an_ntks_failure_does_not_make_an_mdas_request_unneeded(tmp_path):
