@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator
 
+from config import ItpcError
 from itpc import outbox
 from itpc.app import App
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant
+from ledger.entries import MAIL_UNWRITTEN
 from ledger.views import RequestView
-from responders.compose import compose
+from responders.compose import compose, is_message_id
 from responders.letters import render_letter
 from responders.senders import address_of
 from responders.sutikimas import SutikimasDoc, render_sutikimas
@@ -57,30 +59,47 @@ class Answerer:
         self._done: set[tuple[str, int]] = set()  # decisions whose messages are all queued (this process)
 
     def answer_pending(self) -> int:
-        """Queue every message that decisions imply and that is not queued yet."""
+        """Queue every message that decisions imply and that is not queued yet. A letter that cannot be written
+        is recorded as such (`mail.unwritten`) and the others go out: one bad request never stops the line."""
         state, queued = self.app.state, 0
         for request in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
             for index, decision in enumerate(request.decisions):
                 if (request.number, index) in self._done:
                     continue
                 for plan in self.plan(request, index, decision):
-                    if plan.id in state.outbox:
+                    if plan.id in state.outbox or plan.id in state.unwritten:
                         continue
-                    subject, body, attachments = plan.build()
-                    written = max(self.app.clock(), parse_instant(decision["decided_at"]))
-                    raw = compose(sender=self.sender, to=plan.to, subject=subject, body=body,
-                                  message_id=outbox.message_id(plan.id, self.sender),
-                                  in_reply_to=request.message_id or None,
-                                  references=[*(request.registered.get("references") or []),
-                                              *([request.message_id] if request.message_id else [])],
-                                  automatic=True, attachments=attachments, date=written)
-                    queued += outbox.queue(self.app.ledger, state, self.app.archive,
-                                           Outgoing(id=plan.id, request=request.number, purpose=plan.purpose,
-                                                    to=plan.to, subject=subject, raw=raw, date=written,
-                                                    capped=plan.capped),
+                    try:
+                        outgoing = self.written(request, decision, plan)
+                    except (ItpcError, ValueError) as exc:
+                        self.unwritten(request, plan, exc)
+                        continue
+                    queued += outbox.queue(self.app.ledger, state, self.app.archive, outgoing,
                                            daily_cap=self.settings.outbox.daily_cap)
                 self._done.add((request.number, index))
         return queued
+
+    def written(self, request: RequestView, decision: dict[str, Any], plan: Planned) -> Outgoing:
+        """The letter ``plan`` stands for, as bytes, dated now (never before its decision)."""
+        subject, body, attachments = plan.build()
+        written = max(self.app.clock(), parse_instant(decision["decided_at"]))
+        # The sender's own threading headers are only a courtesy: one that is malformed is left out.
+        replying_to = request.message_id if is_message_id(request.message_id) else None
+        references = [r for r in [*(request.registered.get("references") or []), replying_to] if is_message_id(r)]
+        raw = compose(sender=self.sender, to=plan.to, subject=subject, body=body,
+                      message_id=outbox.message_id(plan.id, self.sender), in_reply_to=replying_to,
+                      references=references, automatic=True, attachments=attachments, date=written)
+        return Outgoing(id=plan.id, request=request.number, purpose=plan.purpose, to=plan.to, subject=subject,
+                        raw=raw, date=written, capped=plan.capped)
+
+    def unwritten(self, request: RequestView, plan: Planned, exc: Exception) -> None:
+        log.error("%s: the %s letter could not be written, left for an officer: %s", request.number, plan.purpose,
+                  exc)
+        with self.app.ledger.writing():
+            if plan.id not in self.app.state.unwritten:
+                self.app.ledger.append(MAIL_UNWRITTEN, {"id": plan.id, "request": request.number,
+                                                        "purpose": plan.purpose, "to": list(plan.to),
+                                                        "reason": str(exc)})
 
     # -- what a decision implies -----------------------------------------------------------------------
     def plan(self, request: RequestView, index: int, decision: dict[str, Any]) -> Iterator[Planned]:

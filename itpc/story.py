@@ -23,8 +23,8 @@ from itpc.report import deadline_missed, deadline_of, decided_moment, decision_m
 from itpc.rule_words import citation
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
-                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE,
-                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT,
+                            MAIL_UNWRITTEN, OFFICER_NOTE, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 MET, MISSED, PENDING = "met", "missed", "pending"
@@ -268,6 +268,13 @@ def _letters(number: str, entries: Sequence[Entry], archive) -> list[dict]:
                 "subject": data.get("subject") or "", "queued_at": _iso(entry.ts), "dated": _iso(data.get("date")),
                 "status": "queued", "failures": [], "held": None, "released": [], "sent_at": None, "answer": None,
                 "path": str(path) if path else None, "kept": bool(path and path.exists())}
+            continue
+        if entry.type == MAIL_UNWRITTEN and data.get("request") == number:
+            letters[data["id"]] = {
+                "id": data["id"], "purpose": data.get("purpose") or "", "to": list(data.get("to") or []),
+                "subject": "", "queued_at": None, "dated": None, "status": "not written", "failures": [],
+                "held": {"at": _iso(entry.ts), "reason": f"could not be written: {data.get('reason') or ''}"},
+                "released": [], "sent_at": None, "answer": None, "path": None, "kept": True}
             continue
         letter = letters.get(data.get("id")) if entry.type in _LETTER_EVENTS else None
         if letter is None:

@@ -227,6 +227,19 @@ class MailHeld(TypedDict):
     reason: str
 
 
+MAIL_UNWRITTEN = "mail.unwritten"
+"""A letter a decision implies could not be written (a recipient no address can be made of, a template that
+fails): recorded once, shown to officers, and the other letters go out. Never queued, so nothing is sent."""
+
+
+class MailUnwritten(TypedDict):
+    id: str                   # the id the letter would have had in the outbox
+    request: str | None
+    purpose: str
+    to: list[str]
+    reason: str
+
+
 MAIL_REQUEUED = "mail.requeued"
 """An officer put a held or failed letter back in the outbox (`itpc requeue`)."""
 
@@ -330,7 +343,7 @@ ALL: tuple[str, ...] = (
     MAIL_RECEIVED, MAIL_DUPLICATE, MAIL_ACKNOWLEDGED,
     REQUEST_REGISTERED, REQUEST_REQUEUED, REQUEST_REPARSED, CORRESPONDENCE_ATTACHED,
     DECISION_MADE, DEADLINE_BREACHED, CONSENT_EXPIRED, OFFICER_NOTE,
-    MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_REQUEUED,
+    MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_UNWRITTEN, MAIL_REQUEUED,
     OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED,
     AFIS_LOGIN, AFIS_INACTIVE,
     LEDGER_RECOVERED,
@@ -343,6 +356,7 @@ PAYLOADS: Mapping[str, type] = {
     DECISION_MADE: DecisionMade, DEADLINE_BREACHED: DeadlineBreached, CONSENT_EXPIRED: ConsentExpired,
     OFFICER_NOTE: OfficerNote,
     MAIL_QUEUED: MailQueued, MAIL_SENT: MailSent, MAIL_FAILED: MailFailed, MAIL_HELD: MailHeld,
+    MAIL_UNWRITTEN: MailUnwritten,
     MAIL_REQUEUED: MailRequeued,
     OUTAGE_DECLARED: OutageDeclared, OUTAGE_ENDED: OutageEnded, OUTAGE_EXTENDED: OutageExtended,
     AFIS_LOGIN: AfisLogin, AFIS_INACTIVE: AfisInactive,

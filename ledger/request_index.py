@@ -29,8 +29,8 @@ from ledger import request_records as rr
 from ledger.clock import parse_instant
 from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE,
                             MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
-                            MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE, REQUEST_REGISTERED, REQUEST_REPARSED,
-                            REQUEST_REQUEUED)
+                            MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, REQUEST_REGISTERED,
+                            REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
 from ledger.text import code_key, fold
 
@@ -270,6 +270,7 @@ class _Folder:
             MAIL_QUEUED: self._on_queued,
             MAIL_SENT: self._on_outbox(rr.with_sent), MAIL_FAILED: self._on_outbox(rr.with_failed),
             MAIL_HELD: self._on_outbox(rr.with_held), MAIL_REQUEUED: self._on_outbox(rr.with_released),
+            MAIL_UNWRITTEN: self._on_unwritten,
         }
 
     def fold(self, located: Located) -> None:
@@ -366,6 +367,11 @@ class _Folder:
         if data.get("request"):
             self.refs["out:" + data["id"]] = data["request"]
             self.change(data["request"], located, rr.with_queued)
+
+    def _on_unwritten(self, located: Located) -> None:
+        data = located.entry.data
+        if data.get("request"):
+            self.change(data["request"], located, rr.with_unwritten)
 
     def _on_outbox(self, step: Callable[..., rr.Record]) -> Callable[[Located], None]:
         return lambda located: self.change(self.ref("out:" + located.entry.data["id"]), located, step)

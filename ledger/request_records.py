@@ -128,6 +128,14 @@ def with_queued(record: Record, data: Mapping[str, Any], ts: str) -> Record:
     return {**record, "notices": [*record["notices"], notice]}
 
 
+def with_unwritten(record: Record, data: Mapping[str, Any], ts: str) -> Record:
+    """A letter that could not be written (`mail.unwritten`): listed with the reason, never sent."""
+    notice = {"id": data["id"], "purpose": data.get("purpose") or "", "to": list(data.get("to") or []),
+              "subject": "", "status": "unwritten", "queued_at": ts, "sent_at": None, "answer": None,
+              "error": data.get("reason"), "attempts": 0}
+    return {**record, "notices": [*record["notices"], notice]}
+
+
 def _with_notice(record: Record, mail_id: str, change: Callable[[dict], dict]) -> Record:
     return {**record, "notices": [change(n) if n["id"] == mail_id else n for n in record["notices"]]}
 

@@ -12,8 +12,8 @@ from typing import Any, Callable, Iterator
 from ledger.clock import VILNIUS, parse_instant
 from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE,
                             MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
-                            MAIL_REQUEUED, MAIL_SENT, OFFICER_NOTE, OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED,
-                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+                            MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, OUTAGE_DECLARED, OUTAGE_ENDED,
+                            OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
@@ -93,6 +93,7 @@ class State:
         self.consents: dict[str, ConsentView] = {}
         self.outbox: dict[str, OutboxItem] = {}
         self.outages: dict[str, dict[str, Any]] = {}
+        self.unwritten: dict[str, dict[str, Any]] = {}   # letters that could not be written, by outbox id
         self.counters: dict[tuple[str, int], int] = {}
         # automatic messages queued and not held, per (recipient, Vilnius day): the daily cap's counter
         self.automatic_per_day: dict[tuple[str, str], int] = {}
@@ -107,6 +108,7 @@ class State:
             CONSENT_EXPIRED: self._on_consent_expired, OFFICER_NOTE: self._on_officer_note,
             MAIL_QUEUED: self._on_mail_queued, MAIL_SENT: self._on_mail_sent, MAIL_FAILED: self._on_mail_failed,
             MAIL_HELD: self._on_mail_held, MAIL_REQUEUED: self._on_mail_requeued,
+            MAIL_UNWRITTEN: self._on_mail_unwritten,
             OUTAGE_DECLARED: self._on_outage_declared, OUTAGE_ENDED: self._on_outage_ended,
             OUTAGE_EXTENDED: self._on_outage_extended,
         }
@@ -216,6 +218,9 @@ class State:
         if item is not None and item.held is None:
             item.held = data
             self._count_automatic(item.queued, -1)
+
+    def _on_mail_unwritten(self, data: dict, entry: Entry) -> None:
+        self.unwritten[data["id"]] = data
 
     def _on_mail_requeued(self, data: dict, entry: Entry) -> None:
         """An officer put a held or failed letter back: pending again, tried at once, counted by the cap again."""

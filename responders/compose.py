@@ -138,6 +138,18 @@ def ascii_domain(address: str) -> str:
     return f"{local}@{domain.encode('idna').decode('ascii')}"
 
 
+def is_message_id(value: object) -> bool:
+    """``value`` can stand in a Message-ID, In-Reply-To or References header (``<local@domain>``)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        _clean("Message-ID", value)
+        _msg_id(value)
+    except ComposeError:
+        return False
+    return True
+
+
 def _msg_id(value: str) -> str:
     value = value.strip()
     bare = value[1:-1] if value.startswith("<") and value.endswith(">") else value

@@ -81,7 +81,7 @@ def ledger_entries(tmp: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def run_ledger(tmp_path_factory) -> list[dict]:
     """The corpus polled and ticked, then what officers and the store add: a note, outages, an AFIS export
-    (one e-mail held by the daily cap), an unreadable message requeued while the mail server is down and again
+    (one e-mail held by the daily cap), a letter to an address no letter can go to, an unreadable message requeued while the mail server is down and again
     once it is up, and a torn last line recovered."""
     tmp = tmp_path_factory.mktemp("entries")
     offices = {"directory": str(SHARED / "data" / "customs_offices.csv")}
@@ -94,6 +94,10 @@ def run_ledger(tmp_path_factory) -> list[dict]:
         (tmp / "inbox" / "new" / f"{int(receipt_time(raw).timestamp())}.{i:05d}_{mail.stem}").write_bytes(raw)
     first = mails[0].read_bytes()  # delivered again with another header: same Message-ID, other bytes
     (tmp / "inbox" / "new" / f"{int(receipt_time(first).timestamp())}.99999_copy").write_bytes(b"X-Copy: 1\r\n" + first)
+    # A reply address no letter can go to: its answer is recorded as unwritten.
+    odd = (CORPUS / "mail" / "c16-ascii.eml").read_bytes().replace(b"vezejai@mvezejai.lt", b"rasa..x@bkl.lt")
+    odd = odd.replace(b"Message-ID: <", b"Message-ID: <unwritten.", 1)
+    (tmp / "inbox" / "new" / f"{int(receipt_time(odd).timestamp())}.99998_unwritten").write_bytes(odd)
     itpc(config, "poll", "--once")
     itpc(config, "tick", now="2026-12-30T10:00")
 
