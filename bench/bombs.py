@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import json
 import time
+import tracemalloc
 
+from config import load_settings
 from ingest.documents import DocumentLimits, read_document
+from ingest.forms import parse_request
+from ingest.offices import OfficeDirectory
 from ingest.sandbox import LimitExceeded, run_limited
 from tests.make_bombs import flate_bomb_pdf, huge_image_pdf, huge_png, many_page_scan_pdf, operator_bomb_pdf
-from tests.make_documents import form_pdf
+from tests.make_documents import FORM_LINES, form_pdf
 
 MAX_SECONDS, MAX_MB = 10.0, 300.0
 BOMBS = [
@@ -39,7 +43,31 @@ def measure(ctype: str, data: bytes, limits: DocumentLimits) -> tuple[float, flo
     return time.perf_counter() - began, run.peak_kb / 1024, outcome
 
 
+def text_bomb() -> str:
+    """225 KB of "sutikimą siųsti " (send the consent): once quadratic in the reply-address reading."""
+    return "Prašymas taikyti veiklos tęstinumo procedūrą\n" + "sutikimą siųsti " * 14_400
+
+
+def parse_cost(text: str) -> tuple[float, float]:
+    """(wall seconds, peak MB of Python allocations) of parsing one text as a request, in this process."""
+    offices = OfficeDirectory.load(load_settings().offices.directory)
+    tracemalloc.start()
+    began = time.perf_counter()
+    parse_request(text, offices=offices)
+    seconds = time.perf_counter() - began
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return seconds, peak
+
+
 def main() -> None:
+    base_s, base_mb = parse_cost("\n".join(FORM_LINES))
+    seconds, mb = parse_cost(text_bomb())
+    print(json.dumps({"name": "bomb_text_reply_phrase_225KB", "value": round(seconds, 3), "unit": "s",
+                      "peak_mb": round(mb, 1), "baseline": round(base_s, 4), "baseline_peak_mb": round(base_mb, 1),
+                      "baseline_name": "parsing a one-page continuity request (text)",
+                      "ratio": round(seconds / base_s, 1), "target": f"< {MAX_SECONDS:g} s and < {MAX_MB:g} MB",
+                      "met": seconds < MAX_SECONDS and mb < MAX_MB}, ensure_ascii=False))
     limits = DocumentLimits()
     measure("application/pdf", form_pdf(), limits)  # starts the forkserver, outside the figures
     base_s, base_mb, _ = measure("application/pdf", form_pdf(), limits)

@@ -6,6 +6,7 @@ unreadably) is listed in `missing`, as are the form's systems and customs office
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,8 @@ from ingest.offices import OfficeDirectory
 ITPC_EMAILS = frozenset({"itpc@lrmuitine.lt"})
 ITPC_FAXES = frozenset({"+37052362338"})
 
+MAX_REPLY_PHRASES = 10   # "send the consent to ..." phrases read
+MAX_REPLY_LINE = 400     # characters of each such line
 _REPLY_PROSE = re.compile(
     r"(?:\b(?:sutikim|atsakym|sprendim)\w*[^\n]{0,80}?\b(?:siu[sn]\w*|atsiu\w*|pateik\w*|issiu\w*))"
     r"|(?:\b(?:siu[sn]\w*|atsiu\w*)\s+(?:sutikim|atsakym|sprendim)\w*)"
@@ -172,12 +175,14 @@ def _reply(labels: Labelled, captions: dict[str, str], text: str,
         segments.append(captions["reply"])
     if not segments:
         folded = fold(text)
-        for m in _REPLY_PROSE.finditer(folded):
-            lines = text[m.start():].split("\n")
-            segment = lines[0]
+        # A handful of phrases, each read to the end of its line (bounded): a text repeating "sutikimą siųsti"
+        # thousands of times must cost no more than reading it once.
+        for m in itertools.islice(_REPLY_PROSE.finditer(folded), MAX_REPLY_PHRASES):
+            lines = text[m.start():m.start() + 3 * MAX_REPLY_LINE].split("\n")
+            segment = lines[0][:MAX_REPLY_LINE]
             if not find_emails(segment) and not find_phones(segment):
                 # "Sutikimą prašome siųsti:" with the address on the next line.
-                segment += "\n" + next((x for x in lines[1:3] if x.strip()), "")
+                segment += "\n" + next((x[:MAX_REPLY_LINE] for x in lines[1:3] if x.strip()), "")
             segments.append(segment)
     emails: list[str] = []
     faxes: list[str] = []

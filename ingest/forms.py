@@ -23,7 +23,7 @@ KINDS = (CONTINUITY, EARLY_RECOVERY, AFIS_ACCESS, AFIS_CHANGE, NOT_A_REQUEST)
 
 # Texts longer than this are cut: a request form is a page or two; a megabyte of OCR is noise, and the
 # regular expressions must stay fast on whatever arrives.
-MAX_TEXT = 200_000
+MAX_TEXT = 60_000
 
 
 @dataclass(frozen=True)

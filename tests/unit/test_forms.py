@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import ingest.form_continuity as continuity
 from ingest.dates import VILNIUS
 from ingest.forms import KINDS, ParsedRequest, parse_request
 from ingest.offices import OfficeDirectory
@@ -607,3 +608,16 @@ def test_forwarded_header_nuo_is_not_a_period_start(offices: OfficeDirectory) ->
     request = parse(text, offices)
     assert (request.fields["period_from"], request.fields["period_to"]) == ("2026-12-04T08:00:00+02:00",
                                                                             "2026-12-04T12:00:00+02:00")
+
+
+def test_a_text_repeating_the_reply_phrase_is_read_a_bounded_number_of_times(offices: OfficeDirectory, monkeypatch):
+    # 225 KB of "sutikimą siųsti " once made the reply reading quadratic (183 s, 2.5 GB). Counting what the
+    # address finders are handed proves the bound without timing anything.
+    read: list[int] = []
+    for name in ("find_emails", "find_phones"):
+        real = getattr(continuity, name)
+        monkeypatch.setattr(continuity, name, lambda text, real=real: read.append(len(text)) or real(text))
+    text = "Prašymas taikyti veiklos tęstinumo procedūrą\n" + "sutikimą siųsti " * 14_400
+    request = parse(text, offices)
+    assert request.kind == "continuity" and request.fields["reply_email"] == []
+    assert sum(read) <= 4 * continuity.MAX_REPLY_PHRASES * 2 * continuity.MAX_REPLY_LINE
