@@ -129,11 +129,11 @@ def decision_time(now: datetime, received: datetime) -> datetime:
 
 def decision_record(request: RequestView, decision: Decision, state: State, *, decided_by: str,
                     decided_at: datetime) -> DecisionMade:
-    """The `decision.made` entry's data; a consent takes the next VTP number of the (Vilnius) year it is issued
-    in, the year its Sutikimas is dated."""
+    """The `decision.made` entry's data; a consent takes the next VTP number of the year its request was
+    received in, as every number does (DESIGN, contracts), even when it is issued after New Year."""
     consent_no = decision.consent_no
     if decision.outcome == "consent":
-        consent_no = state.next_number("VTP", decided_at)
+        consent_no = state.next_number("VTP", request.received)
     return {"request": request.number, "outcome": decision.outcome, "rules": list(decision.rules),
             "period_from": to_utc_iso(decision.period_from) if decision.period_from else None,
             "period_to": to_utc_iso(decision.period_to) if decision.period_to else None,

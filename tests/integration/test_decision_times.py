@@ -90,9 +90,9 @@ def test_a_request_decided_late_is_dated_late_and_shown_as_a_breach(tmp_path, la
     assert figures["deadlines"]["decision_breaches"] == int(breach)
 
 
-def test_a_consent_issued_in_the_new_year_is_numbered_and_dated_in_it(tmp_path):
-    """Received on 31 December, decided after midnight: the Sutikimas is dated 1 January, and its number
-    belongs to that year's register, the year it is issued in."""
+def test_a_consent_issued_in_the_new_year_is_dated_in_it_and_numbered_in_the_year_of_receipt(tmp_path):
+    """Received on 31 December, decided after midnight: the Sutikimas is dated 1 January (when it was made),
+    and its number counts in the year of receipt, as every number does (DESIGN, contracts)."""
     raw = C01.read_text(encoding="utf-8")
     raw = (raw.replace("Mon, 23 Nov 2026 08:41:00 +0200", "Thu, 31 Dec 2026 23:30:00 +0200")
               .replace("nuo 2026-11-23 09:00 iki 2026-11-23 18:00", "nuo 2026-12-31 23:30 iki 2027-01-01 12:00")
@@ -102,11 +102,11 @@ def test_a_consent_issued_in_the_new_year_is_numbered_and_dated_in_it(tmp_path):
     config = polled(tmp_path, message, datetime(2027, 1, 1, 0, 10, tzinfo=VILNIUS))
     [request] = [json.loads(line) for line in itpc(config, "requests", "--json").stdout.splitlines()]
     assert request["number"] == "ITPC-2026-000001"                     # requests: the year of receipt
-    assert request["decision"]["consent_no"] == "VTP-2027-000001"      # the consent: the year it is issued in
+    assert request["decision"]["consent_no"] == "VTP-2026-000001"      # the consent: the year of receipt too
     [answer] = [m for m in outbox(tmp_path) if TRADER in m["To"]]
     with pdfplumber.open(io.BytesIO(pdf_of(answer))) as document:
         text = " ".join((document.pages[0].extract_text() or "").split())
-    assert "2027-01-01 Nr. VTP-2027-000001" in text
+    assert "2027-01-01 Nr. VTP-2026-000001" in text
 
 
 def test_a_clock_behind_the_mailbox_never_dates_a_decision_before_its_request(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
+from config import load_settings
 from ledger.clock import VILNIUS
 from tests.corpus_gaps import PARSE, PIPELINE
 from tests.helpers import CORPUS, ROOT, itpc, make_config
@@ -168,7 +169,9 @@ def test_the_fax_request_is_answered_through_the_fax_gateway(delivered):
 
 def test_each_consents_offices_get_exactly_one_notice_each(delivered):
     recorder = delivered["recorder"]
-    ended_early = {e["fields"]["consent_no"] for _, _, e in CASES if e["decision"]["outcome"] == "ended_early"}
+    # The consents ended early, as decided: a recovery notice need not name its consent (1B-1029:16).
+    ended_early = {r["decision"]["consent_no"] for r in delivered["requests"].values()
+                   if r["decision"]["outcome"] == "ended_early"}
     for stem, message, expected, request in consents(delivered):
         number = request["decision"]["consent_no"]
         for code in expected["fields"]["customs_offices"]:
@@ -192,18 +195,26 @@ def test_office_notice_subjects_name_the_applicant_with_every_letter_intact(deli
                 assert who in notice["Subject"], (stem, notice["Subject"])
 
 
+LIAISON = load_settings().afis.liaison_address.lower()
+
+
 def test_nothing_goes_to_auto_generated_senders_or_addresses_only_in_the_text(delivered):
     recorder = delivered["recorder"]
     got = recorder.recipients()
     auto_senders = {sender(m) for _, m, e in CASES if e["kind"] == "auto_generated"}
     assert auto_senders and not (got & auto_senders)
-    allowed = {o["email"].lower() for o in OFFICES.values()}
+    # An AFIS return goes to the representative at the address the request names (1B-280:9), a complete
+    # request to the liaison officer.
+    representatives = {e["fields"]["officer_email"].lower() for _, _, e in CASES
+                       if e["kind"] == "afis_access" and e["decision"]["outcome"] == "returned"}
+    allowed = {o["email"].lower() for o in OFFICES.values()} | representatives | {LIAISON}
     for _, message, expected in CASES:
         if expected["kind"] != "auto_generated":
             allowed |= reply_addresses(message, expected)
     assert got <= allowed, f"unexpected recipients: {sorted(got - allowed)}"
     senders = {sender(m) for _, m, _ in CASES}
     named = {a.lower() for _, _, e in CASES for a in (e.get("fields") or {}).get("reply_email") or []}
+    named |= representatives
     only_in_text = set().union(*(text_addresses(m) for _, m, _ in CASES)) - senders - named - {OWN}
     assert only_in_text, "the corpus names addresses in its texts"
     assert not (got & only_in_text)
