@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from config import Settings
 from ingest.form_kind import CORRESPONDENCE, NOT_A_REQUEST, case_numbers
@@ -23,7 +23,8 @@ from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import (CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment,
                             Registration)
 from ledger.store import Ledger
-from ledger.views import NUMBER_PREFIX, State
+from ledger.views import NUMBER_PREFIX, RequestView, State
+from responders.senders import same_sender
 
 log = logging.getLogger("itpc.ingest")
 
@@ -68,17 +69,22 @@ def receive(intake: Intake, incoming: Incoming) -> str:
     return "new"
 
 
-def register_pending(intake: Intake) -> list[str]:
+def register_pending(intake: Intake, after_each: Callable[[], object] | None = None) -> list[str]:
     """Parse every received message that has no request yet and register it, or join it to the case it is
-    about (correspondence); returns the new numbers."""
+    about (correspondence); returns the new numbers. ``after_each`` runs after each message (the poll decides
+    there), so each message meets the ledger as its predecessors left it, as if it had arrived on its own: a
+    reply to a consent finds that consent even when both came in one batch."""
     numbers = []
     for mail in intake.state.unregistered_mails():
+        if numbers and after_each is not None:
+            after_each()
         record = parse_mail(intake, mail)
         with intake.ledger.writing():
             if mail["sha256"] in intake.state.request_by_mail:
                 continue
             if record["kind"] == CORRESPONDENCE:
-                case = joined_case(intake.state, record, intake.settings.outbox.sender)
+                case = joined_case(intake.state, record, intake.settings.outbox.sender,
+                                   intake.settings.institutions.free_mail)
                 if case is not None:
                     intake.ledger.append(CORRESPONDENCE_ATTACHED, {**record, "request": case})
                     log.info("%s joined %s (correspondence)", record["message_id"] or mail["sha256"][:12], case)
@@ -95,14 +101,25 @@ def register_pending(intake: Intake) -> list[str]:
     return numbers
 
 
-def joined_case(state: State, record: Registration, own_address: str) -> str | None:
+def joined_case(state: State, record: Registration, own_address: str, free_mail: Sequence[str]) -> str | None:
     """The case a correspondence message is about: the first of our numbers it names that this ledger holds,
-    looked for in the letters of ours it answers (In-Reply-To, References), then in its subject."""
+    looked for in the letters of ours it answers (In-Reply-To, References), then in its subject, and only when
+    it comes from that case's sender or an address the case named (the same domain; the same address on a
+    public mail service): a number is easy to mistype or to copy, and a stranger's message must not be read as
+    part of someone's case."""
     for number in case_numbers(record["subject"], [record["in_reply_to"], *record["references"]], own_address):
         case = state.case_of(number)
-        if case is not None:
+        if case is not None and from_the_case(record["sender"], case, free_mail):
             return case.number
     return None
+
+
+def from_the_case(sender: str, case: RequestView, free_mail: Sequence[str]) -> bool:
+    """``sender`` is the case's sender or one of the addresses it gave for answers."""
+    registered = case.registered
+    known = [registered.get("sender"), *(registered.get("reply_to") or []),
+             *((registered.get("fields") or {}).get("reply_email") or [])]
+    return any(same_sender(sender, address, free_mail) for address in known if address)
 
 
 def parse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:

@@ -114,7 +114,7 @@ class Runner:
         if self.stop.is_set():
             # Asked to stop: what was received is durable and is registered by the next start.
             return
-        numbers = register_pending(self.intake)
+        numbers = register_pending(self.intake, after_each=self.judge.decide_pending)
         self.respond()
         log.info("poll: %d new, %d already registered, %d duplicates; %d requests registered",
                  counts["new"], counts["seen"], counts["duplicate"], len(numbers))

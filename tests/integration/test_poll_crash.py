@@ -151,7 +151,9 @@ def check_exactly_once(config: Path, tmp: Path, mails: list[Mail]) -> list[dict[
     for e in entries:
         by_type.setdefault(e["type"], []).append(e["data"])
 
-    registered = Counter(d["message_id"] for d in by_type.get("request.registered", []))
+    # Each message once: a request of its own, or a reply joined to its case (correspondence).
+    registered = Counter(d["message_id"] for kind in ("request.registered", "correspondence.attached")
+                         for d in by_type.get(kind, []))
     expected_ids = {header_message_id(m.raw) for m in mails}
     assert set(registered) == expected_ids
     assert [mid for mid, n in registered.items() if n > 1] == []
@@ -227,10 +229,12 @@ def stage_interrupted(tmp: Path, delivered: list[Mail], clean_queued: dict[str, 
     of = lambda kind: [e["data"] for e in entries if e["type"] == kind]  # noqa: E731
     if os.listdir(tmp / "inbox" / "new") or len(of("mail.received")) < len(delivered):
         return "fetch"
-    if len(of("request.registered")) < len(of("mail.received")):
-        return "parse"
+    # A poll decides each message as soon as it is registered, before it registers the next: a kill between
+    # the two is in "decide", one after a decision and before the next registration in "parse".
     if len(of("decision.made")) < len(of("request.registered")):
         return "decide"
+    if len(of("request.registered")) + len(of("correspondence.attached")) < len(of("mail.received")):
+        return "parse"
     wanted = set().union(*(clean_queued.get(d["message_id"], set()) for d in of("request.registered")))
     queued = {d["id"] for d in of("mail.queued")}
     if queued < wanted:

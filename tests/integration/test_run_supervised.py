@@ -69,7 +69,8 @@ def caught_up(tmp: Path, expected_mails: int, quiet: float = 0.6):
         return (time.monotonic() - last["since"] >= quiet
                 and not any((tmp / "inbox" / "new").iterdir())
                 and count(entries, "mail.received") + count(entries, "mail.duplicate") >= expected_mails
-                and count(entries, "request.registered") == count(entries, "mail.received")
+                and count(entries, "request.registered") + count(entries, "correspondence.attached")
+                == count(entries, "mail.received")
                 and count(entries, "decision.made") >= count(entries, "request.registered")
                 and bool(queued) and queued <= done)
     return check
@@ -117,7 +118,8 @@ def test_killed_and_restarted_run_loses_nothing_and_repeats_nothing(tmp_path, ou
     duplicates = {e["data"]["sha256"] for e in entries if e["type"] == "mail.duplicate"}
     assert corpus_shas == set(received) | duplicates, "every corpus message is in the ledger"
     assert max(received.values()) == 1, "no message received twice"
-    registered = Counter(e["data"]["mail_sha256"] for e in entries if e["type"] == "request.registered")
+    registered = Counter(e["data"]["mail_sha256"] for e in entries
+                         if e["type"] in ("request.registered", "correspondence.attached"))  # a reply joins its case
     assert set(registered) == set(received) and max(registered.values()) == 1, "each registered once"
     numbers = [e["data"]["number"] for e in entries if e["type"] == "request.registered"]
     assert len(numbers) == len(set(numbers))
