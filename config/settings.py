@@ -20,7 +20,8 @@ SHIPPED = Path(__file__).resolve().parent / "itpc.toml"
 
 # Keys whose string values are file paths (resolved against the folder of the file that set them).
 PATH_KEYS = {("ledger", "path"), ("ledger", "signing_key"), ("ledger", "checkpoint_file"), ("offices", "directory"),
-             ("rules", "reasons"), ("rules", "traders"), ("templates", "directory"), ("outages", "page_directory"), ("institutions", "directory")}
+             ("rules", "reasons"), ("rules", "traders"), ("templates", "directory"), ("outages", "page_directory"),
+             ("institutions", "directory")}
 # Keys whose values are URLs that may carry a relative maildir:// path.
 URL_KEYS = {("mailbox", "url"), ("outbox", "url")}
 SECRET_WORDS = ("password", "secret", "token")

@@ -11,9 +11,9 @@ import click
 from itpc.app import App
 from itpc.cli_support import Failure, pass_app
 from ledger.backup import backup as take_backup
+from ledger.checkpoints import generate_key, load_public_key, read_published
 from ledger.clock import VILNIUS
 from ledger.query import database, matching
-from ledger.checkpoints import generate_key, load_public_key, read_published
 from ledger.store import LEDGER_FILE
 from ledger.verify import audit
 
@@ -25,7 +25,8 @@ def ledger() -> None:
 
 @ledger.command()
 @click.option("--checkpoint", "checkpoint", metavar="FILE|JSON",
-              help="The latest published checkpoint (a file of them, or one as JSON); default: [ledger] checkpoint_file.")
+              help="The latest published checkpoint (a file of them, or one as JSON); "
+                   "default: [ledger] checkpoint_file.")
 @click.option("--public-key", "public_key", type=click.Path(dir_okay=False), metavar="FILE",
               help="The checkpoints' public key (PEM); default: derived from [ledger] signing_key.")
 @pass_app

@@ -9,7 +9,6 @@ from ledger.files import durable_write, fsync_dir, make_folders
 from ledger.store import LEDGER_FILE, Ledger, LedgerError
 from ledger.verify import Verdict, verify_file
 
-
 CHECKPOINTS_FILE = "checkpoints.jsonl"
 
 

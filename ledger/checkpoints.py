@@ -74,7 +74,8 @@ def load_private_key(path: Path, ledger_dir: Path) -> Ed25519PrivateKey:
     except OSError as exc:
         raise CheckpointError(f"ledger.signing_key {path}: cannot read ({exc.strerror})") from None
     except ValueError:
-        raise CheckpointError(f"ledger.signing_key {path}: not a PEM private key (make one: itpc ledger keygen)") from None
+        raise CheckpointError(f"ledger.signing_key {path}: not a PEM private key "
+                              "(make one: itpc ledger keygen)") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise CheckpointError(f"ledger.signing_key {path}: not an Ed25519 key")
     return key

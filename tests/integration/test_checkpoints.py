@@ -124,7 +124,8 @@ def test_a_forged_published_checkpoint_is_refused_by_its_signature(signed, tmp_p
     rehash_from(lines, 5)
     path.write_bytes(b"".join(lines))
     forged = {**checkpoint, "head": json.loads(lines[5])["hash"]}  # the forger can't re-sign
-    proc = verify(config, "--checkpoint", json.dumps(forged), "--public-key", str(tmp_path / "keys" / "checkpoint.pem.pub"))
+    public = tmp_path / "keys" / "checkpoint.pem.pub"
+    proc = verify(config, "--checkpoint", json.dumps(forged), "--public-key", str(public))
     assert proc.returncode == 1
     assert "signature does not verify" in proc.stdout
 

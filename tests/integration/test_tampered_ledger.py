@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+import ledger.store as store
 from config import load_settings
 from itpc import outbox
 from itpc.app import App
 from itpc.outbox import Outgoing
-import ledger.store as store
 from ledger.clock import Clock
 from ledger.entries import MAIL_SENT, OFFICER_NOTE
 from ledger.store import LEDGER_FILE, VERIFIED_FILE, Ledger, TamperedLedger, check_file, encode_line
