@@ -306,7 +306,7 @@ class Ledger:
             return
         chunk = os.pread(self._fd, size - self._offset, self._offset)
         end = chunk.rfind(b"\n") + 1
-        vouched = self._hash_bytes(memoryview(chunk)[:end])
+        vouched = self._hash_bytes(chunk, end)
         lineno = self._seq
         # Entries are acyclic, but creating ~10 objects per line triggers full cyclic collections that
         # rescan everything loaded so far: half the time of opening a 100k-entry ledger. Pause them.
@@ -328,17 +328,17 @@ class Ledger:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _hash_bytes(self, body: memoryview) -> int:
-        """Add ``body`` (the complete lines after ``_offset``) to the running file hash; the seq the voucher
-        on disk vouches for if its prefix ends in ``body`` and holds the bytes it names, else 0."""
+    def _hash_bytes(self, chunk: bytes, end: int) -> int:
+        """Add ``chunk[:end]`` (the complete lines after ``_offset``) to the running file hash; the seq the
+        voucher on disk vouches for if its prefix ends there and holds the bytes and lines it names, else 0."""
         if not self._hashing:
             return 0
         voucher = self._voucher() if self._offset == 0 else None  # after opening, new entries are few
-        vouched = 0
-        if voucher and self._offset < voucher[1] <= self._offset + len(body):
+        body, vouched = memoryview(chunk)[:end], 0
+        if voucher and self._offset < voucher[1] <= self._offset + end:
             cut = voucher[1] - self._offset
             self._bytes.update(body[:cut])
-            if self._bytes.hexdigest() == voucher[2]:
+            if self._bytes.hexdigest() == voucher[2] and self._seq + chunk.count(b"\n", 0, cut) == voucher[0]:
                 vouched = voucher[0]
             body = body[cut:]
         self._bytes.update(body)
@@ -525,7 +525,8 @@ def check_file(directory: Path | str) -> str | None:
             remaining -= len(block)
         if remaining or prefix.hexdigest() != expected:
             fh.seek(0)
-            seq = 0
+            prefix, offset, seq = hashlib.sha256(), 0, 0
+        checked = 0
         for raw in fh:
             if not raw.endswith(b"\n"):
                 break  # a torn last line: the writer's to recover
@@ -537,6 +538,13 @@ def check_file(directory: Path | str) -> str | None:
             damage = _unsound(obj, seq) if obj["seq"] == seq else f"entry {seq} is out of place"
             if damage:
                 return damage
+            prefix.update(raw)
+            offset += len(raw)
+            checked += 1
+    if checked >= VOUCH_AFTER:  # as an open does: the next command need not re-hash these
+        record = {"seq": seq, "offset": offset, "sha256": prefix.hexdigest()}
+        with contextlib.suppress(OSError):
+            durable_write(directory / VERIFIED_FILE, json.dumps(record).encode(), overwrite=True)
     return None
 
 

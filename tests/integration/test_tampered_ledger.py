@@ -156,3 +156,13 @@ def test_a_tampered_line_appended_by_someone_else_is_found_on_refresh(tmp_path):
         (tmp_path / LEDGER_FILE).write_bytes(b"".join(lines[:-1]) + encode_line(obj))
         reader.refresh()
         assert reader.damage == "entry 3 does not match its hash (changed after it was written)"
+
+
+def test_a_reader_that_checks_the_file_vouches_for_it_as_an_open_does(tmp_path):
+    notes(tmp_path, 1100)
+    assert not (tmp_path / VERIFIED_FILE).exists()  # the writer's own appends need no re-hash
+    assert check_file(tmp_path) is None
+    voucher = json.loads((tmp_path / VERIFIED_FILE).read_text())
+    assert voucher["seq"] == 1100 and voucher["offset"] == (tmp_path / LEDGER_FILE).stat().st_size
+    with Ledger(tmp_path) as ledger:  # the open takes the reader's voucher
+        assert ledger.damage is None and ledger.bytes_sha256 == voucher["sha256"]
