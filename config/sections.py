@@ -50,6 +50,9 @@ class OutboxSettings:
 class LedgerSettings:
     path: Path
     lock_timeout: float
+    signing_key: Path | None             # Ed25519 private key (PEM) outside the ledger folder; None: unsigned
+    checkpoint_file: Path | None         # where each checkpoint is published (JSON lines, appended); None: nowhere
+    checkpoint_every: int                # entries between checkpoints the writer appends (and one at every tick)
 
 
 @dataclass(frozen=True)

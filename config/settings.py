@@ -19,8 +19,9 @@ from config.sections import (AfisSettings, FaxSettings, InstitutionsSettings, It
 SHIPPED = Path(__file__).resolve().parent / "itpc.toml"
 
 # Keys whose string values are file paths (resolved against the folder of the file that set them).
-PATH_KEYS = {("ledger", "path"), ("offices", "directory"), ("rules", "reasons"), ("rules", "traders"),
-             ("templates", "directory"), ("outages", "page_directory"), ("institutions", "directory")}
+PATH_KEYS = {("ledger", "path"), ("ledger", "signing_key"), ("ledger", "checkpoint_file"), ("offices", "directory"),
+             ("rules", "reasons"), ("rules", "traders"), ("templates", "directory"), ("outages", "page_directory"),
+             ("institutions", "directory")}
 # Keys whose values are URLs that may carry a relative maildir:// path.
 URL_KEYS = {("mailbox", "url"), ("outbox", "url")}
 SECRET_WORDS = ("password", "secret", "token")
@@ -119,7 +120,7 @@ def _check(values: dict[str, Any]) -> None:
     if "{number}" not in values["fax"]["gateway"]:
         raise ConfigError("fax.gateway: must contain {number}, e.g. \"{number}@fax.lrmuitine.lt\"")
     for section, key in (("mailbox", "batch"), ("mailbox", "timeout"), ("outbox", "daily_cap"),
-                         ("ledger", "lock_timeout"), ("mailbox", "max_message_bytes"),
+                         ("ledger", "lock_timeout"), ("ledger", "checkpoint_every"), ("mailbox", "max_message_bytes"),
                          ("mailbox", "max_attachment_bytes")):
         if values[section][key] <= 0:
             raise ConfigError(f"{section}.{key}: must be greater than 0, found {values[section][key]!r}")

@@ -9,9 +9,10 @@ from pathlib import Path
 from config import Settings
 from ingest.offices import OfficeDirectory
 from ledger.archive import RawArchive
+from ledger.checkpoints import Checkpointer, load_private_key
 from ledger.clock import Clock
 from ledger.request_index import RequestIndex
-from ledger.store import Ledger
+from ledger.store import LEDGER_FILE, Ledger, check_file
 from ledger.views import State
 
 log = logging.getLogger("itpc")
@@ -32,9 +33,28 @@ class App:
 
     @cached_property
     def ledger(self) -> Ledger:
+        """The ledger, opened and verified; a damaged one is warned about once (appending to it is refused)."""
         self._ledger = Ledger(self.ledger_dir, lock_timeout=self.settings.ledger.lock_timeout,
                               clock=self.clock)
+        if self._ledger.damage is not None:
+            log.warning("the ledger does not verify (%s): what is shown may not be what was recorded; "
+                        "run `itpc ledger verify`", self._ledger.damage)
         return self._ledger
+
+    @cached_property
+    def checkpointer(self) -> Checkpointer:
+        """Signs and publishes checkpoints of ``ledger`` every ``checkpoint_every`` entries it appends."""
+        options = self.settings.ledger
+        key = load_private_key(options.signing_key, self.ledger_dir) if options.signing_key else None
+        return Checkpointer(self.ledger, key=key, every=options.checkpoint_every,
+                            publish_to=options.checkpoint_file).attach()
+
+    def writable_ledger(self) -> Ledger:
+        """The ledger for a command that acts on it (sends, decides, appends): refused in one line if an entry
+        no longer holds, and checkpointed as it grows."""
+        self.ledger.require_intact()
+        self.checkpointer
+        return self.ledger
 
     @cached_property
     def state(self) -> State:
@@ -46,6 +66,11 @@ class App:
     def index(self) -> "RequestIndex":
         """The officers' view of requests, brought up to date with the ledger file (without loading it)."""
         self._index = RequestIndex.open(self.ledger_dir)
+        if self._ledger is None and (self.ledger_dir / LEDGER_FILE).exists():
+            damage = check_file(self.ledger_dir)  # the view may hold what an edited entry says
+            if damage is not None:
+                log.warning("the ledger does not verify (%s): what is shown may not be what was recorded; "
+                            "run `itpc ledger verify`", damage)
         return self._index
 
     def refresh_view(self) -> None:

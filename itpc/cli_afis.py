@@ -13,7 +13,7 @@ import click
 from itpc.afis import (GrantError, change_notices, import_logins, listing, read_export, reconcile as do_reconcile,
                        record_granted)
 from itpc.app import App
-from itpc.cli_support import Failure, opened, pass_app
+from itpc.cli_support import Failure, opened, pass_app, read
 from itpc.service import Runner
 from ledger.clock import parse_instant, shown
 from responders.afis_inactivity import ExportError, parse_logins
@@ -83,7 +83,7 @@ def inactive(app: App, as_json: bool) -> None:
     Example:
       itpc afis inactive --json
     """
-    for item in listing(opened(app)):
+    for item in listing(read(app)):
         if as_json:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
         else:
@@ -105,7 +105,7 @@ def changes(app: App, as_json: bool, late_only: bool) -> None:
     Example:
       itpc afis changes --late
     """
-    for item in change_notices(opened(app), late_only=late_only):
+    for item in change_notices(read(app), late_only=late_only):
         if as_json:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
         else:

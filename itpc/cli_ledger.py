@@ -1,4 +1,4 @@
-"""`itpc ledger verify|export|tail|backup|query`: inspect, prove and copy the append-only ledger."""
+"""`itpc ledger verify|keygen|export|tail|backup|query`: inspect, prove and copy the append-only ledger."""
 from __future__ import annotations
 
 import json
@@ -11,9 +11,11 @@ import click
 from itpc.app import App
 from itpc.cli_support import Failure, pass_app
 from ledger.backup import backup as take_backup
+from ledger.checkpoints import generate_key, load_public_key, read_published
 from ledger.clock import VILNIUS
 from ledger.query import database, matching
-from ledger.verify import verify_file
+from ledger.store import LEDGER_FILE
+from ledger.verify import audit
 
 
 @click.group()
@@ -22,21 +24,53 @@ def ledger() -> None:
 
 
 @ledger.command()
+@click.option("--checkpoint", "checkpoint", metavar="FILE|JSON",
+              help="The latest published checkpoint (a file of them, or one as JSON); "
+                   "default: [ledger] checkpoint_file.")
+@click.option("--public-key", "public_key", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The checkpoints' public key (PEM); default: derived from [ledger] signing_key.")
 @pass_app
-def verify(app: App) -> None:
-    """Re-hash the whole chain; exit 1 naming the first bad entry if anything was altered.
+def verify(app: App, checkpoint: str | None, public_key: str | None) -> None:
+    """Re-hash the chain, check every checkpoint's signature, hold the ledger to the latest published
+    checkpoint and re-hash every archived file; exit 1 naming the first problem.
+
+    \b
+    Examples:
+      itpc ledger verify
+      itpc ledger verify --checkpoint /srv/itpc-checkpoints.jsonl --public-key /etc/itpc/checkpoint.pem.pub
+    """
+    path = app.ledger_dir / LEDGER_FILE
+    if not path.exists():
+        raise Failure(f"no ledger at {path}")
+    options = app.settings.ledger
+    key_file = Path(public_key) if public_key else options.signing_key
+    key = load_public_key(key_file) if key_file else None
+    source = checkpoint or (str(options.checkpoint_file) if options.checkpoint_file and
+                            options.checkpoint_file.exists() else None)
+    published = read_published(source) if source else None
+    result = audit(app.ledger_dir, public_key=key, published=published)
+    click.echo(str(result))
+    if not result.ok:
+        sys.exit(1)
+    if published is None:
+        click.echo("no published checkpoint given: a tail cut off or a re-hashed chain cannot be seen", err=True)
+
+
+@ledger.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@pass_app
+def keygen(app: App, path: str) -> None:
+    """Create the Ed25519 key that signs checkpoints (PATH, mode 0600) and its public key (PATH.pub).
+    Keep PATH outside the ledger folder and name it in [ledger] signing_key; give PATH.pub to the auditors.
 
     \b
     Example:
-      itpc ledger verify
+      itpc ledger keygen /etc/itpc/checkpoint.pem
     """
-    path = app.ledger_dir / "ledger.jsonl"
-    if not path.exists():
-        raise Failure(f"no ledger at {path}")
-    verdict = verify_file(path)
-    click.echo(str(verdict))
-    if not verdict.ok:
-        sys.exit(1)
+    target = Path(path)
+    if target.resolve().is_relative_to(app.ledger_dir.resolve()):
+        raise Failure(f"{target} is inside the ledger folder {app.ledger_dir}; keep the key elsewhere")
+    click.echo(f"key {generate_key(target)}: {target} (public key {target}.pub)")
 
 
 @ledger.command()
@@ -105,11 +139,11 @@ def tail(app: App, count: int) -> None:
 @click.argument("dest", type=click.Path(file_okay=False))
 @pass_app
 def backup(app: App, dest: str) -> None:
-    """Copy the ledger and its archive to DEST under the lock, then verify the copy.
+    """Copy the ledger, its archive and the published checkpoints to DEST under the lock, then verify the copy.
 
     \b
     Example:
       itpc ledger backup /srv/backup/itpc-2026-11-23
     """
-    verdict = take_backup(app.ledger, Path(dest))
+    verdict = take_backup(app.ledger, Path(dest), checkpoints=app.settings.ledger.checkpoint_file)
     click.echo(f"backup {dest}: {verdict}")

@@ -19,6 +19,15 @@ class Failure(click.ClickException):
 
 
 def opened(app: App) -> App:
-    """The app with its ledger opened and folded; a damaged ledger is a one-line error."""
+    """The app with its ledger opened, verified and folded, for a command that acts on it: a damaged ledger,
+    or one an entry of which no longer matches its hash, is a one-line error before anything is done."""
+    app.writable_ledger()
+    app.state
+    return app
+
+
+def read(app: App) -> App:
+    """The app with its ledger opened and folded, for a command that only shows it: a ledger that does not
+    verify is warned about on stderr (``App.ledger``), and shown."""
     app.state
     return app

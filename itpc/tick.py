@@ -45,6 +45,7 @@ class TickReport:
     page: list[str] = field(default_factory=list)
     sent: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    checkpoint: int | None = None  # seq of the checkpoint appended, None when nothing was new
 
     def summary(self) -> str:
         parts = [f"{self.decision_mail} decision messages", f"{self.alerts} deadline alerts",
@@ -100,6 +101,7 @@ class Tick:
     def run(self, *, send: bool = True) -> TickReport:
         report = TickReport(now=self.now)
         self.app.ledger.refresh()
+        self.app.writable_ledger()  # nothing is done from a ledger whose entries no longer hold
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("decision messages", lambda: setattr(report, "decision_mail", Answerer(self.app).answer_pending())),
             ("decision deadlines", lambda: self.watch_deadlines(report)),
@@ -110,6 +112,7 @@ class Tick:
         ]
         if send:
             steps.append(("sending", lambda: setattr(report, "sent", self.flush())))
+        steps.append(("checkpoint", lambda: setattr(report, "checkpoint", self.checkpoint())))
         for name, step in steps:
             try:
                 step()
@@ -251,6 +254,11 @@ class Tick:
         if written:
             log.info("outage page: %s rewritten in %s", ", ".join(written), directory)
         return written
+
+    def checkpoint(self) -> int | None:
+        """Sign and publish a checkpoint of what the ledger holds now (when anything was appended since the last)."""
+        entry = self.app.checkpointer.checkpoint()
+        return entry.seq if entry is not None else None
 
     def flush(self) -> dict[str, int]:
         return outbox.send_pending(self.app, open_transport(self.settings.outbox.url, self.settings.outbox))

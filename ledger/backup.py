@@ -9,9 +9,13 @@ from ledger.files import durable_write, fsync_dir, make_folders
 from ledger.store import LEDGER_FILE, Ledger, LedgerError
 from ledger.verify import Verdict, verify_file
 
+CHECKPOINTS_FILE = "checkpoints.jsonl"
 
-def backup(ledger: Ledger, dest: Path) -> Verdict:
-    """Copy the ledger file (as of one instant) and every archived file to ``dest``; verify the copy."""
+
+def backup(ledger: Ledger, dest: Path, *, checkpoints: Path | None = None) -> Verdict:
+    """Copy the ledger file (as of one instant), every archived file and the published checkpoints
+    (``checkpoints``, kept outside the ledger: the backup is one more place a rewrite cannot reach) to
+    ``dest``; verify the copy."""
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise LedgerError(f"backup destination {dest} is not empty; choose a new folder")
@@ -20,6 +24,8 @@ def backup(ledger: Ledger, dest: Path) -> Verdict:
         head, count = ledger.head, len(ledger)
         with open(ledger.path, "rb") as fh:
             durable_write(dest / LEDGER_FILE, fh.read())
+        if checkpoints is not None and checkpoints.is_file():
+            durable_write(dest / CHECKPOINTS_FILE, checkpoints.read_bytes())
     for sub in ("archive", "torn"):
         _copy_tree(ledger.directory / sub, dest / sub)  # immutable files: safe to copy outside the lock
     verdict = verify_file(dest / LEDGER_FILE)

@@ -337,6 +337,23 @@ class LedgerRecovered(TypedDict):
     after_seq: int
 
 
+LEDGER_CHECKPOINT = "ledger.checkpoint"
+"""The writer vouches for the ledger so far: the head hash at ``seq``, the SHA-256 of the file's bytes up
+to and including entry ``seq``, and a digest of the archived files the entries up to ``seq`` name; signed
+with the Ed25519 key kept outside the ledger folder (``signature`` empty when no key is configured). The
+latest one is also published outside the ledger (``[ledger] checkpoint_file``), where a rewrite of the ledger
+cannot reach it; ``itpc ledger verify --checkpoint`` checks the ledger against it."""
+
+
+class LedgerCheckpoint(TypedDict):
+    seq: int                  # the last entry vouched for (the entry before this one)
+    head: str                 # its hash
+    ledger_sha256: str        # of ledger.jsonl's bytes up to the end of that entry's line
+    archive_digest: str       # ledger.checkpoints.archive_digest of the files entries 1..seq name
+    key_id: str               # first 16 hex digits of the SHA-256 of the raw public key; "" unsigned
+    signature: str            # Ed25519 over the canonical JSON of the four fields above, hex; "" unsigned
+
+
 # --- the whole vocabulary ----------------------------------------------------------------------------------------
 
 ALL: tuple[str, ...] = (
@@ -346,7 +363,7 @@ ALL: tuple[str, ...] = (
     MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_UNWRITTEN, MAIL_REQUEUED,
     OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED,
     AFIS_LOGIN, AFIS_INACTIVE,
-    LEDGER_RECOVERED,
+    LEDGER_RECOVERED, LEDGER_CHECKPOINT,
 )
 
 PAYLOADS: Mapping[str, type] = {
@@ -360,5 +377,5 @@ PAYLOADS: Mapping[str, type] = {
     MAIL_REQUEUED: MailRequeued,
     OUTAGE_DECLARED: OutageDeclared, OUTAGE_ENDED: OutageEnded, OUTAGE_EXTENDED: OutageExtended,
     AFIS_LOGIN: AfisLogin, AFIS_INACTIVE: AfisInactive,
-    LEDGER_RECOVERED: LedgerRecovered,
+    LEDGER_RECOVERED: LedgerRecovered, LEDGER_CHECKPOINT: LedgerCheckpoint,
 }

@@ -7,6 +7,15 @@ OS file lock so that several processes can append without interleaving. Nothing 
 change the store makes to existing bytes is moving a torn last line (a crash mid-write) aside, and that is
 itself recorded as a ``ledger.recovered`` entry.
 
+Opening also re-hashes every entry this ledger folder has not seen verified before, so that no command acts
+on an entry edited in place (an address in a pending letter, a decision): ``verified.json`` beside the file
+vouches for a prefix (its length, last seq and the SHA-256 of its bytes, which costs a fraction of reading
+it), and only the entries after it are re-hashed. The writer renews it at each checkpoint, so that is at
+most a checkpoint interval's worth. A ledger whose entries do not hold refuses every append
+(``TamperedLedger``, one line); readers go on and warn. ``verified.json`` is a cache: delete it and the
+next open re-hashes everything. It does not stop someone who re-hashes the whole chain; the signed
+checkpoints published outside the ledger do (``ledger.checkpoints``, ``itpc ledger verify``).
+
 The TinyDB query layer (``ledger.query.database``) is built on the first query, as a subscriber: the service
 and most commands never query, and an open or an append costs the same with or without it.
 """
@@ -30,13 +39,15 @@ from typing import Any, Callable, Iterator, Mapping
 import rfc8785
 
 from config.errors import LedgerError
-from ledger.entries import LEDGER_RECOVERED
+from ledger.entries import LEDGER_CHECKPOINT, LEDGER_RECOVERED
 from ledger.files import durable_write, make_folders
 
 GENESIS = "0" * 64
 LEDGER_FILE = "ledger.jsonl"
 LOCK_FILE = "ledger.lock"
 TORN_DIR = "torn"
+VERIFIED_FILE = "verified.json"
+VOUCH_AFTER = 1000  # entries re-hashed in one open before the prefix is vouched for on disk
 FIELDS = ("seq", "ts", "type", "data", "prev", "hash")
 
 
@@ -46,6 +57,10 @@ class LedgerLocked(LedgerError):
 
 class CorruptLedger(LedgerError):
     """The file holds a line that is not a valid entry (other than a torn last line)."""
+
+
+class TamperedLedger(LedgerError):
+    """An entry no longer matches its hash (or its place in the chain): nothing may be appended after it."""
 
 
 class ImmutableEntry(LedgerError):
@@ -217,6 +232,13 @@ class Ledger:
         self._seq = 0
         self._head = GENESIS
         self._listeners: list[Callable[[Entry], None]] = []
+        self._hashing = not at_end      # opened at its end, the bytes before are never read, nor hashed
+        self._bytes = hashlib.sha256()  # of the file's bytes up to _offset, while _hashing
+        self._verified_seq = 0          # entries up to here have been re-hashed or vouched for
+        self.damage: str | None = None  # the first entry that does not hold, in one line
+        self.last_checkpoint = 0        # seq of the last `ledger.checkpoint` folded (0: none seen)
+        # Called after each append, under the writer lock (``ledger.checkpoints`` appends its checkpoints).
+        self.after_append: Callable[[Entry], None] | None = None
         try:
             self._load_existing()
         except BaseException:  # a ledger that refuses to open must not leak its descriptors (or its lock)
@@ -254,6 +276,22 @@ class Ledger:
         except CorruptLedger as exc:
             raise CorruptLedger(f"the last line of {self.path} is not a ledger entry ({exc})") from None
         self._seq, self._head, self._offset = last["seq"], last["hash"], size
+        self._verify_tail_from_voucher()
+
+    def _verify_tail_from_voucher(self) -> None:
+        """Opened at its end: re-hash the entries after the prefix last vouched for (all, if none is)."""
+        voucher = self._voucher()
+        start, seq = 0, 0
+        if voucher and 0 < voucher[1] <= self._offset and os.pread(self._fd, 1, voucher[1] - 1) == b"\n":
+            start, seq = voucher[1], voucher[0]
+        chunk = os.pread(self._fd, self._offset - start, start)
+        for raw in chunk.split(b"\n")[:-1]:
+            seq += 1
+            obj = decode_line(raw, seq)
+            self.damage = _unsound(obj, seq) if obj["seq"] == seq else f"entry {seq} is out of place"
+            if self.damage:
+                break
+        self._verified_seq = self._seq
 
     def _ends_with_newline(self, size: int) -> bool:
         return os.pread(self._fd, 1, size - 1) == b"\n"
@@ -268,6 +306,7 @@ class Ledger:
             return
         chunk = os.pread(self._fd, size - self._offset, self._offset)
         end = chunk.rfind(b"\n") + 1
+        vouched = self._hash_bytes(chunk, end)
         lineno = self._seq
         # Entries are acyclic, but creating ~10 objects per line triggers full cyclic collections that
         # rescan everything loaded so far: half the time of opening a 100k-entry ledger. Pause them.
@@ -276,8 +315,68 @@ class Ledger:
                 lineno += 1
                 self._accept(decode_line(raw, lineno, frozen=True), lineno)
         self._offset += end
+        self._check_new(vouched)
         if end < len(chunk) and self._depth > 0:
             self._recover_torn_tail(chunk[end:])
+
+    # -- verifying what was read ----------------------------------------------------------------------
+    def _voucher(self) -> tuple[int, int, str] | None:
+        """(seq, offset, sha256) of the prefix last verified, from ``verified.json``; None if unreadable."""
+        try:
+            raw = json.loads((self.directory / VERIFIED_FILE).read_bytes())
+            return int(raw["seq"]), int(raw["offset"]), str(raw["sha256"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _hash_bytes(self, chunk: bytes, end: int) -> int:
+        """Add ``chunk[:end]`` (the complete lines after ``_offset``) to the running file hash; the seq the
+        voucher on disk vouches for if its prefix ends there and holds the bytes and lines it names, else 0."""
+        if not self._hashing:
+            return 0
+        voucher = self._voucher() if self._offset == 0 else None  # after opening, new entries are few
+        body, vouched = memoryview(chunk)[:end], 0
+        if voucher and self._offset < voucher[1] <= self._offset + end:
+            cut = voucher[1] - self._offset
+            self._bytes.update(body[:cut])
+            if self._bytes.hexdigest() == voucher[2] and self._seq + chunk.count(b"\n", 0, cut) == voucher[0]:
+                vouched = voucher[0]
+            body = body[cut:]
+        self._bytes.update(body)
+        return vouched
+
+    def _check_new(self, vouched: int) -> None:
+        """Re-hash the entries folded but neither re-hashed nor vouched for yet; the first that fails is
+        ``damage``. Vouch for the prefix on disk once enough were re-hashed to be worth not doing again."""
+        start = max(self._verified_seq, vouched)
+        if self.damage is None and self.entries and start < self._seq:
+            first = self.entries[0].seq
+            for entry in self.entries[start - first + 1:]:
+                self.damage = _unsound(entry, entry.seq)
+                if self.damage:
+                    break
+        checked = self._seq - start
+        self._verified_seq = self._seq
+        if checked >= VOUCH_AFTER:
+            self.vouch()
+
+    def vouch(self) -> None:
+        """Record on disk that the file up to here was verified (a cache: a failure to write is harmless)."""
+        if self.damage is not None or not self._hashing or self._verified_seq != self._seq:
+            return
+        record = {"seq": self._seq, "offset": self._offset, "sha256": self._bytes.hexdigest()}
+        with contextlib.suppress(OSError):
+            durable_write(self.directory / VERIFIED_FILE, json.dumps(record).encode(), overwrite=True)
+
+    @property
+    def bytes_sha256(self) -> str:
+        """SHA-256 of the file's bytes up to the last entry folded (opened at its end: unknown, "")."""
+        return self._bytes.hexdigest() if self._hashing else ""
+
+    def require_intact(self) -> None:
+        """Refuse, in one line, to act on a ledger an entry of which no longer holds."""
+        if self.damage is not None:
+            raise TamperedLedger(f"{self.path}: {self.damage}; nothing was done. "
+                                 "Run `itpc ledger verify` and restore the ledger from a backup")
 
     def _accept(self, obj: dict[str, Any], lineno: int) -> Entry:
         expected_prev = self._head
@@ -289,6 +388,8 @@ class Ledger:
         entry = Entry(frozen["seq"], frozen["ts"], frozen["type"], frozen["data"], frozen["prev"], frozen["hash"])
         self.entries.append(entry)
         self._seq, self._head = entry.seq, entry.hash
+        if entry.type == LEDGER_CHECKPOINT:
+            self.last_checkpoint = entry.seq
         for listener in self._listeners:
             listener(entry)
         return entry
@@ -317,6 +418,7 @@ class Ledger:
             try:
                 if self._depth == 1:
                     self._fold_new()
+                    self.require_intact()
                 yield self
             finally:
                 self._depth -= 1
@@ -352,8 +454,14 @@ class Ledger:
                     os.ftruncate(self._fd, self._offset)
                 raise OSError(exc.errno, exc.strerror, str(self.path)) from None
             self._offset += written
-            return self._accept({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev,
-                                 "hash": digest}, seq)
+            if self._hashing:
+                self._bytes.update(line)
+            self._verified_seq = seq  # written here: it holds
+            entry = self._accept({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev,
+                                  "hash": digest}, seq)
+            if self.after_append is not None and type_ != LEDGER_CHECKPOINT:
+                self.after_append(entry)
+            return entry
 
     # -- reading ------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -394,6 +502,58 @@ class Ledger:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def check_file(directory: Path | str) -> str | None:
+    """Why the ledger in ``directory`` does not verify (its first bad entry), or None: for a command that
+    reads a view of it and never opens it. Costs a hash of the bytes the voucher covers and a re-hash of
+    the entries after them (of all entries, when there is no voucher or it no longer holds)."""
+    directory = Path(directory)
+    path = directory / LEDGER_FILE
+    try:
+        voucher = json.loads((directory / VERIFIED_FILE).read_bytes())
+        offset, seq, expected = int(voucher["offset"]), int(voucher["seq"]), str(voucher["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        offset, seq, expected = 0, 0, hashlib.sha256().hexdigest()
+    with open(path, "rb") as fh:
+        prefix, remaining = hashlib.sha256(), offset
+        while remaining > 0:
+            block = fh.read(min(1 << 20, remaining))
+            if not block:
+                break  # the file is shorter than the prefix vouched for
+            prefix.update(block)
+            remaining -= len(block)
+        if remaining or prefix.hexdigest() != expected:
+            fh.seek(0)
+            prefix, offset, seq = hashlib.sha256(), 0, 0
+        checked = 0
+        for raw in fh:
+            if not raw.endswith(b"\n"):
+                break  # a torn last line: the writer's to recover
+            seq += 1
+            try:
+                obj = decode_line(raw.rstrip(b"\n"), seq)
+            except CorruptLedger as exc:
+                return str(exc)
+            damage = _unsound(obj, seq) if obj["seq"] == seq else f"entry {seq} is out of place"
+            if damage:
+                return damage
+            prefix.update(raw)
+            offset += len(raw)
+            checked += 1
+    if checked >= VOUCH_AFTER:  # as an open does: the next command need not re-hash these
+        record = {"seq": seq, "offset": offset, "sha256": prefix.hexdigest()}
+        with contextlib.suppress(OSError):
+            durable_write(directory / VERIFIED_FILE, json.dumps(record).encode(), overwrite=True)
+    return None
+
+
+def _unsound(entry: Entry | Mapping[str, Any], seq: int) -> str | None:
+    """Why an entry read back does not hold (its content re-hashed), or None."""
+    get = entry.__getitem__ if isinstance(entry, Mapping) else entry.__getattribute__
+    if entry_hash(get("seq"), get("ts"), get("type"), get("data"), get("prev")) != get("hash"):
+        return f"entry {seq} does not match its hash (changed after it was written)"
+    return None
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from itpc.intake import register_pending
 from itpc.service import Runner
 from itpc.tick import deadline_stage, run_tick
 from ledger.clock import Clock, parse_instant
+from ledger.entries import LEDGER_CHECKPOINT
 from tests.helpers import CORPUS, itpc, make_config
 
 MAIL = CORPUS / "mail"
@@ -80,7 +81,8 @@ def test_ticks_after_a_normal_poll_add_no_second_notice(tmp_path):
     for now in ("2026-11-23T08:45", "2026-11-23T09:30"):
         itpc(config, "tick", now=now)
     assert len(outbox(tmp_path, LTVR1000)) == 1
-    assert len(entries(config)) == size   # nothing was due: the ticks recorded nothing
+    # nothing was due: the ticks recorded nothing but the first one's checkpoint of what the poll wrote
+    assert [e["type"] for e in entries(config)[size:]] == [LEDGER_CHECKPOINT]
 
 
 # -- the two-hour decision deadline (1B-1029:9) ---------------------------------------------------------------
