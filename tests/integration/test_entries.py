@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.receipt import receipt_time
 from ledger import entries
 from ledger.store import LEDGER_FILE
-from tests.helpers import CORPUS, ROOT, SHARED, free_port, itpc, make_config
+from tests.helpers import CORPUS, ROOT, SHARED, corpus_receipt, free_port, itpc, make_config
 
 PACKAGES = ("itpc", "ingest", "responders", "ledger", "config")
 VOCABULARY = ROOT / "ledger" / "entries.py"
@@ -91,9 +90,10 @@ def run_ledger(tmp_path_factory) -> list[dict]:
     mails = sorted((CORPUS / "mail").glob("*.eml"))
     for i, mail in enumerate(mails):
         raw = mail.read_bytes()
-        (tmp / "inbox" / "new" / f"{int(receipt_time(raw).timestamp())}.{i:05d}_{mail.stem}").write_bytes(raw)
+        (tmp / "inbox" / "new" / f"{int(corpus_receipt(raw).timestamp())}.{i:05d}_{mail.stem}").write_bytes(raw)
     first = mails[0].read_bytes()  # delivered again with another header: same Message-ID, other bytes
-    (tmp / "inbox" / "new" / f"{int(receipt_time(first).timestamp())}.99999_copy").write_bytes(b"X-Copy: 1\r\n" + first)
+    copy = tmp / "inbox" / "new" / f"{int(corpus_receipt(first).timestamp())}.99999_copy"
+    copy.write_bytes(b"X-Copy: 1\r\n" + first)
     itpc(config, "poll", "--once")
     itpc(config, "tick", now="2026-12-30T10:00")
 

@@ -15,13 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.field_text import fold
-from ingest.receipt import receipt_time
 from itpc.report import is_overdue, request_table
 from ledger.clock import VILNIUS, parse_instant
 from ledger.request_index import INDEX_FILE, RequestIndex
 from ledger.store import LEDGER_FILE, CorruptLedger, Ledger
 from ledger.views import State
-from tests.helpers import CORPUS, ITPC, ROOT, SHARED, itpc, itpc_env, make_config
+from tests.helpers import CORPUS, ITPC, ROOT, SHARED, corpus_receipt, itpc, itpc_env, make_config
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +30,7 @@ def corpus_ledger(tmp_path_factory) -> tuple[Path, Path]:
     config = make_config(tmp, offices={"directory": str(SHARED / "data" / "customs_offices.csv")})
     for i, mail in enumerate(sorted((CORPUS / "mail").glob("*.eml"))):
         raw = mail.read_bytes()
-        (tmp / "inbox" / "new" / f"{int(receipt_time(raw).timestamp())}.{i:05d}_{mail.stem}").write_bytes(raw)
+        (tmp / "inbox" / "new" / f"{int(corpus_receipt(raw).timestamp())}.{i:05d}_{mail.stem}").write_bytes(raw)
     itpc(config, "poll", "--once")
     itpc(config, "tick", now="2026-12-30T10:00")
     return tmp, config
