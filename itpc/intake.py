@@ -19,7 +19,7 @@ from ingest.mime import HEAD_BYTES
 from ingest.offices import OfficeDirectory
 from ingest.parse import Limits, parse_message
 from ingest.receipt import header_block
-from ingest.sources import Incoming
+from ingest.sources import Incoming, MailboxError
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import (CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment,
@@ -58,7 +58,7 @@ def receive(intake: Intake, incoming: Incoming) -> str:
     if incoming.spool is None:
         intake.archive.put(incoming.raw)
     elif intake.archive.put_stream(incoming.chunks()) != sha:
-        raise OSError(f"message {incoming.ref} changed while it was being archived; it is taken again next time")
+        raise MailboxError(f"message {incoming.ref} changed while it was being archived; it is taken again next time")
     with intake.ledger.writing():  # re-checks under the lock: another poller may have just taken it
         if intake.state.has_mail(sha):
             return "seen"
