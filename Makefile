@@ -25,6 +25,7 @@ bench: system venv
 	@if [ -f bench/imap_poll.py ]; then $(BIN)/python -m bench.imap_poll; fi
 	$(BIN)/python -m bench.review
 	$(BIN)/python -m bench.bombs
+	$(BIN)/python -m bench.oversize
 
 system:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

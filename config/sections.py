@@ -32,6 +32,8 @@ class MailboxSettings:
     max_image_pixels: int = 60_000_000
     document_seconds: float = 60.0
     document_memory_mb: int = 1024
+    # Our own mail servers: only the Received: lines they added at the top of a message date its receipt.
+    trusted_received: tuple[str, ...] = ("mail.lrmuitine.lt",)
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,21 @@
 """An IMAP inbox: TLS always (imaps or STARTTLS), timeouts always, reconnection with bounded backoff.
 
-`fetch` lists the folder's UIDs, orders them by INTERNALDATE (the receipt time) and fetches ``BODY.PEEK[]``
-(so nothing is marked \\Seen behind our back) in batches. UIDs only mean something within one UIDVALIDITY;
-when the server hands out a new one (a recreated mailbox) the folder is simply listed again — the ledger
-recognises what it already holds by SHA-256. `acknowledge` moves a registered message to the Processed
-folder: MOVE where the server has it, else COPY + \\Deleted + UID EXPUNGE (UIDPLUS).
+`fetch` lists the folder's UIDs, orders them by INTERNALDATE (the receipt time; our own server sets it) and
+fetches ``BODY.PEEK[]`` (so nothing is marked \\Seen behind our back) in batches. A message whose RFC822.SIZE
+is over the cap is fetched on its own, in partial fetches (``BODY.PEEK[]<offset.length>``) written to an
+anonymous temporary file, and handed on as that file (`Incoming.spool`), never whole in memory. UIDs only
+mean something within one UIDVALIDITY; when the server hands out a new one (a recreated mailbox) the folder
+is simply listed again — the ledger recognises what it already holds by SHA-256. `acknowledge` moves a
+registered message to the Processed folder: MOVE where the server has it, else COPY + \\Deleted + UID EXPUNGE
+(UIDPLUS).
 """
 from __future__ import annotations
 
 import imaplib
 import logging
+import os
 import ssl
+import tempfile
 import threading
 import time
 from datetime import datetime, timezone
@@ -20,7 +25,7 @@ from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import LoginError
 from imapclient.imapclient import SocketTimeout
 
-from ingest.receipt import receipt_time
+from ingest.receipt import HEADER_LIMIT, receipt_time
 from ingest.sources import ImapEndpoint, Incoming, MailboxError
 
 log = logging.getLogger("itpc.ingest.imap")
@@ -33,14 +38,18 @@ LIST_CHUNK = 500            # UIDs per INTERNALDATE listing command, to keep com
 IDLE_RENEW_SECONDS = 20 * 60  # RFC 2177: re-issue IDLE well before servers' 30-minute inactivity cut-off
 IDLE_CHECK_SECONDS = 0.5    # how often an IDLE wait looks at the stop event
 MAX_RESCANS = 3             # UIDVALIDITY changes tolerated within one fetch
+SPOOL_FETCH = 8 << 20       # bytes per partial fetch of a message over the cap
 
 
 class ImapSource:
     def __init__(self, endpoint: ImapEndpoint, *, processed_folder: str = "Processed", batch: int = 50,
                  timeout: float = 30.0, retries: int = 5, backoff: float = 0.5,
-                 without_capabilities: Iterable[str] = (), connect: bool = True):
+                 without_capabilities: Iterable[str] = (), connect: bool = True,
+                 trusted_received: Iterable[str] = (), max_message_bytes: int | None = None):
         """``retries`` reconnections, waiting ``backoff`` seconds doubled each time, before a MailboxError.
-        ``without_capabilities`` are ignored even if the server announces them (e.g. "MOVE", "IDLE")."""
+        ``without_capabilities`` are ignored even if the server announces them (e.g. "MOVE", "IDLE").
+        ``trusted_received`` (our own mail servers) dates a message the server gives no INTERNALDATE;
+        a message over ``max_message_bytes`` is spooled to a temporary file (None: every message in memory)."""
         if batch < 1 or timeout <= 0:
             raise MailboxError(f"{endpoint.label}: batch and timeout must be positive")
         self.endpoint = endpoint
@@ -50,6 +59,8 @@ class ImapSource:
         self.retries = retries
         self.backoff = backoff
         self.hidden = {c.upper() for c in without_capabilities}
+        self.trusted_received = tuple(trusted_received)
+        self.max_message_bytes = max_message_bytes
         self.capabilities: frozenset[str] = frozenset()
         self.uidvalidity: int | None = None
         self.reconnects = 0            # how many times a dropped connection was re-established
@@ -137,50 +148,110 @@ class ImapSource:
 
     # -- fetching ---------------------------------------------------------------------------------------
     def fetch(self) -> Iterator[Incoming]:
-        """Every message in the folder (not flagged \\Deleted), in order of receipt, fetched in batches."""
+        """Every message in the folder (not flagged \\Deleted), in order of receipt, fetched in batches; a
+        message over the cap is fetched alone, in pieces, into a temporary file closed once it is handled."""
         for _rescan in range(MAX_RESCANS + 1):
             validity, plan = self._call("listing", self._plan)
-            for start in range(0, len(plan), self.batch):
-                chunk = plan[start:start + self.batch]
-                fetched = self._call("fetch", lambda client: self._fetch_batch(client, validity, chunk))
-                if fetched is None:
-                    break  # a new UIDVALIDITY: the planned UIDs mean nothing now, list again
-                yield from fetched
-            else:
+            if (yield from self._fetch_plan(validity, plan)):
                 return
         raise MailboxError(f"{self.endpoint.label}: UIDVALIDITY keeps changing; giving up this fetch")
 
-    def _plan(self, client: IMAPClient) -> tuple[int, list[int]]:
+    def _fetch_plan(self, validity: int, plan: list[tuple[int, int]]) -> Iterator[Incoming]:
+        """Yield the planned messages; returns False when a new UIDVALIDITY made the plan meaningless."""
+        for start in range(0, len(plan), self.batch):
+            chunk = plan[start:start + self.batch]
+            small = [uid for uid, size in chunk if not self._too_large(size)]
+            fetched = self._call("fetch", lambda client: self._fetch_batch(client, validity, small))
+            if fetched is None:
+                return False  # a new UIDVALIDITY: the planned UIDs mean nothing now, list again
+            for uid, size in chunk:
+                if not self._too_large(size):
+                    if uid in fetched:  # a UID missing from the answer was expunged meanwhile
+                        yield fetched[uid]
+                    continue
+                if self.uidvalidity != validity:
+                    return False
+                incoming = self._call("fetch", lambda client: self._fetch_spooled(client, validity, uid))
+                if incoming is None:
+                    continue
+                try:
+                    yield incoming
+                finally:
+                    incoming.close()
+        return True
+
+    def _too_large(self, size: int) -> bool:
+        return self.max_message_bytes is not None and size > self.max_message_bytes
+
+    def _plan(self, client: IMAPClient) -> tuple[int, list[tuple[int, int]]]:
+        """(UIDVALIDITY, [(uid, RFC822.SIZE)] in order of INTERNALDATE)."""
         # A server updates a session's view of the folder between commands; NOOP makes sure the listing sees
         # what other sessions did since our last command (new mail, messages flagged or moved).
         client.noop()
         uids = sorted(client.search(["NOT", "DELETED"]))
-        dated: list[tuple[datetime, int]] = []
+        dated: list[tuple[datetime, int, int]] = []
         for start in range(0, len(uids), LIST_CHUNK):
-            data = client.fetch(uids[start:start + LIST_CHUNK], [b"INTERNALDATE"])
+            data = client.fetch(uids[start:start + LIST_CHUNK], [b"INTERNALDATE", b"RFC822.SIZE"])
             for uid, items in data.items():
                 when = items.get(b"INTERNALDATE")
-                dated.append((_utc(when) if isinstance(when, datetime) else _EPOCH, uid))
+                size = items.get(b"RFC822.SIZE")
+                dated.append((_utc(when) if isinstance(when, datetime) else _EPOCH, uid,
+                              int(size) if isinstance(size, int) else 0))
         dated.sort()
         self._highest_uid_listed = max(uids, default=self._highest_uid_listed)
         assert self.uidvalidity is not None
-        return self.uidvalidity, [uid for _when, uid in dated]
+        return self.uidvalidity, [(uid, size) for _when, uid, size in dated]
 
-    def _fetch_batch(self, client: IMAPClient, validity: int, uids: list[int]) -> list[Incoming] | None:
+    def _fetch_batch(self, client: IMAPClient, validity: int, uids: list[int]) -> dict[int, Incoming] | None:
         if self.uidvalidity != validity:
             return None
+        if not uids:
+            return {}
         data = client.fetch(uids, [b"BODY.PEEK[]", b"INTERNALDATE"])
-        out = []
-        for uid in uids:  # the planned order; a UID missing from the answer was expunged meanwhile
+        out = {}
+        for uid in uids:
             items = data.get(uid) or {}
             raw = items.get(b"BODY[]")
             if raw is None:
                 continue
-            when = items.get(b"INTERNALDATE")
-            received = _utc(when) if isinstance(when, datetime) else _utc(receipt_time(raw) or _now())
-            out.append(Incoming(ref=f"{validity}:{uid}", raw=bytes(raw), received_at=received,
-                                origin={"mailbox": self.endpoint.label, "uidvalidity": validity, "uid": uid}))
+            out[uid] = Incoming(ref=f"{validity}:{uid}", raw=bytes(raw),
+                                received_at=self._received(items.get(b"INTERNALDATE"), raw),
+                                origin={"mailbox": self.endpoint.label, "uidvalidity": validity, "uid": uid})
         return out
+
+    def _fetch_spooled(self, client: IMAPClient, validity: int, uid: int) -> Incoming | None:
+        """One message over the cap, fetched ``SPOOL_FETCH`` bytes at a time into an anonymous temporary file;
+        None when it was expunged meanwhile."""
+        spool = tempfile.TemporaryFile()
+        try:
+            when = None
+            offset = 0
+            while True:
+                items = client.fetch([uid], [f"BODY.PEEK[]<{offset}.{SPOOL_FETCH}>".encode(), b"INTERNALDATE"])
+                items = items.get(uid)
+                if items is None:
+                    spool.close()
+                    return None
+                when = items.get(b"INTERNALDATE", when)
+                piece = next((v for k, v in items.items() if k.startswith(b"BODY[")), None) or b""
+                spool.write(piece)
+                offset += len(piece)
+                if len(piece) < SPOOL_FETCH:
+                    break
+            spool.flush()
+            head = os.pread(spool.fileno(), HEADER_LIMIT, 0)
+            return Incoming(ref=f"{validity}:{uid}", raw=b"", received_at=self._received(when, head),
+                            origin={"mailbox": self.endpoint.label, "uidvalidity": validity, "uid": uid}, spool=spool)
+        except BaseException:
+            spool.close()
+            raise
+
+    def _received(self, internaldate: object, head: bytes) -> datetime:
+        """INTERNALDATE (our server's); without one, our own servers' Received: date, else now: never the
+        sender's own headers."""
+        if isinstance(internaldate, datetime):
+            return _utc(internaldate)
+        return _utc(receipt_time(head, self.trusted_received) or _now())
 
     # -- acknowledging ----------------------------------------------------------------------------------
     def acknowledge(self, incoming: Incoming) -> None:

@@ -14,15 +14,18 @@ def open_source(url: str, mailbox: MailboxSettings | None = None) -> MailboxSour
     """A source for ``url``: "maildir:///abs/path", "imaps://user@host[:port]/INBOX", "imap+starttls://...",
     or "imap://..." (no TLS: loopback only, for tests). IMAP sources log in here, so a wrong password or an
     unreachable host is reported at once as a MailboxError. ``mailbox`` gives the IMAP folder for registered
-    messages, the batch and the timeout; without it (small scripts, tests) the shipped values apply."""
+    messages, the batch, the timeout, our own mail servers and the message cap; without it (small scripts,
+    tests) the shipped values apply."""
     if not isinstance(url, str) or "://" not in url:
         raise MailboxError(f"mailbox URL {url!r}: expected maildir:///path or imaps://user@host/INBOX")
     scheme = url.split("://", 1)[0].lower()
+    mailbox = mailbox or MailboxSettings()
     if scheme == "maildir":
-        return MaildirSource(maildir_path(url))
+        return MaildirSource(maildir_path(url), trusted_received=mailbox.trusted_received,
+                             max_message_bytes=mailbox.max_message_bytes)
     if scheme in ("imaps", "imap+starttls", "imap"):
         endpoint = imap_endpoint(url, os.environ)
-        mailbox = mailbox or MailboxSettings()
         return ImapSource(endpoint, processed_folder=mailbox.processed_folder, batch=mailbox.batch,
-                          timeout=mailbox.timeout)
+                          timeout=mailbox.timeout, trusted_received=mailbox.trusted_received,
+                          max_message_bytes=mailbox.max_message_bytes)
     raise MailboxError(f"mailbox URL {url!r}: unknown scheme {scheme!r} (maildir, imaps, imap+starttls)")

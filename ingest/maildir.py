@@ -1,19 +1,24 @@
 """A Maildir inbox (the embedded default): new mail in new/, registered mail moved to cur/ with the S flag.
 
-The inbox is every file in new/ plus every file in cur/ not yet flagged S ("seen"), taken in order of receipt:
-the receipt time of its headers (`receipt_time`), else the file's mtime, then the file name. A message is
-identified by the unique part of its file name (before ":2,"), which survives the move to cur/.
+The inbox is every file in new/ plus every file in cur/ not yet flagged S ("seen"), taken in order of receipt,
+then of file name. The receipt time is the date of the Received: line one of our own servers put on top
+(`receipt_time`, ``[mailbox] trusted_received``), else the delivery time: the seconds a standard Maildir
+file name begins with ("1732950000.M123P456.host", set by the delivery agent), else the file's mtime. The
+sender's own Received: lines and Date: are never used: a backdated message must not leave the 30-day count.
+A message is identified by the unique part of its file name (before ":2,"), which survives the move to cur/.
+A message over ``max_message_bytes`` is not read into memory: it is handed on as its open file (`Incoming.spool`).
 """
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ingest.receipt import HEADER_LIMIT, receipt_time
 from ingest.sources import Incoming, MailboxError
@@ -24,6 +29,8 @@ log = logging.getLogger("itpc.ingest.maildir")
 INFO_SEP = ":2,"      # Maildir "info" suffix: the flags follow, in ASCII order
 SEEN = "S"
 POLL_SECONDS = 1.0    # how often `wait` looks at new/
+# The delivery time a Maildir file name starts with: 9 or more digits (from 1973 on), then a dot.
+_DELIVERY_SECONDS = re.compile(r"^([0-9]{9,11})\.")
 
 
 @dataclass(frozen=True)
@@ -42,13 +49,28 @@ def unique_name(name: str) -> str:
     return name.split(INFO_SEP, 1)[0]
 
 
+def delivery_time(name: str) -> datetime | None:
+    """The delivery time a standard Maildir file name begins with ("1732950000.M123P456.host"), or None."""
+    found = _DELIVERY_SECONDS.match(name)
+    if found is None:
+        return None
+    try:
+        return datetime.fromtimestamp(int(found.group(1)), timezone.utc)
+    except (OverflowError, OSError, ValueError):  # past what the platform's clock can hold
+        return None
+
+
 def flags_of(name: str) -> str:
     return name.split(INFO_SEP, 1)[1] if INFO_SEP in name else ""
 
 
 class MaildirSource:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, trusted_received: Iterable[str] = (), max_message_bytes: int | None = None):
+        """``trusted_received``: our own mail servers' host names; ``max_message_bytes``: above it a message is
+        handed on as its open file, never read into memory (None: every message is read)."""
         self.path = Path(path)
+        self.trusted_received = tuple(trusted_received)
+        self.max_message_bytes = max_message_bytes
         try:
             for sub in ("new", "cur", "tmp"):
                 make_folders(self.path / sub)
@@ -61,15 +83,32 @@ class MaildirSource:
     # -- listing ----------------------------------------------------------------------------------------
     def fetch(self) -> Iterator[Incoming]:
         for item in sorted(self._list(), key=lambda i: (i.received_at, i.unique)):
-            try:
-                raw = (self.path / item.folder / item.name).read_bytes()
-            except FileNotFoundError:
-                # Taken between listing and reading (another poller, a person): nothing to do here.
-                log.info("maildir %s: %s/%s vanished before it was read; skipped", self.path, item.folder,
-                         item.name)
+            incoming = self._read(item)
+            if incoming is None:
                 continue
-            yield Incoming(ref=item.unique, raw=raw, received_at=item.received_at,
-                           origin={"maildir": str(self.path), "file": item.name, "folder": item.folder})
+            try:
+                yield incoming
+            finally:
+                incoming.close()
+
+    def _read(self, item: _Listed) -> Incoming | None:
+        origin = {"maildir": str(self.path), "file": item.name, "folder": item.folder}
+        try:
+            fh = open(self.path / item.folder / item.name, "rb")
+        except FileNotFoundError:
+            # Taken between listing and reading (another poller, a person): nothing to do here.
+            log.info("maildir %s: %s/%s vanished before it was read; skipped", self.path, item.folder, item.name)
+            return None
+        try:
+            if self.max_message_bytes is not None and os.fstat(fh.fileno()).st_size > self.max_message_bytes:
+                # Too large to hold: the open file goes on (it stays readable even once moved to cur/).
+                return Incoming(ref=item.unique, raw=b"", received_at=item.received_at, origin=origin, spool=fh)
+            with fh:
+                raw = fh.read()
+        except BaseException:
+            fh.close()
+            raise
+        return Incoming(ref=item.unique, raw=raw, received_at=item.received_at, origin=origin)
 
     def _list(self) -> list[_Listed]:
         listed = []
@@ -93,7 +132,8 @@ class MaildirSource:
             raise MailboxError(f"Maildir {self.path}: cannot list {folder}/ ({exc.strerror})") from None
 
     def _receipt(self, folder: str, name: str) -> datetime | None:
-        """Receipt time from the headers, else the file's mtime (UTC); None if the file is gone."""
+        """Our own server's Received: date, else the delivery time of the file name, else the file's mtime
+        (UTC); None if the file is gone."""
         path = self.path / folder / name
         try:
             with open(path, "rb") as fh:
@@ -104,7 +144,7 @@ class MaildirSource:
         except OSError as exc:  # unreadable (permissions...): one bad file must not stop the inbox
             log.warning("maildir %s: cannot read %s/%s (%s); left in place", self.path, folder, name, exc.strerror)
             return None
-        moment = receipt_time(head)
+        moment = receipt_time(head, self.trusted_received) or delivery_time(name)
         if moment is None:
             moment = datetime.fromtimestamp(mtime, timezone.utc)
         return moment.astimezone(timezone.utc)

@@ -33,6 +33,7 @@ logging.getLogger("mailparser").setLevel(logging.ERROR)
 FALLBACK_CHARSETS = ("utf-8", "windows-1257")
 MAX_PARTS = 500          # a message with more MIME parts than this is read only this far
 MAX_DEPTH = 30           # multipart nesting deeper than this is not followed
+HEAD_BYTES = 1 << 20     # the most of a message read for its header block
 # Header fields one of which any real message has; bytes without any are not a message.
 MESSAGE_HEADERS = ("from", "to", "subject", "date", "message-id", "received", "content-type", "mime-version",
                    "return-path", "sender", "reply-to")
@@ -89,12 +90,7 @@ def read_message(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: in
     problems: list[str] = []
 
     if len(raw) > max_message_bytes:
-        # Only the header block is read: enough to know who wrote, what about, and whether it is a bounce.
-        problems.append(f"message of {len(raw)} bytes exceeds the {max_message_bytes}-byte cap; "
-                        "its body and attachments were not read")
-        msg = BytesParser(policy=compat32).parsebytes(_header_block(raw), headersonly=True)
-        _require_headers(msg)
-        return _letter(msg, None, problems, own_address, text="", history="", attachments=[])
+        return read_headers(raw, len(raw), max_message_bytes=max_message_bytes, own_address=own_address)
 
     parsed = None
     try:
@@ -120,13 +116,25 @@ def read_message(raw: bytes, *, max_attachment_bytes: int, max_message_bytes: in
     return _letter(msg, parsed, problems, own_address, text=text, history=history, attachments=body.attachments)
 
 
+def read_headers(head: bytes, size: int, *, max_message_bytes: int, own_address: str) -> Letter:
+    """A message over the cap, read from its first ``HEAD_BYTES`` (``head``; more is ignored): only the header
+    block, enough to know who wrote, what about, and whether it is a bounce. ``size`` is the whole message's."""
+    if not head.strip():
+        raise MessageError("empty input: not an e-mail message")
+    problems = [f"message of {size} bytes exceeds the {max_message_bytes}-byte cap; "
+                "its body and attachments were not read"]
+    msg = BytesParser(policy=compat32).parsebytes(_header_block(head), headersonly=True)
+    _require_headers(msg)
+    return _letter(msg, None, problems, own_address, text="", history="", attachments=[])
+
+
 def _require_headers(msg: Message) -> None:
     names = {k.lower() for k in msg.keys()}
     if not names & set(MESSAGE_HEADERS):
         raise MessageError("no e-mail header fields (From, To, Subject, Date, ...): not an e-mail message")
 
 
-def _header_block(raw: bytes, limit: int = 1 << 20) -> bytes:
+def _header_block(raw: bytes, limit: int = HEAD_BYTES) -> bytes:
     head = raw[:limit]
     for sep in (b"\r\n\r\n", b"\n\n"):
         at = head.find(sep)

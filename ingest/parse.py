@@ -7,7 +7,9 @@ what the sender typed last.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from config.settings import Settings
 from ingest.documents import DocumentError, DocumentLimits, extract_text, is_document
 from ingest.form_kind import CORRESPONDENCE, case_numbers
 from ingest.forms import parse_request
-from ingest.mime import Letter, read_message
+from ingest.mime import HEAD_BYTES, Letter, read_headers, read_message
 from ingest.offices import OfficeDirectory
 from ingest.receipt import receipt_time
 
@@ -68,16 +70,24 @@ class _Candidate:
         return (self.kind != NOT_A_REQUEST, self.confidence, -len(self.missing))
 
 
-def parse_message(raw: bytes, *, offices, own_address: str, limits: Limits) -> ParseResult:
-    """Parse one raw message. Raises ``mime.MessageError`` only for bytes that are not a message at all."""
-    letter = read_message(raw, max_attachment_bytes=limits.max_attachment_bytes,
-                          max_message_bytes=limits.max_message_bytes, own_address=own_address)
+def parse_message(raw: bytes, *, offices, own_address: str, limits: Limits, received_at: datetime | None = None,
+                  size: int | None = None) -> ParseResult:
+    """Parse one raw message. Raises ``mime.MessageError`` only for bytes that are not a message at all.
+
+    ``received_at`` (the receipt time the mailbox gave) dates bare times and year-less dates in the request;
+    without it, the message's ``Date:``. ``size`` is the whole message's size when ``raw`` is only its first
+    ``HEAD_BYTES`` (a message over the cap, never read whole): then only its headers are read."""
+    if size is not None and size > limits.max_message_bytes:
+        letter = read_headers(raw[:HEAD_BYTES], size, max_message_bytes=limits.max_message_bytes,
+                              own_address=own_address)
+    else:
+        letter = read_message(raw, max_attachment_bytes=limits.max_attachment_bytes,
+                              max_message_bytes=limits.max_message_bytes, own_address=own_address)
     problems = list(letter.problems)
     if letter.auto_generated:
         return ParseResult(AUTO_GENERATED, "body", {}, [], problems, letter)
 
-
-    received_at = receipt_time(raw) or letter.date
+    received_at = received_at or letter.date
 
     def candidate(text: str, source: str) -> _Candidate:
         parsed = parse_request(text, offices=offices, subject=letter.subject, sender=letter.sender,
@@ -110,8 +120,13 @@ def parse_message(raw: bytes, *, offices, own_address: str, limits: Limits) -> P
 
 
 def parse_file(path: Path, settings: Settings) -> ParseResult:
-    """`itpc parse FILE.eml`: one message file parsed with the configured offices, address and caps."""
-
+    """`itpc parse FILE.eml`: one message file parsed with the configured offices, address and caps. A file
+    outside a mailbox has no delivery time: its receipt time (for bare times and year-less dates) is the date
+    of the Received: line our own server (``[mailbox] trusted_received``) put on top, else its ``Date:``."""
     offices = OfficeDirectory.load(settings.offices.directory)
-    return parse_message(Path(path).read_bytes(), offices=offices, own_address=settings.outbox.sender,
-                         limits=Limits.of(settings.mailbox))
+    limits = Limits.of(settings.mailbox)
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        raw = fh.read(HEAD_BYTES) if size > limits.max_message_bytes else fh.read()  # over the cap: headers only
+    return parse_message(raw, offices=offices, own_address=settings.outbox.sender, limits=limits,
+                         received_at=receipt_time(raw, settings.mailbox.trusted_received), size=size)

@@ -1,9 +1,12 @@
-"""When a message reached us, read from its own headers (for Maildir files and saved .eml files).
+"""When a message reached us, read from the one header we can trust: a ``Received:`` line our own server added.
 
-The top ``Received:`` header is the one our own mail server added on delivery, so its date (after the last
-``;``, RFC 5321 4.4) is the receipt time; a message without a readable one falls back to its ``Date:``.
-A date without a zone says nothing certain about the instant and is not used; ``-0000`` is RFC 5322's
-"UTC, local zone unknown" and is read as UTC.
+Anything below our own servers' lines was written by the sender or by servers we do not run, and a sender who
+backdates them (or the ``Date:``) would move a request out of the 30-day count or the daily cap. So only the
+contiguous block of ``Received:`` lines at the top whose ``by`` host is one of ours (``[mailbox]
+trusted_received``) counts, and its topmost readable date (after the last ``;``, RFC 5321 4.4) is the receipt
+time; a message without one has no receipt time here, and the mailbox gives it (the Maildir delivery time, the
+IMAP INTERNALDATE). A date without a zone says nothing certain about the instant and is not used; ``-0000``
+is RFC 5322's "UTC, local zone unknown" and is read as UTC.
 """
 from __future__ import annotations
 
@@ -12,26 +15,47 @@ from datetime import datetime, timezone
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parsedate_to_datetime
+from typing import Iterable
 
 # Only the header block matters; a huge or broken body must not cost us anything.
 HEADER_LIMIT = 256 * 1024
 _MINUS_ZERO = re.compile(r"[-]0000\s*(?:\([^)]*\)\s*)?$")
+_COMMENT = re.compile(r"\([^()]*\)")
+_BY = re.compile(r"(?:^|\s)by\s+([^\s;]+)", re.IGNORECASE)
 
 
-def receipt_time(raw: bytes) -> datetime | None:
-    """The top Received: header's date, else Date:; an aware datetime, or None if neither parses."""
+def receipt_time(raw: bytes, trusted: Iterable[str]) -> datetime | None:
+    """The date of the topmost readable ``Received:`` line in the block our own hosts (``trusted``) added at
+    the top of the message; None when the top line is not ours or no line of that block has a readable date.
+    Only the header block of ``raw`` is read, so a prefix of the message is enough."""
+    ours = {_host(h) for h in trusted if h.strip()}
+    if not ours:
+        return None
     try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(_header_block(raw))
-        received = headers.get_all("Received") or []
-        candidates = [str(received[0]).rsplit(";", 1)[-1]] if received else []
-        candidates.append(str(headers.get("Date") or ""))
+        received = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw)).get_all("Received") or []
     except Exception:  # a header block the parser cannot read has no receipt time, it is not an error
         return None
-    for text in candidates:
-        moment = parse_rfc5322_date(text)
+    for line in received:
+        text = " ".join(str(line).split())
+        if received_by(text) not in ours:
+            return None  # below this line the sender's world begins: nothing further down is ours to trust
+        moment = parse_rfc5322_date(text.rsplit(";", 1)[-1]) if ";" in text else None
         if moment is not None:
             return moment
     return None
+
+
+def received_by(line: str) -> str:
+    """The host named in a Received: line's ``by`` clause (lower case, no trailing dot); "" if it has none.
+    Comments are set aside first: "(using TLS ... by ...)" names nobody."""
+    before_date = line.rsplit(";", 1)[0] if ";" in line else line
+    while True:
+        stripped = _COMMENT.sub(" ", before_date)
+        if stripped == before_date:
+            break
+        before_date = stripped
+    found = _BY.search(before_date)
+    return _host(found.group(1)) if found else ""
 
 
 def parse_rfc5322_date(text: str) -> datetime | None:
@@ -55,7 +79,12 @@ def parse_rfc5322_date(text: str) -> datetime | None:
         return None
 
 
-def _header_block(raw: bytes) -> bytes:
-    head = raw[:HEADER_LIMIT]
+def header_block(raw: bytes, limit: int = HEADER_LIMIT) -> bytes:
+    """The message's header block (up to the first empty line), never more than ``limit`` bytes."""
+    head = raw[:limit]
     ends = [end + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (end := head.find(sep)) >= 0]
     return head[:min(ends)] if ends else head
+
+
+def _host(name: str) -> str:
+    return name.strip().strip("[]<>").rstrip(".").lower()

@@ -14,13 +14,15 @@ which the ledger turns into a no-op.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, BinaryIO, Iterator, Protocol
 from urllib.parse import unquote, urlsplit
 
 from config.errors import MailboxError
@@ -29,16 +31,57 @@ PASSWORD_ENV = "ITPC_IMAP_PASSWORD"
 CAFILE_ENV = "ITPC_IMAP_CAFILE"
 
 
+SPOOL_CHUNK = 1 << 20  # bytes read at a time from a spooled message
+
+
 @dataclass(frozen=True)
 class Incoming:
-    """One message as fetched: its bytes, when it reached us, and where it lies (JSON-ready)."""
+    """One message as fetched: its bytes, when it reached us, and where it lies (JSON-ready).
+
+    A message over ``[mailbox] max_message_bytes`` is not held in memory: ``spool`` is an open file holding it
+    (the Maildir file itself, or an anonymous temporary file for IMAP), ``raw`` is empty, and the message is
+    read through ``head`` (a bounded prefix, for its headers), ``chunks`` (to archive it) and ``sha256``."""
     ref: str                 # stable within the mailbox: Maildir file name, or f"{uidvalidity}:{uid}"
-    raw: bytes
+    raw: bytes               # the whole message; b"" when ``spool`` holds it
     received_at: datetime    # aware, UTC
     origin: dict[str, Any]
+    spool: BinaryIO | None = None
 
     def __repr__(self) -> str:  # the bytes would flood any log line
-        return f"Incoming(ref={self.ref!r}, {len(self.raw)} bytes, received_at={self.received_at.isoformat()})"
+        return f"Incoming(ref={self.ref!r}, {self.size} bytes, received_at={self.received_at.isoformat()})"
+
+    @property
+    def size(self) -> int:
+        return os.fstat(self.spool.fileno()).st_size if self.spool is not None else len(self.raw)
+
+    def head(self, limit: int) -> bytes:
+        """The first ``limit`` bytes of the message (all of it when it is shorter)."""
+        if self.spool is None:
+            return self.raw[:limit]
+        return os.pread(self.spool.fileno(), limit, 0)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The message's bytes in order, at most ``SPOOL_CHUNK`` at a time from a spool."""
+        if self.spool is None:
+            yield self.raw
+            return
+        offset = 0
+        while chunk := os.pread(self.spool.fileno(), SPOOL_CHUNK, offset):
+            yield chunk
+            offset += len(chunk)
+
+    @cached_property
+    def sha256(self) -> str:
+        """The SHA-256 of the message's bytes (hex): its identity in the ledger and the archive."""
+        digest = hashlib.sha256()
+        for chunk in self.chunks():
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def close(self) -> None:
+        """Let go of the spool (a temporary one disappears); the message's bytes are no longer readable."""
+        if self.spool is not None:
+            self.spool.close()
 
 
 class MailboxSource(Protocol):

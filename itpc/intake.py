@@ -15,9 +15,11 @@ from typing import Any, Callable, Sequence
 
 from config import Settings
 from ingest.form_kind import CORRESPONDENCE, NOT_A_REQUEST, case_numbers
+from ingest.mime import HEAD_BYTES
 from ingest.offices import OfficeDirectory
 from ingest.parse import Limits, parse_message
-from ingest.sources import Incoming
+from ingest.receipt import header_block
+from ingest.sources import Incoming, MailboxError
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import (CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment,
@@ -39,8 +41,9 @@ class Intake:
 
 
 def header_message_id(raw: bytes) -> str:
+    """The Message-ID, read from the header block only (a prefix of the message is enough)."""
     try:
-        value = BytesHeaderParser(policy=compat32).parsebytes(raw).get("Message-ID") or ""
+        value = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw, HEAD_BYTES)).get("Message-ID") or ""
     except Exception:  # a header block we can't read still gets registered, keyed by its bytes
         return ""
     return " ".join(str(value).split())
@@ -48,11 +51,15 @@ def header_message_id(raw: bytes) -> str:
 
 def receive(intake: Intake, incoming: Incoming) -> str:
     """Record one fetched message; returns "new", "seen" (same bytes) or "duplicate" (same Message-ID)."""
-    sha = hashlib.sha256(incoming.raw).hexdigest()
+    sha = incoming.sha256
     if intake.state.has_mail(sha):
         return "seen"
-    message_id = header_message_id(incoming.raw)
-    intake.archive.put(incoming.raw)  # durable before the ledger points at it
+    message_id = header_message_id(incoming.head(HEAD_BYTES))
+    # Durable before the ledger points at it; a message too large to hold is copied through in chunks.
+    if incoming.spool is None:
+        intake.archive.put(incoming.raw)
+    elif intake.archive.put_stream(incoming.chunks()) != sha:
+        raise MailboxError(f"message {incoming.ref} changed while it was being archived; it is taken again next time")
     with intake.ledger.writing():  # re-checks under the lock: another poller may have just taken it
         if intake.state.has_mail(sha):
             return "seen"
@@ -63,7 +70,7 @@ def receive(intake: Intake, incoming: Incoming) -> str:
                                                   "received_at": to_utc_iso(incoming.received_at),
                                                   "origin": incoming.origin})
             return "duplicate"
-        intake.ledger.append(MAIL_RECEIVED, {"sha256": sha, "message_id": message_id, "size": len(incoming.raw),
+        intake.ledger.append(MAIL_RECEIVED, {"sha256": sha, "message_id": message_id, "size": incoming.size,
                                              "received_at": to_utc_iso(incoming.received_at),
                                              "origin": incoming.origin, "ref": incoming.ref})
     return "new"
@@ -125,12 +132,16 @@ def from_the_case(sender: str, case: RequestView, free_mail: Sequence[str]) -> b
 def parse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:
     """What a received message says, as the `request.registered` record (without its number)."""
 
-    raw = intake.archive.get(mail["sha256"])
     settings = intake.settings
     limits = Limits.of(settings.mailbox)
+    size = mail.get("size")
+    if isinstance(size, int) and size > limits.max_message_bytes:
+        raw = intake.archive.head(mail["sha256"], HEAD_BYTES)  # over the cap: only its headers are read
+    else:
+        raw, size = intake.archive.get(mail["sha256"]), None
     try:
-        result = parse_message(raw, offices=intake.offices, own_address=settings.outbox.sender,
-                               limits=limits)
+        result = parse_message(raw, offices=intake.offices, own_address=settings.outbox.sender, limits=limits,
+                               received_at=parse_instant(mail["received_at"]), size=size)
     except Exception as exc:  # bad input never stops the poll: registered with its reason, for review
         log.warning("message %s could not be parsed: %s: %s", mail["sha256"][:12], type(exc).__name__, exc)
         return unreadable(mail, f"could not be read: {type(exc).__name__}: {exc}")
@@ -172,9 +183,9 @@ def reparse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:
     requeue): the same record ``parse_mail`` makes. A copy that is missing or no longer matches its SHA-256 is
     not read; that becomes the record's problem, as any unreadable message's does."""
     try:
-        raw = intake.archive.get(mail["sha256"])
+        digest = intake.archive.digest(mail["sha256"])  # in chunks: the copy may be over the message cap
     except OSError as exc:
         return unreadable(mail, f"could not be read: the archived copy is missing ({exc.strerror or exc})")
-    if hashlib.sha256(raw).hexdigest() != mail["sha256"]:
+    if digest != mail["sha256"]:
         return unreadable(mail, "could not be read: the archived copy no longer matches its SHA-256")
     return parse_mail(intake, mail)

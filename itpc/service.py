@@ -1,7 +1,6 @@
 """One pass of the whole line — fetch, register, decide, answer, send — and the loop around it."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import signal
 import threading
@@ -85,7 +84,7 @@ class Runner:
         for incoming in self.source.fetch():
             status = receive(self.intake, incoming)
             counts[status] += 1
-            sha = hashlib.sha256(incoming.raw).hexdigest()
+            sha = incoming.sha256
             self.source.acknowledge(incoming)
             if sha not in self.app.state.acknowledged:
                 self.app.ledger.append(MAIL_ACKNOWLEDGED, {"sha256": sha, "ref": incoming.ref})

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Iterable
 
-from ledger.files import durable_write
+from ledger.files import durable_place, durable_write, ensure_folder, temp_name, write_private_chunks
+
+STREAM_NAME = "incoming"  # the temporary file a streamed message is written to before its SHA-256 is known
 
 
 class RawArchive:
@@ -20,6 +23,36 @@ class RawArchive:
         digest = hashlib.sha256(raw).hexdigest()
         durable_write(self.path_for(digest), raw)
         return digest
+
+    def put_stream(self, chunks: Iterable[bytes]) -> str:
+        """Store the message ``chunks`` yields, hashing it on the way, without ever holding it whole: a temp
+        file in the archive folder (fsynced), then linked under its SHA-256; never overwrite. Returns the SHA-256."""
+        ensure_folder(self.directory)
+        tmp = temp_name(self.directory / STREAM_NAME)
+        digest = hashlib.sha256()
+
+        def hashed() -> Iterable[bytes]:
+            for chunk in chunks:
+                digest.update(chunk)
+                yield chunk
+
+        write_private_chunks(tmp, hashed(), name=self.directory)
+        sha = digest.hexdigest()
+        durable_place(tmp, self.path_for(sha))
+        return sha
+
+    def head(self, sha256: str, limit: int) -> bytes:
+        """The first ``limit`` bytes of a stored message (its headers, for one too large to read whole)."""
+        with open(self.path_for(sha256), "rb") as fh:
+            return fh.read(limit)
+
+    def digest(self, sha256: str) -> str:
+        """The SHA-256 of the stored copy as it is now, read in chunks (it should be ``sha256``)."""
+        digest = hashlib.sha256()
+        with open(self.path_for(sha256), "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
 
     def attachment_path(self, sha256: str, filename: str = "") -> Path:
         """Where an attachment is kept; it keeps its file name's extension so a viewer opens it."""

@@ -9,6 +9,7 @@ import contextlib
 import os
 import threading
 from pathlib import Path
+from typing import Iterable
 
 FOLDER_MODE = 0o750
 FILE_MODE = 0o640
@@ -34,20 +35,28 @@ def make_folders(path: Path) -> None:
 def write_private(path: Path, data: bytes, *, name: Path | None = None) -> None:
     """Write ``data`` to a new or truncated 0640 file and fsync it (the caller links or renames it in place).
     On failure (disk full, read-only) nothing is left behind and the error names ``name`` (default: path)."""
+    write_private_chunks(path, (data,), name=name)
+
+
+def write_private_chunks(path: Path, chunks: Iterable[bytes], *, name: Path | None = None) -> None:
+    """``write_private`` of the bytes ``chunks`` yields, one at a time: a large file never sits in memory."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(name or path)) from None
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for data in chunks:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
         os.fsync(fd)
-    except OSError as exc:
+    except BaseException as exc:
         os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(path)
-        raise OSError(exc.errno, exc.strerror, str(name or path)) from None
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(name or path)) from None
+        raise
     os.close(fd)
 
 
@@ -59,18 +68,35 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def temp_name(path: Path) -> Path:
+    """A temporary file beside ``path``, private to this process and thread (dot-named: never taken for data)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+
+
 def durable_write(path: Path, data: bytes, *, overwrite: bool = False) -> bool:
     """Write ``data`` to ``path`` via a fsynced temp file and rename; returns False if it already existed."""
-    if not path.parent.is_dir():
-        make_folders(path.parent)
-        fsync_dir(path.parent.parent)  # a new directory's own entry must reach the disk too
+    ensure_folder(path.parent)
     if path.exists() and not overwrite:
         # Another process may have linked it a moment ago and not yet synced the directory: sync it here
         # too, so that a caller told "already stored" can rely on it surviving a crash.
         fsync_dir(path.parent)
         return False
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp = temp_name(path)
     write_private(tmp, data, name=path)
+    return durable_place(tmp, path, overwrite=overwrite)
+
+
+def ensure_folder(folder: Path) -> None:
+    """Make ``folder`` if it is missing, with its own entry synced to the disk."""
+    if not folder.is_dir():
+        make_folders(folder)
+        fsync_dir(folder.parent)  # a new directory's own entry must reach the disk too
+
+
+def durable_place(tmp: Path, path: Path, *, overwrite: bool = False) -> bool:
+    """Put the fsynced file ``tmp`` at ``path`` (link, or replace with ``overwrite``) and sync the folder; ``tmp``
+    is gone afterwards. Returns False if ``path`` already existed (and was kept)."""
+    ensure_folder(path.parent)
     try:
         if overwrite:
             os.replace(tmp, path)

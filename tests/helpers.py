@@ -19,6 +19,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from config import load_settings
+from ingest.receipt import receipt_time
 from itpc.app import App
 from itpc.cli import cli
 from itpc.service import Runner
@@ -29,6 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ITPC_SHARED") or ROOT.parent / "shared")
 CORPUS = SHARED / "corpus"
 ITPC = [sys.executable, "-m", "itpc"]
+OUR_MAIL_SERVERS = ("mail.lrmuitine.lt",)  # the shipped [mailbox] trusted_received: the corpus came through it
+
+
+def corpus_receipt(raw: bytes) -> datetime | None:
+    """When a corpus message reached ITPC: the date on the Received: line our mail server put on top of it
+    (what the corpus scorer names its Maildir files after)."""
+    return receipt_time(raw, OUR_MAIL_SERVERS)
 
 
 def free_port() -> int:

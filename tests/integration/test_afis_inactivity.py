@@ -5,6 +5,7 @@ import email
 import json
 from datetime import date, timedelta
 from email.header import decode_header, make_header
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -220,7 +221,8 @@ def test_a_withdrawal_notice_is_forwarded_and_flagged_late_after_the_supervisors
     # Dismissed on Wednesday 18 Nov: the supervisor had until the end of Friday 20 Nov to tell ITPC.
     for n, date_ in ((1, "Fri, 20 Nov 2026 15:00:00 +0200"), (2, "Mon, 23 Nov 2026 09:00:00 +0200")):
         mail = CHANGE.format(date=date_, n=n)
-        (tmp_path / "inbox" / "new" / f"chg{n}.eml").write_bytes(mail.encode("utf-8"))
+        delivered = int(parsedate_to_datetime(date_).timestamp())  # the delivery agent names the file so
+        (tmp_path / "inbox" / "new" / f"{delivered}.M{n}P1.chg").write_bytes(mail.encode("utf-8"))
     itpc(config, "poll", "--once", now=NOW)
     notices = [json.loads(line) for line in itpc(config, "afis", "changes", "--json", now=NOW).stdout.splitlines()]
     assert [(c["outcome"], c["rules"], c["changed_on"], c["late"]) for c in notices] == [

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.receipt import receipt_time
 from ledger import entries
 from ledger.store import LEDGER_FILE
-from tests.helpers import CORPUS, ROOT, SHARED, free_port, itpc, make_config
+from tests.helpers import CORPUS, ROOT, SHARED, corpus_receipt, free_port, itpc, make_config
 
 PACKAGES = ("itpc", "ingest", "responders", "ledger", "config")
 VOCABULARY = ROOT / "ledger" / "entries.py"
@@ -91,13 +90,13 @@ def run_ledger(tmp_path_factory) -> list[dict]:
     mails = sorted((CORPUS / "mail").glob("*.eml"))
     for i, mail in enumerate(mails):
         raw = mail.read_bytes()
-        (tmp / "inbox" / "new" / f"{int(receipt_time(raw).timestamp())}.{i:05d}_{mail.stem}").write_bytes(raw)
+        (tmp / "inbox" / "new" / f"{int(corpus_receipt(raw).timestamp())}.{i:05d}_{mail.stem}").write_bytes(raw)
     first = mails[0].read_bytes()  # delivered again with another header: same Message-ID, other bytes
-    (tmp / "inbox" / "new" / f"{int(receipt_time(first).timestamp())}.99999_copy").write_bytes(b"X-Copy: 1\r\n" + first)
+    (tmp / "inbox" / "new" / f"{int(corpus_receipt(first).timestamp())}.99999_copy").write_bytes(b"X-Copy: 1\r\n" + first)
     # A reply address no letter can go to: its answer is recorded as unwritten.
     odd = (CORPUS / "mail" / "c16-ascii.eml").read_bytes().replace(b"vezejai@mvezejai.lt", b"rasa..x@bkl.lt")
     odd = odd.replace(b"Message-ID: <", b"Message-ID: <unwritten.", 1)
-    (tmp / "inbox" / "new" / f"{int(receipt_time(odd).timestamp())}.99998_unwritten").write_bytes(odd)
+    (tmp / "inbox" / "new" / f"{int(corpus_receipt(odd).timestamp())}.99998_unwritten").write_bytes(odd)
     itpc(config, "poll", "--once")
     itpc(config, "tick", now="2026-12-30T10:00")
 

@@ -15,10 +15,9 @@ import pytest
 
 from ingest.imap import ImapSource
 from ingest.mailboxes import open_source
-from ingest.receipt import receipt_time
 from ingest.sources import Incoming, MailboxError, imap_endpoint
 from tests.dovecot import Dovecot
-from tests.helpers import CORPUS as _CORPUS
+from tests.helpers import CORPUS as _CORPUS, corpus_receipt
 
 pytestmark = pytest.mark.slow  # real servers or processes
 
@@ -84,7 +83,7 @@ SHIFT = timedelta(days=365)
 
 
 def internaldate(raw: bytes) -> datetime:
-    return receipt_time(raw) - SHIFT
+    return corpus_receipt(raw) - SHIFT
 
 
 def fill(server: Dovecot, raws: list[bytes]) -> None:
@@ -102,7 +101,7 @@ def source_for(server: Dovecot, *, batch: int = 4, **options) -> ImapSource:
 
 def test_fetch_yields_the_corpus_byte_for_byte_in_order_of_receipt(server):
     raws = corpus()
-    by_receipt = sorted(raws, key=receipt_time)
+    by_receipt = sorted(raws, key=corpus_receipt)
     assert by_receipt != raws  # appended in file-name order, which is not the order of receipt
     fill(server, raws)
     with open_source(server.url(), None) as source:
@@ -218,7 +217,7 @@ def test_a_connection_dropped_mid_batch_is_resumed_and_nothing_is_lost(server):
         taken = poll(source, ledger, after_each=drop)
         assert source.reconnects == 2
     assert ledger.new == len(raws) and len(taken) == len(raws)
-    assert [t.raw for t in taken] == sorted(raws, key=receipt_time)
+    assert [t.raw for t in taken] == sorted(raws, key=corpus_receipt)
     assert server.messages("INBOX") == []
     assert digests(server.messages("Processed")) == digests(raws)  # each exactly once
 

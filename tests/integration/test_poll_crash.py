@@ -28,7 +28,7 @@ import pytest
 from itpc.intake import header_message_id
 from ledger.clock import VILNIUS
 from responders.transport import maildir_name
-from tests.helpers import CORPUS as _CORPUS, ITPC, ROOT, itpc, itpc_env, make_config
+from tests.helpers import CORPUS as _CORPUS, ITPC, ROOT, corpus_receipt, itpc, itpc_env, make_config
 
 pytestmark = pytest.mark.slow  # real servers or processes
 
@@ -86,9 +86,8 @@ class Mail:
 
 def mailbag(seed: int = SEED, generated: int = GENERATED) -> list[Mail]:
     """The corpus and generated requests, in order of receipt (generated ones fall between corpus ones)."""
-    from ingest.receipt import receipt_time
     rng = random.Random(seed)
-    bag = [Mail(f"{p.stem}.corpus", p.read_bytes(), receipt_time(p.read_bytes())) for p in
+    bag = [Mail(f"{p.stem}.corpus", p.read_bytes(), corpus_receipt(p.read_bytes())) for p in
            sorted(CORPUS.glob("*.eml"))]
     first = datetime(2026, 11, 24, 8, 0, tzinfo=VILNIUS)
     for i in range(generated):

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.receipt import receipt_time
 from itpc.intake import header_message_id
 from ledger.clock import to_utc_iso
 from tests.dovecot import Dovecot
-from tests.helpers import itpc, make_config
+from tests.helpers import corpus_receipt, itpc, make_config
 from tests.integration.test_poll_crash import CORPUS, NOW, deliver, export, mailbag, requests_json
 
 pytestmark = pytest.mark.slow  # real servers or processes
@@ -63,7 +62,7 @@ def test_poll_registers_the_corpus_from_imap_once_and_survives_redelivery_and_a_
                                                                                                  tmp_path):
     raws = corpus()
     for raw in raws:
-        server.append("INBOX", raw, receipt_time(raw))
+        server.append("INBOX", raw, corpus_receipt(raw))
     config, env = imap_config(tmp_path / "imap", server)
 
     poll(config, env)
@@ -93,8 +92,8 @@ def test_poll_registers_the_corpus_from_imap_once_and_survives_redelivery_and_a_
     # A second delivery: the very same bytes, and the same message through one more relay.
     again = raws[0]
     relayed = b"Received: from relay.example.net by mail.lrmuitine.lt; Mon, 23 Nov 2026 08:45:00 +0200\r\n" + again
-    server.append("INBOX", again, receipt_time(again))
-    server.append("INBOX", relayed, receipt_time(relayed))
+    server.append("INBOX", again, corpus_receipt(again))
+    server.append("INBOX", relayed, corpus_receipt(relayed))
     poll(config, env)
     assert registered(config) == counts
     assert server.messages("INBOX") == []
@@ -103,7 +102,7 @@ def test_poll_registers_the_corpus_from_imap_once_and_survives_redelivery_and_a_
 
     # Registered mail back in a recreated INBOX (new UIDVALIDITY): recognised by its bytes, moved, no request.
     for raw in raws[:5]:
-        server.append("INBOX", raw, receipt_time(raw))
+        server.append("INBOX", raw, corpus_receipt(raw))
     before = server.uidvalidity("INBOX")
     assert server.reset_uidvalidity("INBOX") != before
     poll(config, env)

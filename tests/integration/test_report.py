@@ -17,13 +17,12 @@ import click
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ingest.receipt import receipt_time
 from itpc.chart import bar_chart
 from itpc.monthly import KINDS, OUTCOMES, ReportError, month_report, percentile, report_csv, report_lines
 from ledger import request_records as rr
 from ledger.clock import VILNIUS, parse_instant
 from tests import corpus_gaps
-from tests.helpers import CORPUS, ROOT, itpc, make_config, poll_at
+from tests.helpers import CORPUS, ROOT, corpus_receipt, itpc, make_config, poll_at
 
 DEADLINE = timedelta(hours=2)          # 1B-1029:9
 NOTICE_MINUTES = 30.0                  # 1B-1029:11
@@ -396,7 +395,7 @@ REPORT_NOW = "2027-06-01T12:00"  # after the last corpus message: every month is
 def corpus_ledger(tmp_path_factory) -> Path:
     """Every corpus message polled in order of receipt, each 90 seconds after it arrived."""
     config = make_config(tmp_path_factory.mktemp("corpus"))
-    for received, message in sorted((receipt_time(p.read_bytes()), p) for p in MAIL.glob("*.eml")):
+    for received, message in sorted((corpus_receipt(p.read_bytes()), p) for p in MAIL.glob("*.eml")):
         poll_at(config, message, received + timedelta(seconds=90))
     return config
 
@@ -406,7 +405,7 @@ def expected_by_month() -> dict[str, list[dict]]:
     months: dict[str, list[dict]] = {}
     for message in sorted(MAIL.glob("*.eml")):
         expected = json.loads((EXPECTED / f"{message.stem}.json").read_text(encoding="utf-8"))
-        month = receipt_time(message.read_bytes()).astimezone(VILNIUS).strftime("%Y-%m")
+        month = corpus_receipt(message.read_bytes()).astimezone(VILNIUS).strftime("%Y-%m")
         months.setdefault(month, []).append({**expected, "case": message.stem})
     return months
 

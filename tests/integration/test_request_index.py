@@ -15,13 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.field_text import fold
-from ingest.receipt import receipt_time
 from itpc.report import is_overdue, request_table
 from ledger.clock import VILNIUS, parse_instant
 from ledger.request_index import INDEX_FILE, RequestIndex
 from ledger.store import LEDGER_FILE, CorruptLedger, Ledger
 from ledger.views import State
-from tests.helpers import CORPUS, ITPC, ROOT, SHARED, itpc, itpc_env, make_config, poll_at
+from tests.helpers import CORPUS, ITPC, ROOT, SHARED, corpus_receipt, itpc, itpc_env, make_config, poll_at
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +29,7 @@ def corpus_ledger(tmp_path_factory) -> tuple[Path, Path]:
     tick weeks later (notices, expiry, breaches)."""
     tmp = tmp_path_factory.mktemp("corpus")
     config = make_config(tmp, offices={"directory": str(SHARED / "data" / "customs_offices.csv")})
-    for received, mail in sorted((receipt_time(p.read_bytes()), p) for p in (CORPUS / "mail").glob("*.eml")):
+    for received, mail in sorted((corpus_receipt(p.read_bytes()), p) for p in (CORPUS / "mail").glob("*.eml")):
         poll_at(config, mail, received + timedelta(minutes=1))
     itpc(config, "tick", now="2026-12-30T10:00")
     return tmp, config

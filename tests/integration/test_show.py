@@ -88,7 +88,8 @@ def corpus(tmp_path_factory):
     deliver(tmp, "c01-labels-plain.eml")
     itpc(config, "poll", "--once", now="2026-11-23T08:45")
     again = DUPLICATE_RECEIVED.encode() + (MAIL / "c01-labels-plain.eml").read_bytes()
-    (tmp / "inbox" / "new" / "c01-again.eml").write_bytes(again)
+    delivered = int(datetime(2026, 11, 23, 8, 52, tzinfo=VILNIUS).timestamp())  # as the delivery agent names it
+    (tmp / "inbox" / "new" / f"{delivered}.M2P1.c01-again").write_bytes(again)
     itpc(config, "poll", "--once", now="2026-11-23T08:55")
     deliver(tmp, "c14-early-recovery.eml")
     itpc(config, "poll", "--once", now="2026-11-23T13:12")

@@ -21,6 +21,7 @@ from tests.helpers import CORPUS as _CORPUS
 
 CORPUS = _CORPUS / "mail"
 UTC = timezone.utc
+OURS = ("mail.lrmuitine.lt",)  # the shipped [mailbox] trusted_received
 
 
 def corpus() -> list[tuple[str, bytes]]:
@@ -55,38 +56,63 @@ def box(tmp_path: Path) -> Path:
 
 # -- receipt time -------------------------------------------------------------------------------------------
 
-def test_receipt_time_is_the_top_received_date_not_an_older_hop_nor_date():
+def test_receipt_time_is_our_servers_top_received_date_not_an_older_hop_nor_date():
     raw = (b"Received: from relay by mail.lrmuitine.lt; Mon, 23 Nov 2026 08:41:07 +0200\r\n"
            b"Received: from pc by relay; Mon, 23 Nov 2026 08:40:00 +0200\r\n"
            b"Date: Sun, 22 Nov 2026 23:00:00 +0100\r\n\r\nbody\r\n")
-    assert receipt_time(raw) == datetime(2026, 11, 23, 6, 41, 7, tzinfo=UTC)
+    assert receipt_time(raw, OURS) == datetime(2026, 11, 23, 6, 41, 7, tzinfo=UTC)
 
 
-def test_receipt_time_falls_back_to_date_when_received_is_unreadable():
-    raw = message(received="sometime yesterday", date="Tue, 01 Dec 2026 07:30:00 +0200")
-    assert receipt_time(raw) == datetime(2026, 12, 1, 5, 30, tzinfo=UTC)
+def test_a_sender_s_own_received_and_date_give_no_receipt_time():
+    # Backdated by the sender: neither the top Received (not added by our server) nor Date: may be believed.
+    raw = (b"Received: from pc.example.net by smtp.example.net; Mon, 02 Nov 2026 08:00:00 +0200\r\n"
+           b"From: a@example.net\r\nDate: Mon, 02 Nov 2026 08:00:00 +0200\r\n\r\nbody\r\n")
+    assert receipt_time(raw, OURS) is None
+    assert receipt_time(raw, ()) is None
 
 
-@pytest.mark.parametrize("date, expected", [
+def test_a_received_line_naming_our_server_below_a_foreign_one_is_forged_and_ignored():
+    raw = (b"Received: from pc.example.net by smtp.example.net; Mon, 23 Nov 2026 08:40:00 +0200\r\n"
+           b"Received: from x by mail.lrmuitine.lt; Mon, 02 Nov 2026 08:00:00 +0200\r\n"
+           b"Date: Mon, 02 Nov 2026 08:00:00 +0200\r\n\r\nbody\r\n")
+    assert receipt_time(raw, OURS) is None
+
+
+def test_a_block_of_our_own_hosts_on_top_is_trusted_down_to_its_first_readable_date():
+    raw = (b"Received: from mx.lrmuitine.lt by MAIL.lrmuitine.lt.; sometime today\r\n"
+           b"Received: from gw (using TLS by evil.example) by mx.lrmuitine.lt; Mon, 23 Nov 2026 08:41:07 +0200\r\n"
+           b"Received: from pc by relay.example.net; Mon, 02 Nov 2026 08:00:00 +0200\r\n\r\nbody\r\n")
+    assert receipt_time(raw, ("mail.lrmuitine.lt", "mx.lrmuitine.lt")) == datetime(2026, 11, 23, 6, 41, 7,
+                                                                                   tzinfo=UTC)
+    assert receipt_time(raw, OURS) is None  # mx.lrmuitine.lt not configured: its line is not ours
+
+
+def test_a_host_named_only_in_a_comment_is_not_the_by_host():
+    raw = (b"Received: from pc.example.net (helo by mail.lrmuitine.lt) with SMTP;"
+           b" Mon, 02 Nov 2026 08:00:00 +0200\r\n\r\nbody\r\n")
+    assert receipt_time(raw, OURS) is None
+
+
+@pytest.mark.parametrize("received, expected", [
     ("Mon, 23 Nov 2026 08:41:00 -0000", datetime(2026, 11, 23, 8, 41, tzinfo=UTC)),  # RFC 5322: UTC
     ("Mon, 23 Nov 2026 08:41:00", None),                 # no zone: the instant is unknown
     ("Mon, 31 Feb 2026 08:41:00 +0200", None),           # no such day
     ("rytoj", None),
     ("Fri, 31 Dec 9999 23:59:59 -1200", None),          # a valid header, but no instant a datetime holds in UTC
 ])
-def test_receipt_time_needs_a_real_instant(date, expected):
-    assert receipt_time(message(date=date)) == expected
+def test_receipt_time_needs_a_real_instant(received, expected):
+    assert receipt_time(message(received=received, date="Mon, 23 Nov 2026 08:41:00 +0200"), OURS) == expected
 
 
-def test_receipt_time_of_the_corpus_is_the_received_header():
+def test_receipt_time_of_the_corpus_is_our_servers_received_header():
     for name, raw in corpus():
-        when = receipt_time(raw)
+        when = receipt_time(raw, OURS)
         assert when is not None and when.utcoffset() is not None, name
 
 
 @given(st.binary(max_size=2000))
 def test_receipt_time_never_fails_on_arbitrary_bytes(raw):
-    when = receipt_time(raw)
+    when = receipt_time(raw, OURS)
     assert when is None or when.utcoffset() is not None
 
 
@@ -97,7 +123,29 @@ def test_receipt_time_reads_back_any_received_date(received, offset_minutes, dat
     zone = timezone(timedelta(minutes=offset_minutes))
     moment = received.replace(microsecond=0, tzinfo=zone)
     raw = message(received=format_datetime(moment), date=format_datetime(moment + date_shift))
-    assert receipt_time(raw) == moment
+    assert receipt_time(raw, OURS) == moment
+
+
+def test_a_backdated_message_in_the_maildir_is_dated_by_its_delivery_file_name(box):
+    # The sender's Received: and Date: say 2 November; the delivery agent named the file on 22 December.
+    delivered = datetime(2026, 12, 22, 6, 0, tzinfo=UTC)
+    raw = (b"Received: from pc.example.net by smtp.example.net; Mon, 02 Nov 2026 08:00:00 +0200\r\n"
+           b"From: a@example.net\r\nDate: Mon, 02 Nov 2026 08:00:00 +0200\r\n\r\nbody\r\n")
+    deliver(box, f"{int(delivered.timestamp())}.M12P34.mail", raw, mtime=delivered.timestamp() + 3600)
+    (got,) = MaildirSource(box, trusted_received=OURS).fetch()
+    assert got.received_at == delivered
+
+
+def test_our_servers_received_date_comes_before_the_file_name_and_the_name_before_the_mtime(box):
+    ours = message(received="Mon, 23 Nov 2026 08:41:00 +0200")
+    foreign = message(date="Mon, 02 Nov 2026 08:00:00 +0200")
+    deliver(box, "1800000000.M1P1.mail", ours, mtime=1_700_000_000)
+    deliver(box, "1800000100.M2P2.mail", foreign, mtime=1_700_000_000)
+    deliver(box, "no-time-here", foreign + b"x", mtime=1_700_000_000)
+    got = {g.ref: g.received_at for g in MaildirSource(box, trusted_received=OURS).fetch()}
+    assert got == {"1800000000.M1P1.mail": datetime(2026, 11, 23, 6, 41, tzinfo=UTC),
+                   "1800000100.M2P2.mail": datetime.fromtimestamp(1_800_000_100, UTC),
+                   "no-time-here": datetime.fromtimestamp(1_700_000_000, UTC)}
 
 
 # -- fetching -----------------------------------------------------------------------------------------------
@@ -105,12 +153,12 @@ def test_receipt_time_reads_back_any_received_date(received, offset_minutes, dat
 def test_fetch_takes_messages_in_order_of_receipt_not_of_file_name(box):
     messages = corpus()
     # Names in reverse order of receipt, so that name order would give the wrong answer.
-    by_receipt = sorted(messages, key=lambda m: receipt_time(m[1]))
+    by_receipt = sorted(messages, key=lambda m: receipt_time(m[1], OURS))
     for index, (_name, raw) in enumerate(reversed(by_receipt)):
         deliver(box, f"{1700000000 + index}.M{index}P1.mail", raw)
-    got = list(MaildirSource(box).fetch())
+    got = list(MaildirSource(box, trusted_received=OURS).fetch())
     assert [g.raw for g in got] == [raw for _n, raw in by_receipt]
-    assert [g.received_at for g in got] == [receipt_time(raw) for _n, raw in by_receipt]
+    assert [g.received_at for g in got] == [receipt_time(raw, OURS) for _n, raw in by_receipt]
     assert all(g.received_at.utcoffset() == timedelta(0) for g in got)
     assert len({g.ref for g in got}) == len(messages)
     json.dumps([g.origin for g in got])  # the poller records it in the ledger
@@ -119,7 +167,7 @@ def test_fetch_takes_messages_in_order_of_receipt_not_of_file_name(box):
 def test_equal_receipt_times_are_ordered_by_file_name(box):
     raw = message(date="Mon, 23 Nov 2026 08:41:00 +0200")
     for name in ("c.mail", "a.mail", "b.mail"):
-        deliver(box, name, raw + name.encode())
+        deliver(box, name, raw + name.encode(), mtime=1_800_000_000)
     assert [g.ref for g in MaildirSource(box).fetch()] == ["a.mail", "b.mail", "c.mail"]
 
 
@@ -134,16 +182,16 @@ def test_the_inbox_is_new_and_unseen_cur_only(box):
     assert got == {"1.new": raw + b"1", "2.cur": raw + b"2"}
 
 
-def test_message_without_any_date_header_is_dated_by_its_file(box):
-    dated = message(date="Mon, 23 Nov 2026 08:41:00 +0200")
-    undated_early = message(body="be datos 1")
+def test_message_without_our_servers_received_is_dated_by_its_file(box):
+    dated = message(received="Mon, 23 Nov 2026 08:41:00 +0200")
+    undated_early = message(body="be datos 1", date="Mon, 23 Nov 2026 09:00:00 +0200")  # Date: is not believed
     undated_late = message(body="be datos 2")
     early = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
     late = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
     deliver(box, "a", undated_late, mtime=late.timestamp())
     deliver(box, "b", dated)
     deliver(box, "c", undated_early, mtime=early.timestamp())
-    got = list(MaildirSource(box).fetch())
+    got = list(MaildirSource(box, trusted_received=OURS).fetch())
     assert [g.ref for g in got] == ["c", "b", "a"]
     assert got[0].received_at == early and got[2].received_at == late
     assert got[0].received_at.tzinfo is not None
@@ -151,9 +199,9 @@ def test_message_without_any_date_header_is_dated_by_its_file(box):
 
 def test_a_date_past_the_end_of_time_is_dated_by_its_file_and_blocks_nothing(box):
     late = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
-    deliver(box, "a", message(date="Fri, 31 Dec 9999 23:59:59 -1200", body="amžinybė"), mtime=late.timestamp())
-    deliver(box, "b", message(date="Mon, 23 Nov 2026 08:41:00 +0200"))
-    got = list(MaildirSource(box).fetch())
+    deliver(box, "a", message(received="Fri, 31 Dec 9999 23:59:59 -1200", body="amžinybė"), mtime=late.timestamp())
+    deliver(box, "b", message(received="Mon, 23 Nov 2026 08:41:00 +0200"))
+    got = list(MaildirSource(box, trusted_received=OURS).fetch())
     assert [g.ref for g in got] == ["b", "a"]
     assert got[1].received_at == late
 
@@ -167,8 +215,8 @@ def test_bytes_that_are_not_mail_are_still_delivered(box):
 
 def test_a_file_that_vanishes_between_listing_and_reading_is_skipped(box):
     for hour in (8, 9, 10):
-        deliver(box, f"m{hour}", message(date=f"Mon, 23 Nov 2026 {hour:02d}:00:00 +0200"))
-    messages = MaildirSource(box).fetch()
+        deliver(box, f"m{hour}", message(received=f"Mon, 23 Nov 2026 {hour:02d}:00:00 +0200"))
+    messages = MaildirSource(box, trusted_received=OURS).fetch()
     first = next(messages)             # the inbox is listed now
     (box / "new" / "m9").unlink()      # another process takes the second one
     rest = list(messages)
