@@ -5,6 +5,7 @@ Pure functions; each takes a piece of text and returns a normalised value or Non
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ingest.field_text import fix_ocr_digits, fold, squash
 
@@ -52,9 +53,21 @@ _COMPANY_KEYWORD = re.compile(
 _VAT_BEFORE = re.compile(r"(?:\bpvm\b|\bvat\b)[^\n]{0,25}$")
 
 
+def ascii_digits(raw: str) -> str | None:
+    """``raw`` in NFKC (fullwidth and mathematical letters and digits become ASCII) with the digits of any one
+    script as ASCII digits ("LT٣٠٤٩١٥٣٢٧" → "LT304915327"); None when its digits mix scripts, which no person
+    writes and a forger uses to slip a number past a check."""
+    text = unicodedata.normalize("NFKC", raw)
+    zeros = {ord(c) - unicodedata.decimal(c) for c in text if unicodedata.decimal(c, None) is not None}
+    if len(zeros) > 1:
+        return None
+    return "".join(str(unicodedata.decimal(c)) if unicodedata.decimal(c, None) is not None else c for c in text)
+
+
 def normalize_eori(raw: str) -> str | None:
-    """Upper-case, blanks removed, checked: "lt 165 443 322" → "LT165443322"; invalid → None."""
-    if not raw:
+    """Upper-case, blanks removed, digits ASCII, checked: "lt 165 443 322" → "LT165443322"; invalid → None."""
+    raw = ascii_digits(raw) if raw else None
+    if not raw or not raw.isascii():
         return None
     compact = re.sub(r"[\s.\-]", "", raw).upper()
     if len(compact) < 3:
@@ -71,7 +84,7 @@ def normalize_eori(raw: str) -> str | None:
 def _company_eori(rest: str) -> str | None:
     """"LT" + the 9-digit company code that `rest` starts with ("304 915 327" → "LT304915327"), else None."""
     m = _COMPANY_CODE.match(fix_ocr_digits(rest))
-    return "LT" + "".join(m.groups()) if m else None
+    return normalize_eori("LT" + "".join(m.groups())) if m else None
 
 
 def find_eori(text: str) -> str | None:
@@ -85,6 +98,7 @@ def find_eori(text: str) -> str | None:
     after the keyword is not replaced by a guess from elsewhere: the request then lacks a readable EORI
     (1B-1029:8.1).
     """
+    text = unicodedata.normalize("NFKC", text)  # fullwidth "ＬＴ１２３" is the same as "LT123"
     folded = fold(text)
     malformed = False
     for kw in _EORI_KEYWORD.finditer(folded):
@@ -126,9 +140,12 @@ def normalize_phone(raw: str) -> str | None:
     (the trunk 8 is replaced by +370), an 8-digit national number "5 212 3456", and any "+CC..." number of
     8–15 digits.
     """
-    text = fix_ocr_digits(raw.strip())
+    text = ascii_digits(raw.strip())
+    if text is None:
+        return None
+    text = fix_ocr_digits(text)
     plus = text.startswith("+")
-    digits = re.sub(r"\D", "", text)
+    digits = re.sub(r"[^0-9]", "", text)
     if digits.startswith("00"):
         digits, plus = digits[2:], True
     if plus or (digits.startswith("370") and len(digits) == 11):
@@ -145,7 +162,7 @@ def normalize_phone(raw: str) -> str | None:
 def find_phones(text: str) -> list[str]:
     """Every phone/fax number in `text`, E.164, in order, without repeats."""
     found: list[str] = []
-    for m in _PHONE_CANDIDATE.finditer(fix_ocr_digits(text)):
+    for m in _PHONE_CANDIDATE.finditer(fix_ocr_digits(unicodedata.normalize("NFKC", text))):
         number = normalize_phone(m.group(0))
         if number and number not in found:
             found.append(number)

@@ -338,3 +338,36 @@ def test_malformed_eori_after_the_keyword_is_not_replaced_by_another_number() ->
     assert find_eori("EORI: LT1234567\nPVM mokėtojo kodas LT100001234567") is None
     # A caption naming the EORI without a value does not stop the search.
     assert find_eori("UAB X, LT302345671\n(asmens pavadinimas ir EORI kodas, telefono numeris)") == "LT302345671"
+
+
+# --- digits of other scripts (issue 12, item 5) ------------------------------------------------------------
+
+# The zero of each script whose digits a forger might use: ASCII, fullwidth, Arabic-Indic, Extended
+# Arabic-Indic, Devanagari, Bengali, Thai, mathematical bold and monospace.
+ZEROS = [0x30, 0xFF10, 0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0x1D7CE, 0x1D7F6]
+# Fullwidth and mathematical digits are ASCII digits in another form (NFKC makes them so): one script with them.
+SCRIPT = {zero: 0x30 if zero in (0x30, 0xFF10, 0x1D7CE, 0x1D7F6) else zero for zero in ZEROS}
+
+
+def in_script(digits: str, zero: int) -> str:
+    return "".join(chr(zero + int(d)) for d in digits)
+
+
+@given(st.sampled_from(ZEROS), st.from_regex(r"[1-9][0-9]{8}", fullmatch=True))
+def test_an_eori_written_in_the_digits_of_any_one_script_is_the_ascii_eori(zero, code):
+    assert find_eori(f"EORI kodas: LT{in_script(code, zero)}") == f"LT{code}"
+    assert find_eori(f"Įmonės kodas {in_script(code, zero)}") == f"LT{code}"
+
+
+@given(st.sampled_from(ZEROS), st.sampled_from(ZEROS), st.from_regex(r"[1-9][0-9]{8}", fullmatch=True))
+def test_digits_of_two_scripts_in_one_number_are_no_number(one, other, code):
+    mixed = in_script(code[:4], one) + in_script(code[4:], other)
+    same = SCRIPT[one] == SCRIPT[other]
+    assert normalize_eori("LT" + mixed) == (f"LT{code}" if same else None)
+    phone = in_script("370", one) + " " + in_script(code[:1], one) + " " + in_script(code[1:8], other)
+    assert normalize_phone("+" + phone) == (f"+370{code[:8]}" if same else None)
+
+
+def test_a_country_code_in_cyrillic_letters_is_no_eori():
+    assert find_eori("EORI kodas: LТ165443322") is None    # a Cyrillic Т
+    assert find_eori("EORI kodas: ＬＴ165443322") == "LT165443322"  # fullwidth Latin: the same letters
