@@ -44,6 +44,7 @@ class OutboxSettings:
     timeout: float = 30.0
     send_deadline: float = 120.0
     daily_cap: int = 10
+    max_recipients: int = 5
     retry_seconds: float = 60.0
     max_retry_seconds: float = 3600.0
 

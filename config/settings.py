@@ -120,7 +120,7 @@ def _check(values: dict[str, Any]) -> None:
     if "{number}" not in values["fax"]["gateway"]:
         raise ConfigError("fax.gateway: must contain {number}, e.g. \"{number}@fax.lrmuitine.lt\"")
     for section, key in (("mailbox", "batch"), ("mailbox", "timeout"), ("outbox", "daily_cap"),
-                         ("ledger", "lock_timeout"), ("ledger", "checkpoint_every"), ("mailbox", "max_message_bytes"),
+                         ("outbox", "max_recipients"), ("ledger", "lock_timeout"), ("ledger", "checkpoint_every"), ("mailbox", "max_message_bytes"),
                          ("mailbox", "max_attachment_bytes")):
         if values[section][key] <= 0:
             raise ConfigError(f"{section}.{key}: must be greater than 0, found {values[section][key]!r}")

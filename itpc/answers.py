@@ -163,6 +163,8 @@ class Answerer:
         gateway = self.settings.fax.gateway
         emails = [a.lower() for a in fields.get("reply_email") or [] if a]
         faxes = [gateway.format(number=n) for n in fields.get("reply_fax") or [] if n]
+        if len(emails) + len(faxes) > self.settings.outbox.max_recipients:
+            emails, faxes = [], []  # a crowd of addresses is an officer's matter: only the sender hears from us
         if not emails and not faxes:
             if reg.get("fax_sender") and request.kind == "continuity":
                 faxes = [gateway.format(number=reg["fax_sender"])]

@@ -77,7 +77,7 @@ class Judge:
                                 note="sender and reply addresses are not registered for this EORI (traders registry)")
             return decide_continuity(fields, missing, received_at=received,
                                      consents=self.consent_records(), outages=self.outages(),
-                                     reasons=self.reasons)
+                                     reasons=self.reasons, max_recipients=self.settings.outbox.max_recipients)
         if kind == "early_recovery":
             return self.early_recovery(fields, reg, received)
         if kind == "afis_access":

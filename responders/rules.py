@@ -18,6 +18,7 @@ Continuity requests (1B-1029), in this order of precedence:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Sequence
@@ -32,6 +33,7 @@ from responders.workdays import working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
 CONSENT_WINDOW_DAYS = 30              # 1B-1029:12, calendar days on the Vilnius calendar (DESIGN.md)
+MAX_RECIPIENTS = 5                    # addresses an automatic answer goes to; more: an officer decides
 CONSENT_CAP = 4                       # 1B-1029:12: "daugiau kaip 4" refuses
 CHANGE_DAYS = 2                       # 1B-280:14-15
 
@@ -105,6 +107,17 @@ def parse_time(value: Any) -> datetime | None:
     else:
         return None
     return (moment if moment.tzinfo else moment.replace(tzinfo=VILNIUS)).astimezone(timezone.utc)
+
+
+_LINK = re.compile(r"(?i)\b(?:https?://|ftp://|www\.)\S+|\S+@\S+")
+QUOTE_LIMIT = 300  # characters of the sender's own words a letter repeats
+
+
+def quoted(text: Any, limit: int = QUOTE_LIMIT) -> str:
+    """The sender's words as a letter may repeat them: one line, links and addresses taken out, at most
+    ``limit`` characters (a letter of ours must not carry a stranger's link or a page of text)."""
+    words = " ".join(_LINK.sub("[…]", str(text or "")).split())
+    return words if len(words) <= limit else words[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _blank(value: Any) -> bool:
@@ -236,10 +249,16 @@ def _count_refusal(counted: Sequence[ConsentRecord]) -> Decision:
 
 
 def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime,
-                      consents: Sequence[ConsentRecord], outages: Sequence[Outage], reasons: ReasonLists) -> Decision:
+                      consents: Sequence[ConsentRecord], outages: Sequence[Outage], reasons: ReasonLists,
+                      max_recipients: int = MAX_RECIPIENTS) -> Decision:
     """Consent, refusal, review or not_needed for a continuity request (1B-1029:8-14, 20)."""
     received_at = _aware(received_at, "received_at")
     fields = fields or {}
+    named = len(fields.get("reply_email") or []) + len(fields.get("reply_fax") or [])
+    if named > max_recipients:  # no automatic letter to a crowd: a mailing list by way of our answer
+        return Decision(outcome="review", rules=(),
+                        note=f"names {named} addresses and fax numbers for the answer, more than "
+                             f"{max_recipients}; for an officer")
     gone = _missing_point8(fields, missing or [])
     if gone:
         return _point8_refusal(gone)
@@ -276,7 +295,7 @@ def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime
     verdict = classify_reasons(fields.get("reasons"), reasons)
     if verdict == NOT_OBJECTIVE:
         return Decision(outcome="refusal", rules=("1B-1029:12",),
-                        motives=(f"Prašyme nurodytos priežastys („{' '.join(str(fields['reasons']).split())}“) nėra "
+                        motives=(f"Prašyme nurodytos priežastys („{quoted(fields['reasons'])}“) nėra "
                                  "objektyvios: jos nerodo, kad neveikia asmens informacinė sistema, aparatinė įranga "
                                  f"ar kita informacinė infrastruktūra ({cite('1B-1029:12')}).",),
                         note="reasons match the not-objective list")

@@ -64,3 +64,15 @@ def test_an_address_no_letter_can_go_to_is_recorded_and_the_others_go_out_on_eve
     assert [e["data"]["id"] for e in entries if e["type"] == "mail.unwritten"] == [f"{bad}/0/answer"]
     story = itpc(config, "show", bad).stdout
     assert "could not be written" in story and "rasa..x@bkl.lt" in story
+
+
+def test_a_request_naming_two_hundred_reply_addresses_is_answered_only_to_its_sender(tmp_path):
+    config = make_config(tmp_path)
+    crowd = ", ".join(f"gavejas{i}@example.org" for i in range(200))
+    raw = C16.read_bytes().replace(b"siusti: vezejai@mvezejai.lt", b"siusti: " + crowd.encode())
+    (tmp_path / "inbox" / "new" / "crowd.eml").write_bytes(raw)
+    itpc(config, "poll", "--once", now="2026-12-10T12:00")
+    [request] = requests(config).values()
+    assert request["decision"]["outcome"] == "review"
+    recipients = {a.addr_spec for m in sent(tmp_path) for a in m["To"].addresses}
+    assert recipients == {"vezejai@mvezejai.lt"}     # the acknowledgement, to the sender alone

@@ -12,8 +12,8 @@ from hypothesis import assume, given, settings, strategies as st
 from ledger.text import fold_nfkd
 from responders.institutions import Institution, Institutions
 from responders.reasons import ReasonListError, ReasonLists, classify_reasons
-from responders.rules import (ConsentRecord, Outage, calendar_days_after, consents_in_window, decide_afis_access,
-                              decide_afis_change, decide_continuity, decide_early_recovery)
+from responders.rules import (QUOTE_LIMIT, ConsentRecord, Outage, calendar_days_after, consents_in_window,
+                              decide_afis_access, decide_afis_change, decide_continuity, decide_early_recovery, quoted)
 from responders.workdays import VILNIUS, working_days_after, working_deadline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -867,3 +867,24 @@ def test_afis_decisions_accept_utc_receipt_times():
                            received_at=datetime(2026, 12, 1, 22, 30, tzinfo=timezone.utc))
     assert d.deadline == datetime(2026, 12, 1, 23, 59, 59, tzinfo=VILNIUS)
     assert "LATE" in d.note
+
+
+# -- what a letter repeats and to how many (issue 12, item 8) ------------------------------------------------
+
+def test_a_request_naming_more_addresses_than_the_cap_goes_to_an_officer():
+    five = [f"a{i}@bkl.lt" for i in range(5)]
+    assert continuity(request(reply_email=five)).outcome == "consent"
+    got = continuity(request(reply_email=five, reply_fax=["+37052123456"]))
+    assert got.outcome == "review" and "6 addresses" in got.note
+
+
+@given(st.text(max_size=3000))
+def test_the_reasons_a_letter_quotes_carry_no_link_and_are_short(text):
+    words = quoted(text + " žr. https://evil.example/x?y=1 ir www.evil.example bei mallory@evil.example")
+    assert len(words) <= QUOTE_LIMIT + 2
+    assert "evil" not in words and "\n" not in words
+
+
+def test_a_not_objective_refusal_quotes_the_reasons_without_their_link():
+    got = continuity(request(reasons="deklarantė atostogauja, daugiau https://evil.example/pay"))
+    assert got.outcome == "refusal" and "evil" not in " ".join(got.motives) and "atostogauja" in got.motives[0]
