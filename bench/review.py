@@ -723,14 +723,14 @@ class Year:
             retry = first_try + 60 * US
             self.at(first_try, lambda when: self.write(req, MAIL_FAILED, {
                 "id": mail_id, "error": "451 4.7.1 Service unavailable - try again later", "permanent": False,
-                "attempt": 1, "retry_at": to_utc_iso(dt(retry))}, when))
+                "attempt": 1, "retry_at": to_utc_iso(dt(retry)), "uncertain": False}, when))
             self.at(retry + rng.randrange(US, 30 * US), lambda when: self.sent(req, mail_id, when))
         elif fate < 0.024:  # refused permanently: held for an officer, who releases it (or not yet)
             error = f"550 5.1.1 <{to[0]}>: Recipient address rejected: User unknown in virtual mailbox table"
 
             def refuse(when: int) -> None:
                 self.write(req, MAIL_FAILED, {"id": mail_id, "error": error, "permanent": True, "attempt": 1,
-                                              "retry_at": None}, when)
+                                              "retry_at": None, "uncertain": False}, when)
                 self.write(req, MAIL_HELD, {"id": mail_id, "reason": f"refused permanently: {error}"}, when + 300)
             self.at(first_try, refuse)
             if rng.random() < 0.6:

@@ -108,7 +108,7 @@ def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transpor
         if isinstance(outcome, PermanentSendError):
             with ledger.writing():
                 ledger.append(MAIL_FAILED, {"id": item.id, "error": str(outcome), "permanent": True,
-                                            "attempt": attempt, "retry_at": None})
+                                            "attempt": attempt, "retry_at": None, "uncertain": False})
                 ledger.append(MAIL_HELD, {"id": item.id, "reason": f"refused permanently: {outcome}"})
             counts["held"] += 1
             log.warning("%s refused permanently, held for an officer: %s", item.id, outcome)
@@ -116,7 +116,8 @@ def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transpor
             # the backoff doubles with each failure since the letter was last released by an officer
             retry_at = now() + backoff(len(item.recent_failures) + 1, retry_seconds, max_retry_seconds)
             ledger.append(MAIL_FAILED, {"id": item.id, "error": str(outcome), "permanent": False,
-                                        "attempt": attempt, "retry_at": to_utc_iso(retry_at)})
+                                        "attempt": attempt, "retry_at": to_utc_iso(retry_at),
+                                        "uncertain": bool(getattr(outcome, "uncertain", False))})
             counts["failed"] += 1
             log.warning("%s not sent (attempt %d), retry at %s: %s", item.id, attempt, retry_at.isoformat(), outcome)
         else:

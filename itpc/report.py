@@ -103,9 +103,23 @@ def is_overdue(record: Record, decision_deadline: timedelta, now: datetime) -> b
     return deadline is not None and now > deadline
 
 
-def matches_status(record: Record, status: str, decision_deadline: timedelta, now: datetime) -> bool:
-    """``overdue``: still waiting past its deadline, or decided after it (a breach)."""
+LETTERS_DUE = timedelta(hours=1)  # a letter still unsent after this long is overdue
+
+
+def letters_waiting(record: Record, now: datetime, longer_than: timedelta) -> list[dict]:
+    """The request's letters queued (or failing) and not sent for longer than ``longer_than``: a mail server
+    away, or retry times from a wrong clock — something an officer should see."""
+    return [n for n in record["notices"] if n["status"] in ("queued", "failed") and n.get("queued_at")
+            and now - parse_instant(n["queued_at"]) > longer_than]
+
+
+def matches_status(record: Record, status: str, decision_deadline: timedelta, now: datetime,
+                   letters_due: timedelta = LETTERS_DUE) -> bool:
+    """``overdue``: still waiting past its deadline, decided after it (a breach), or with a letter unsent for
+    longer than ``letters_due``."""
     if status == "overdue":
+        if letters_waiting(record, now, letters_due):
+            return True
         if record["outcome"] in WAITING:
             return is_overdue(record, decision_deadline, now)
         return deadline_missed(record, decision_deadline, now)

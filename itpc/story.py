@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import click
 
-from itpc.report import deadline_missed, deadline_of, decided_moment, decision_moment, record_json
+from itpc.report import LETTERS_DUE, deadline_missed, deadline_of, decided_moment, decision_moment, record_json
 from itpc.rule_words import citation
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
@@ -78,6 +78,9 @@ def story_json(record: dict, entries: list[Entry], *, archive, offices, decision
     sha = record.get("mail_sha256") or registered.get("mail_sha256") or ""
     decisions = [e for e in own if e.type == DECISION_MADE]
     letters = _letters(number, entries, archive)
+    for letter in letters:  # unsent for over an hour: a mail server away, or a retry time from a wrong clock
+        letter["overdue"] = bool(letter["status"] in ("queued", "failed") and letter["queued_at"]
+                                 and now - parse_instant(letter["queued_at"]) > LETTERS_DUE)
     story = {
         "number": number,
         "kind": record["kind"],
@@ -282,6 +285,7 @@ def _letters(number: str, entries: Sequence[Entry], archive) -> list[dict]:
         if entry.type == MAIL_FAILED:
             letter["failures"].append({"at": _iso(entry.ts), "error": data.get("error") or "",
                                        "permanent": bool(data.get("permanent")),
+                                       "uncertain": bool(data.get("uncertain")),
                                        "retry_at": _iso(data.get("retry_at"))})
             if letter["status"] == "queued":
                 letter["status"] = "failed"
@@ -557,12 +561,14 @@ def _letter_lines(story: dict) -> list[str]:
     out = [_heading("Letters and notices")]
     for letter in story["letters"]:
         purpose = PURPOSE_LABELS.get(letter["purpose"], letter["purpose"].replace("_", " "))
-        out.append(f"  {purpose} → {', '.join(letter['to'])}  [{letter['status']}]")
+        late = ", not sent for over an hour" if letter.get("overdue") else ""
+        out.append(f"  {purpose} → {', '.join(letter['to'])}  [{letter['status']}{late}]")
         out += _field("Subject", letter["subject"], indent=5, width=9)
         out += _field("Queued", _t(letter["queued_at"]), indent=5, width=9)
         for failure in letter["failures"]:
             retry = f"; retry at {_t(failure['retry_at'])}" if failure["retry_at"] else ""
-            out += _field("Failed", f"{_t(failure['at'])}: {failure['error']}{retry}", indent=5, width=9)
+            label = "Uncertain" if failure.get("uncertain") else "Failed"
+            out += _field(label, f"{_t(failure['at'])}: {failure['error']}{retry}", indent=5, width=9)
         if letter["held"]:
             out += _field("Held", f"{_t(letter['held']['at'])}: {letter['held']['reason']}", indent=5, width=9)
         for release in letter["released"]:

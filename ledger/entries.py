@@ -216,6 +216,7 @@ class MailFailed(TypedDict):
     permanent: bool
     attempt: int
     retry_at: str | None      # None when permanent
+    uncertain: bool           # lost after the message went over: the server may have it (RFC 1047)
 
 
 MAIL_HELD = "mail.held"

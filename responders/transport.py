@@ -48,7 +48,13 @@ CAFILE_ENV = "ITPC_SMTP_CAFILE"
 
 
 class TransientSendError(TransportError):
-    """Not sent this time; retry later (4xx, connection refused, timeout)."""
+    """Not sent this time; retry later (4xx, connection refused, timeout). ``uncertain``: the connection was
+    lost after the message itself went over, so the server may have accepted it (RFC 1047): a retry may
+    deliver it twice, under the same Message-ID, which mail clients merge."""
+
+    def __init__(self, message: str, *, uncertain: bool = False):
+        super().__init__(message)
+        self.uncertain = uncertain
 
 
 class PermanentSendError(TransportError):
@@ -290,7 +296,11 @@ class SMTPTransport:
                 raise TransientSendError(f"recipient(s) deferred: {detail}")
             raise PermanentSendError(f"recipient(s) refused: {detail}")
         # SMTP needs CRLF line ends; a bare LF would be rejected or mangled by some servers.
-        code, text = smtp.data(re.sub(rb"(?<!\r)\n", b"\r\n", raw))
+        try:
+            code, text = smtp.data(re.sub(rb"(?<!\r)\n", b"\r\n", raw))
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise TransientSendError(f"{self.host}:{self.port}: connection lost during DATA, the server may have "
+                                     f"accepted the message ({exc or type(exc).__name__})", uncertain=True) from exc
         if code != 250:
             raise _by_code(code, f"message refused: {_reply(code, text)}")
         return _reply(code, text)

@@ -29,8 +29,10 @@ class Delivery:
 @dataclass
 class SMTPRecorder:
     """Keeps every accepted message; answers 451 to the first ``defer_data`` DATA commands and refuses the
-    recipients in ``refuse_rcpt`` (address -> reply line)."""
+    recipients in ``refuse_rcpt`` (address -> reply line); keeps the first ``drop_after_data`` messages but drops the
+    connection before answering."""
     defer_data: int = 0
+    drop_after_data: int = 0
     refuse_rcpt: dict[str, str] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     rcpt_attempts: Counter = field(default_factory=Counter)
@@ -48,6 +50,12 @@ class SMTPRecorder:
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.data_attempts += 1
+            if self.data_attempts <= self.drop_after_data:
+                # The message arrived; the connection is lost before the answer (RFC 1047's ambiguity).
+                message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+                self.deliveries.append(Delivery(envelope.mail_from, [r.lower() for r in envelope.rcpt_tos], message))
+                server.transport.close()
+                return "250 2.0.0 Ok: never heard"
             if self.data_attempts <= self.defer_data:
                 return "451 4.3.0 Temporary failure, try again later"
             message = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CORPUS, itpc, make_config
+from tests.helpers import CORPUS, free_port, itpc, make_config
 
 C16 = CORPUS / "mail" / "c16-ascii.eml"     # a continuity request answered at vezejai@mvezejai.lt
 C01 = CORPUS / "mail" / "c01-labels-plain.eml"
@@ -76,3 +76,18 @@ def test_a_request_naming_two_hundred_reply_addresses_is_answered_only_to_its_se
     assert request["decision"]["outcome"] == "review"
     recipients = {a.addr_spec for m in sent(tmp_path) for a in m["To"].addresses}
     assert recipients == {"vezejai@mvezejai.lt"}     # the acknowledgement, to the sender alone
+
+
+def test_a_letter_unsent_for_over_an_hour_makes_its_request_overdue_and_show_says_so(tmp_path):
+    config = make_config(tmp_path, outbox={"url": f"smtp://127.0.0.1:{free_port()}", "timeout": 2})  # nobody
+    shutil.copy(C01, tmp_path / "inbox" / "new" / C01.name)
+    itpc(config, "poll", "--once", now="2026-11-23T08:42")
+
+    def overdue(now: str) -> list[str]:
+        out = itpc(config, "requests", "--status", "overdue", "--json", now=now).stdout
+        return [json.loads(line)["number"] for line in out.splitlines()]
+
+    assert overdue("2026-11-23T09:30") == []            # decided at once; the letters wait under an hour
+    assert overdue("2026-11-23T09:50") == ["ITPC-2026-000001"]
+    assert "not sent for over an hour" in itpc(config, "show", "ITPC-2026-000001", now="2026-11-23T09:50").stdout
+    assert "not sent for over an hour" not in itpc(config, "show", "ITPC-2026-000001", now="2026-11-23T09:30").stdout

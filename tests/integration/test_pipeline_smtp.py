@@ -343,3 +343,18 @@ def test_a_sender_whose_domain_is_outside_ascii_is_answered_and_blocks_no_other_
     assert recorder.to("vezejai@xn--mvejai-k4a73f.lt")
     pending = [n for r in requests_json(config) for n in r["notices"] if n["status"] != "sent"]
     assert pending == []
+
+
+def test_a_connection_lost_after_data_is_recorded_as_uncertain_and_the_resend_keeps_the_message_id(tmp_path):
+    recorder = SMTPRecorder(drop_after_data=1)
+    with SMTPServer(recorder) as server:
+        config = make_config(tmp_path, outbox={"url": server.url, "timeout": 5, "retry_seconds": 60})
+        fill_inbox(tmp_path, ["c16-ascii"])
+        itpc(config, "poll", "--once", now="2026-12-10T12:00")
+        itpc(config, "poll", "--once", now="2026-12-10T12:05")
+    uncertain = [e["data"] for e in ledger_entries(config) if e["type"] == "mail.failed"]
+    assert len(uncertain) == 1 and uncertain[0]["uncertain"] is True and uncertain[0]["permanent"] is False
+    twice = [mid for mid, n in recorder.per_message_id().items() if n == 2]
+    assert len(twice) == 1                  # the recipient got it twice, under one Message-ID (clients merge)
+    number = next(r["number"] for r in requests_json(config))
+    assert "Uncertain" in itpc(config, "show", number).stdout
