@@ -71,6 +71,10 @@ class Judge:
                 return Decision(outcome="review", rules=(), note=f"not a request: {problems}; for an officer")
             # Nothing to decide (an inquiry, a question): it waits for an officer to answer it from the CLI.
             return Decision(outcome="none", rules=(), note="not a request (an inquiry); waits for an officer's answer")
+        unread = unread_documents(reg)
+        if unread:  # what the unread part says could change the answer: an officer reads what was sent
+            return Decision(outcome="review", rules=(),
+                            note=f"an attachment was not read in full ({'; '.join(unread)}); for an officer")
         if kind == "continuity":
             if self.traders is not None and not self.traders.knows(fields.get("eori"), sender_addresses(reg)):
                 return Decision(outcome="review", rules=(),
@@ -114,6 +118,13 @@ class Judge:
 
     def outages(self) -> list[Outage]:
         return outages_of(self.state.outages.values())
+
+
+def unread_documents(registered: dict[str, Any]) -> list[str]:
+    """The problems met reading the message's attachments (a limit exceeded, pages skipped, a file that cannot
+    be opened): each is recorded as "FILENAME: reason"."""
+    names = {a.get("filename") or "(unnamed attachment)" for a in registered.get("attachments") or []}
+    return [p for p in registered.get("problems") or [] if any(p.startswith(f"{n}: ") for n in names)]
 
 
 def sender_addresses(registered: dict[str, Any]) -> set[str]:

@@ -150,11 +150,10 @@ def test_show_tells_the_requeue(tmp_path):
     assert "Padidintas priedų dydžio limitas" in story and "LT123456789" in story
 
 
-def test_requests_answered_despite_problems_unknown_or_decided_by_an_officer_are_not_requeued(tmp_path):
+def test_requests_already_answered_unknown_or_decided_by_an_officer_are_not_requeued(tmp_path):
     config = make_config(tmp_path, mailbox={"max_pdf_pages": 1})
-    # Only the first of three pages is read (a problem), yet the form is there: consented and answered.
-    three_pages = form_pdf(FORM, pages=3)
-    deliver(tmp_path, "m1.eml", message(attachments=[("prasymas.pdf", "application/pdf", three_pages)]))
+    # The form in the body: consented and answered.
+    deliver(tmp_path, "m1.eml", message(body="Laba diena,\n\n" + "\n".join(FORM) + "\n"))
     # An encrypted PDF cannot be read at all: for an officer, who refuses it.
     deliver(tmp_path, "m2.eml", message(attachments=[("prasymas.pdf", "application/pdf",
                                                       form_pdf(FORM, user_password="slaptas"))]),
@@ -169,7 +168,7 @@ def test_requests_answered_despite_problems_unknown_or_decided_by_an_officer_are
     letters = len(outbox(tmp_path))
 
     line = refused(config, answered["number"], "2026-12-14T09:10")
-    assert "already answered" in line and "consent VTP-2026-000001" in line
+    assert "consent VTP-2026-000001" in line
     line = refused(config, locked["number"], "2026-12-14T09:10")
     assert "decided by an officer" in line and "refusal" in line and OFFICER in line
     assert "no request ITPC-2026-000099" in refused(config, "ITPC-2026-000099", "2026-12-14T09:10")
@@ -286,3 +285,17 @@ def test_the_daily_cap_counts_exactly_the_letters_not_held(steps):
     not_held = [item for item in state.outbox.values() if item.held is None]
     assert state.automatic_count(TRADER, datetime(2026, 12, 14, 8, tzinfo=timezone.utc)) == len(not_held)
     assert {item.id for item in state.pending_outbox()} == {item.id for item in not_held}
+
+
+def test_a_form_read_only_in_part_goes_to_an_officer_and_can_be_requeued_once_read_whole(tmp_path):
+    # Only the first of three pages is read (the page cap): the rest could change the answer (issue 12, item 10).
+    config = make_config(tmp_path, mailbox={"max_pdf_pages": 1})
+    deliver(tmp_path, "m1.eml", message(attachments=[("prasymas.pdf", "application/pdf", form_pdf(FORM, pages=3))]))
+    itpc(config, "poll", "--once", now=RECEIVED)
+    [request] = requests_json(config).values()
+    assert request["decision"]["outcome"] == "review"
+    config = make_config(tmp_path, mailbox={"max_pdf_pages": 5})
+    itpc(config, "requeue", request["number"], "--reason", "Visi puslapiai", "--officer", OFFICER,
+         now="2026-12-14T08:50")
+    [request] = requests_json(config).values()
+    assert request["decision"]["outcome"] == "consent"
