@@ -49,12 +49,11 @@ def authentication_verdict(raw: bytes, authserv_ids: Iterable[str], trusted_rece
         return None
     domain = _host(from_domain)
     results = [(r.method.lower(), (r.result or "").lower(), r) for header in parsed for r in header.results]
-    verdict: Authentication = {"authserv_id": _host(parsed[0].authserv_id), "domain": domain,
-                               "dmarc": "none", "dkim": "none", "spf": "none"}
-    for method in METHODS:
-        outcomes = {result for name, result, found in results if name == method and _about(method, found, domain)}
-        verdict[method] = _combined(method, outcomes)
-    return verdict
+    said = {method: _combined(method, {result for name, result, found in results
+                                       if name == method and _about(method, found, domain)})
+            for method in METHODS}
+    return {"authserv_id": _host(parsed[0].authserv_id), "domain": domain,
+            "dmarc": said["dmarc"], "dkim": said["dkim"], "spf": said["spf"]}
 
 
 def trusted_headers(raw: bytes, trusted_received: set[str]) -> list[str]:
