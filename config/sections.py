@@ -34,6 +34,8 @@ class MailboxSettings:
     document_memory_mb: int = 1024
     # Our own mail servers: only the Received: lines they added at the top of a message date its receipt.
     trusted_received: tuple[str, ...] = ("mail.lrmuitine.lt",)
+    # Our servers' authentication services: only their Authentication-Results (RFC 8601) vouch for a From.
+    authserv_id: tuple[str, ...] = ("mail.lrmuitine.lt",)
 
 
 @dataclass(frozen=True)

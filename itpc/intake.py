@@ -14,6 +14,7 @@ from email.policy import compat32
 from typing import Any, Callable, Sequence
 
 from config import Settings
+from ingest.authresults import authentication_verdict
 from ingest.form_kind import CORRESPONDENCE, NOT_A_REQUEST, case_numbers
 from ingest.mime import HEAD_BYTES
 from ingest.offices import OfficeDirectory
@@ -23,10 +24,10 @@ from ingest.sources import Incoming, MailboxError
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import (CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment,
-                            Registration)
+                            Authentication, Registration)
 from ledger.store import Ledger
 from ledger.views import NUMBER_PREFIX, RequestView, State
-from responders.senders import same_sender
+from responders.senders import domain_of, same_sender
 
 log = logging.getLogger("itpc.ingest")
 
@@ -148,13 +149,16 @@ def parse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:
     letter = result.letter
     for attachment in letter.attachments:  # kept apart too, so an officer can open what was sent as it was
         intake.archive.put_attachment(attachment.data, attachment.filename or "")
+    verdict = authentication_verdict(raw, settings.mailbox.authserv_id, settings.mailbox.trusted_received,
+                                     domain_of(letter.sender))
     return registration(mail, kind=result.kind, source=result.source, fields=result.fields,
                         missing=list(result.missing), problems=list(result.problems), sender=letter.sender,
                         sender_name=letter.sender_name, reply_to=list(letter.reply_to), subject=letter.subject,
                         in_reply_to=letter.in_reply_to or "", references=list(letter.references),
                         fax_sender=letter.fax_sender, auto_generated=letter.auto_generated,
                         attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size,
-                                      "sha256": hashlib.sha256(a.data).hexdigest()} for a in letter.attachments])
+                                      "sha256": hashlib.sha256(a.data).hexdigest()} for a in letter.attachments],
+                        authentication=verdict)
 
 
 def unreadable(mail: dict[str, Any], problem: str) -> Registration:
@@ -166,16 +170,21 @@ def registration(mail: dict[str, Any], *, kind: str, source: str, fields: dict[s
                  missing: list[str] | None = None, problems: list[str] | None = None, sender: str = "",
                  sender_name: str = "", reply_to: list[str] | None = None, subject: str = "",
                  in_reply_to: str = "", references: list[str] | None = None, fax_sender: str | None = None,
-                 auto_generated: str | None = None,
-                 attachments: list[Attachment] | None = None) -> Registration:
+                 auto_generated: str | None = None, attachments: list[Attachment] | None = None,
+                 authentication: Authentication | None = None) -> Registration:
     """The one place the registration record is built (its keys in the order the ledger has always held
-    them, so the bytes written stay the same); what was not read from the message is empty."""
-    return {"mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",
-            "received_at": mail["received_at"], "kind": kind, "source": source, "fields": fields or {},
-            "missing": missing or [], "problems": problems or [], "sender": sender, "sender_name": sender_name,
-            "reply_to": reply_to or [], "subject": subject, "in_reply_to": in_reply_to,
-            "references": references or [], "fax_sender": fax_sender, "auto_generated": auto_generated,
-            "attachments": attachments or []}
+    them, so the bytes written stay the same); what was not read from the message is empty, and a message
+    without our server's authentication verdict has no ``authentication`` key at all."""
+    record: Registration = {
+        "mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",
+        "received_at": mail["received_at"], "kind": kind, "source": source, "fields": fields or {},
+        "missing": missing or [], "problems": problems or [], "sender": sender, "sender_name": sender_name,
+        "reply_to": reply_to or [], "subject": subject, "in_reply_to": in_reply_to,
+        "references": references or [], "fax_sender": fax_sender, "auto_generated": auto_generated,
+        "attachments": attachments or []}
+    if authentication is not None:
+        record["authentication"] = authentication
+    return record
 
 
 def reparse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:

@@ -22,6 +22,7 @@ from responders.outages import Outage, outages_of
 from responders.reasons import ReasonLists
 from responders.rules import (ConsentRecord, Decision, decide_afis_access, decide_afis_change, decide_continuity,
                               decide_early_recovery)
+from responders.senders import failed_authentication
 from responders.traders import TraderRegistry
 
 log = logging.getLogger("itpc.decide")
@@ -76,9 +77,9 @@ class Judge:
             return Decision(outcome="review", rules=(),
                             note=f"an attachment was not read in full ({'; '.join(unread)}); for an officer")
         if kind == "continuity":
-            if self.traders is not None and not self.traders.knows(fields.get("eori"), sender_addresses(reg)):
-                return Decision(outcome="review", rules=(),
-                                note="sender and reply addresses are not registered for this EORI (traders registry)")
+            doubt = self.doubted_sender(fields, reg)
+            if doubt:
+                return Decision(outcome="review", rules=(), note=doubt)
             return decide_continuity(fields, missing, received_at=received,
                                      consents=self.consent_records(), outages=self.outages(),
                                      reasons=self.reasons, max_recipients=self.settings.outbox.max_recipients)
@@ -95,6 +96,25 @@ class Judge:
                                       free_mail=self.settings.institutions.free_mail, received_at=received)
         return Decision(outcome="review", rules=(), note=f"unknown kind {kind!r}")
 
+    def doubted_sender(self, fields: dict[str, Any], reg: dict[str, Any]) -> str:
+        """Why a continuity request may not be its trader's own, for an officer ("" when nothing says so): our
+        mail server found its From forged (a forged request must get neither a Sutikimas nor a refusal), or, with
+        the traders registry on, it comes from or sends the Sutikimas to an address not registered for its EORI."""
+        forged = failed_authentication(reg.get("authentication"))
+        if forged:
+            return f"{forged}; an officer checks who sent it before anything is answered"
+        if self.traders is None:
+            return ""
+        eori = fields.get("eori")
+        addresses = sender_addresses(reg) | consent_recipients(reg)
+        if self.traders.knows(eori, addresses):
+            return ""
+        if eori not in self.traders.known:
+            return f"EORI {eori or '(none)'} is not in the traders registry; an officer checks who sent it"
+        unknown = ", ".join(self.traders.unregistered(eori, addresses))
+        return (f"not registered for {eori} in the traders registry: {unknown}; an officer checks the sender and "
+                "where the Sutikimas may go")
+
     def early_recovery(self, fields: dict[str, Any], reg: dict[str, Any], received: datetime) -> Decision:
         """A notice under 1B-1029:16, with who sent it and the EORIs the traders registry holds that sender for."""
         sender = reg.get("sender") or ""
@@ -102,7 +122,8 @@ class Judge:
         registered = {c.eori for c in consents
                       if sender and self.traders is not None and self.traders.knows(c.eori, {sender.lower()})}
         return decide_early_recovery(fields, received_at=received, consents=consents, sender=sender,
-                                     free_mail=self.settings.institutions.free_mail, registered_for=registered)
+                                     free_mail=self.settings.institutions.free_mail, registered_for=registered,
+                                     authentication=reg.get("authentication"))
 
     def consent_records(self) -> list[ConsentRecord]:
         return [ConsentRecord(number=c.number, eori=c.eori, issued_at=parse_instant(c.issued_at),
@@ -130,6 +151,16 @@ def unread_documents(registered: dict[str, Any]) -> list[str]:
 def sender_addresses(registered: dict[str, Any]) -> set[str]:
     addresses = {registered.get("sender") or ""} | set(registered.get("reply_to") or [])
     return {a.lower() for a in addresses if a}
+
+
+def consent_recipients(registered: dict[str, Any]) -> set[str]:
+    """Where a consent would be sent (``itpc.answers`` ``recipients``, before the fax gateway's pattern): the
+    addresses and fax numbers the request names for the Sutikimas (1B-1029:13), else the fax it came from."""
+    fields = registered.get("fields") or {}
+    named = [*(fields.get("reply_email") or []), *(fields.get("reply_fax") or [])]
+    if not named and registered.get("fax_sender"):
+        named = [registered["fax_sender"]]
+    return {str(a).lower() for a in named if a}
 
 
 def decision_time(now: datetime, received: datetime) -> datetime:

@@ -178,6 +178,7 @@ def _message(record: dict, registered: dict, sha: str, entries: Sequence[Entry],
         "duplicates": duplicates,
         "acknowledged_at": _iso(acknowledged.get(sha)),
         "auto_generated": registered.get("auto_generated"),
+        "authentication": registered.get("authentication"),
     }
 
 
@@ -478,6 +479,7 @@ def _message_lines(story: dict) -> list[str]:
     out += _field("Subject", m["subject"])
     out += _field("Message-ID", m["message_id"])
     out += _field("Received", _t(m["received_at"]))
+    out += _field("Authentication", _authentication_text(m.get("authentication")))
     out += _field("Origin", m["origin"])
     raw = m["path"] if m["kept"] else f"{m['path']} (missing from the archive)" if m["path"] else None
     out += _field("Raw message", (f"({m['size']} bytes) " if m.get("size") else "") + (raw or "—"), wrap=False)
@@ -494,6 +496,14 @@ def _message_lines(story: dict) -> list[str]:
     if m.get("auto_generated"):
         out += _field("Auto-generated", m["auto_generated"])
     return out
+
+
+def _authentication_text(verdict: Mapping[str, Any] | None) -> str:
+    """Our mail server's verdict on the From domain, on one line."""
+    if not verdict:
+        return "— (no Authentication-Results from our mail server)"
+    methods = " ".join(f"{method}={verdict.get(method) or 'none'}" for method in ("dmarc", "dkim", "spf"))
+    return f"{methods} for {verdict.get('domain') or '—'} ({verdict.get('authserv_id') or '—'})"
 
 
 def _parsed_lines(story: dict) -> list[str]:

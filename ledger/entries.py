@@ -61,6 +61,16 @@ class Attachment(TypedDict):
     sha256: str               # names the copy kept apart in the archive
 
 
+class Authentication(TypedDict):
+    """What our own mail server's authentication service found about the ``From:`` domain (RFC 8601
+    ``Authentication-Results``, ``ingest.authresults``)."""
+    authserv_id: str          # the service that said it (one of `[mailbox] authserv_id`)
+    domain: str               # the From domain the verdicts are about
+    dmarc: str                # pass | fail | none (no result, or one that says neither)
+    dkim: str
+    spf: str
+
+
 class Registration(TypedDict):
     """What a received message says (``itpc.intake.registration``): shared by `request.registered` and
     `request.reparsed`, which add the request's number under different keys."""
@@ -82,6 +92,8 @@ class Registration(TypedDict):
     fax_sender: str | None
     auto_generated: str | None    # why the message counts as automatic mail (RFC 3834 headers, a bounce, ...)
     attachments: list[Attachment]
+    # Our server's verdict on the From domain; absent when the message carries none (and in older ledgers).
+    authentication: NotRequired[Authentication]
 
 
 REQUEST_REGISTERED = "request.registered"

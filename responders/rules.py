@@ -21,14 +21,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.text import code_key, fold_nfkd
 from responders.institutions import Institutions
 from responders.outages import SYSTEMS as OUTAGE_SYSTEMS, UNPLANNED, Outage, without_request, without_request_rules
 from responders.reasons import NOT_OBJECTIVE, OBJECTIVE, ReasonLists, classify_reasons
-from responders.senders import address_of, is_free_mail, same_sender
+from responders.senders import address_of, failed_authentication, is_free_mail, same_sender
 from responders.workdays import working_days_after, working_deadline
 
 CONSENT_DAYS = 2                      # 1B-1029:14
@@ -331,14 +331,16 @@ def decide_continuity(fields: dict, missing: list[str], *, received_at: datetime
 
 def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequence[ConsentRecord],
                           sender: str = "", free_mail: Iterable[str] = (),
-                          registered_for: Iterable[str] = ()) -> Decision:
+                          registered_for: Iterable[str] = (),
+                          authentication: Mapping[str, str] | None = None) -> Decision:
     """End a running consent early because the trader's systems work again (1B-1029:15-16).
 
     The consent is the one the notice names, else the one in force for the EORI it gives, else for its
     sender (16 asks for no number). Only its holder may end it: a notice from the consent's request's mail
     domain (the same address on a public mail service, ``free_mail``) or from an address the traders registry
     holds for the consent's EORI (``registered_for``: the EORIs it holds the sender for); anyone else's
-    notice, and every doubt, goes to an officer.
+    notice, one whose From our mail server found forged (``authentication``, see ``failed_authentication``),
+    and every doubt, goes to an officer.
     """
     received_at = _aware(received_at, "received_at")
     fields = fields or {}
@@ -359,6 +361,10 @@ def decide_early_recovery(fields: dict, *, received_at: datetime, consents: Sequ
     if eori and eori != code_key(consent.eori):
         return Decision(outcome="review", rules=(), consent_no=consent.number,
                         note=f"EORI {eori} does not hold consent {consent.number} ({consent.eori})")
+    forged = failed_authentication(authentication)
+    if forged:
+        return Decision(outcome="review", rules=(), consent_no=consent.number,
+                        note=f"{forged}; an officer decides whether consent {consent.number} ends (1B-1029:16)")
     if not (same_sender(sender, consent.requested_by, free_mail)
             or code_key(consent.eori) in {code_key(e) for e in registered_for}):
         return Decision(outcome="review", rules=(), consent_no=consent.number,

@@ -2,12 +2,13 @@
 addresses come from the same sender (1B-1029:16, 1B-280:8).
 
 A domain of an organisation speaks for the organisation, so two addresses there are one sender; on a public
-mail service (gmail.com, inbox.lt, ...) anyone can have an address, so only the same address is.
+mail service (gmail.com, inbox.lt, ...) anyone can have an address, so only the same address is. And a From
+is only as good as our mail server's check of it (RFC 8601 Authentication-Results, read by ingest).
 """
 from __future__ import annotations
 
 from email.utils import parseaddr
-from typing import Iterable
+from typing import Iterable, Mapping
 
 
 def address_of(value: str | None) -> str:
@@ -49,3 +50,20 @@ def same_sender(one: str | None, other: str | None, free_mail: Iterable[str]) ->
     if is_free_mail(a, free_mail) or is_free_mail(b, free_mail):
         return a == b
     return domain_of(a) == domain_of(b)
+
+
+def failed_authentication(verdict: Mapping[str, str] | None) -> str:
+    """Why the From cannot be trusted, in English for an officer, or "" when nothing says it is forged.
+
+    DMARC is the check made for the From domain, so its fail is enough and its pass settles it; without a DMARC
+    result the domain fails only when both DKIM and SPF fail. No verdict at all (a server that checks nothing,
+    a message that came no usual way) proves nothing either way and blocks nothing."""
+    if not verdict:
+        return ""
+    said = f"{verdict.get('authserv_id') or 'our mail server'} found"
+    domain = verdict.get("domain") or "the From domain"
+    if verdict.get("dmarc") == "fail":
+        return f"{said} that {domain} fails DMARC: the From may be forged"
+    if verdict.get("dmarc") != "pass" and verdict.get("dkim") == "fail" and verdict.get("spf") == "fail":
+        return f"{said} that {domain} fails both DKIM and SPF (no DMARC result): the From may be forged"
+    return ""

@@ -2,7 +2,8 @@
 
 CSV with columns ``eori,addresses`` where ``addresses`` lists e-mail addresses and fax numbers separated by
 spaces or semicolons. A forged request (unknown sender for its EORI) must go to an officer, not obtain a
-Sutikimas automatically.
+Sutikimas automatically, and a Sutikimas goes automatically only to addresses and faxes registered for its EORI.
+A fax number is compared by its digits (and a leading +), however it is spaced or dashed.
 """
 from __future__ import annotations
 
@@ -29,11 +30,22 @@ class TraderRegistry:
                 eori = code_key(row.get("eori"))
                 if not eori:
                     raise ValueError(f"{path}:{lineno}: empty eori")
-                known.setdefault(eori, set()).update(a.lower() for a in re.split(r"[;\s]+", row["addresses"] or "") if a)
+                known.setdefault(eori, set()).update(_key(a) for a in re.split(r"[;\s]+", row["addresses"] or "") if a)
         return cls({k: frozenset(v) for k, v in known.items()})
 
     def knows(self, eori: str | None, addresses: set[str]) -> bool:
         """True when the EORI is registered and every address the request came from or names is known."""
         if not eori or eori not in self.known:
             return False
-        return bool(addresses) and addresses <= self.known[eori]
+        return bool(addresses) and not self.unregistered(eori, addresses)
+
+    def unregistered(self, eori: str | None, addresses: set[str]) -> list[str]:
+        """The addresses and fax numbers among ``addresses`` not registered for ``eori`` (all, for an unknown EORI)."""
+        registered = self.known.get(eori or "", frozenset())
+        return sorted(a for a in addresses if _key(a) not in registered)
+
+
+def _key(address: str) -> str:
+    """An e-mail address lower-case; a fax number as its digits, with the + of an international one."""
+    address = address.strip().lower()
+    return address if "@" in address else re.sub(r"(?!^\+)\D", "", address)

@@ -103,8 +103,8 @@ def test_anyone_elses_notice_goes_to_an_officer_and_the_consent_runs_on(tmp_path
 
 def test_an_address_registered_for_the_eori_may_end_it(tmp_path):
     registry = tmp_path / "traders.csv"
-    registry.write_text("eori,addresses\nLT305236841,laura.jasiuniene@vvlogistika.lt muitine@brokeris.lt\n",
-                        encoding="utf-8")
+    registry.write_text("eori,addresses\nLT305236841,laura.jasiuniene@vvlogistika.lt deklaravimas@vvlogistika.lt "
+                        "muitine@brokeris.lt\n", encoding="utf-8")   # the request's sender and Sutikimas address too
     recovery, office_mail = recovery_outcome(tmp_path, "muitine@brokeris.lt", NUMBERED,
                                              rules={"traders": str(registry)})
     assert recovery["decision"]["outcome"] == "ended_early"

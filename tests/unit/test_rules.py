@@ -661,6 +661,28 @@ def test_a_notice_from_anyone_else_goes_to_an_officer(sender, consent, registere
     assert "VTP-2026-000001" in d.note and "1B-1029:16" in d.note
 
 
+def verdict(**methods) -> dict:
+    return {"authserv_id": "mail.lrmuitine.lt", "domain": "prekyba.lt", "dmarc": "none", "dkim": "none",
+            "spf": "none", **methods}
+
+
+@pytest.mark.parametrize("authentication", [verdict(dmarc="fail", dkim="pass", spf="pass"),
+                                            verdict(dkim="fail", spf="fail")])
+def test_a_holders_notice_whose_from_our_server_found_forged_goes_to_an_officer(authentication):
+    d = decide_early_recovery(NUMBERED, received_at=vln(2026, 11, 23, 13, 10), consents=[RUNNING],
+                              sender="it@prekyba.lt", free_mail=FREE_MAIL, authentication=authentication)
+    assert (d.outcome, d.rules, d.period_to, d.consent_no) == ("review", (), None, "VTP-2026-000001")
+    assert "prekyba.lt fails" in d.note and "1B-1029:16" in d.note
+
+
+@pytest.mark.parametrize("authentication", [None, {}, verdict(), verdict(dmarc="pass", dkim="fail", spf="fail"),
+                                            verdict(dkim="fail"), verdict(dmarc="pass")])
+def test_a_holders_notice_without_a_failed_check_ends_the_consent(authentication):
+    d = decide_early_recovery(NUMBERED, received_at=vln(2026, 11, 23, 13, 10), consents=[RUNNING],
+                              sender="it@prekyba.lt", free_mail=FREE_MAIL, authentication=authentication)
+    assert d.outcome == "ended_early"
+
+
 OTHER = ConsentRecord("VTP-2026-000002", "LT300000017", vln(2026, 11, 23, 7), vln(2026, 11, 23, 7),
                       vln(2026, 11, 23, 17), ("LTKA5000",), requested_by="vadovas@kitas.lt")
 ENDED = replace(RUNNING, number="VTP-2026-000003", ended_at=vln(2026, 11, 23, 11))

@@ -1,7 +1,7 @@
 """Who an address stands for (1B-1029:16, 1B-280:8): domains, public mail services, the same sender."""
 from hypothesis import given, strategies as st
 
-from responders.senders import address_of, domain_of, in_domains, is_free_mail, same_sender
+from responders.senders import address_of, domain_of, failed_authentication, in_domains, is_free_mail, same_sender
 
 FREE = ("gmail.com", "inbox.lt")
 
@@ -36,3 +36,14 @@ def test_any_text_gives_an_address_or_nothing(value):
     address = address_of(value)
     assert address == "" or address.count("@") == 1
     assert same_sender(value, value, FREE) == bool(address)
+
+
+def test_a_from_domain_failing_dmarc_or_both_dkim_and_spf_is_doubted():
+    said = {"authserv_id": "mail.lrmuitine.lt", "domain": "bkl.lt"}
+    assert "bkl.lt fails DMARC" in failed_authentication({**said, "dmarc": "fail", "dkim": "pass", "spf": "pass"})
+    assert "both DKIM and SPF" in failed_authentication({**said, "dmarc": "none", "dkim": "fail", "spf": "fail"})
+    # DMARC's pass settles it; one failed check of two, or no result at all, proves nothing
+    assert failed_authentication({**said, "dmarc": "pass", "dkim": "fail", "spf": "fail"}) == ""
+    assert failed_authentication({**said, "dmarc": "none", "dkim": "fail", "spf": "pass"}) == ""
+    assert failed_authentication({**said, "dmarc": "none", "dkim": "none", "spf": "none"}) == ""
+    assert failed_authentication(None) == "" and failed_authentication({}) == ""
