@@ -20,7 +20,7 @@ from ledger.entries import MAIL_UNWRITTEN
 from ledger.views import RequestView
 from responders.compose import compose, is_message_id
 from responders.letters import render_letter
-from responders.senders import address_of
+from responders.senders import address_of, answer_to
 from responders.sutikimas import SutikimasDoc, render_sutikimas
 
 log = logging.getLogger("itpc.answers")
@@ -157,20 +157,10 @@ class Answerer:
                                   lambda: self.letter("early_end_notice", end_ctx), capped=False)
 
     def recipients(self, request: RequestView) -> tuple[str, ...]:
-        """To the addresses and fax numbers the request names for the answer, else to the sender (1B-1029:13)."""
-        reg = request.registered
-        fields = reg.get("fields") or {}
-        gateway = self.settings.fax.gateway
-        emails = [a.lower() for a in fields.get("reply_email") or [] if a]
-        faxes = [gateway.format(number=n) for n in fields.get("reply_fax") or [] if n]
-        if len(emails) + len(faxes) > self.settings.outbox.max_recipients:
-            emails, faxes = [], []  # a crowd of addresses is an officer's matter: only the sender hears from us
-        if not emails and not faxes:
-            if reg.get("fax_sender") and request.kind == "continuity":
-                faxes = [gateway.format(number=reg["fax_sender"])]
-            elif reg.get("sender"):
-                emails = [reg["sender"].lower()]
-        return tuple(dict.fromkeys(emails + faxes))
+        """To the addresses and fax numbers the request names for the answer, else to the sender (1B-1029:13);
+        a fax number as an address at the fax gateway."""
+        emails, faxes = answer_to(request.registered, request.kind, self.settings.outbox.max_recipients)
+        return tuple(dict.fromkeys(emails + [self.settings.fax.gateway.format(number=n) for n in faxes]))
 
     def afis_return_to(self, request: RequestView) -> tuple[str, ...]:
         """A returned AFIS/CIS+ request goes to the representative who filled it in, at the address it names,

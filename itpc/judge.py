@@ -22,7 +22,7 @@ from responders.outages import Outage, outages_of
 from responders.reasons import ReasonLists
 from responders.rules import (ConsentRecord, Decision, decide_afis_access, decide_afis_change, decide_continuity,
                               decide_early_recovery)
-from responders.senders import failed_authentication
+from responders.senders import answer_to, failed_authentication
 from responders.traders import TraderRegistry
 
 log = logging.getLogger("itpc.decide")
@@ -106,7 +106,8 @@ class Judge:
         if self.traders is None:
             return ""
         eori = fields.get("eori")
-        addresses = sender_addresses(reg) | consent_recipients(reg)
+        emails, faxes = answer_to(reg, "continuity", self.settings.outbox.max_recipients)
+        addresses = sender_addresses(reg) | set(emails) | set(faxes)
         if self.traders.knows(eori, addresses):
             return ""
         if eori not in self.traders.known:
@@ -151,16 +152,6 @@ def unread_documents(registered: dict[str, Any]) -> list[str]:
 def sender_addresses(registered: dict[str, Any]) -> set[str]:
     addresses = {registered.get("sender") or ""} | set(registered.get("reply_to") or [])
     return {a.lower() for a in addresses if a}
-
-
-def consent_recipients(registered: dict[str, Any]) -> set[str]:
-    """Where a consent would be sent (``itpc.answers`` ``recipients``, before the fax gateway's pattern): the
-    addresses and fax numbers the request names for the Sutikimas (1B-1029:13), else the fax it came from."""
-    fields = registered.get("fields") or {}
-    named = [*(fields.get("reply_email") or []), *(fields.get("reply_fax") or [])]
-    if not named and registered.get("fax_sender"):
-        named = [registered["fax_sender"]]
-    return {str(a).lower() for a in named if a}
 
 
 def decision_time(now: datetime, received: datetime) -> datetime:

@@ -67,3 +67,20 @@ def failed_authentication(verdict: Mapping[str, str] | None) -> str:
     if verdict.get("dmarc") != "pass" and verdict.get("dkim") == "fail" and verdict.get("spf") == "fail":
         return f"{said} that {domain} fails both DKIM and SPF (no DMARC result): the From may be forged"
     return ""
+
+
+def answer_to(registered: dict, kind: str, max_recipients: int) -> tuple[list[str], list[str]]:
+    """(e-mail addresses, fax numbers) an answer to a request goes to: those the request names for the answer
+    (1B-1029:13), else the fax it came from (a continuity request) or its sender. A request naming more than
+    ``max_recipients`` gets its answer at the sender only: a crowd of addresses is an officer's matter."""
+    fields = registered.get("fields") or {}
+    emails = [str(a).lower() for a in fields.get("reply_email") or [] if a]
+    faxes = [str(n) for n in fields.get("reply_fax") or [] if n]
+    if len(emails) + len(faxes) > max_recipients:
+        emails, faxes = [], []
+    if not emails and not faxes:
+        if registered.get("fax_sender") and kind == "continuity":
+            faxes = [str(registered["fax_sender"])]
+        elif registered.get("sender"):
+            emails = [str(registered["sender"]).lower()]
+    return list(dict.fromkeys(emails)), list(dict.fromkeys(faxes))
