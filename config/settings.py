@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
+import platformdirs
+
 from config.errors import ConfigError
 from config.sections import (AfisSettings, FaxSettings, InstitutionsSettings, ItpcSettings, LedgerSettings,
                              MailboxSettings, OfficesSettings, OutagesSettings, OutboxSettings, RulesSettings,
@@ -25,6 +27,7 @@ PATH_KEYS = {("ledger", "path"), ("ledger", "signing_key"), ("ledger", "checkpoi
 # Keys whose values are URLs that may carry a relative maildir:// path.
 URL_KEYS = {("mailbox", "url"), ("outbox", "url")}
 SECRET_WORDS = ("password", "secret", "token")
+VAR_PREFIX = "../var/"  # the shipped config's data paths: the checkout's var/, or an installed package's data folder
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class Settings:
 def load_settings(path: str | os.PathLike | None = None) -> Settings:
     """Read shipped defaults, then the file named by ``path`` (or ITPC_CONFIG), key by key."""
     path = path or os.environ.get("ITPC_CONFIG") or None
-    values = _resolve(_read(SHIPPED), SHIPPED.parent)
+    values = _resolve(_read(SHIPPED), SHIPPED.parent, var=None if in_checkout() else data_folder())
     user = None
     if path:
         user = Path(path).expanduser().resolve()
@@ -69,7 +72,21 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _resolve(tree: dict[str, Any], base: Path) -> dict[str, Any]:
+def in_checkout() -> bool:
+    """Whether the shipped config is that of a source checkout (embedded mode: data under the checkout's var/),
+    not of an installed package (whose folder may be read-only: site-packages, ProtectSystem=strict)."""
+    return (SHIPPED.parent.parent / "setup.cfg").is_file()
+
+
+def data_folder() -> Path:
+    """Where an installed package keeps its data when no configuration says: systemd's StateDirectory
+    (/var/lib/itpc), else the user's data folder (~/.local/share/itpc)."""
+    state = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+    return Path(state) if state else Path(platformdirs.user_data_dir("itpc"))
+
+
+def _resolve(tree: dict[str, Any], base: Path, var: Path | None = None) -> dict[str, Any]:
+    """Paths made absolute against ``base``; with ``var``, the shipped "../var/..." paths go there instead."""
     out: dict[str, Any] = {}
     for section, table in tree.items():
         if not isinstance(table, dict):
@@ -79,11 +96,17 @@ def _resolve(tree: dict[str, Any], base: Path) -> dict[str, Any]:
             if any(word in key.lower() for word in SECRET_WORDS):
                 raise ConfigError(f"{section}.{key}: secrets are read from the environment, never from the file")
             if (section, key) in PATH_KEYS and isinstance(value, str) and value:
-                value = str((base / Path(value).expanduser()).resolve())
+                value = str(_located(value, base, var))
             elif (section, key) in URL_KEYS and isinstance(value, str) and value.startswith("maildir://"):
-                value = "maildir://" + str((base / Path(value[len("maildir://"):]).expanduser()).resolve())
+                value = "maildir://" + str(_located(value[len("maildir://"):], base, var))
             out[section][key] = value
     return out
+
+
+def _located(value: str, base: Path, var: Path | None) -> Path:
+    if var is not None and value.startswith(VAR_PREFIX):
+        return (var / value[len(VAR_PREFIX):]).resolve()
+    return (base / Path(value).expanduser()).resolve()
 
 
 def _merge(values: dict[str, Any], overrides: dict[str, Any]) -> None:

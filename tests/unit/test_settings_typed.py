@@ -8,6 +8,7 @@ from typing import get_type_hints
 
 import pytest
 
+import config.settings as settings_module
 from config import ConfigError, MailboxSettings, OutboxSettings, Settings, load_settings
 from config.sections import toml_key
 from config.settings import PATH_KEYS, SHIPPED, section_classes
@@ -142,3 +143,29 @@ def test_section_defaults_for_callers_without_settings_are_the_shipped_values(cl
         shipped = SHIPPED_TOML[section][toml_key(f)]
         shipped = tuple(shipped) if isinstance(shipped, list) else shipped  # a TOML list is a typed tuple
         assert getattr(defaults, f.name) == shipped, f"{section}.{toml_key(f)}"
+
+
+# -- an installed package keeps its data outside site-packages (issue 13, item 12) ---------------------------
+
+def test_an_installed_package_keeps_its_data_in_systemd_s_state_directory(monkeypatch, tmp_path):
+    monkeypatch.setattr(settings_module, "in_checkout", lambda: False)
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    monkeypatch.delenv("ITPC_CONFIG", raising=False)
+    loaded = load_settings()
+    assert loaded.ledger.path == tmp_path / "state" / "ledger"
+    assert loaded.mailbox.url == f"maildir://{tmp_path / 'state' / 'inbox'}"
+    assert loaded.outages.page_directory == tmp_path / "state" / "outages"
+    assert loaded.templates.directory == settings_module.SHIPPED.parent / "templates"  # shipped data stays
+
+
+def test_without_systemd_an_installed_package_uses_the_user_s_data_folder(monkeypatch, tmp_path):
+    monkeypatch.setattr(settings_module, "in_checkout", lambda: False)
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    monkeypatch.delenv("ITPC_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    assert load_settings().ledger.path == tmp_path / "share" / "itpc" / "ledger"
+
+
+def test_a_checkout_keeps_its_data_under_var():
+    assert settings_module.in_checkout()
+    assert load_settings().ledger.path == settings_module.SHIPPED.parent.parent / "var" / "ledger"
