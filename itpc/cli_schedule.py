@@ -2,13 +2,14 @@
 (1B-1029:17-20, 31-32, 45). ``itpc.cli`` finds these commands by name (``COMMANDS``)."""
 from __future__ import annotations
 
+import getpass
 import sys
 
 import click
 
 from itpc.app import App
 from itpc.cli_support import Failure, pass_app
-from itpc.outages import record_end, record_extend, record_plan, record_start
+from itpc.outages import record_cancel, record_end, record_extend, record_plan, record_start
 from itpc.tick import run_tick
 from ledger.clock import parse_instant, shown
 from responders.outages import SYSTEMS, outages_of
@@ -90,6 +91,24 @@ def extend_command(app: App, system: str, end: str) -> None:
     data, new = record_extend(app, system, _instant("--to", end, app))
     click.echo(f"{data['id']}: extended from {shown(parse_instant(data['previous_end']))} to "
                f"{shown(parse_instant(data['end']))}" + ("" if new else " (already extended)"))
+    _reconcile(app)
+
+
+@outage.command("cancel")
+@click.argument("outage_id", metavar="ID")
+@click.option("--reason", required=True, help="Why the stop will not happen (the offices are told).")
+@click.option("--officer", help="Who cancels it (default: the login name).")
+@pass_app
+def cancel_command(app: App, outage_id: str, reason: str, officer: str | None) -> None:
+    """Call off a planned stop that has not begun: it is no longer announced, and the offices and the public
+    list that were told of it are told it will not happen (IDs: itpc outage list).
+
+    \b
+    Example:
+      itpc outage cancel MDAS-20261205T2000Z --reason "Atnaujinimas atidėtas"
+    """
+    data, new = record_cancel(app, outage_id, reason=reason, by=officer or getpass.getuser())
+    click.echo(f"{data['id']}: cancelled" + ("" if new else " (already cancelled)"))
     _reconcile(app)
 
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from itpc.app import App
 from ledger.clock import parse_instant
-from ledger.entries import OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, OutageDeclared, OutageEnded
-from responders.outages import PLANNED, begin, extend, extendable, finish, outage_id, outages_of, plan, system_name
+from ledger.entries import OUTAGE_CANCELLED, OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, OutageDeclared, OutageEnded
+from responders.outages import (PLANNED, begin, cancel, extend, extendable, finish, outage_id, outages_of, plan,
+                                system_name)
 
 
 def record_plan(app: App, system: str, start: datetime, end: datetime, *, force: bool = False,
@@ -35,6 +36,19 @@ def record_extend(app: App, system: str, end: datetime) -> tuple[dict[str, Any],
             return dict(app.state.outages[outage.id]["extensions"][-1]), False
         data = extend(existing, outage, end, now)
         app.ledger.append(OUTAGE_EXTENDED, data)
+    return dict(data), True
+
+
+def record_cancel(app: App, outage_id_: str, *, reason: str, by: str) -> tuple[dict[str, Any], bool]:
+    """Append ``outage.cancelled`` for a planned stop not yet begun; (data, False) when it is already called
+    off (the command run again)."""
+    now = app.clock()
+    with app.ledger.writing():
+        record = app.state.outages.get(outage_id_)
+        if record and record.get("cancelled"):
+            return dict(record["cancelled"]), False
+        data = cancel(outages_of(app.state.outages.values()), outage_id_, now, reason=reason, by=by)
+        app.ledger.append(OUTAGE_CANCELLED, data)
     return dict(data), True
 
 

@@ -189,7 +189,20 @@ class Tick:
                                                (office.email,), ctx, capped=False)
             if end_notice_due(outage, self.now, keep):
                 count += self.announce_end(outage, offices)
+        for record in self.app.state.outages.values():
+            if record.get("cancelled"):
+                count += self.announce_cancellation(record)
         return count
+
+    def announce_cancellation(self, record: dict[str, Any]) -> int:
+        """Whoever was told of a planned stop now called off is told it will not happen, once (the same ids
+        as the announcement, under "cancelled"); a stop never announced needs no word."""
+        announced = [item.queued for mail_id, item in self.app.state.outbox.items()
+                     if mail_id.startswith(f"outage/{record['id']}/planned/")]
+        ctx = {"system": record["system"], "start": parse_instant(record["start"]),
+               "end": parse_instant(record["end"]), "reason": record["cancelled"]["reason"]}
+        return sum(self.queue_letter(item["id"].replace("/planned/", "/cancelled/", 1), "outage_cancelled",
+                                     tuple(item["to"]), ctx, capped=False) for item in announced)
 
     def keep_ended(self) -> int:
         return self.settings.outages.keep_ended_days

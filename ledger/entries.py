@@ -307,6 +307,18 @@ class OutageExtended(TypedDict):
     extended_at: str          # when it was recorded: point 20 applies from then
 
 
+OUTAGE_CANCELLED = "outage.cancelled"
+"""An officer called off a planned stop before it began: it is no longer announced nor acted on, and those told
+of it are told it will not happen."""
+
+
+class OutageCancelled(TypedDict):
+    id: str
+    reason: str
+    by: str                   # the officer
+    cancelled_at: str
+
+
 # --- AFIS/CIS+ users (1B-280:17-18) -------------------------------------------------------------------------------
 
 AFIS_LOGIN = "afis.login"
@@ -374,7 +386,7 @@ ALL: tuple[str, ...] = (
     REQUEST_REGISTERED, REQUEST_REQUEUED, REQUEST_REPARSED, CORRESPONDENCE_ATTACHED,
     DECISION_MADE, DEADLINE_BREACHED, CONSENT_EXPIRED, OFFICER_NOTE,
     MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_UNWRITTEN, MAIL_REQUEUED,
-    OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED,
+    OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, OUTAGE_CANCELLED,
     AFIS_LOGIN, AFIS_INACTIVE,
     LEDGER_RECOVERED, LEDGER_CHECKPOINT,
 )
@@ -389,6 +401,7 @@ PAYLOADS: Mapping[str, type] = {
     MAIL_UNWRITTEN: MailUnwritten,
     MAIL_REQUEUED: MailRequeued,
     OUTAGE_DECLARED: OutageDeclared, OUTAGE_ENDED: OutageEnded, OUTAGE_EXTENDED: OutageExtended,
+    OUTAGE_CANCELLED: OutageCancelled,
     AFIS_LOGIN: AfisLogin, AFIS_INACTIVE: AfisInactive,
     LEDGER_RECOVERED: LedgerRecovered, LEDGER_CHECKPOINT: LedgerCheckpoint,
 }

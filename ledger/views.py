@@ -12,8 +12,8 @@ from typing import Any, Callable, Iterator
 from ledger.clock import VILNIUS, parse_instant
 from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE,
                             MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
-                            MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, OUTAGE_DECLARED, OUTAGE_ENDED,
-                            OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+                            MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, OUTAGE_CANCELLED, OUTAGE_DECLARED,
+                            OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
@@ -110,7 +110,7 @@ class State:
             MAIL_HELD: self._on_mail_held, MAIL_REQUEUED: self._on_mail_requeued,
             MAIL_UNWRITTEN: self._on_mail_unwritten,
             OUTAGE_DECLARED: self._on_outage_declared, OUTAGE_ENDED: self._on_outage_ended,
-            OUTAGE_EXTENDED: self._on_outage_extended,
+            OUTAGE_EXTENDED: self._on_outage_extended, OUTAGE_CANCELLED: self._on_outage_cancelled,
         }
 
     # -- folding ------------------------------------------------------------------------------------
@@ -243,6 +243,10 @@ class State:
     def _on_outage_ended(self, data: dict, entry: Entry) -> None:
         if data["id"] in self.outages:
             self.outages[data["id"]]["end"] = data["end"]
+
+    def _on_outage_cancelled(self, data: dict, entry: Entry) -> None:
+        if data["id"] in self.outages:
+            self.outages[data["id"]]["cancelled"] = dict(data)
 
     def _on_outage_extended(self, data: dict, entry: Entry) -> None:
         # "end" is the latest end; "extensions" keeps when each move was recorded (1B-1029:20 applies from then).

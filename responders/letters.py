@@ -133,6 +133,7 @@ LETTERS: dict[str, LetterSpec] = {
     "outage_general": LetterSpec(("system", "start"), {}),
     "outage_extended": LetterSpec(("system", "start", "end", "previous_end", "extended_at"),
                                   {"without_request": False, "rules": ()}),
+    "outage_cancelled": LetterSpec(("system", "start", "end", "reason"), {}),
     "outage_ended": LetterSpec(("system", "start", "end", "point"),
                                {"request_numbers": (), "planned": False, "procedure_end": True}),
     "afis_inactive": LetterSpec(("username", "last_login", "inactive_from", "keep_until"), {}),

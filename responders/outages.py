@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from config.errors import RequestError
 from ledger.clock import UTC, VILNIUS, parse_instant, shown, to_utc_iso
-from ledger.entries import OutageDeclared, OutageEnded, OutageExtended
+from ledger.entries import OutageCancelled, OutageDeclared, OutageEnded, OutageExtended
 from ledger.views import RequestView
 
 PLANNED = "planned"
@@ -118,9 +118,10 @@ class Outage:
 def outages_of(records: Iterable[Mapping[str, Any]]) -> list[Outage]:
     """Outages from ``State.outages.values()``, in start order: what the rules engine, the notices and the page
     all act on. Kinds and systems the rules do not know (no notice period, no point to cite) are left out
-    rather than acted on."""
+    rather than acted on, and so are planned stops called off."""
     found = [Outage.from_record(r) for r in records
-             if (r.get("kind") or UNPLANNED) in (PLANNED, UNPLANNED) and r.get("system") in NOTICE]
+             if (r.get("kind") or UNPLANNED) in (PLANNED, UNPLANNED) and r.get("system") in NOTICE
+             and not r.get("cancelled")]
     return sorted(found, key=lambda o: (o.start, o.id))
 
 
@@ -236,6 +237,22 @@ def extend(existing: Sequence[Outage], outage: Outage, end: datetime, now: datet
     _refuse_overlap([o for o in existing if o.id != outage.id], outage.system, outage.start, end)
     return {"id": outage.id, "end": to_utc_iso(end), "previous_end": to_utc_iso(outage.end),
             "extended_at": to_utc_iso(now)}
+
+
+def cancel(existing: Sequence[Outage], outage_id_: str, now: datetime, *, reason: str, by: str) -> OutageCancelled:
+    """The ``outage.cancelled`` data calling off a planned stop that has not begun."""
+    outage = next((o for o in existing if o.id == outage_id_), None)
+    if outage is None:
+        known = ", ".join(o.id for o in existing if o.kind == PLANNED and o.start > now) or "none"
+        raise OutageError(f"no outage {outage_id_} to cancel (planned stops to come: {known})")
+    if outage.kind != PLANNED:
+        raise OutageError(f"{outage.id} is a failure, not a planned stop; record its end with itpc outage end")
+    if outage.start <= now:
+        raise OutageError(f"{outage.id} began at {shown(outage.start)}; a stop under way is ended, not cancelled "
+                          f"(itpc outage end {outage.system})")
+    if not reason.strip():
+        raise OutageError("--reason: say why the stop will not happen (the offices are told)")
+    return {"id": outage.id, "reason": " ".join(reason.split()), "by": by, "cancelled_at": to_utc_iso(now)}
 
 
 def _refuse_overlap(existing: Sequence[Outage], system: str, start: datetime, end: datetime) -> None:

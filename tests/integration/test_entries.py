@@ -108,6 +108,10 @@ def run_ledger(tmp_path_factory) -> list[dict]:
     itpc(config, "outage", "plan", "MDAS", "--from", "2027-01-10T20:00", "--to", "2027-01-11T02:00",
          now="2027-01-05T10:00")
     itpc(config, "outage", "extend", "MDAS", "--to", "2027-01-11T04:00", now="2027-01-06T10:00")
+    itpc(config, "outage", "plan", "NTKS", "--from", "2027-03-01T20:00", "--to", "2027-03-01T22:00",
+         now="2027-01-05T10:00")
+    itpc(config, "outage", "cancel", "NTKS-20270301T1800Z", "--reason", "Nebereikia", "--officer", "Tester",
+         now="2027-01-05T10:00")
     itpc(config, "outage", "start", "NTKS", "--at", "2027-01-05T08:00", now="2027-01-05T10:00")
     itpc(config, "outage", "end", "NTKS", "--at", "2027-01-05T09:30", now="2027-01-05T10:00")
 

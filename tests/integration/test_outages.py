@@ -354,3 +354,39 @@ def test_page_and_feed_escape_whatever_an_outage_record_holds(text):
     assert feed.find(f"{ATOM}entry/{ATOM}title").text.startswith(text)
     page = render_html([outage], NOW)
     assert f"<td>{html.escape(text)}</td>" in page
+
+
+# -- calling off a planned stop (issue 13, item 8) ---------------------------------------------------------------
+
+def test_a_cancelled_planned_stop_is_retracted_once_to_everyone_told_and_leaves_the_page(tmp_path):
+    config = setup(tmp_path)
+    itpc(config, "outage", "plan", "MDAS", "--from", "2026-12-05T20:00", "--to", "2026-12-06T02:00",
+         now="2026-12-02T11:00")
+    [outage_id] = [o["id"] for o in declared(config)]
+    told = {a for a, subs in received_by(tmp_path).items() if any("Planuojamas MDAS" in s for s in subs)}
+    assert PUBLIC in told and len(told) > 1
+    out = itpc(config, "outage", "cancel", outage_id, "--reason", "Atnaujinimas atidėtas", "--officer", "Tester",
+               now="2026-12-03T10:00")
+    assert f"{outage_id}: cancelled" in out.stdout
+    itpc(config, "tick", now="2026-12-03T10:05")                       # a second tick sends nothing more
+    cancelled = {a: [s for s in subs if "atšaukiamas" in s] for a, subs in received_by(tmp_path).items()}
+    assert {a for a, subs in cancelled.items() if subs} == told
+    assert all(len(subs) <= 1 for subs in cancelled.values())
+    letter = next(p for p in (tmp_path / "outbox" / "new").iterdir() if "cancelled" in p.name)
+    body = email.message_from_bytes(letter.read_bytes(), policy=email.policy.default).get_body().get_content()
+    assert "Atnaujinimas atidėtas" in body and "2026-12-05 20:00" in body
+    assert "2026-12-05 20:00" not in (tmp_path / "page" / "index.html").read_text(encoding="utf-8")
+    again = itpc(config, "outage", "cancel", outage_id, "--reason", "x", now="2026-12-03T11:00")
+    assert "already cancelled" in again.stdout
+
+
+def test_only_a_planned_stop_not_yet_begun_can_be_cancelled(tmp_path):
+    config = setup(tmp_path)
+    itpc(config, "outage", "plan", "MDAS", "--from", "2026-12-05T20:00", "--to", "2026-12-06T02:00",
+         now="2026-12-02T11:00")
+    itpc(config, "outage", "start", "NTKS", "--at", "2026-12-02T10:00", now="2026-12-02T11:00")
+    planned, failure = sorted((o["id"] for o in declared(config)), key=lambda i: not i.startswith("MDAS"))
+    for outage_id, now, words in [(planned, "2026-12-05T20:00", "began at"), (failure, "2026-12-02T12:00", "failure"),
+                                  ("MDAS-20990101T0000Z", "2026-12-02T12:00", "no outage")]:
+        result = itpc(config, "outage", "cancel", outage_id, "--reason", "x", now=now, check=False)
+        assert result.returncode == 1 and words in result.stderr and "Traceback" not in result.stderr

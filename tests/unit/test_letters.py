@@ -77,6 +77,8 @@ def contexts() -> dict[str, dict]:
         "outage_extended": dict(system="MDAS", start=at(2026, 12, 5, 20, 0), end=at(2026, 12, 6, 6, 0),
                                 previous_end=at(2026, 12, 6, 2, 0), extended_at=at(2026, 12, 6, 1, 30),
                                 without_request=True, rules=("1B-1029:20",)),
+        "outage_cancelled": dict(system="MDAS", start=at(2026, 12, 5, 20, 0), end=at(2026, 12, 6, 2, 0),
+                                 reason="Atnaujinimas atidėtas"),
         "outage_ended": dict(system="MDAS", start=at(2026, 12, 3, 9, 10), end=at(2026, 12, 3, 13, 40), point=20,
                              request_numbers=["ITPC-2026-000031"]),
         "afis_inactive": dict(username="jonaitiene", last_login="2026-02-10", inactive_from="2026-11-11",
