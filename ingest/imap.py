@@ -81,8 +81,24 @@ class ImapSource:
         self.close()
 
     # -- connection -------------------------------------------------------------------------------------
-    def _connect(self) -> IMAPClient:
-        """One attempt: connect, secure, log in, make sure Processed exists, select the folder."""
+    def check(self) -> str:
+        """Log in, select the folder read-only and log out, changing nothing on the server (`itpc check`; a
+        missing Processed folder is only reported). Returns what was seen; a MailboxError names what failed."""
+        ep = self.endpoint
+
+        def look(client: IMAPClient) -> str:
+            selected = client.select_folder(ep.folder, readonly=True)
+            seen = f"{ep.label}: logged in, {int(selected.get(b'EXISTS', 0))} messages in {ep.folder}"
+            if not client.folder_exists(self.processed_folder):
+                seen += f"; {self.processed_folder} is made at the first poll"
+            return seen
+        try:
+            return self._call(f"selecting {ep.folder}", look, retries=0, connect=self._login)
+        finally:
+            self.close()
+
+    def _login(self) -> IMAPClient:
+        """One attempt: connect, secure, log in."""
         ep = self.endpoint
         client = IMAPClient(ep.host, port=ep.port, ssl=ep.security == "tls", ssl_context=self._tls,
                             timeout=SocketTimeout(connect=self.timeout, read=self.timeout))
@@ -90,6 +106,16 @@ class ImapSource:
             if ep.security == "starttls":
                 client.starttls(self._tls)
             client.login(ep.user, ep.password)
+        except BaseException:
+            _shutdown(client)
+            raise
+        return client
+
+    def _connect(self) -> IMAPClient:
+        """One attempt: connect, secure, log in, make sure Processed exists, select the folder."""
+        ep = self.endpoint
+        client = self._login()
+        try:
             client.normalise_times = False  # INTERNALDATE with its zone, not the host's local time
             caps = {c.decode("ascii", "replace").upper() for c in client.capabilities()}
             if not client.folder_exists(self.processed_folder):
@@ -107,15 +133,18 @@ class ImapSource:
         self.capabilities = frozenset(caps - self.hidden)
         return client
 
-    def _call(self, what: str, op: Callable[[IMAPClient], T], retries: int | None = None) -> T:
-        """Run ``op`` on a live connection, reconnecting with exponential backoff when the connection drops."""
+    def _call(self, what: str, op: Callable[[IMAPClient], T], retries: int | None = None,
+              connect: Callable[[], IMAPClient] | None = None) -> T:
+        """Run ``op`` on a live connection, reconnecting with exponential backoff when the connection drops;
+        ``connect`` opens one (default: logged in, the folder selected)."""
         label = self.endpoint.label
+        connect = connect or self._connect
         retries = self.retries if retries is None else retries
         for attempt in range(retries + 1):
             connecting = self._client is None
             try:
                 if self._client is None:
-                    self._client = self._connect()
+                    self._client = connect()
                     if attempt:
                         self.reconnects += 1
                 connecting = False

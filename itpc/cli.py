@@ -17,12 +17,14 @@ from config import ItpcError, load_settings
 from itpc.app import App
 from itpc.cli_support import Failure
 from itpc.failures import os_failure
+from itpc.version import version
 from ledger.clock import Clock, parse_instant
 
 # Each command and where it lives. A command's module is imported only when that command runs (click's "lazy
 # subcommands"), so `itpc show` does not pay for the PDF and mail machinery that `itpc poll` needs.
 COMMANDS = {
     "afis": "itpc.cli_afis:afis",
+    "check": "itpc.cli_check:check",
     "completion": "itpc.cli_review:completion",
     "decide": "itpc.cli_decide:decide",
     "ledger": "itpc.cli_ledger:ledger",
@@ -69,6 +71,7 @@ class ItpcGroup(click.Group):
 @click.option("--now", "now", envvar="ITPC_NOW", metavar="ISO-8601",
               help="Run as if the clock showed this instant (no offset: Vilnius time).")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.version_option(version(), "--version", prog_name="itpc", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, now: str | None, verbose: bool) -> None:
     """ITPC requests: mailbox in, append-only ledger, decisions and answers out.

@@ -5,6 +5,7 @@ import logging
 import signal
 import threading
 from functools import cached_property
+from urllib.parse import urlsplit, urlunsplit
 
 import schedule
 
@@ -18,6 +19,7 @@ from itpc.failures import os_failure
 from itpc.intake import Intake, receive, register_pending
 from itpc.judge import Judge
 from itpc.tick import run_tick
+from itpc.version import version
 from ledger.clock import Clock
 from ledger.entries import MAIL_ACKNOWLEDGED
 from responders.transport import TransientSendError, Transport, open_transport
@@ -129,12 +131,20 @@ class Runner:
             log.exception("tick failed; retried at the next one")
         self.app.refresh_view()
 
+    def log_start(self) -> None:
+        """One line saying what this process runs on, so a log shows which version touched which ledger."""
+        settings, ledger = self.app.settings, self.app.ledger
+        log.info("itpc %s starting: mailbox %s, outbox %s, ledger %s (%d entries, head %s)", version(),
+                 without_password(settings.mailbox.url), without_password(settings.outbox.url), ledger.directory,
+                 len(ledger), ledger.head)
+
     def run_forever(self, *, tick: bool = True) -> None:
         """Poll until SIGTERM/SIGINT (the current message is finished first); with ``tick``, run the
         scheduled work at start and every minute. `schedule` is only the trigger: each tick derives what is
         due from the ledger, so work missed while the process was down is done by the first tick."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
+        self.log_start()
         self.sender = Sender(self.app.settings, self.app.clock, self.transport, self.stop).start()
         interval = self.app.settings.mailbox.idle_seconds
         scheduler = schedule.Scheduler()
@@ -163,3 +173,13 @@ class Runner:
         self.sender.join()
         log.info("stopped cleanly")
 
+
+
+def without_password(url: str) -> str:
+    """``url`` fit for a log: a password in it (the configuration refuses one, but a log must never show it)
+    is replaced by ***."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))

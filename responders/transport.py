@@ -30,7 +30,7 @@ import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 from urllib.parse import unquote, urlsplit
 
 from config.errors import ConfigError, TransportError
@@ -68,6 +68,10 @@ class TransportConfigError(ConfigError, ValueError):
 class Transport(Protocol):
     def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str) -> str:
         """Hand ``raw`` over for delivery; return the server's answer, e.g. "250 2.0.0 Ok: queued as ABC"."""
+        ...
+
+    def check(self) -> str:
+        """Whether a letter could go out now, sending nothing: what was checked, else a TransportError."""
         ...
 
 
@@ -156,6 +160,18 @@ class MaildirTransport:
             raise TransientSendError(f"maildir {self.root}: {exc.strerror or exc}") from exc
         return answer
 
+    def check(self) -> str:
+        """The outbox folders exist (or are made) and take a file: one is written to tmp/ and removed."""
+        try:
+            for sub in ("tmp", "new", "cur"):
+                make_folders(self.root / sub)
+            probe = self.root / "tmp" / f".itpc-check.{os.getpid()}"
+            write_private(probe, b"")
+            probe.unlink()
+        except OSError as exc:
+            raise TransientSendError(f"maildir {self.root}: {exc.strerror or exc}") from exc
+        return f"maildir {self.root} writable"
+
     def _delivered(self, name: str) -> bool:
         if (self.root / "new" / name).exists():
             return True
@@ -187,6 +203,22 @@ class SMTPTransport:
         """One SMTP transaction on a fresh connection. ``key`` is only logged: SMTP cannot deduplicate."""
         if not recipients:
             raise PermanentSendError("no recipients")
+        return self._session(lambda smtp: self._transaction(smtp, raw, sender, list(recipients)))
+
+    def check(self) -> str:
+        """Connect, greet, secure and log in as ``send`` does, then QUIT before any MAIL FROM (`itpc check`):
+        nothing is sent. Returns what was checked; raises TransientSendError naming what failed."""
+        def noop(smtp: smtplib.SMTP) -> str:
+            smtp.ehlo_or_helo_if_needed()
+            code, text = smtp.noop()
+            if code != 250:
+                raise _by_code(code, f"{self.host}: NOOP refused: {_reply(code, text)}")
+            login = f", logged in as {self.username}" if self.username else ""
+            return f"{self.scheme}://{self.host}:{self.port} answers{login}"
+        return self._session(noop)
+
+    def _session(self, work: Callable[[smtplib.SMTP], str]) -> str:
+        """Run ``work`` on a fresh, greeted, secured and logged-in connection, within the deadline."""
         smtp = (smtplib.SMTP_SSL(timeout=self.timeout, context=self._context()) if self.scheme == "smtps"
                 else smtplib.SMTP(timeout=self.timeout))
         # The timeout bounds each read, so a tarpit answering a byte at a time never trips it: a watchdog cuts
@@ -196,7 +228,7 @@ class SMTPTransport:
             self._connect(smtp)
             try:
                 self._login(smtp)
-                return self._transaction(smtp, raw, sender, list(recipients))
+                return work(smtp)
             finally:
                 _close(smtp)
         except (TransientSendError, PermanentSendError):
