@@ -3,7 +3,8 @@
 matplotlib is an optional extra (``pip install 'itpc-ledger[chart]'``), imported only when a chart is asked
 for, so the rest of `itpc` neither needs it nor pays for its import. The figure is drawn on the Agg canvas
 directly (no pyplot: no global state, no display), with fixed size, fonts and colours and no timestamp in
-the file, so the same figures give the same bytes.
+the file, so the same figures give the same bytes. Titles, labels and names are ``itpc.monthly``'s words, in
+Lithuanian unless English is asked for.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from config.errors import ConfigError
+from itpc.monthly import LANGS, kind_name, outcome_name, words
 
 INSTALL_HINT = "the chart needs matplotlib, an optional extra: pip install 'itpc-ledger[chart]'"
 
@@ -38,79 +40,86 @@ def _matplotlib() -> Any:
     return matplotlib, Figure, FigureCanvasAgg
 
 
-def bar_chart(figures: dict, path: Path) -> None:
+def bar_chart(figures: dict, path: Path, lang: str = LANGS[0]) -> None:
     """Write the month's figures to ``path`` as a PNG: requests by kind stacked by outcome, consents per
-    system and per customs office, and refusals by rule. Raises ChartUnavailable without matplotlib."""
+    system and per customs office, and refusals by rule, labelled in ``lang`` (Lithuanian by default).
+    Raises ChartUnavailable without matplotlib."""
     matplotlib, Figure, FigureCanvasAgg = _matplotlib()
+    w = words(lang)
     with matplotlib.rc_context({"font.family": "DejaVu Sans", "font.size": 9,
                                 "axes.spines.top": False, "axes.spines.right": False}):
         figure = Figure(figsize=(12, 8), dpi=100, layout="constrained")
         FigureCanvasAgg(figure)
-        figure.suptitle(f"ITPC requests received in {figures['month']}  "
-                        f"({figures['requests']['total']} requests, {figures['consents']['total']} consents)",
+        figure.suptitle(w["chart_title"].format(month=figures["month"], requests=figures["requests"]["total"],
+                                                consents=figures["consents"]["total"]),
                         fontsize=14, fontweight="bold")
         (requests, systems), (offices, refusals) = figure.subplots(2, 2)
-        _requests(requests, figures["requests"])
-        _systems(systems, figures["consents"])
-        _offices(offices, figures["consents"])
-        _refusals(refusals, figures["refusals_by_rule"])
+        _requests(requests, figures["requests"], lang)
+        _systems(systems, figures["consents"], w)
+        _offices(offices, figures["consents"], w)
+        _refusals(refusals, figures["refusals_by_rule"], w)
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, format="png", metadata={"Software": None})
 
 
-def _requests(axes: Any, requests: dict) -> None:
-    axes.set_title("Requests by kind and outcome")
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _requests(axes: Any, requests: dict, lang: str) -> None:
+    w = words(lang)
+    axes.set_title(w["chart_requests"])
     kinds = [k for k, row in requests["by_kind"].items() if row["total"]]
     if not kinds:
-        return _empty(axes, "no requests this month")
+        return _empty(axes, w["no_requests"])
     positions = range(len(kinds))
     start = [0] * len(kinds)
     for outcome in requests["outcomes"]:
         counts = [requests["by_kind"][k][outcome] for k in kinds]
         if not any(counts):
             continue
-        axes.barh(positions, counts, left=start, height=BAR_HEIGHT, label=outcome.replace("_", " "),
+        axes.barh(positions, counts, left=start, height=BAR_HEIGHT, label=_label(outcome_name(outcome, lang)),
                   color=OUTCOME_COLOURS.get(outcome, OTHER_COLOUR))
         start = [s + c for s, c in zip(start, counts)]
     for position, total in zip(positions, start):
         axes.annotate(str(total), (total, position), xytext=(3, 0), textcoords="offset points", va="center")
-    _rows(axes, [k.replace("_", " ") for k in kinds], max(start), "requests")
+    _rows(axes, [_label(kind_name(k, lang)) for k in kinds], max(start), w["axis_requests"])
     # Below the bars, so it never hides one.
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=4, frameon=False)
 
 
-def _systems(axes: Any, consents: dict) -> None:
-    axes.set_title("Consents per system")
+def _systems(axes: Any, consents: dict, w: dict) -> None:
+    axes.set_title(w["chart_systems"])
     systems = list(consents["by_system"])
     counts = [consents["by_system"][s] for s in systems]
     bars = axes.bar(systems, counts, color=BAR_COLOUR, width=0.5)
     axes.bar_label(bars, padding=2)
-    axes.set_ylabel("consents")
+    axes.set_ylabel(w["axis_consents"])
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.set_ylim(0, max(counts + [1]) * 1.15)
 
 
-def _offices(axes: Any, consents: dict) -> None:
-    axes.set_title("Consents per customs office")
+def _offices(axes: Any, consents: dict, w: dict) -> None:
+    axes.set_title(w["chart_offices"])
     offices = consents["by_office"][:15]
     if not offices:
-        return _empty(axes, "no consents this month")
+        return _empty(axes, w["no_consents"])
     labels = [f"{o['code']} {o['name']}".strip() for o in offices]
     counts = [o["consents"] for o in offices]
     bars = axes.barh(range(len(offices)), counts, height=BAR_HEIGHT, color=OUTCOME_COLOURS["consent"])
     axes.bar_label(bars, padding=2)
-    _rows(axes, labels, max(counts), "consents")
+    _rows(axes, labels, max(counts), w["axis_consents"])
 
 
-def _refusals(axes: Any, refusals: dict) -> None:
-    axes.set_title("Refusals by rule cited")
+def _refusals(axes: Any, refusals: dict, w: dict) -> None:
+    axes.set_title(w["chart_refusals"])
     if not refusals:
-        return _empty(axes, "no refusals this month")
+        return _empty(axes, w["no_refusals"])
     rules = list(refusals)[:12]
     counts = [refusals[r] for r in rules]
     bars = axes.barh(range(len(rules)), counts, height=BAR_HEIGHT, color=OUTCOME_COLOURS["refusal"])
     axes.bar_label(bars, padding=2)
-    _rows(axes, rules, max(counts), "refusals citing the point")
+    _rows(axes, rules, max(counts), w["axis_refusals"])
 
 
 def _rows(axes: Any, labels: list[str], largest: int, unit: str) -> None:

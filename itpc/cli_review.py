@@ -17,8 +17,8 @@ from click.shell_completion import get_completion_class
 from itpc.app import App
 from itpc.chart import bar_chart
 from itpc.cli_support import Failure, pass_app
-from itpc.monthly import month_report, report_csv, report_lines
-from itpc.report import STATUSES, matches_status, outcomes_for, record_json, request_table
+from itpc.monthly import LANGS, month_report, report_csv, report_lines
+from itpc.report import REQUEST_KINDS, STATUSES, matches_status, outcomes_for, record_json, request_table
 from itpc.story import story_json, story_lines
 from ledger.clock import bound
 from ledger.entries import OFFICER_NOTE
@@ -43,6 +43,10 @@ def _bound(option: str, value: str | None, *, end: bool = False):
         raise Failure(f"{option}: expected a day (2026-11-23) or an instant (2026-11-23T08:00), not {value!r}") from None
 
 
+def _is_day(value: str) -> bool:
+    return len(value.strip()) == 10   # as ``ledger.clock.bound`` reads it
+
+
 def _number(text: str) -> str:
     return text.strip().upper()
 
@@ -50,18 +54,21 @@ def _number(text: str) -> str:
 # --- requests ---------------------------------------------------------------------------------------------
 
 @click.command()
-@click.option("--kind", help="Only this kind (continuity, early_recovery, afis_access, afis_change, "
-                             "auto_generated, not_a_request).")
-@click.option("--status", type=click.Choice(STATUSES),
+@click.option("--kind", type=click.Choice(REQUEST_KINDS, case_sensitive=False), help="Only this kind.")
+@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False),
               help="Only requests in this state; overdue: past its decision deadline, still waiting or "
                    "decided late (a breach of 1B-1029:9).")
 @click.option("--eori", help="Only requests of this EORI (spaces and case ignored).")
 @click.option("--since", metavar="DATE", help="Received on or after this day (or instant), Vilnius time.")
 @click.option("--until", metavar="DATE", help="Received on or before this day (or before this instant).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per request (DESIGN.md contract).")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+              help="Only the N most recently received of those that match (still listed oldest first).")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per request (DESIGN.md contract), with its deadline, whether it is overdue "
+                   "and the officer who has it.")
 @pass_app
 def requests(app: App, kind: str | None, status: str | None, eori: str | None, since: str | None,
-             until: str | None, as_json: bool) -> None:
+             until: str | None, limit: int | None, as_json: bool) -> None:
     """List requests with their current state, oldest first.
 
     The table marks requests past their deadline in red (with "!" while still waiting, "missed" when
@@ -72,19 +79,27 @@ def requests(app: App, kind: str | None, status: str | None, eori: str | None, s
       itpc requests --status review
       itpc requests --status overdue --since 2026-11-01
       itpc requests --eori LT302777111 --json
+      itpc requests --kind afis_access --limit 10
     """
     first, last = _bound("--since", since), _bound("--until", until, end=True)
+    if first and last and (first > last or first == last and _is_day(since)):
+        # A day given as --until ends where the next begins: --since that next day is already after it.
+        raise Failure(f"--since {since.strip()} is after --until {until.strip()}")
     records = _index(app).records(kind=kind, outcomes=outcomes_for(status), eori=eori, since=first, until=last)
     deadline, now = _decision_deadline(app), app.clock()
     if status:
         records = [r for r in records if matches_status(r, status, deadline, now)]
+    if limit:
+        records = records[-limit:]   # in order of receipt: the last are the most recent
     _print_records(app, records, as_json, nothing="no requests match")
 
 
 def _print_records(app: App, records: list[dict], as_json: bool, *, nothing: str) -> None:
     """One JSON object per line, or the table (a note on stderr when there is nothing to show)."""
     if as_json:
-        click.echo("".join(json.dumps(record_json(r), ensure_ascii=False) + "\n" for r in records), nl=False)
+        deadline, now = _decision_deadline(app), app.clock()
+        click.echo("".join(json.dumps(record_json(r, deadline, now), ensure_ascii=False) + "\n" for r in records),
+                   nl=False)
     elif records:
         click.echo("\n".join(request_table(records, _decision_deadline(app), app.clock())))
     else:
@@ -148,14 +163,17 @@ def show(app: App, number: str, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--chart", type=click.Path(dir_okay=False), metavar="FILE.png",
               help="Also draw the figures as a bar chart (needs matplotlib: pip install 'itpc-ledger[chart]').")
+@click.option("--lang", type=click.Choice(LANGS, case_sensitive=False), default=LANGS[0], show_default=True,
+              help="Language of the table and the chart (the JSON keys and the CSV stay as they are).")
 @pass_app
-def report(app: App, month: str, fmt: str, chart: str | None) -> None:
+def report(app: App, month: str, fmt: str, chart: str | None, lang: str) -> None:
     """The month's figures (ITPC division functions 2.11): requests by kind and outcome, consents per
     system and customs office, decision times, deadline breaches, refusals by rule, top EORIs.
 
     \b
     Examples:
       itpc report --month 2026-11
+      itpc report --month 2026-11 --lang en
       itpc report --month 2026-11 --format csv > 2026-11.csv
       itpc report --month 2026-11 --chart 2026-11.png
     """
@@ -168,10 +186,10 @@ def report(app: App, month: str, fmt: str, chart: str | None) -> None:
     elif fmt == "csv":
         click.echo(report_csv(figures), nl=False)
     else:
-        for line in report_lines(figures):
+        for line in report_lines(figures, lang):
             click.echo(line)
     if chart:
-        bar_chart(figures, Path(chart))
+        bar_chart(figures, Path(chart), lang)
         click.echo(f"chart written to {chart}", err=True)
 
 

@@ -2,7 +2,8 @@
 
 Pure: the month's request records (``request_records``) and a clock in; one JSON-able dict of figures out,
 plus the two ways people read it (a CSV a spreadsheet opens, and terminal tables). The chart is drawn from
-the same dict by ``itpc.chart``. Deadlines are judged by ``itpc.report`` so that "missed" and "overdue"
+the same dict by ``itpc.chart``. People read the tables and the chart in Lithuanian by default (``LANGS``,
+``words``): the dict's keys and the CSV, which programs and spreadsheets read, stay in English. Deadlines are judged by ``itpc.report`` so that "missed" and "overdue"
 mean here what they mean in `itpc requests` and `itpc show`.
 
 Keys of the dict are stable: every kind, outcome and system is present even when its count is zero, so an
@@ -31,6 +32,97 @@ TOP_EORIS = 10
 UNANSWERED = "auto_generated"
 OFFICE_NOTICE = "office_notice"
 PERCENTILE_METHOD = "nearest-rank"
+
+LANGS = ("lt", "en")   # the first is the default
+
+# Names people read for kinds and outcomes (English shows the keys themselves, as the JSON does).
+KIND_NAMES = {"continuity": "veiklos tęstinumas", "early_recovery": "ankstesnis sistemų atkūrimas",
+              "afis_access": "AFIS/CIS+ prieiga", "afis_change": "AFIS/CIS+ teisių pakeitimas",
+              "correspondence": "susirašinėjimas", "auto_generated": "automatinis laiškas",
+              "not_a_request": "ne prašymas"}
+OUTCOME_NAMES = {"open": "laukia sprendimo", "review": "nagrinėja pareigūnas", "consent": "sutikimas",
+                 "refusal": "atsisakymas", "returned": "grąžintas", "forwarded": "persiųstas", "granted": "suteikta",
+                 "ended_early": "baigtas anksčiau", "not_needed": "nereikalingas", "none": "nėra"}
+
+# Every phrase of the tables and the chart, by language; {placeholders} are filled by str.format.
+WORDS = {
+    "en": {
+        "title": "ITPC monthly report {month}: requests received that month (Vilnius time), state as of {as_of}",
+        "requests": "Requests by kind and outcome ({total})", "kind": "Kind", "total": "Total",
+        "total_row": "total",
+        "by_system": "Consents ({total}) per system", "system": "System", "consents": "Consents",
+        "by_office": "Consents per customs office", "office": "Office", "name": "Name", "none": "  none",
+        "times": "Decision time", "decided": "Decided", "count": "Count", "median": "Median", "p95": "95th pct",
+        "all": "all", "automatic": "automatic", "officer": "by an officer",
+        "unsettled": "Not settled yet: {n}.  Receipt to settling decision; {method} percentiles.",
+        "nearest-rank": "nearest-rank",
+        "deadlines": "Deadlines",
+        "missed": "Decision deadline ({deadline}, 1B-1029:9) missed: {n}",
+        "late_notices": "Customs-office notices later than {minutes} after the consent (1B-1029:11): "
+                        "{late} of {sent} sent",
+        "unsent": "; {n} due and not sent", "late_notice": "  {number}: {minutes:g} min, to {to}",
+        "refusals": "Refusals by rule (each cited point counted)", "rule": "Rule", "refusal_count": "Refusals",
+        "top": "Top EORIs by requests (up to {n})", "who": "Who", "request_count": "Requests",
+        "waiting": "Waiting now", "waiting_line": "Open: {open}   For an officer (review): {review}   Overdue: {overdue}",
+        "overdue_line": "  overdue: {numbers}", "more": " and {n} more",
+        "hours": "{n:g} h", "minutes": "{n:g} min",
+        "duration": ("{s} s", "{m} min {s:02d} s", "{h} h {m:02d} min", "{d} d {h:02d} h"),
+        "chart_title": "ITPC requests received in {month}  ({requests} requests, {consents} consents)",
+        "chart_requests": "Requests by kind and outcome", "chart_systems": "Consents per system",
+        "chart_offices": "Consents per customs office", "chart_refusals": "Refusals by rule cited",
+        "axis_requests": "requests", "axis_consents": "consents", "axis_refusals": "refusals citing the point",
+        "no_requests": "no requests this month", "no_consents": "no consents this month",
+        "no_refusals": "no refusals this month",
+    },
+    "lt": {
+        "title": "ITPC mėnesio ataskaita, {month}: tą mėnesį gauti prašymai (Vilniaus laiku), būklė {as_of}",
+        "requests": "Prašymai pagal rūšį ir rezultatą ({total})", "kind": "Rūšis", "total": "Iš viso",
+        "total_row": "iš viso",
+        "by_system": "Sutikimai ({total}) pagal sistemą", "system": "Sistema", "consents": "Sutikimai",
+        "by_office": "Sutikimai pagal muitinės postą", "office": "Postas", "name": "Pavadinimas", "none": "  nėra",
+        "times": "Sprendimo priėmimo laikas", "decided": "Sprendimai", "count": "Skaičius", "median": "Mediana",
+        "p95": "95-asis procentilis",
+        "all": "visi", "automatic": "automatiniai", "officer": "pareigūno",
+        "unsettled": "Dar neišspręsta: {n}.  Nuo gavimo iki galutinio sprendimo; procentiliai {method} metodu.",
+        "nearest-rank": "artimiausio rango",
+        "deadlines": "Terminai",
+        "missed": "Praleistas sprendimo terminas ({deadline}, 1B-1029:9): {n}",
+        "late_notices": "Pranešimai muitinės postams, išsiųsti vėliau nei per {minutes} po sutikimo (1B-1029:11): "
+                        "{late} iš {sent} išsiųstų",
+        "unsent": "; laiku neišsiųsta: {n}", "late_notice": "  {number}: {minutes:g} min, gavėjai: {to}",
+        "refusals": "Atsisakymai pagal punktą (skaičiuojamas kiekvienas nurodytas punktas)", "rule": "Punktas",
+        "refusal_count": "Atsisakymai",
+        "top": "Dažniausiai besikreipiantys EORI (iki {n})", "who": "Pareiškėjas", "request_count": "Prašymai",
+        "waiting": "Laukia dabar",
+        "waiting_line": "Laukia sprendimo: {open}   Nagrinėja pareigūnas: {review}   Vėluoja: {overdue}",
+        "overdue_line": "  vėluoja: {numbers}", "more": " ir dar {n}",
+        "hours": "{n:g} val.", "minutes": "{n:g} min",
+        "duration": ("{s} s", "{m} min {s:02d} s", "{h} val. {m:02d} min", "{d} d. {h:02d} val."),
+        "chart_title": "ITPC gauti prašymai, {month}  (prašymų: {requests}, sutikimų: {consents})",
+        "chart_requests": "Prašymai pagal rūšį ir rezultatą", "chart_systems": "Sutikimai pagal sistemą",
+        "chart_offices": "Sutikimai pagal muitinės postą", "chart_refusals": "Atsisakymai pagal nurodytą punktą",
+        "axis_requests": "prašymai", "axis_consents": "sutikimai",
+        "axis_refusals": "atsisakymai, kuriuose nurodytas punktas",
+        "no_requests": "šį mėnesį prašymų nėra", "no_consents": "šį mėnesį sutikimų nėra",
+        "no_refusals": "šį mėnesį atsisakymų nėra",
+    },
+}
+
+
+def words(lang: str) -> dict[str, Any]:
+    """The phrases of ``lang`` (one of LANGS); raises ReportError on another."""
+    if lang not in WORDS:
+        raise ReportError(f"language: expected one of {', '.join(LANGS)}, not {lang!r}")
+    return WORDS[lang]
+
+
+def kind_name(kind: str, lang: str) -> str:
+    return KIND_NAMES.get(kind, kind) if lang == "lt" else kind
+
+
+def outcome_name(outcome: str, lang: str) -> str:
+    return OUTCOME_NAMES.get(outcome, outcome) if lang == "lt" else outcome
+
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _NEEDED = ("number", "kind", "month", "received_at", "outcome", "decided_by", "eori", "who", "systems",
@@ -273,92 +365,93 @@ def report_csv(figures: dict) -> str:
 
 # -- terminal tables -----------------------------------------------------------------------------------------
 
-def duration(seconds: float | None) -> str:
-    """A decision time as people say it: '45 s', '12 min 05 s', '2 h 05 min', '3 d 04 h'."""
+def duration(seconds: float | None, lang: str = LANGS[0]) -> str:
+    """A decision time as people say it: '45 s', '12 min 05 s', '2 val. 05 min', '3 d. 04 val.' (in English
+    '2 h 05 min', '3 d 04 h')."""
     if seconds is None:
         return "–"
     whole = int(round(seconds))
+    short, minutes, hours, days = words(lang)["duration"]
     if whole < 60:
-        return f"{whole} s"
+        return short.format(s=whole)
     if whole < 3600:
-        return f"{whole // 60} min {whole % 60:02d} s"
+        return minutes.format(m=whole // 60, s=whole % 60)
     if whole < 2 * 86400:
-        return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
-    return f"{whole // 86400} d {whole % 86400 // 3600:02d} h"
+        return hours.format(h=whole // 3600, m=whole % 3600 // 60)
+    return days.format(d=whole // 86400, h=whole % 86400 // 3600)
 
 
-def _minutes(value: float) -> str:
-    return f"{value:g} min" if value < 60 else f"{value / 60:g} h"
+def _minutes(value: float, lang: str) -> str:
+    return words(lang)["minutes"].format(n=value) if value < 60 else words(lang)["hours"].format(n=value / 60)
 
 
-def _numbers(numbers: Sequence[str], limit: int = 8) -> str:
+def _numbers(numbers: Sequence[str], lang: str, limit: int = 8) -> str:
     shown_numbers = ", ".join(numbers[:limit])
-    return shown_numbers + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+    return shown_numbers + (words(lang)["more"].format(n=len(numbers) - limit) if len(numbers) > limit else "")
 
 
-def report_lines(figures: dict) -> list[str]:
-    """The figures as short titled tables a person takes in at a glance."""
-    lines = [f"ITPC monthly report {figures['month']}: requests received that month (Vilnius time), "
-             f"state as of {shown(parse_instant(figures['as_of']))}"]
+def report_lines(figures: dict, lang: str = LANGS[0]) -> list[str]:
+    """The figures as short titled tables a person takes in at a glance, in ``lang`` (Lithuanian by default)."""
+    w = words(lang)
+    lines = [w["title"].format(month=figures["month"], as_of=shown(parse_instant(figures["as_of"])))]
 
     def section(title: str, body: list[str]) -> None:
         lines.extend(["", title, *body])
 
     requests = figures["requests"]
     used = [o for o in requests["outcomes"] if requests["by_outcome"][o]] or ["open"]
-    rows = [(kind, *(_count(row[o]) for o in used), str(row["total"]))
+    rows = [(kind_name(kind, lang), *(_count(row[o]) for o in used), str(row["total"]))
             for kind, row in requests["by_kind"].items() if row["total"]]
-    rows.append(("total", *(str(requests["by_outcome"][o]) for o in used), str(requests["total"])))
-    section(f"Requests by kind and outcome ({requests['total']})",
-            render_table(("Kind", *used, "Total"), rows, right=range(1, len(used) + 2)))
+    rows.append((w["total_row"], *(str(requests["by_outcome"][o]) for o in used), str(requests["total"])))
+    section(w["requests"].format(total=requests["total"]),
+            render_table((w["kind"], *(outcome_name(o, lang) for o in used), w["total"]), rows,
+                         right=range(1, len(used) + 2)))
 
     consents = figures["consents"]
-    body = render_table(("System", "Consents"), [(s, str(n)) for s, n in consents["by_system"].items()], right=(1,))
-    section(f"Consents ({consents['total']}) per system", body)
+    body = render_table((w["system"], w["consents"]), [(s, str(n)) for s, n in consents["by_system"].items()],
+                        right=(1,))
+    section(w["by_system"].format(total=consents["total"]), body)
     offices = [(o["code"], o["name"], str(o["consents"])) for o in consents["by_office"]]
-    section("Consents per customs office",
-            render_table(("Office", "Name", "Consents"), offices, max_widths=(10, 40, 8), right=(2,))
-            if offices else ["  none"])
+    section(w["by_office"],
+            render_table((w["office"], w["name"], w["consents"]), offices, max_widths=(10, 40, 8), right=(2,))
+            if offices else [w["none"]])
 
     times = figures["decision_time"]
-    rows = [(label, str(times[key]["count"]), duration(times[key]["median_seconds"]),
-             duration(times[key]["p95_seconds"])) for key, label in
-            (("all", "all"), ("automatic", "automatic"), ("officer", "by an officer"))]
-    body = render_table(("Decided", "Count", "Median", "95th pct"), rows, right=(1, 2, 3))
-    body.append(f"Not settled yet: {times['unsettled']}.  Receipt to settling decision; "
-                f"{times['method']} percentiles.")
-    section("Decision time", body)
+    rows = [(w[key], str(times[key]["count"]), duration(times[key]["median_seconds"], lang),
+             duration(times[key]["p95_seconds"], lang)) for key in ("all", "automatic", "officer")]
+    body = render_table((w["decided"], w["count"], w["median"], w["p95"]), rows, right=(1, 2, 3))
+    body.append(w["unsettled"].format(n=times["unsettled"], method=w.get(times["method"], times["method"])))
+    section(w["times"], body)
 
     deadlines = figures["deadlines"]
     breaches = deadlines["decision_breaches"]
-    body = [f"Decision deadline ({_minutes(figures['decision_deadline_minutes'])}, 1B-1029:9) missed: {breaches}"
-            + (f" ({_numbers(deadlines['breached'])})" if breaches else ""),
-            f"Customs-office notices later than {_minutes(figures['notice_minutes'])} after the consent "
-            f"(1B-1029:11): {deadlines['office_notices_late']} of {deadlines['office_notices_sent']} sent"
-            + (f"; {deadlines['office_notices_unsent_overdue']} due and not sent"
+    body = [w["missed"].format(deadline=_minutes(figures["decision_deadline_minutes"], lang), n=breaches)
+            + (f" ({_numbers(deadlines['breached'], lang)})" if breaches else ""),
+            w["late_notices"].format(minutes=_minutes(figures["notice_minutes"], lang),
+                                     late=deadlines["office_notices_late"], sent=deadlines["office_notices_sent"])
+            + (w["unsent"].format(n=deadlines["office_notices_unsent_overdue"])
                if deadlines["office_notices_unsent_overdue"] else "")]
-    body.extend(f"  {n['number']}: {n['minutes']:g} min, to {', '.join(n['to'])}"
+    body.extend(w["late_notice"].format(number=n["number"], minutes=n["minutes"], to=", ".join(n["to"]))
                 for n in deadlines["late_office_notices"][:8])
-    section("Deadlines", body)
+    section(w["deadlines"], body)
 
     refusals = figures["refusals_by_rule"]
-    section("Refusals by rule (each cited point counted)",
-            render_table(("Rule", "Refusals"), [(r, str(n)) for r, n in refusals.items()], right=(1,))
-            if refusals else ["  none"])
+    section(w["refusals"],
+            render_table((w["rule"], w["refusal_count"]), [(r, str(n)) for r, n in refusals.items()], right=(1,))
+            if refusals else [w["none"]])
 
     top = figures["top_eoris"]
-    section(f"Top EORIs by requests (up to {TOP_EORIS})",
-            render_table(("EORI", "Who", "Requests", "Consents", "Refusals"),
+    section(w["top"].format(n=TOP_EORIS),
+            render_table(("EORI", w["who"], w["request_count"], w["consents"], w["refusal_count"]),
                          [(t["eori"], t["who"], str(t["requests"]), str(t["consents"]), str(t["refusals"]))
                           for t in top], max_widths=(17, 36, 8, 8, 8), right=(2, 3, 4))
-            if top else ["  none"])
+            if top else [w["none"]])
 
     waiting = figures["waiting"]
-    body = [f"Open: {waiting['open']}   For an officer (review): {waiting['review']}   "
-            f"Overdue: {waiting['overdue']}"]
+    body = [w["waiting_line"].format(open=waiting["open"], review=waiting["review"], overdue=waiting["overdue"])]
     if waiting["overdue"]:
-        body.append(f"  overdue: {_numbers(waiting['overdue_numbers'])}")
-    section("Waiting now", body)
+        body.append(w["overdue_line"].format(numbers=_numbers(waiting["overdue_numbers"], lang)))
+    section(w["waiting"], body)
     return lines
 
 

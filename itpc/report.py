@@ -11,12 +11,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
+from ingest.form_kind import CORRESPONDENCE
+from ingest.forms import KINDS as FORM_KINDS
+from ingest.parse import AUTO_GENERATED
 from itpc.table import render_table
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.request_records import WAITING, Record
 
 STATUSES = ("open", "review", "consent", "refusal", "returned", "forwarded", "granted", "ended_early", "none",
             "overdue")
+# Every kind a request can be registered as (`requests --kind`): the forms', mail never answered, and a reply
+# (which joins its case, so it lists nothing there, but is a kind people may ask for).
+REQUEST_KINDS = (*FORM_KINDS, AUTO_GENERATED, CORRESPONDENCE)
 
 
 def vilnius_iso(value: str | None) -> str | None:
@@ -35,8 +41,11 @@ def for_officer(record: Record) -> bool:
     return outcome_of(record) == "review" or (record["kind"] == "not_a_request" and record["outcome"] == "none")
 
 
-def record_json(record: Record) -> dict[str, Any]:
-    """One request as DESIGN.md's `requests --json` contract."""
+def record_json(record: Record, decision_deadline: timedelta, now: datetime) -> dict[str, Any]:
+    """One request as DESIGN.md's `requests --json` contract, with its ``deadline`` (None where no rule sets
+    one), whether it is ``overdue`` as `requests --status overdue` judges it at ``now``, and the ``officer``
+    who has the case (the one who decided it by hand; None while no officer has)."""
+    deadline = deadline_of(record, decision_deadline)
     return {
         "number": record["number"],
         "kind": record["kind"],
@@ -56,6 +65,9 @@ def record_json(record: Record) -> dict[str, Any]:
         "notices": [{"id": n["id"], "purpose": n["purpose"], "to": n["to"], "subject": n["subject"],
                      "status": n["status"], "sent_at": vilnius_iso(n["sent_at"])} for n in record["notices"]],
         "messages": record["messages"],
+        "deadline": deadline.astimezone(VILNIUS).isoformat() if deadline else None,
+        "overdue": matches_status(record, "overdue", decision_deadline, now),
+        "officer": officer_of(record) or None,
     }
 
 

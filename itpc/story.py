@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import click
 
-from itpc.report import LETTERS_DUE, deadline_missed, deadline_of, decided_moment, decision_moment, record_json
+from itpc.report import LETTERS_DUE, deadline_missed, deadline_of, decided_moment, decision_moment, outcome_of
 from itpc.rule_words import citation
 from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
@@ -84,7 +84,7 @@ def story_json(record: dict, entries: list[Entry], *, archive, offices, decision
     story = {
         "number": number,
         "kind": record["kind"],
-        "outcome": record_json(record)["decision"]["outcome"],
+        "outcome": outcome_of(record),
         "message": _message(record, registered, sha, entries, archive),
         "parsed": _parsed(parse, registered, own, offices),
         "decisions": [_decision(e) for e in decisions],

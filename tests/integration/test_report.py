@@ -139,7 +139,8 @@ def test_an_empty_month_is_a_report_of_zeros():
     assert figures["deadlines"]["decision_breaches"] == 0 and figures["refusals_by_rule"] == {}
     assert figures["top_eoris"] == [] and figures["waiting"]["overdue"] == 0
     assert json.loads(json.dumps(figures)) == figures
-    assert any("Requests by kind and outcome (0)" in line for line in report_lines(figures))
+    assert any("Requests by kind and outcome (0)" in line for line in report_lines(figures, "en"))
+    assert any("Prašymai pagal rūšį ir rezultatą (0)" in line for line in report_lines(figures))
     assert len(list(csv.reader(io.StringIO(report_csv(figures))))) > 10
 
 
@@ -286,7 +287,7 @@ def test_csv_is_one_table_that_parses_back_with_awkward_text_quoted():
 def test_table_shows_each_section_with_its_figures():
     records = [decide(request(1), "consent"), officer_decided_after(2, timedelta(hours=3)),
                decide(request(3), "refusal", rules=("1B-1029:12",))]
-    lines = [click.unstyle(line) for line in report_lines(report(records))]
+    lines = [click.unstyle(line) for line in report_lines(report(records), "en")]
     text = "\n".join(lines)
     for title in ("Requests by kind and outcome (3)", "Consents (2) per system", "Consents per customs office",
                   "Decision time", "Deadlines", "Refusals by rule", "Top EORIs", "Waiting now"):
@@ -297,6 +298,25 @@ def test_table_shows_each_section_with_its_figures():
     [officer] = [line for line in lines if line.startswith("by an officer")]
     assert "3 h 00 min" in officer
     assert "missed: 1 (ITPC-2026-000002)" in text
+
+
+def test_table_is_in_lithuanian_by_default_with_lithuanian_kinds_outcomes_and_durations():
+    records = [decide(request(1), "consent"), officer_decided_after(2, timedelta(hours=3)),
+               decide(request(3), "refusal", rules=("1B-1029:12",)), request(4, kind="auto_generated")]
+    lines = [click.unstyle(line) for line in report_lines(report(records))]
+    text = "\n".join(lines)
+    for title in ("Prašymai pagal rūšį ir rezultatą (4)", "Sutikimai (2) pagal sistemą",
+                  "Sutikimai pagal muitinės postą", "Sprendimo priėmimo laikas", "Terminai", "Atsisakymai pagal punktą",
+                  "Dažniausiai besikreipiantys EORI", "Laukia dabar"):
+        assert title in text
+    [header] = [line for line in lines if line.startswith("Rūšis")]
+    assert header.split("  ")[0] == "Rūšis" and "sutikimas" in header and "atsisakymas" in header and "nėra" in header
+    [row] = [line for line in lines if line.startswith("veiklos tęstinumas")]
+    assert row.split()[2:] == ["2", "1", "·", "3"]          # consent, refusal, none, total
+    assert any(line.startswith("automatinis laiškas") for line in lines)
+    [officer] = [line for line in lines if line.startswith("pareigūno")]
+    assert "3 val. 00 min" in officer
+    assert "Praleistas sprendimo terminas (2 val., 1B-1029:9): 1 (ITPC-2026-000002)" in text
 
 
 # -- properties ----------------------------------------------------------------------------------------------
@@ -506,7 +526,7 @@ def test_corpus_month_as_csv_table_and_chart(corpus_ledger, tmp_path):
     width, height = png_size(chart)
     assert width >= 800 and height >= 500 and chart.stat().st_size > 20_000
 
-    table = itpc(corpus_ledger, "report", "--month", month, now=REPORT_NOW).stdout
+    table = itpc(corpus_ledger, "report", "--month", month, "--lang", "en", now=REPORT_NOW).stdout
     assert f"ITPC monthly report {month}" in table
     assert f"Requests by kind and outcome ({figures['requests']['total']})" in table
     for office in figures["consents"]["by_office"]:
