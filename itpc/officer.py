@@ -111,8 +111,8 @@ def _early_end(kind: str, review: dict, fields: dict, state: State, at: str | No
         raise OfficerError(f"--at {shown(ended)} is outside consent {number} ({shown(start)} – {shown(end)})")
     return Decision(outcome="ended_early", rules=tuple(sorted(set(rules) | {"1B-1029:16"})), consent_no=number,
                     period_from=start.astimezone(VILNIUS), period_to=ended.astimezone(VILNIUS),
-                    motives=(f"Asmuo vėl gali vykdyti elektroninių duomenų mainus nuo {shown(ended)}, todėl "
-                             f"Sutikimas Nr. {number} nuo šio laiko nebetaikomas.",))
+                    motives=((f"Asmuo vėl gali vykdyti elektroninių duomenų mainus nuo {shown(ended)}, todėl "
+                              f"Sutikimas Nr. {number} nuo šio laiko nebetaikomas."),))
 
 
 def consent_correction(app: App, number: str, action: str, *, period_to: str | None, reason: str | None,

@@ -143,7 +143,7 @@ def test_amending_shortens_the_consent_and_tells_the_trader_and_its_offices(cons
 
 
 def test_the_shortened_consent_expires_at_its_new_end(consented):
-    tmp, config, number = consented
+    _, config, number = consented
     itpc(config, "decide", number, "amend", "--to", "2026-12-02T12:00", "--officer", OFFICER,
          now="2026-12-02T10:00")
     itpc(config, "tick", now="2026-12-02T12:01")
