@@ -39,6 +39,12 @@ ACKNOWLEDGEMENTS: dict[str, tuple[str, frozenset[str]]] = {
     "not_a_request": ("acknowledgement_not_a_request", frozenset({"review", "none"})),
 }
 
+# An officer's correction of a consent (itpc/officer.py): the letter to the trader and the offices' notice.
+CORRECTION_LETTERS: dict[str, tuple[str, str]] = {
+    "revoked": ("consent_revoked", "consent_revoked_notice"),
+    "amended": ("consent_amended", "consent_amended_notice"),
+}
+
 
 @dataclass(frozen=True)
 class Planned:
@@ -155,6 +161,32 @@ class Answerer:
                 if office and office.email:
                     yield Planned(f"{base}/notice/{code}", "early_end_notice", (office.email,),
                                   lambda: self.letter("early_end_notice", end_ctx), capped=False)
+        elif outcome in CORRECTION_LETTERS:
+            yield from self.correction(request, index, decision, ctx, to)
+
+    def correction(self, request: RequestView, index: int, decision: dict[str, Any], ctx: dict[str, Any],
+                   to: tuple[str, ...]) -> Iterator[Planned]:
+        """A consent an officer revoked or shortened: a letter to the trader, a notice to each office of the
+        consent. What it replaced is the end the request's earlier decisions gave the consent."""
+        consent = self.app.state.consents.get(decision.get("consent_no") or "")
+        if consent is None:
+            return
+        earlier = [d for d in request.decisions[:index] if d.get("consent_no") == consent.number
+                   and d.get("outcome") in ("consent", "amended") and d.get("period_to")]
+        previous_to = earlier[-1]["period_to"] if earlier else consent.period_to
+        new_to = decision.get("period_to") or decision["decided_at"]
+        if decision["outcome"] == "revoked":
+            fix_ctx = {**ctx, **self.consent_context(consent), "period_to": previous_to, "ended_at": new_to}
+        else:
+            fix_ctx = {**ctx, **self.consent_context(consent), "period_to": new_to, "previous_to": previous_to}
+        letter, notice = CORRECTION_LETTERS[decision["outcome"]]
+        base = f"{request.number}/{index}"
+        yield Planned(f"{base}/answer", "answer", to, lambda: self.letter(letter, fix_ctx))
+        for code in consent.offices:
+            office = self.app.offices.get(code)
+            if office and office.email:
+                yield Planned(f"{base}/notice/{code}", notice, (office.email,),
+                              lambda: self.letter(notice, fix_ctx), capped=False)
 
     def recipients(self, request: RequestView) -> tuple[str, ...]:
         """To the addresses and fax numbers the request names for the answer, else to the sender (1B-1029:13);

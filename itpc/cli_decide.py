@@ -14,27 +14,40 @@ from itpc.service import Runner
 
 @click.command()
 @click.argument("number")
-@click.argument("action", type=click.Choice(["consent", "refuse", "return"]))
-@click.option("--from", "period_from", metavar="ISO-8601", help="Consent start (default: as requested).")
-@click.option("--to", "period_to", metavar="ISO-8601", help="Consent end (default: as requested, max 2 working days).")
-@click.option("--reason", help="Motive in Lithuanian (required for refuse and return).")
+@click.argument("action", type=click.Choice(["consent", "refuse", "return", "revoke", "amend", "end"]))
+@click.option("--from", "period_from", metavar="ISO-8601",
+              help="Consent start (default: as requested; never before it).")
+@click.option("--to", "period_to", metavar="ISO-8601",
+              help="Consent end (default: as requested, max 2 working days; never later); amend: the new, "
+                   "earlier end.")
+@click.option("--at", metavar="ISO-8601", help="end: when the trader's systems worked again (1B-1029:16).")
+@click.option("--consent", "consent_no", metavar="VTP-…",
+              help="end: the consent the notice is about (default: the one the rules found).")
+@click.option("--reason", help="Motive in Lithuanian (required for refuse, return and revoke).")
 @click.option("--rule", "rules", multiple=True, help="Legal point the decision rests on, e.g. 1B-1029:12.")
 @click.option("--officer", help="Deciding officer (default: the login name).")
 @pass_app
-def decide(app: App, number: str, action: str, period_from: str | None, period_to: str | None,
-           reason: str | None, rules: tuple[str, ...], officer: str | None) -> None:
+def decide(app: App, number: str, action: str, period_from: str | None, period_to: str | None, at: str | None,
+           consent_no: str | None, reason: str | None, rules: tuple[str, ...], officer: str | None) -> None:
     """Record an officer's decision on a request, then answer it like an automatic one.
+
+    consent, refuse and return decide a request in review; end accepts an early-recovery notice in review.
+    revoke and amend correct a consent already issued (NUMBER: the consent or its request): the correction is
+    a new decision, and the trader and each office of the consent are told.
 
     \b
     Examples:
       itpc decide ITPC-2026-000009 consent --from 2026-12-02T09:00 --to 2026-12-02T15:00
       itpc decide ITPC-2026-000009 refuse --reason "Nurodytos priežastys nėra objektyvios." --rule 1B-1029:12
+      itpc decide VTP-2026-000001 amend --to 2026-12-02T12:00 --reason "Sutrumpinta pagal asmens prašymą."
+      itpc decide VTP-2026-000001 revoke --reason "Prašyme nurodyta priežastis nepasitvirtino."
+      itpc decide ITPC-2026-000012 end --at 2026-12-02T11:30
     """
     record = officer_decision(opened(app), number, action, period_from=period_from, period_to=period_to,
-                              reason=reason, rules=list(rules), officer=officer)
+                              reason=reason, rules=list(rules), officer=officer, at=at, consent_no=consent_no)
     Runner(app).respond()
     app.refresh_view()
-    click.echo(f"{number}: {record['outcome']}"
+    click.echo(f"{record['request']}: {record['outcome']}"
                + (f" {record['consent_no']}" if record.get("consent_no") else "")
                + f" by {record['decided_by']}")
 

@@ -58,6 +58,8 @@ PURPOSE_LABELS: dict[str, str] = {
     "answer": "answer to the applicant", "acknowledgement": "acknowledgement to the applicant",
     "office_notice": "customs-office notice of the consent",
     "early_end_notice": "customs-office notice of the early end",
+    "consent_revoked_notice": "customs-office notice of the revocation",
+    "consent_amended_notice": "customs-office notice of the shortened consent",
     "decision_alert": "deadline alert to the duty officer", "outage_ended": "end-of-outage notice",
 }
 _DATETIME_FIELDS = {"period_from", "period_to", "resumed_at"}
@@ -403,15 +405,27 @@ def _consent(record: dict, decisions: Sequence[Entry], entries: Sequence[Entry])
     elif record.get("consent_ended_by"):
         ended_early = {"by": record["consent_ended_by"], "at": _iso(record.get("consent_ended_at")),
                        "recorded_at": None}
-    if ended_early:
+    # An officer's corrections (itpc/officer.py) are later decisions on this request: the latest end stands.
+    period_to, revoked = consent.get("period_to"), None
+    for entry in decisions:
+        if entry.seq <= given[-1].seq or entry.data.get("consent_no") != number:
+            continue
+        if entry.data.get("outcome") == "amended":
+            period_to = entry.data.get("period_to")
+        elif entry.data.get("outcome") == "revoked":
+            revoked = {"by": entry.data.get("decided_by"), "at": _iso(entry.data.get("period_to")),
+                       "recorded_at": _iso(entry.ts), "motives": list(entry.data.get("motives") or [])}
+    if revoked:
+        state = "revoked"
+    elif ended_early:
         state = "ended early"
     elif expired is not None or record.get("consent_expired"):
         state = "expired"
     else:
         state = "granted"
     return {"consent_no": number, "period_from": _iso(consent.get("period_from")),
-            "period_to": _iso(consent.get("period_to")), "issued_at": _iso(_moment(given[-1])),
-            "state": state, "ended_early": ended_early,
+            "period_to": _iso(period_to), "issued_at": _iso(_moment(given[-1])),
+            "state": state, "ended_early": ended_early, "revoked": revoked,
             "expired": None if expired is None else {"at": _iso(expired.data.get("at") or expired.ts),
                                                      "recorded_at": _iso(expired.ts)}}
 
@@ -647,7 +661,9 @@ def _consent_lines(story: dict) -> list[str]:
     out = [_heading(f"Consent {c['consent_no']}")]
     out += _field("Period", f"{_t(c['period_from'])} – {_t(c['period_to'])}")
     out += _field("Issued", _t(c["issued_at"]))
-    if c["ended_early"]:
+    if c.get("revoked"):
+        state = f"revoked at {_t(c['revoked']['at'])} by {c['revoked']['by']}"
+    elif c["ended_early"]:
         e = c["ended_early"]
         state = f"ended early at {_t(e['at'])} by {e['by']}"
     elif c["expired"]:

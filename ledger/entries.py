@@ -146,14 +146,19 @@ entry for that), not_needed (1B-1029:20), review (for an officer) or none (auto-
 
 class DecisionMade(TypedDict):
     request: str
+    # "revoked" and "amended" correct a consent already issued: a new decision on the consent's request (the
+    # ledger never changes the old one), so the request's latest decision is the consent's state and its
+    # letters are planned like any decision's.
     outcome: str
     rules: list[str]          # cited points, e.g. "1B-1029:8.2"
-    period_from: str | None   # a consent's period (an ended one's: period_to is when it ended)
+    period_from: str | None   # a consent's period (an ended or revoked one's: period_to is when it ended;
+                              # an amended one's: its new, earlier end)
     period_to: str | None
     motives: list[str]        # Lithuanian sentences for the letter
     note: str                 # English, for officers
     deadline: str | None      # a returned request's correction deadline; an AFIS change's deadline to act
-    consent_no: str | None    # VTP number: the consent given, or the consent an early recovery ends
+    consent_no: str | None    # VTP number: the consent given, or the consent an early recovery (or a
+                              # correction) ends or shortens
     decided_by: str           # "auto" or the officer's login
     decided_at: str
 

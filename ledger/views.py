@@ -55,8 +55,9 @@ class ConsentView:
     systems: list[str]
     offices: list[str]
     ended_at: str | None = None
-    ended_by: str | None = None
+    ended_by: str | None = None  # the request whose decision ended it (early recovery or revocation)
     expired: bool = False
+    revoked: bool = False  # ended by an officer's revocation, not by an early recovery
 
 
 @dataclass
@@ -189,10 +190,14 @@ class State:
                 issued_at=data["decided_at"], period_from=data["period_from"], period_to=data["period_to"],
                 systems=list(fields.get("systems") or []), offices=list(fields.get("customs_offices") or []))
             self._count(consent_no)
-        elif data["outcome"] == "ended_early" and consent_no in self.consents:
+        elif data["outcome"] in ("ended_early", "revoked") and consent_no in self.consents:
+            # An early recovery (1B-1029:16) ends it when the systems worked again; a revocation when it is made.
             consent = self.consents[consent_no]
             consent.ended_at = data.get("period_to") or data["decided_at"]
             consent.ended_by = request.number
+            consent.revoked = data["outcome"] == "revoked"
+        elif data["outcome"] == "amended" and consent_no in self.consents:
+            self.consents[consent_no].period_to = data["period_to"]  # an officer only ever shortens it (14)
 
     def _on_consent_expired(self, data: dict, entry: Entry) -> None:
         if data["consent_no"] in self.consents:

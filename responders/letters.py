@@ -50,6 +50,12 @@ AFIS letters greet with "Laba diena," and name people only in the nominative ("A
   office_notice          consent_no, issued_at, applicant, eori, systems, period_from, period_to, offices
   early_end_notice       consent_no, applicant, eori, systems, period_from, period_to, ended_at, offices
   early_end_confirmation consent_no, request_no, received_at, applicant, eori, ended_at, offices
+  consent_revoked        consent_no, request_no, applicant, eori, period_from, period_to, ended_at, offices,
+                         motives (at least one) (an officer revoked the consent: to the trader)
+  consent_revoked_notice consent_no, applicant, eori, systems, period_from, period_to, ended_at, offices
+  consent_amended        consent_no, request_no, applicant, eori, period_from, period_to, previous_to, offices,
+                         motives [()] (an officer shortened the consent, 1B-1029:14: to the trader)
+  consent_amended_notice consent_no, applicant, eori, systems, period_from, period_to, previous_to, offices
 
 Usage::
 
@@ -126,6 +132,19 @@ LETTERS: dict[str, LetterSpec] = {
         nonempty=("offices",)),
     "early_end_confirmation": LetterSpec(
         ("consent_no", "request_no", "received_at", "applicant", "eori", "ended_at", "offices"), {}),
+    # An officer's correction of a consent (itpc/officer.py): to the trader, and to each office of the consent.
+    "consent_revoked": LetterSpec(
+        ("consent_no", "request_no", "applicant", "eori", "period_from", "period_to", "ended_at", "offices",
+         "motives"), {}, nonempty=("motives",)),
+    "consent_revoked_notice": LetterSpec(
+        ("consent_no", "applicant", "eori", "systems", "period_from", "period_to", "ended_at", "offices"), {},
+        nonempty=("offices", "systems")),
+    "consent_amended": LetterSpec(
+        ("consent_no", "request_no", "applicant", "eori", "period_from", "period_to", "previous_to", "offices"),
+        {"motives": ()}),
+    "consent_amended_notice": LetterSpec(
+        ("consent_no", "applicant", "eori", "systems", "period_from", "period_to", "previous_to", "offices"), {},
+        nonempty=("offices", "systems")),
     # Scheduled letters (itpc/tick.py, itpc/afis.py).
     "decision_alert": LetterSpec(("request_no", "received_at", "deadline"),
                                  {"applicant": "", "eori": "", "systems": ()}),

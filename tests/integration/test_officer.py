@@ -117,11 +117,15 @@ def test_return_is_not_for_a_continuity_request(review):
 
 
 @pytest.mark.parametrize("until, shortened", [("2026-12-07T14:00", False), ("2026-12-07T14:01", True)])
-def test_an_officers_end_past_two_working_days_is_cut_and_cites_point_14(review, until, shortened):
-    """From Thursday 14:00, two working days (the weekend skipped) end on Monday at 14:00 (1B-1029:14)."""
-    tmp, config, number = review
-    itpc(config, "decide", number, "consent", "--from", "2026-12-03T14:00", "--to", until, "--officer", OFFICER,
-         now="2026-12-02T09:30")
+def test_an_officers_end_past_two_working_days_is_cut_and_cites_point_14(tmp_path, until, shortened):
+    """From Thursday 14:00, two working days (the weekend skipped) end on Monday at 14:00 (1B-1029:14); the
+    request asks for a week, so the officer's --to is within what was asked."""
+    config, tmp = make_config(tmp_path), tmp_path
+    long_unclear_request(tmp)
+    itpc(config, "poll", "--once", now="2026-12-02T08:50")
+    [request] = requests_json(config)
+    itpc(config, "decide", request["number"], "consent", "--from", "2026-12-03T14:00", "--to", until, "--officer",
+         OFFICER, now="2026-12-02T09:30")
     decision = requests_json(config)[0]["decision"]
     assert decision["period_to"] == "2026-12-07T14:00:00+02:00"
     assert ("1B-1029:14" in decision["rules"]) is shortened

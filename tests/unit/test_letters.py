@@ -69,6 +69,23 @@ def contexts() -> dict[str, dict]:
                                        received_at=at(2026, 11, 23, 14, 35),
                                        applicant="UAB „Baltijos krovinių logistika“", eori="LT302345671",
                                        ended_at=at(2026, 11, 23, 14, 30), offices=OFFICES),
+        "consent_revoked": dict(consent_no="VTP-2026-000001", request_no="ITPC-2026-000001",
+                                applicant="UAB „Rytų tranzitas“", eori="LT302999888",
+                                period_from=at(2026, 12, 2, 9, 0), period_to=at(2026, 12, 2, 15, 0),
+                                ended_at=at(2026, 12, 2, 11, 0), offices=OFFICES,
+                                motives=["Paaiškėjo, kad Prašyme nurodyta priežastis neatitinka tikrovės."]),
+        "consent_revoked_notice": dict(consent_no="VTP-2026-000001", applicant="UAB „Rytų tranzitas“",
+                                       eori="LT302999888", systems=["NTKS"], period_from=at(2026, 12, 2, 9, 0),
+                                       period_to=at(2026, 12, 2, 15, 0), ended_at=at(2026, 12, 2, 11, 0),
+                                       offices=OFFICES),
+        "consent_amended": dict(consent_no="VTP-2026-000001", request_no="ITPC-2026-000001",
+                                applicant="UAB „Rytų tranzitas“", eori="LT302999888",
+                                period_from=at(2026, 12, 2, 9, 0), period_to=at(2026, 12, 2, 12, 0),
+                                previous_to=at(2026, 12, 2, 15, 0), offices=OFFICES),
+        "consent_amended_notice": dict(consent_no="VTP-2026-000001", applicant="UAB „Rytų tranzitas“",
+                                       eori="LT302999888", systems=["NTKS"], period_from=at(2026, 12, 2, 9, 0),
+                                       period_to=at(2026, 12, 2, 12, 0), previous_to=at(2026, 12, 2, 15, 0),
+                                       offices=OFFICES),
         "decision_alert": dict(request_no="ITPC-2026-000015", received_at=at(2026, 12, 2, 8, 45),
                                deadline=at(2026, 12, 2, 10, 45), applicant="UAB „Rytų tranzitas“",
                                eori="LT302999888", systems=["NTKS"]),
@@ -369,6 +386,21 @@ def test_early_end_notice_and_confirmation_state_when_the_consent_ended():
     assert "VTP-2026-000001" in confirmation.subject
     assert "baigė galioti 2026-11-23 14:30" in flat(confirmation.body)
     assert "15 ir 16 punktai" in confirmation.body
+
+
+def test_a_revocation_and_an_amendment_state_the_consent_and_its_new_end():
+    revoked = render("consent_revoked")
+    assert "VTP-2026-000001 atšauktas nuo 2026-12-02 11:00" in revoked.subject
+    assert "ITPC-2026-000001" in revoked.subject and revoked.body.startswith("Laba diena,")
+    assert "nebegalioja nuo 2026-12-02 11:00" in flat(revoked.body) and "Atšaukimo motyvai:" in revoked.body
+    with pytest.raises(LetterError, match="motives"):
+        render("consent_revoked", motives=[])
+    amended = render("consent_amended")
+    assert "galiojimas sutrumpintas iki 2026-12-02 12:00" in amended.subject
+    assert "iki 2026-12-02 12:00 (Vilniaus laiku), o ne iki 2026-12-02 15:00" in flat(amended.body)
+    assert "14 punktas" in amended.body and "motyvai" not in amended.body   # no motive given, none announced
+    for notice in (render("consent_revoked_notice"), render("consent_amended_notice")):
+        assert notice.body.startswith("Gerbiamieji,") and "VTP-2026-000001" in notice.subject
 
 
 # ------------------------------------------------------------------------------- hostile user values
