@@ -42,7 +42,10 @@ KIND_NAMES = {"continuity": "veiklos tęstinumas", "early_recovery": "ankstesnis
               "not_a_request": "ne prašymas"}
 OUTCOME_NAMES = {"open": "laukia sprendimo", "review": "nagrinėja pareigūnas", "consent": "sutikimas",
                  "refusal": "atsisakymas", "returned": "grąžintas", "forwarded": "persiųstas", "granted": "suteikta",
-                 "ended_early": "baigtas anksčiau", "not_needed": "nereikalingas", "none": "nėra"}
+                 "ended_early": "baigtas anksčiau", "not_needed": "nereikalingas", "none": "nėra",
+                 "amended": "sutikimas sutrumpintas", "revoked": "sutikimas panaikintas"}
+# A consent amended or revoked afterwards was still issued: it counts among the month's consents.
+CONSENTED = ("consent", "amended", "revoked")
 
 # Every phrase of the tables and the chart, by language; {placeholders} are filled by str.format.
 WORDS = {
@@ -206,7 +209,7 @@ def _requests(records: Sequence[Record]) -> dict:
 
 
 def _consents(records: Sequence[Record], office_names: Mapping[str, str]) -> dict:
-    consented = [r for r in records if r["outcome"] == "consent"]
+    consented = [r for r in records if r["outcome"] in CONSENTED]
     systems = Counter(system for r in consented for system in r["systems"])
     offices = Counter(code for r in consented for code in r["offices"])
     return {
@@ -302,7 +305,7 @@ def _top_eoris(records: Sequence[Record]) -> list[dict]:
                                                   "consents": 0, "refusals": 0})
         row["who"] = record["who"] or row["who"]   # the latest name given (records come in order of receipt)
         row["requests"] += 1
-        row["consents"] += record["outcome"] == "consent"
+        row["consents"] += record["outcome"] in CONSENTED
         row["refusals"] += record["outcome"] == "refusal"
     ranked = sorted(by_eori.values(), key=lambda row: (-row["requests"], -row["consents"], row["eori"]))
     return ranked[:TOP_EORIS]

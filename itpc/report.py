@@ -19,7 +19,7 @@ from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.request_records import WAITING, Record
 
 STATUSES = ("open", "review", "consent", "refusal", "returned", "forwarded", "granted", "ended_early", "none",
-            "overdue")
+            "amended", "revoked", "overdue")
 # Every kind a request can be registered as (`requests --kind`): the forms', mail never answered, and a reply
 # (which joins its case, so it lists nothing there, but is a kind people may ask for).
 REQUEST_KINDS = (*FORM_KINDS, AUTO_GENERATED, CORRESPONDENCE)

@@ -243,3 +243,16 @@ def test_end_is_for_early_recovery_notices_only(consented):
     itpc(config, "poll", "--once", now="2026-12-02T09:40")
     line = refused(config, tmp, number, "end", "--at", "2026-12-02T11:00", now="2026-12-02T11:30")
     assert "already decided (consent)" in line
+
+
+
+def test_a_revoked_consent_still_counts_among_the_month_s_consents_and_is_listed_by_its_status(consented):
+    _tmp, config, number = consented
+    month = ("report", "--month", "2026-12", "--format", "json")
+    before = json.loads(itpc(config, *month, now="2026-12-02T10:00").stdout)
+    itpc(config, "decide", number, "revoke", "--reason", "Klaidingi duomenys", "--officer", OFFICER,
+         now="2026-12-02T10:00")
+    after = json.loads(itpc(config, *month, now="2026-12-02T10:05").stdout)
+    assert after["consents"]["by_system"] == before["consents"]["by_system"] != {"MDAS": 0, "NTKS": 0}
+    listed = itpc(config, "requests", "--status", "revoked", "--json", now="2026-12-02T10:05").stdout.splitlines()
+    assert [json.loads(line)["number"] for line in listed] == [number]
