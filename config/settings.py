@@ -62,14 +62,20 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     return _build(values, user)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, *, what: str = "", error: type[ConfigError] = ConfigError) -> dict[str, Any]:
+    """A TOML file of ours (the settings, the reason lists, the institutions list) as a dict; a file that cannot
+    be read or is not TOML is one ``error`` naming the file (and ``what`` it is meant to hold)."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        raise error(f"{path}: not valid TOML ({exc})") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+        raise error(f"{path}: cannot read{' ' + what if what else ''} ({exc.strerror})") from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return read_toml(path)
 
 
 def in_checkout() -> bool:

@@ -6,12 +6,12 @@ both are listed).
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from config.errors import ConfigError
+from config.settings import read_toml
 from responders.senders import domain_of, in_domains
 
 
@@ -44,13 +44,7 @@ class Institutions:
 @lru_cache(maxsize=8)
 def load_institutions(path: Path) -> Institutions:
     """Read the list: ``[[institution]]`` tables with ``name`` and ``domains``."""
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise InstitutionListError(f"{path}: cannot read the institutions list ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InstitutionListError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path, what="the institutions list", error=InstitutionListError)
     tables = data.get("institution")
     if not isinstance(tables, list) or not tables:
         raise InstitutionListError(f"{path}: expected [[institution]] tables with name and domains")

@@ -19,13 +19,13 @@ says both ("sugedo serveris, o IT specialistas atostogauja") or neither ("dėl v
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 from config.errors import ConfigError
+from config.settings import read_toml
 from ledger.text import fold_nfkd
 
 OBJECTIVE = "objective"
@@ -52,13 +52,7 @@ class ReasonLists:
 
     @classmethod
     def load(cls, path: Path) -> "ReasonLists":
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except OSError as exc:
-            raise ReasonListError(f"{path}: cannot read reason lists ({exc.strerror})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ReasonListError(f"{path}: not valid TOML ({exc})") from None
+        data = read_toml(path, what="reason lists", error=ReasonListError)
         return cls(objective=_stems(data, "objective", path), not_objective=_stems(data, "not_objective", path),
                    **{key: _stems(data, key, path, required=False) for key in OPTIONAL_LISTS})
 
