@@ -65,6 +65,7 @@ def _decision(kind: str, fields: dict, received: datetime, now: datetime, action
         end = _instant("--to", period_to) or asked_to
         if start is None or end is None:
             raise OfficerError("the request names no period: give --from and --to")
+        _states_what_a_sutikimas_needs(fields)
         _within_asked(start, end, asked_from, asked_to)
         start = max(start, received)  # a consent never starts before the request's receipt
         limit = working_days_after(start, 2)
@@ -82,6 +83,22 @@ def _decision(kind: str, fields: dict, received: datetime, now: datetime, action
         raise OfficerError(f"return is for AFIS/CIS+ requests; a {kind} request is refused or consented")
     return Decision(outcome="returned", rules=tuple(rules) or ("1B-280:9",), motives=(reason,),
                     deadline=working_deadline(now, correction_days))
+
+
+# What the Sutikimas (1B-1029 annex 2) states of the request, by field, as an officer would name it.
+SUTIKIMAS_NEEDS = {"applicant": "applicant", "eori": "EORI code", "systems": "system (MDAS or NTKS)",
+                   "customs_offices": "customs office"}
+
+
+def _states_what_a_sutikimas_needs(fields: dict) -> None:
+    """A consent is a Sutikimas sent to the trader and to each office it names: refused before anything is
+    recorded when the request lacks what the document states, so no decision stands without its letter."""
+    named = {**fields, "applicant": fields.get("applicant") or fields.get("institution")}
+    lacking = [what for key, what in SUTIKIMAS_NEEDS.items()
+               if not named.get(key) or (isinstance(named[key], str) and not named[key].strip())]
+    if lacking:
+        raise OfficerError("a consent needs what the Sutikimas states: the request names no "
+                           f"{' and no '.join(lacking)}; refuse it or ask for a new request")
 
 
 def _within_asked(start: datetime, end: datetime, asked_from: datetime | None, asked_to: datetime | None) -> None:

@@ -6,6 +6,7 @@ import email
 import email.policy
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -176,3 +177,32 @@ def test_a_decided_request_is_not_decided_again(review):
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"itpc: {number} is already decided (consent); only requests in review wait for an officer"
     assert ledger_size(config) == before and len(outbox(tmp)) == mails  # no second consent, no second letter
+
+
+def without_offices(tmp: Path) -> None:
+    """A request like c09 (reason unclear → review) that names no customs office."""
+    message = email.message_from_bytes(C09.read_bytes(), policy=email.policy.default)
+    text = body(message)
+    words = "šiose muitinės įstaigose: Medininkų kelio postas (LTVR2000)".split()
+    asked = re.compile(r"\s+" + r"\s+".join(map(re.escape, words)))
+    assert asked.search(text)
+    message.set_content(asked.sub("", text), charset="utf-8")
+    (tmp / "inbox" / "new" / "no-offices.eml").write_bytes(message.as_bytes())
+
+
+def test_a_consent_to_a_request_naming_no_customs_office_is_refused_before_anything_is_written(tmp_path):
+    """A Sutikimas must name the offices (1B-1029 annex 2) and they must be told: without one the decision would
+    stand with no letter, so `decide` says what is missing and records nothing."""
+    config = make_config(tmp_path)
+    without_offices(tmp_path)
+    itpc(config, "poll", "--once", now="2026-12-02T08:50")
+    [request] = requests_json(config)
+    assert request["decision"]["outcome"] == "review"   # the automatic path leaves it to an officer
+    before, mails = ledger_size(config), len(outbox(tmp_path))
+    proc = itpc(config, "decide", request["number"], "consent", "--officer", OFFICER, check=False,
+                now="2026-12-02T09:30")
+    assert proc.returncode == 1
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith("itpc: ") and "customs office" in line
+    assert ledger_size(config) == before and len(outbox(tmp_path)) == mails
+    assert requests_json(config)[0]["decision"]["outcome"] == "review"
