@@ -69,9 +69,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 from config.errors import DocumentError
 from ledger.clock import parse_instant, shown, shown_day
@@ -166,21 +167,7 @@ def render_letter(name: str, context: dict, *, templates_dir: Path) -> Letter:
         raise LetterError(f"unknown letter {name!r} (known: {', '.join(sorted(LETTERS))})")
     values = {**COMMON_DEFAULTS, **spec.defaults, **context}
     _check_context(name, spec, values)
-    env = _environment(Path(templates_dir))
-    try:
-        source = Path(templates_dir, f"{name}.txt").read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LetterError(f"letter {name!r}: cannot read template in {templates_dir} ({exc.strerror})") from None
-    first, _, rest = source.partition("\n")
-    if not first.startswith(SUBJECT_PREFIX):
-        raise LetterError(f"letter {name!r}: the template's first line must be '{SUBJECT_PREFIX} ...'")
-    try:
-        subject = env.from_string(first[len(SUBJECT_PREFIX):]).render(values)
-        body = env.from_string(rest).render(values)
-    except jinja2.UndefinedError as exc:
-        raise LetterError(f"letter {name!r}: {exc.message}") from None
-    except jinja2.TemplateError as exc:
-        raise LetterError(f"letter {name!r}: template error: {exc}") from None
+    subject, body = _rendered(name, Path(templates_dir), values)
     subject = one_line(subject)
     body = _tidy(body)
     if not subject:
@@ -244,7 +231,53 @@ def _mentions(text: Any, part: str) -> bool:
 # ------------------------------------------------------------------------------------------------ helpers
 
 
+# Compiling a template costs more than rendering it: each process keeps one environment per templates directory
+# and each letter's compiled subject and body, recompiled when the file changes (an edited template is read on
+# the next letter, as before; the partials it includes are checked by jinja2's own loader the same way).
+_ENVIRONMENTS: dict[Path, "jinja2.Environment"] = {}
+_COMPILED: dict[Path, tuple[tuple[int, int], "jinja2.Template", "jinja2.Template"]] = {}
+
+
+def _rendered(name: str, templates_dir: Path, values: Mapping[str, Any]) -> tuple[str, str]:
+    """The subject and body of letter ``name`` rendered with ``values``, from the compiled templates."""
+    import jinja2  # heavy (≈25 ms): only a command that writes a letter pays for it
+
+    path = templates_dir / f"{name}.txt"
+    try:
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        cached = _COMPILED.get(path)
+        if cached is None or cached[0] != version:
+            cached = (version, *_compile(name, _environment(templates_dir), path.read_text(encoding="utf-8")))
+            _COMPILED[path] = cached
+        return cached[1].render(values), cached[2].render(values)
+    except OSError as exc:
+        if not templates_dir.is_dir():
+            raise LetterError(f"templates directory not found: {templates_dir}") from None
+        raise LetterError(f"letter {name!r}: cannot read template in {templates_dir} ({exc.strerror})") from None
+    except jinja2.UndefinedError as exc:
+        raise LetterError(f"letter {name!r}: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise LetterError(f"letter {name!r}: template error: {exc}") from None
+
+
+def _compile(name: str, env: jinja2.Environment, source: str) -> tuple[jinja2.Template, jinja2.Template]:
+    first, _, rest = source.partition("\n")
+    if not first.startswith(SUBJECT_PREFIX):
+        raise LetterError(f"letter {name!r}: the template's first line must be '{SUBJECT_PREFIX} ...'")
+    return env.from_string(first[len(SUBJECT_PREFIX):]), env.from_string(rest)
+
+
 def _environment(templates_dir: Path) -> jinja2.Environment:
+    env = _ENVIRONMENTS.get(templates_dir)
+    if env is None:
+        env = _ENVIRONMENTS[templates_dir] = _new_environment(templates_dir)
+    return env
+
+
+def _new_environment(templates_dir: Path) -> jinja2.Environment:
+    import jinja2  # see _rendered
+
     if not templates_dir.is_dir():
         raise LetterError(f"templates directory not found: {templates_dir}")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir), encoding="utf-8"),

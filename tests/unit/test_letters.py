@@ -1,9 +1,11 @@
 """Letters: every template renders with a realistic context, says what the rules require, in Lithuanian."""
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import jinja2
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -473,3 +475,22 @@ def test_a_consent_answered_by_fax_says_where_to_report_an_early_recovery():
 def test_not_needed_for_an_ntks_outage_cites_point_31_when_the_decision_does():
     body = flat(render("not_needed", systems=["NTKS"], rules=["1B-1029:31"]).body)
     assert "ITPC nurodymu dirbama be NTKS" in body and "31 punktas" in body and "20 punktas" not in body
+
+
+def test_a_letter_is_compiled_once_per_process_and_again_only_when_its_template_changes(tmp_path, monkeypatch):
+    """Compiling is most of a letter's cost: the compiled templates are kept, but an officer's edit to a template
+    still shows in the next letter."""
+    for template in TEMPLATES.glob("*.txt"):
+        shutil.copy(template, tmp_path / template.name)
+    compiled = []
+    real_from_string = jinja2.Environment.from_string
+    monkeypatch.setattr(jinja2.Environment, "from_string",
+                        lambda env, source, *a, **k: compiled.append(source) or real_from_string(env, source, *a, **k))
+    ctx = contexts()["acknowledgement"]
+    first = render_letter("acknowledgement", ctx, templates_dir=tmp_path)
+    assert render_letter("acknowledgement", ctx, templates_dir=tmp_path) == first
+    assert len(compiled) == 2                     # the subject and the body, once
+    path = tmp_path / "acknowledgement.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nPakeistas laiškas.\n", encoding="utf-8")
+    edited = render_letter("acknowledgement", ctx, templates_dir=tmp_path)
+    assert "Pakeistas laiškas." in edited.body and len(compiled) == 4
