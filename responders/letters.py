@@ -234,8 +234,8 @@ def _mentions(text: Any, part: str) -> bool:
 # Compiling a template costs more than rendering it: each process keeps one environment per templates directory
 # and each letter's compiled subject and body, recompiled when the file changes (an edited template is read on
 # the next letter, as before; the partials it includes are checked by jinja2's own loader the same way).
-_ENVIRONMENTS: dict[Path, "jinja2.Environment"] = {}
-_COMPILED: dict[Path, tuple[tuple[int, int], "jinja2.Template", "jinja2.Template"]] = {}
+_ENVIRONMENTS: dict[Path, jinja2.Environment] = {}
+_COMPILED: dict[Path, tuple[tuple[int, int], jinja2.Template, jinja2.Template]] = {}
 
 
 def _rendered(name: str, templates_dir: Path, values: Mapping[str, Any]) -> tuple[str, str]:
