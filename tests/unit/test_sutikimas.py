@@ -7,10 +7,12 @@ from datetime import datetime, timezone
 
 import pdfplumber
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from ledger.clock import VILNIUS
-from responders.sutikimas import FONT_DIRS, FontNotFound, SutikimasDoc, SutikimasError, find_font, render_sutikimas
+from responders.pdffonts import shipped_face
+from responders.sutikimas import (FONT_DIRS, OFFICES_SENTENCE, TITLE, FontNotFound, SutikimasDoc, SutikimasError,
+                                  find_font, render_sutikimas)
 
 LITHUANIAN = "ąčęėįšųūž ĄČĘĖĮŠŲŪŽ"
 
@@ -140,13 +142,35 @@ def test_an_incomplete_or_inconsistent_document_is_refused_naming_the_field(chan
         render_sutikimas(make_doc(**changes))
 
 
-def test_a_missing_font_names_the_debian_package(tmp_path):
+# Outside the shipped subset (Latin, Lithuanian, the punctuation we use): a Russian and a Greek trader's name.
+OUTSIDE = "ООО «Трансавто Жанна» ΩΣ"
+
+
+def test_a_name_outside_the_shipped_font_subset_is_drawn_from_the_installed_font_and_reads_back():
+    assert not all(shipped_face("").covers(c) for c in OUTSIDE)
+    pdf = render_sutikimas(make_doc(applicant=OUTSIDE, officer="Vyriausioji specialistė, Ђорђе Ωmega"))
+    text, _ = read_back(pdf)
+    assert f"sutinka, kad {OUTSIDE}, EORI kodas LT302345671," in flat(text)
+    assert "Ђорђе Ωmega" in text
+    assert render_sutikimas(make_doc(applicant=OUTSIDE, officer="Vyriausioji specialistė, Ђорђе Ωmega")) == pdf
+
+
+def test_the_document_needs_no_installed_font_unless_a_character_is_outside_the_subset(tmp_path):
+    assert render_sutikimas(make_doc(), font_dirs=(tmp_path,)) == render_sutikimas(make_doc())
     with pytest.raises(FontNotFound, match="fonts-dejavu-core"):
-        render_sutikimas(make_doc(), font_dirs=(tmp_path,))
+        render_sutikimas(make_doc(applicant=OUTSIDE), font_dirs=(tmp_path,))
     assert find_font().name == "DejaVuSans.ttf" and find_font().parent in FONT_DIRS
 
 
+def test_the_shipped_subset_covers_every_letter_of_the_form_and_of_lithuanian():
+    face = shipped_face("")
+    assert all(face.covers(c) for c in LITHUANIAN + TITLE + OFFICES_SENTENCE + "„“–")
+    assert all(shipped_face("B").covers(c) for c in TITLE + "MUITINĖS INFORMACINIŲ TECHNOLOGIJŲ")
+
+
 @settings(max_examples=8, deadline=None)
+@example(applicant="A ")            # a trailing space: the document shows the name, never a space before its comma
+@example(applicant="  UAB  „Ąžuolas“ ")
 @given(applicant=st.text(alphabet=st.sampled_from("ąčęėįšųūžĄČĘĖĮŠŲŪŽ„“ abcdefghijklmnoprstuvyzABCDEFGHIJ-.,"),
                          min_size=1, max_size=50).filter(lambda s: s.strip()))
 def test_any_lithuanian_name_reads_back_exactly(applicant):

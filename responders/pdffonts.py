@@ -1,0 +1,141 @@
+"""The fonts our PDFs embed: DejaVu Sans, pre-subset and shipped in ``responders/fonts/``, with the full installed
+font as the fallback for a character outside the subset.
+
+Why shipped rather than cut from the installed font at first use: a document's bytes then depend only on its
+data and this repository (not on the DejaVu version a machine has installed), no cache directory has to be
+writable, and no process pays the ≈0.3 s of cutting it. The files are DejaVu Sans and DejaVu Sans Bold reduced
+to ``COVERED`` (Latin, Latin-1, Latin Extended-A — Lithuanian and its neighbours — and the punctuation letters and
+forms use); the DejaVu licence is ``responders/fonts/LICENSE``. Rebuild them from the installed fonts with
+``python -m responders.pdffonts``.
+
+A ``Face`` is a font as the page writer needs it: glyph ids and advance widths by character, and the embedded
+file. Faces are loaded once per process. The full font is read only when a document has a character outside
+the subset, and only the glyphs that document uses are embedded from it (``subset_file``).
+"""
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Iterable
+
+SHIPPED = Path(__file__).with_name("fonts")
+SHIPPED_FILES = {"": "DejaVuSans-ITPC.ttf", "B": "DejaVuSans-Bold-ITPC.ttf"}   # by style
+
+# What the shipped subset covers. Anything else falls back to the full font, glyph by glyph.
+COVERED = "".join(chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x180))) + (
+    "‐‑‒–—―‘’‚‛“”„‟•…‰′″‹›€№™−")
+# Tables a page writer that neither shapes text nor kerns it does not need: the layout tables, and the bitmap,
+# colour and timestamp tables fpdf2 drops for the same reason.
+UNUSED_TABLES = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT", "EBLC",
+                 "EBSC", "SVG ", "CPAL", "COLR", "kern")
+
+
+@dataclass(frozen=True, eq=False)
+class Face:
+    """One font: ``glyph`` maps a character's code point to its glyph id, ``advance`` a glyph id to its width in
+    font units; ``data`` is the TrueType file (the whole shipped subset, or the full font to cut from)."""
+    name: str                     # PostScript name, "DejaVuSans"
+    data: bytes
+    units_per_em: int
+    glyph: dict[int, int]
+    advance: tuple[int, ...]
+    bbox: tuple[int, int, int, int]
+    ascent: int
+    descent: int
+    cap_height: int
+    italic_angle: float
+
+    @cached_property
+    def chars(self) -> frozenset[str]:
+        return frozenset(map(chr, self.glyph))
+
+    def covers(self, char: str) -> bool:
+        return ord(char) in self.glyph
+
+    def width(self, text: str, size: float) -> float:
+        """``text``'s width at ``size`` (in the unit ``size`` is in); a character the face lacks counts as .notdef."""
+        units = sum(self.advance[self.glyph.get(ord(c), 0)] for c in text)
+        return units * size / self.units_per_em
+
+    def to_unicode(self) -> dict[int, str]:
+        """Glyph id → the character it shows (the lowest code point when several share a glyph)."""
+        shown: dict[int, str] = {}
+        for code in sorted(self.glyph, reverse=True):
+            shown[self.glyph[code]] = chr(code)
+        return shown
+
+
+def load_face(data: bytes) -> Face:
+    """The metrics of the TrueType file ``data``."""
+    from fontTools.ttLib import TTFont  # heavy (≈30 ms): only a process that draws a document loads it
+
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    order = font.getGlyphOrder()
+    index = {name: gid for gid, name in enumerate(order)}
+    metrics = font["hmtx"].metrics
+    head, hhea, os2 = font["head"], font["hhea"], font["OS/2"]
+    return Face(name=font["name"].getDebugName(6) or "DejaVuSans", data=data, units_per_em=head.unitsPerEm,
+                glyph={code: index[name] for code, name in font.getBestCmap().items()},
+                advance=tuple(metrics[name][0] for name in order),
+                bbox=(head.xMin, head.yMin, head.xMax, head.yMax), ascent=hhea.ascent, descent=hhea.descent,
+                cap_height=getattr(os2, "sCapHeight", hhea.ascent), italic_angle=float(font["post"].italicAngle))
+
+
+@lru_cache(maxsize=None)
+def shipped_face(style: str) -> Face:
+    """The shipped subset of DejaVu Sans (``style`` "" or "B"), loaded once per process."""
+    return load_face((SHIPPED / SHIPPED_FILES[style]).read_bytes())
+
+
+@lru_cache(maxsize=None)
+def full_face(path: Path) -> Face:
+    """The installed font at ``path``, loaded once per process (only for a character outside the subset)."""
+    return load_face(Path(path).read_bytes())
+
+
+def subset_file(data: bytes, glyphs: Iterable[int] = (), text: str = "", *, keep_ids: bool = True) -> bytes:
+    """A TrueType file with only ``glyphs`` (ids) and the glyphs of ``text`` from the font ``data``. With
+    ``keep_ids`` every glyph keeps its id (the others are emptied), so a page drawn with the full font's ids shows
+    the same glyphs from the subset."""
+    from fontTools import subset  # see load_face
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.retain_gids = keep_ids
+    options.notdef_outline = True
+    options.recommended_glyphs = True
+    options.drop_tables += list(UNUSED_TABLES)
+    options.layout_features = []
+    options.hinting = False  # PDF viewers and printers rasterise without the TrueType hints; half the size
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    cutter = subset.Subsetter(options)
+    cutter.populate(gids=sorted(set(glyphs)), text=text)
+    cutter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def build_shipped(source_dir: Path, target_dir: Path = SHIPPED) -> list[Path]:
+    """Cut the shipped subsets from the DejaVu Sans files in ``source_dir`` (written atomically)."""
+    written = []
+    for style, shipped in SHIPPED_FILES.items():
+        source = Path(source_dir) / ("DejaVuSans-Bold.ttf" if style == "B" else "DejaVuSans.ttf")
+        data = subset_file(source.read_bytes(), text=COVERED, keep_ids=False)
+        target = Path(target_dir) / shipped
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+        written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    for made in build_shipped(Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/fonts/truetype/dejavu")):
+        print(f"{made} ({made.stat().st_size} bytes)")
