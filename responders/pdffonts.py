@@ -5,8 +5,8 @@ Why shipped rather than cut from the installed font at first use: a document's b
 data and this repository (not on the DejaVu version a machine has installed), no cache directory has to be
 writable, and no process pays the ≈0.3 s of cutting it. The files are DejaVu Sans and DejaVu Sans Bold reduced
 to ``COVERED`` (Latin, Latin-1, Latin Extended-A — Lithuanian and its neighbours — and the punctuation letters and
-forms use); the DejaVu licence is ``responders/fonts/LICENSE``. Rebuild them from the installed fonts with
-``python -m responders.pdffonts``.
+forms use), each with its metrics in a JSON file beside it; the DejaVu licence is ``responders/fonts/LICENSE``.
+Rebuild them from the installed fonts with ``python -m responders.pdffonts``.
 
 A ``Face`` is a font as the page writer needs it: glyph ids and advance widths by character, and the embedded
 file. Faces are loaded once per process. The full font is read only when a document has a character outside
@@ -15,6 +15,7 @@ the subset, and only the glyphs that document uses are embedded from it (``subse
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import tempfile
@@ -88,8 +89,21 @@ def load_face(data: bytes) -> Face:
 
 @lru_cache(maxsize=None)
 def shipped_face(style: str) -> Face:
-    """The shipped subset of DejaVu Sans (``style`` "" or "B"), loaded once per process."""
-    return load_face((SHIPPED / SHIPPED_FILES[style]).read_bytes())
+    """The shipped subset of DejaVu Sans (``style`` "" or "B"), loaded once per process: its metrics from the
+    JSON file cut with it, so a process that draws one document does not import and run a font parser."""
+    font = SHIPPED / SHIPPED_FILES[style]
+    metrics = json.loads(font.with_suffix(".json").read_text(encoding="utf-8"))
+    return Face(name=metrics["name"], data=font.read_bytes(), units_per_em=metrics["units_per_em"],
+                glyph={int(code): gid for code, gid in metrics["glyph"].items()}, advance=tuple(metrics["advance"]),
+                bbox=tuple(metrics["bbox"]), ascent=metrics["ascent"], descent=metrics["descent"],
+                cap_height=metrics["cap_height"], italic_angle=metrics["italic_angle"])
+
+
+def metrics_of(face: Face) -> dict:
+    """What ``shipped_face`` reads back: every field of ``face`` but its file."""
+    return {"name": face.name, "units_per_em": face.units_per_em, "glyph": {str(c): g for c, g in face.glyph.items()},
+            "advance": list(face.advance), "bbox": list(face.bbox), "ascent": face.ascent, "descent": face.descent,
+            "cap_height": face.cap_height, "italic_angle": face.italic_angle}
 
 
 @lru_cache(maxsize=None)
@@ -128,12 +142,18 @@ def build_shipped(source_dir: Path, target_dir: Path = SHIPPED) -> list[Path]:
         source = Path(source_dir) / ("DejaVuSans-Bold.ttf" if style == "B" else "DejaVuSans.ttf")
         data = subset_file(source.read_bytes(), text=COVERED, keep_ids=False)
         target = Path(target_dir) / shipped
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, target)
-        written.append(target)
+        metrics = json.dumps(metrics_of(load_face(data)), sort_keys=True).encode("utf-8")
+        for path, content in ((target, data), (target.with_suffix(".json"), metrics)):
+            _write_atomically(path, content)
+            written.append(path)
     return written
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, path)
 
 
 if __name__ == "__main__":
