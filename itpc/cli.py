@@ -1,24 +1,18 @@
-"""The `itpc` command: the root group, its global options, and the one place errors become one line.
+"""The `itpc` command: the root group, its global options, and the table of commands.
 
 Global options: ``--config FILE`` (or ITPC_CONFIG) and ``--now ISO-8601`` (or ITPC_NOW), which sets the clock
 for every command so that every time-dependent behaviour can be driven from the CLI. Each command group lives
-in its own ``cli_*`` module; this module only assembles them.
+in its own ``cli_*`` module; this module only assembles them. It imports click and nothing of ours: a command's
+module, and ``itpc.boot`` (settings, clock, the application, one-line errors), are loaded when a command runs, so
+`itpc --help` costs little more than Python and click.
 """
 from __future__ import annotations
 
 import importlib
-import logging
-import sys
+from types import ModuleType
 from typing import Any
 
 import click
-
-from config import ItpcError, load_settings
-from itpc.app import App
-from itpc.cli_support import Failure
-from itpc.failures import os_failure
-from itpc.version import version
-from ledger.clock import Clock, parse_instant
 
 # Each command and where it lives. A command's module is imported only when that command runs (click's "lazy
 # subcommands"), so `itpc show` does not pay for the PDF and mail machinery that `itpc poll` needs.
@@ -42,9 +36,37 @@ COMMANDS = {
 }
 
 
+# What `itpc --help` says of each command without loading it: the first paragraph of the command's own help
+# (tests/integration/test_cli_help.py keeps the two the same).
+SUMMARIES = {
+    "afis": "AFIS/CIS+ users: last logins from URT, inactivity (1B-280:18), rights change notices (1B-280:14–16), "
+            "rights granted (1B-280:10).",
+    "check": "Check the configuration, its files, every folder written to, and the mail servers; send nothing.",
+    "completion": "Print the shell completion script for `itpc`.",
+    "decide": "Record an officer's decision on a request, then answer it like an automatic one.",
+    "ledger": "Inspect, query, verify and back up the ledger.",
+    "note": "Add an officer's remark to a request; it is a ledger entry like any other and shows in `itpc show`.",
+    "outage": "Record MDAS/NTKS outages: planned stops and unplanned failures (1B-1029:17-20, 31-32).",
+    "parse": "Parse one message (.eml) and show what it asks; nothing is registered.",
+    "poll": "Read the mailbox: register every new message exactly once, decide, answer, flush the outbox.",
+    "report": "The month's figures (ITPC division functions 2.11): requests by kind and outcome, consents per "
+              "system and customs office, decision times, deadline breaches, refusals by rule, top EORIs.",
+    "requests": "List requests with their current state, oldest first.",
+    "requeue": "Process a request again whose processing failed: a message that could not be read is parsed again "
+               "and decided; letters that were held or refused by the mail server go back to the outbox.",
+    "run": "Run as a service: poll the mailbox (IMAP IDLE where the server has it), answer, send, and every "
+           "minute do the scheduled work. SIGTERM finishes the current message and exits 0.",
+    "search": "Find requests by sender, applicant, EORI, number or reasons; case and diacritics are ignored, and "
+              "every word must appear.",
+    "show": "The whole story of one request: the message, what was read from it, the decision and its rules, "
+            "every letter and notice sent, and the deadlines met or missed.",
+    "tick": "Do what is due at --now and not done yet: notices, deadline alerts, expiry, outages, page, sending.",
+}
+
+
 class ItpcGroup(click.Group):
-    """The root group: finds its commands in ``COMMANDS``, and shows every deliberate error, and every
-    failure on our own files, as one line."""
+    """The root group: finds its commands in ``COMMANDS``, lists them from ``SUMMARIES`` without loading them,
+    and shows every deliberate error, and every failure on our own files, as one line."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -56,13 +78,39 @@ class ItpcGroup(click.Group):
         module, attr = target.split(":")
         return getattr(importlib.import_module(module), attr)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their summaries, as click lists them, from the table (a command not in it is loaded)."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            summary = SUMMARIES.get(name)
+            if summary is None:
+                command = self.get_command(ctx, name)
+                if command is None or command.hidden:
+                    continue
+                rows.append((name, command.get_short_help_str(limit)))
+            else:
+                rows.append((name, click.Command(name, help=summary).get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ItpcError as exc:
-            raise Failure(str(exc)) from None
-        except OSError as exc:
-            raise Failure(os_failure(exc)) from None
+        parent = super().invoke
+        return boot().one_line_errors(lambda: parent(ctx))
+
+
+def boot() -> ModuleType:
+    """``itpc.boot``, loaded when a command runs (as the command's own module is)."""
+    return importlib.import_module("itpc.boot")
+
+
+def show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"itpc {importlib.import_module('itpc.version').version()}")
+        ctx.exit()
 
 
 @click.group(cls=ItpcGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,7 +119,8 @@ class ItpcGroup(click.Group):
 @click.option("--now", "now", envvar="ITPC_NOW", metavar="ISO-8601",
               help="Run as if the clock showed this instant (no offset: Vilnius time).")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
-@click.version_option(version(), "--version", prog_name="itpc", message="%(prog)s %(version)s")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=show_version,
+              help="Show the version and exit.")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, now: str | None, verbose: bool) -> None:
     """ITPC requests: mailbox in, append-only ledger, decisions and answers out.
@@ -80,19 +129,7 @@ def cli(ctx: click.Context, config_path: str | None, now: str | None, verbose: b
     Example:
       itpc --config /etc/itpc/itpc.toml poll --once
     """
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr,
-                        force=True)  # each run logs to the stderr it has (one run per process, or a test's)
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every glyph table it subsets
-    try:
-        settings = load_settings(config_path)
-    except ItpcError as exc:
-        raise Failure(f"configuration: {exc}") from None
-    try:
-        clock = Clock(parse_instant(now) if now else None)
-    except ValueError:
-        raise Failure(f"--now: not an ISO-8601 instant: {now!r}") from None
-    app = App(settings, clock)
+    app = boot().open_app(config_path, now, verbose)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
