@@ -26,6 +26,8 @@ bench: system venv
 	$(BIN)/python -m bench.review
 	$(BIN)/python -m bench.bombs
 	$(BIN)/python -m bench.oversize
+	$(BIN)/python -m bench.sutikimas
+	$(BIN)/python -m bench.startup
 
 system:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
