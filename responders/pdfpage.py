@@ -179,7 +179,7 @@ class Sheet:
             key = f"X{STYLES.index(style) + 1}"
             fonts[key] = len(objects) + 1
             face = self._fallback(style)
-            objects += _font_objects(face, fonts[key], f"ITPCX{STYLES.index(style) + 1}",
+            objects += _font_objects(face, fonts[key], "ITPCX" + "AB"[STYLES.index(style)],
                                      subset_file(face.data, glyphs), sorted(glyphs | {0}))
         resources = "<< /Font << " + " ".join(f"/{k} {n} 0 R" for k, n in sorted(fonts.items())) + " >> >>"
         kids = []
@@ -206,16 +206,17 @@ def _shipped_objects() -> tuple[bytes, ...]:
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     for i, style in enumerate(STYLES):
         face = shipped_face(style)
-        objects += _font_objects(face, 3 + 5 * i, f"ITPCA{i + 1}", face.data, range(len(face.advance)))
+        objects += _font_objects(face, 3 + 5 * i, "ITPCA" + "AB"[i], face.data, range(len(face.advance)))
     assert len(objects) == FIXED_OBJECTS
     return tuple(objects)
 
 
 def _font_objects(face: Face, first: int, tag: str, data: bytes, glyphs: Sequence[int]) -> list[bytes]:
     """A Type 0 font over ``face`` (glyph ids as 2-byte codes, Identity-H) with the TrueType file ``data``:
-    the font, its CID font, descriptor, file and ToUnicode map (objects ``first`` … ``first + 4``)."""
+    the font, its CID font, descriptor, file and ToUnicode map (objects ``first`` … ``first + 4``); ``tag`` is
+    six capital letters."""
     scale = 1000 / face.units_per_em
-    name = f"{tag[:6].upper().ljust(6, 'A')}+{face.name}"
+    name = f"{tag}+{face.name}"   # six capital letters and "+": the PDF mark of a subset font
     widths = _widths([(g, round(face.advance[g] * scale)) for g in glyphs])
     x0, y0, x1, y1 = (round(v * scale) for v in face.bbox)
     shown = face.to_unicode()
