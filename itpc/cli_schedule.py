@@ -2,13 +2,13 @@
 (1B-1029:17-20, 31-32, 45). ``itpc.cli`` finds these commands by name (``COMMANDS``)."""
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
 
 from itpc.app import App
 from itpc.cli_support import Failure, pass_app
+from itpc.officers import acting_officer
 from itpc.outages import record_cancel, record_end, record_extend, record_plan, record_start
 from itpc.tick import run_tick
 from ledger.clock import parse_instant, shown
@@ -69,8 +69,9 @@ def plan_command(app: App, system: str, start: str, end: str, force: bool, reaso
     Example:
       itpc outage plan MDAS --from 2026-12-05T20:00 --to 2026-12-06T02:00
     """
+    officer = acting_officer(app.settings)
     data, new = record_plan(app, system, _instant("--from", start, app), _instant("--to", end, app),
-                            force=force, reason=reason)
+                            by=officer.login, force=force, reason=reason)
     click.echo(f"{data['id']}: planned {data['system']} stop {shown(parse_instant(data['start']))} – "
                f"{shown(parse_instant(data['end']))}" + ("" if new else " (already declared)"))
     _reconcile(app)
@@ -88,7 +89,8 @@ def extend_command(app: App, system: str, end: str) -> None:
     Example:
       itpc outage extend MDAS --to 2026-12-06T06:00
     """
-    data, new = record_extend(app, system, _instant("--to", end, app))
+    officer = acting_officer(app.settings)
+    data, new = record_extend(app, system, _instant("--to", end, app), by=officer.login)
     click.echo(f"{data['id']}: extended from {shown(parse_instant(data['previous_end']))} to "
                f"{shown(parse_instant(data['end']))}" + ("" if new else " (already extended)"))
     _reconcile(app)
@@ -97,9 +99,8 @@ def extend_command(app: App, system: str, end: str) -> None:
 @outage.command("cancel")
 @click.argument("outage_id", metavar="ID")
 @click.option("--reason", required=True, help="Why the stop will not happen (the offices are told).")
-@click.option("--officer", help="Who cancels it (default: the login name).")
 @pass_app
-def cancel_command(app: App, outage_id: str, reason: str, officer: str | None) -> None:
+def cancel_command(app: App, outage_id: str, reason: str) -> None:
     """Call off a planned stop that has not begun: it is no longer announced, and the offices and the public
     list that were told of it are told it will not happen (IDs: itpc outage list).
 
@@ -107,7 +108,8 @@ def cancel_command(app: App, outage_id: str, reason: str, officer: str | None) -
     Example:
       itpc outage cancel MDAS-20261205T2000Z --reason "Atnaujinimas atidėtas"
     """
-    data, new = record_cancel(app, outage_id, reason=reason, by=officer or getpass.getuser())
+    officer = acting_officer(app.settings)
+    data, new = record_cancel(app, outage_id, reason=reason, by=officer.login)
     click.echo(f"{data['id']}: cancelled" + ("" if new else " (already cancelled)"))
     _reconcile(app)
 
@@ -123,7 +125,8 @@ def start_command(app: App, system: str, at: str | None) -> None:
     Example:
       itpc outage start MDAS --at 2026-11-23T08:10
     """
-    data = record_start(app, system, _instant("--at", at, app))
+    officer = acting_officer(app.settings)
+    data = record_start(app, system, _instant("--at", at, app), by=officer.login)
     click.echo(f"{data['id']}: {data['system']} down since {shown(parse_instant(data['start']))}")
     _reconcile(app)
 
@@ -141,7 +144,8 @@ def end_command(app: App, system: str, at: str | None) -> None:
     Example:
       itpc outage end MDAS --at 2026-11-23T11:40
     """
-    data = record_end(app, system, _instant("--at", at, app))
+    officer = acting_officer(app.settings)
+    data = record_end(app, system, _instant("--at", at, app), by=officer.login)
     click.echo(f"{data['id']}: over at {shown(parse_instant(data['end']))}")
     _reconcile(app)
 

@@ -7,8 +7,9 @@ else varies, so replaying a mailbox yields byte-identical documents. Text uses D
 subset) because the PDF core fonts cannot encode Lithuanian letters.
 
 Field meanings: ``issuer`` is the issuing body named in the header and in "… sutinka, kad" (normally the
-``[itpc] name`` setting); ``officer`` is the responsible ITPC officer, "pareigų pavadinimas, vardas pavardė"
-(the part after the last comma goes under "(vardas ir pavardė)"; without a comma all of it is the position).
+``[itpc] name`` setting); ``officer_position`` and ``officer_name`` are the responsible ITPC officer's, printed in
+the form's own slots "(pareigų pavadinimas)" and "(vardas ir pavardė)" (config.officers: the deciding officer, or
+the duty officer for an automatic consent).
 """
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ class SutikimasDoc:
     period_to: datetime
     systems: tuple[str, ...]             # "MDAS" and/or "NTKS"
     offices: tuple[tuple[str, str], ...]  # (code, name)
-    officer: str
+    officer_position: str                # "Vyriausioji specialistė"
+    officer_name: str                    # "Rūta Žemaitienė"
     issuer: str = "Muitinės informacinių technologijų paslaugų centras"
 
 
@@ -154,14 +156,14 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
     pdf.set_font("DejaVu", "", TEXT_PT)
     pdf.cell(width, LINE_MM, "Atsakingas ITPC pareigūnas", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    position, name = _officer_parts(doc.officer)
-    _columns(pdf, [(position, "(pareigų pavadinimas)"), ("", "(parašas)"), (name, "(vardas ir pavardė)")])
+    _columns(pdf, [(doc.officer_position, "(pareigų pavadinimas)"), ("", "(parašas)"),
+                   (doc.officer_name, "(vardas ir pavardė)")])
     return bytes(pdf.output())
 
 
 def check(doc: SutikimasDoc) -> None:
     """Refuse a document that would misstate the consent."""
-    for name in ("number", "place", "applicant", "eori", "officer", "issuer"):
+    for name in ("number", "place", "applicant", "eori", "officer_position", "officer_name", "issuer"):
         value = getattr(doc, name)
         if not isinstance(value, str) or not value.strip():
             raise SutikimasError(f"{name}: required, got {value!r}")
@@ -234,9 +236,3 @@ def _columns(pdf: FPDF, parts: list[tuple[str, str]]) -> None:
         pdf.cell(w, CAPTION_MM, caption, align="C")
     pdf.set_xy(pdf.l_margin, pdf.get_y() + CAPTION_MM)
 
-
-def _officer_parts(officer: str) -> tuple[str, str]:
-    position, comma, name = officer.rpartition(",")
-    if not comma:
-        return officer.strip(), ""
-    return position.strip(), name.strip()
