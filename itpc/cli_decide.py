@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import click
 
+from itpc.answers import Answerer
 from itpc.app import App
 from itpc.cli_support import opened, pass_app
+from itpc.dryrun import rehearsal_report
 from itpc.officer import officer_decision
 from itpc.officers import acting_officer
 from itpc.requeue import requeue_request
@@ -24,9 +26,10 @@ from itpc.service import Runner
               help="end: the consent the notice is about (default: the one the rules found).")
 @click.option("--reason", help="Motive in Lithuanian (required for refuse, return and revoke).")
 @click.option("--rule", "rules", multiple=True, help="Legal point the decision rests on, e.g. 1B-1029:12.")
+@click.option("--dry-run", is_flag=True, help="Print the letters the decision would send; record and send nothing.")
 @pass_app
 def decide(app: App, number: str, action: str, period_from: str | None, period_to: str | None, at: str | None,
-           consent_no: str | None, reason: str | None, rules: tuple[str, ...]) -> None:
+           consent_no: str | None, reason: str | None, rules: tuple[str, ...], dry_run: bool) -> None:
     """Record an officer's decision on a request, then answer it like an automatic one.
 
     consent, refuse and return decide a request in review; end accepts an early-recovery notice in review.
@@ -40,10 +43,17 @@ def decide(app: App, number: str, action: str, period_from: str | None, period_t
       itpc decide VTP-2026-000001 amend --to 2026-12-02T12:00 --reason "Sutrumpinta pagal asmens prašymą."
       itpc decide VTP-2026-000001 revoke --reason "Prašyme nurodyta priežastis nepasitvirtino."
       itpc decide ITPC-2026-000012 end --at 2026-12-02T11:30
+      itpc decide ITPC-2026-000009 refuse --reason "..." --dry-run     # the letters, nothing recorded
     """
     officer = acting_officer(app.settings)  # before anything is read or written: only officers decide
+    if dry_run:
+        app.rehearse()
     record = officer_decision(opened(app), number, action, period_from=period_from, period_to=period_to,
                               reason=reason, rules=list(rules), officer=officer.login, at=at, consent_no=consent_no)
+    if dry_run:
+        Answerer(app).answer_pending()  # queued in memory, never sent
+        click.echo(rehearsal_report(app, keep=lambda entry: entry.data.get("request") == record["request"]))
+        return
     Runner(app).respond()
     app.refresh_view()
     click.echo(f"{record['request']}: {record['outcome']}"

@@ -294,7 +294,8 @@ class Tick:
                                        subject=rendered.subject, raw=raw, date=self.now, capped=capped),
                               daily_cap=self.daily_cap)
         if queued:
-            log.info("%s queued for %s: %s", mail_id, ", ".join(to), rendered.subject)
+            log.info("%s %s for %s: %s", mail_id, "rehearsed" if self.app.rehearsal else "queued", ", ".join(to),
+                     rendered.subject)
         return int(queued)
 
 
