@@ -138,6 +138,14 @@ def test_a_duty_officer_missing_from_the_directory_is_a_fail_line_of_check(tmp_p
     assert line.startswith("FAIL  officers directory: ") and "'nobody' is not in the officers directory" in line
 
 
+def test_the_service_does_not_start_with_a_duty_officer_missing_from_the_directory(tmp_path):
+    done = itpc(make_config(tmp_path, itpc={"duty_officer": "nobody"}), "run", check=False)
+    assert done.returncode == 1
+    assert done.stderr == (f"itpc: itpc.duty_officer: 'nobody' is not in the officers directory "
+                           f"({tmp_path / 'officers.toml'})\n")
+    assert not (tmp_path / "ledger" / "ledger.jsonl").exists()
+
+
 def test_check_names_the_officers_directory_and_the_duty_officer(tmp_path):
     done = itpc(make_config(tmp_path), "check", check=False)
     [line] = [line for line in done.stdout.splitlines() if "officers directory" in line]
