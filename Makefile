@@ -3,11 +3,14 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages: OCR of fax scans (Lithuanian data), a real IMAP server for the tests, PDF rendering, the
-# Unicode font embedded in Sutikimas documents, and venv support for the system Python.
-DEBS := tesseract-ocr tesseract-ocr-lit dovecot-imapd poppler-utils fonts-dejavu-core openssl
+# Debian packages: what a production host needs is listed once, in contrib/systemd/debian-packages.txt (venv
+# support, CA certificates, OCR of fax scans with its Lithuanian data, the Unicode font embedded in Sutikimas
+# documents); the tests add a real IMAP server, PDF rendering of test scans, openssl for test certificates, and
+# Chromium, which opens the public outage page as a visitor would.
+RUNTIME_DEBS := $(shell sed -e 's/\#.*//' contrib/systemd/debian-packages.txt)
+DEBS := $(RUNTIME_DEBS) dovecot-imapd poppler-utils openssl chromium
 
-.PHONY: run test bench system venv seed clean
+.PHONY: run test bench system venv seed clean debs
 
 run: system venv
 	$(BIN)/python -m ingest.demo var/inbox
@@ -36,6 +39,9 @@ system:
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
+
+debs:
+	@echo $(DEBS)
 
 venv: $(VENV)/.installed
 

@@ -32,7 +32,7 @@ def document(i: int) -> SutikimasDoc:
                         period_from=ISSUED + timedelta(hours=1), period_to=ISSUED + timedelta(hours=30),
                         systems=("MDAS", "NTKS"),
                         offices=(("LTVR1000", "Vilniaus krovinių postas"), ("LTKL1000", "Klaipėdos jūrų uosto postas")),
-                        officer="Vyriausioji specialistė, Rūta Žemaitienė")
+                        officer_position="Vyriausioji specialistė", officer_name="Rūta Žemaitienė")
 
 
 def bare_fpdf2(i: int) -> bytes:

@@ -74,7 +74,7 @@ class FaxSettings:
 class ItpcSettings:
     name: str
     place: str
-    officer: str
+    duty_officer: str                    # login in the officers directory: signs automatic letters and Sutikimas
     duty_address: str
     public_list: str                     # empty: no public announcement list
     fax_number: str                      # ITPC's fax, as people dial it (1B-1029:7): where faxed traders report
@@ -85,6 +85,11 @@ class ItpcSettings:
 class InstitutionsSettings:
     directory: Path                      # the institutions list: names and mail domains (1B-280:8)
     free_mail: tuple[str, ...]           # public mail services: a domain there says nothing about the sender
+
+
+@dataclass(frozen=True)
+class OfficersSettings:
+    directory: Path                      # the officers directory: who may act, and how they sign (config.officers)
 
 
 @dataclass(frozen=True)

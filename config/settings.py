@@ -15,15 +15,15 @@ import platformdirs
 
 from config.errors import ConfigError
 from config.sections import (AfisSettings, FaxSettings, InstitutionsSettings, ItpcSettings, LedgerSettings,
-                             MailboxSettings, OfficesSettings, OutagesSettings, OutboxSettings, RulesSettings,
-                             TemplatesSettings, toml_key)
+                             MailboxSettings, OfficersSettings, OfficesSettings, OutagesSettings, OutboxSettings,
+                             RulesSettings, TemplatesSettings, toml_key)
 
 SHIPPED = Path(__file__).resolve().parent / "itpc.toml"
 
 # Keys whose string values are file paths (resolved against the folder of the file that set them).
 PATH_KEYS = {("ledger", "path"), ("ledger", "signing_key"), ("ledger", "checkpoint_file"), ("offices", "directory"),
              ("rules", "reasons"), ("rules", "traders"), ("templates", "directory"), ("outages", "page_directory"),
-             ("institutions", "directory")}
+             ("institutions", "directory"), ("officers", "directory")}
 # Keys whose values are URLs that may carry a relative maildir:// path.
 URL_KEYS = {("mailbox", "url"), ("outbox", "url")}
 SECRET_WORDS = ("password", "secret", "token")
@@ -40,6 +40,7 @@ class Settings:
     fax: FaxSettings
     itpc: ItpcSettings
     institutions: InstitutionsSettings
+    officers: OfficersSettings
     afis: AfisSettings
     rules: RulesSettings
     templates: TemplatesSettings
@@ -159,6 +160,9 @@ def _check(values: dict[str, Any]) -> None:
     institutions = values["institutions"]["directory"]
     if not isinstance(institutions, str) or not Path(institutions).is_file():
         raise ConfigError(f"institutions.directory: no such file {institutions}")
+    officers = values["officers"]["directory"]
+    if not isinstance(officers, str) or not Path(officers).is_file():
+        raise ConfigError(f"officers.directory: no such file {officers}")
     liaison = values["afis"]["liaison_address"]
     if not isinstance(liaison, str) or liaison.count("@") != 1 or not all(liaison.split("@")):
         raise ConfigError(f"afis.liaison_address: expected an e-mail address, found {liaison!r}")

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from config.errors import RequestError
+from config.errors import ConfigError, RequestError
 from itpc import outbox
 from itpc.app import App
 from itpc.judge import decision_record
+from itpc.officers import duty_officer, signature_context
 from ledger.afis_users import AfisUser, AfisView
 from ledger.clock import VILNIUS, parse_instant
 from ledger.entries import AFIS_INACTIVE, AFIS_LOGIN, DECISION_MADE, DecisionMade
@@ -118,11 +119,12 @@ def _letter(app: App, user: AfisUser, where: Standing, ident: str,
         letter = render_letter(LETTER, {
             "addressee": user.name, "username": user.username, "last_login": user.day.isoformat(),
             "inactive_from": where.inactive_from.isoformat(),
-            "keep_until": (where.withdrawal_from - timedelta(days=1)).isoformat()},
+            "keep_until": (where.withdrawal_from - timedelta(days=1)).isoformat(),
+            **signature_context(duty_officer(app.settings))},
             templates_dir=app.settings.templates.directory)
         raw = compose(sender=sender, to=[user.email], subject=letter.subject, body=letter.body,
                       message_id=outbox.message_id(ident, sender), automatic=True, date=now)
-    except (LetterError, ComposeError) as exc:
+    except (LetterError, ComposeError, ConfigError) as exc:
         return None, "", str(exc)
     return raw, letter.subject, None
 

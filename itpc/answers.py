@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 from config import ItpcError
 from itpc import outbox
 from itpc.app import App
+from itpc.officers import signature_context, signer
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant
 from ledger.entries import MAIL_UNWRITTEN
@@ -231,7 +232,7 @@ class Answerer:
             "outage_from": self.outage_start(fields, request.received),
             "by_fax": self.answered_by_fax(request),
             "itpc_fax": self.settings.itpc.fax_number, "itpc_email": self.settings.itpc.email,
-            "officer": "" if decision.get("decided_by") in (None, "auto") else decision["decided_by"],
+            "decided_by": decision.get("decided_by"),
         }
 
     def afis_context(self, request: RequestView, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -268,7 +269,9 @@ class Answerer:
 
     # -- rendering -----------------------------------------------------------------------------------------
     def letter(self, name: str, ctx: dict[str, Any]) -> tuple[str, str, list]:
-        letter = render_letter(name, ctx, templates_dir=self.templates)
+        """Letter ``name``, signed by the officer who made the decision (the duty officer for the rules')."""
+        signed = {**signature_context(signer(self.settings, ctx.get("decided_by"))), **ctx}
+        letter = render_letter(name, signed, templates_dir=self.templates)
         return letter.subject, letter.body, []
 
     def with_request_copy(self, request: RequestView, name: str, ctx: dict[str, Any]) -> tuple[str, str, list]:
@@ -290,12 +293,13 @@ class Answerer:
 
     def consent_letter(self, ctx: dict[str, Any]) -> tuple[str, str, list]:
         subject, body, _ = self.letter("consent", ctx)
-        officer = ctx["officer"] or self.settings.itpc.officer
+        officer = signer(self.settings, ctx.get("decided_by"))
         pdf = render_sutikimas(SutikimasDoc(
             number=ctx["consent_no"], issued_at=ctx["issued_at"], place=self.settings.itpc.place,
             applicant=ctx["applicant"], eori=ctx["eori"], period_from=parse_instant(ctx["period_from"]),
             period_to=parse_instant(ctx["period_to"]), systems=tuple(ctx["systems"]),
-            offices=tuple(ctx["offices"]), officer=officer, issuer=self.settings.itpc.name))
+            offices=tuple(ctx["offices"]), officer_position=officer.position, officer_name=officer.name,
+            issuer=self.settings.itpc.name))
         return subject, body, [(f"Sutikimas {ctx['consent_no']}.pdf", "application/pdf", pdf)]
 
 

@@ -11,6 +11,7 @@ from ingest.offices import OfficeDirectory
 from ledger.archive import RawArchive
 from ledger.checkpoints import Checkpointer, load_private_key
 from ledger.clock import Clock
+from ledger.rehearsal import RehearsalArchive, RehearsalLedger
 from ledger.request_index import RequestIndex
 from ledger.store import LEDGER_FILE, Ledger, check_file
 from ledger.views import State
@@ -26,6 +27,14 @@ class App:
     clock: Clock
     _ledger: Ledger | None = field(default=None, init=False)
     _index: "RequestIndex | None" = field(default=None, init=False)
+    # `--dry-run`: the ledger and archive are read as usual, and what the command writes is kept in memory.
+    rehearsal: bool = field(default=False, init=False)
+
+    def rehearse(self) -> None:
+        """Run this command as a rehearsal (`--dry-run`): nothing it appends or stores reaches the disk."""
+        if "ledger" in self.__dict__ or "archive" in self.__dict__:
+            raise RuntimeError("a rehearsal must begin before the ledger is opened")
+        self.rehearsal = True
 
     @property
     def ledger_dir(self) -> Path:
@@ -34,8 +43,8 @@ class App:
     @cached_property
     def ledger(self) -> Ledger:
         """The ledger, opened and verified; a damaged one is warned about once (appending to it is refused)."""
-        self._ledger = Ledger(self.ledger_dir, lock_timeout=self.settings.ledger.lock_timeout,
-                              clock=self.clock)
+        kind = RehearsalLedger if self.rehearsal else Ledger
+        self._ledger = kind(self.ledger_dir, lock_timeout=self.settings.ledger.lock_timeout, clock=self.clock)
         if self._ledger.damage is not None:
             log.warning("the ledger does not verify (%s): what is shown may not be what was recorded; "
                         "run `itpc ledger verify`", self._ledger.damage)
@@ -53,7 +62,8 @@ class App:
         """The ledger for a command that acts on it (sends, decides, appends): refused in one line if an entry
         no longer holds, and checkpointed as it grows."""
         self.ledger.require_intact()
-        self.checkpointer
+        if not self.rehearsal:  # a rehearsal signs and publishes nothing
+            self.checkpointer
         return self.ledger
 
     @cached_property
@@ -76,6 +86,8 @@ class App:
     def refresh_view(self) -> None:
         """Fold what this process wrote into the request view, so the officers' next command folds nothing.
         The view is only a cache: a failure is logged, and the next command catches up."""
+        if self.rehearsal:
+            return  # nothing was written; the rehearsal's entries must not reach the view
         try:
             self.index.refresh()
         except Exception as exc:  # noqa: BLE001
@@ -83,7 +95,7 @@ class App:
 
     @cached_property
     def archive(self) -> RawArchive:
-        return RawArchive(self.ledger_dir / ARCHIVE_DIR)
+        return (RehearsalArchive if self.rehearsal else RawArchive)(self.ledger_dir / ARCHIVE_DIR)
 
     @cached_property
     def offices(self):

@@ -3,7 +3,6 @@
 commands by name (``COMMANDS``)."""
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from itpc.afis import (GrantError, change_notices, import_logins, listing, read_
                        record_granted)
 from itpc.app import App
 from itpc.cli_support import Failure, opened, pass_app, read
+from itpc.officers import acting_officer
 from itpc.service import Runner
 from ledger.clock import parse_instant, shown
 from responders.afis_inactivity import ExportError, parse_logins
@@ -116,9 +116,8 @@ def changes(app: App, as_json: bool, late_only: bool) -> None:
 
 @afis.command()
 @click.argument("number")
-@click.option("--officer", help="The liaison officer (default: the login name).")
 @pass_app
-def granted(app: App, number: str, officer: str | None) -> None:
+def granted(app: App, number: str) -> None:
     """Record that the AFIS liaison officer gave the rights a forwarded request asked for (1B-280:10) or made
     the change a notice reported (16); the user is then told at the address the request names.
 
@@ -126,9 +125,10 @@ def granted(app: App, number: str, officer: str | None) -> None:
     Example:
       itpc afis granted AFIS-2027-000001
     """
+    officer = acting_officer(app.settings)
     number = number.strip().upper()
     try:
-        record = record_granted(opened(app), number, officer=officer or getpass.getuser())
+        record = record_granted(opened(app), number, officer=officer.login)
     except GrantError as exc:
         raise Failure(str(exc)) from None
     Runner(app).respond()

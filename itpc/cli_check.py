@@ -2,8 +2,9 @@
 
 It reads the configuration and its files (offices, templates, institutions, reason lists, traders registry),
 writes and removes a file in every folder the service writes to, logs in to the IMAP folder (read-only) and
-greets and logs in to the SMTP server, but never sends mail and changes nothing on either server. (The
-officers directory is not checked yet: there is none.) ``itpc.cli`` finds this command by name (``COMMANDS``).
+greets and logs in to the SMTP server, but never sends mail and changes nothing on either server. The officers
+directory must hold the duty officer ``[itpc] duty_officer`` names, who signs every automatic letter. ``itpc.cli``
+finds this command by name (``COMMANDS``).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ingest.sources import imap_endpoint, maildir_path
 from itpc.app import ARCHIVE_DIR, App
 from itpc.cli_support import pass_app
 from itpc.failures import os_failure
+from itpc.officers import directory, duty_officer
 from ledger.clock import VILNIUS
 from ledger.files import make_folders
 from responders.institutions import load_institutions
@@ -73,6 +75,7 @@ def checks(settings: Settings) -> Iterator[Check]:
     yield "offices directory", lambda: _offices(settings.offices.directory)
     yield "templates", lambda: _templates(settings.templates.directory)
     yield "institutions directory", lambda: _institutions(settings.institutions.directory)
+    yield "officers directory", lambda: _officers(settings)
     yield "reason lists", lambda: _loaded(ReasonLists.load, settings.rules.reasons)
     if settings.rules.traders:
         yield "traders registry", lambda: _loaded(TraderRegistry.load, settings.rules.traders)
@@ -101,6 +104,12 @@ def _offices(path: Path) -> str:
 
 def _institutions(path: Path) -> str:
     return f"{path} ({len(load_institutions(path).items)} institutions)"
+
+
+def _officers(settings: Settings) -> str:
+    duty = duty_officer(settings)  # reads the directory: a malformed one fails here, naming the entry
+    return (f"{settings.officers.directory} ({len(directory(settings))} officers; duty officer {duty.login}: "
+            f"{duty.position} {duty.name})")
 
 
 def _loaded(load: Callable[[Path], object], path: Path) -> str:

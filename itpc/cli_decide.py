@@ -1,13 +1,14 @@
 """`itpc decide` and `itpc requeue`: officers move a request on; the line then answers it like any other."""
 from __future__ import annotations
 
-import getpass
-
 import click
 
+from itpc.answers import Answerer
 from itpc.app import App
 from itpc.cli_support import opened, pass_app
+from itpc.dryrun import rehearsal_report
 from itpc.officer import officer_decision
+from itpc.officers import acting_officer
 from itpc.requeue import requeue_request
 from itpc.service import Runner
 
@@ -25,10 +26,10 @@ from itpc.service import Runner
               help="end: the consent the notice is about (default: the one the rules found).")
 @click.option("--reason", help="Motive in Lithuanian (required for refuse, return and revoke).")
 @click.option("--rule", "rules", multiple=True, help="Legal point the decision rests on, e.g. 1B-1029:12.")
-@click.option("--officer", help="Deciding officer (default: the login name).")
+@click.option("--dry-run", is_flag=True, help="Print the letters the decision would send; record and send nothing.")
 @pass_app
 def decide(app: App, number: str, action: str, period_from: str | None, period_to: str | None, at: str | None,
-           consent_no: str | None, reason: str | None, rules: tuple[str, ...], officer: str | None) -> None:
+           consent_no: str | None, reason: str | None, rules: tuple[str, ...], dry_run: bool) -> None:
     """Record an officer's decision on a request, then answer it like an automatic one.
 
     consent, refuse and return decide a request in review; end accepts an early-recovery notice in review.
@@ -42,9 +43,17 @@ def decide(app: App, number: str, action: str, period_from: str | None, period_t
       itpc decide VTP-2026-000001 amend --to 2026-12-02T12:00 --reason "Sutrumpinta pagal asmens prašymą."
       itpc decide VTP-2026-000001 revoke --reason "Prašyme nurodyta priežastis nepasitvirtino."
       itpc decide ITPC-2026-000012 end --at 2026-12-02T11:30
+      itpc decide ITPC-2026-000009 refuse --reason "..." --dry-run     # the letters, nothing recorded
     """
+    officer = acting_officer(app.settings)  # before anything is read or written: only officers decide
+    if dry_run:
+        app.rehearse()
     record = officer_decision(opened(app), number, action, period_from=period_from, period_to=period_to,
-                              reason=reason, rules=list(rules), officer=officer, at=at, consent_no=consent_no)
+                              reason=reason, rules=list(rules), officer=officer.login, at=at, consent_no=consent_no)
+    if dry_run:
+        Answerer(app).answer_pending()  # queued in memory, never sent
+        click.echo(rehearsal_report(app, keep=lambda entry: entry.data.get("request") == record["request"]))
+        return
     Runner(app).respond()
     app.refresh_view()
     click.echo(f"{record['request']}: {record['outcome']}"
@@ -55,9 +64,8 @@ def decide(app: App, number: str, action: str, period_from: str | None, period_t
 @click.command()
 @click.argument("number")
 @click.option("--reason", required=True, help="Why it is processed again (recorded in the ledger).")
-@click.option("--officer", help="Who asks (default: the login name).")
 @pass_app
-def requeue(app: App, number: str, reason: str, officer: str | None) -> None:
+def requeue(app: App, number: str, reason: str) -> None:
     """Process a request again whose processing failed: a message that could not be read is parsed again
     and decided; letters that were held or refused by the mail server go back to the outbox.
 
@@ -65,7 +73,8 @@ def requeue(app: App, number: str, reason: str, officer: str | None) -> None:
     Example:
       itpc requeue ITPC-2026-000031 --reason "OCR kalbos paketas įdiegtas, skaityti iš naujo"
     """
+    officer = acting_officer(app.settings)
     number = number.strip().upper()
-    done = requeue_request(opened(app), number, reason=reason, officer=officer or getpass.getuser())
+    done = requeue_request(opened(app), number, reason=reason, officer=officer.login)
     app.refresh_view()
     click.echo(f"{number}: {done}")

@@ -9,6 +9,7 @@ import click
 from ingest.parse import parse_file
 from itpc.app import App
 from itpc.cli_support import opened, pass_app
+from itpc.officers import duty_officer
 from itpc.service import Runner
 
 
@@ -63,4 +64,5 @@ def run(app: App) -> None:
     Example:
       itpc --config /etc/itpc/itpc.toml run
     """
+    duty_officer(app.settings)  # who signs every automatic letter: a login not in the directory stops the start
     Runner(opened(app)).run_forever(tick=True)

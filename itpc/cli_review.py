@@ -6,7 +6,6 @@ commands by name (``COMMANDS``).
 """
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from itpc.app import App
 from itpc.chart import bar_chart
 from itpc.cli_support import Failure, pass_app
 from itpc.monthly import LANGS, month_report, report_csv, report_lines
+from itpc.officers import acting_officer
 from itpc.report import REQUEST_KINDS, STATUSES, matches_status, outcomes_for, record_json, request_table
 from itpc.story import story_json, story_lines
 from ledger.clock import bound
@@ -209,15 +209,15 @@ def _month(text: str) -> str:
 @click.command()
 @click.argument("number")
 @click.argument("text", nargs=-1, required=True)
-@click.option("--officer", help="Who writes the note (default: the login name).")
 @pass_app
-def note(app: App, number: str, text: tuple[str, ...], officer: str | None) -> None:
+def note(app: App, number: str, text: tuple[str, ...]) -> None:
     """Add an officer's remark to a request; it is a ledger entry like any other and shows in `itpc show`.
 
     \b
     Example:
       itpc note ITPC-2026-000012 "Paskambinta įmonei, laukiame patikslinimo."
     """
+    officer = acting_officer(app.settings)
     remark = " ".join(text).strip()
     if not remark:
         raise Failure("the note is empty")
@@ -227,7 +227,7 @@ def note(app: App, number: str, text: tuple[str, ...], officer: str | None) -> N
     with Ledger.for_appending(app.ledger_dir, clock=app.clock,
                               lock_timeout=app.settings.ledger.lock_timeout) as ledger:
         entry = ledger.append(OFFICER_NOTE, {"request": number, "text": remark,
-                                             "by": officer or getpass.getuser()})
+                                             "by": officer.login})
     app.refresh_view()
     click.echo(f"{number}: note recorded (entry {entry.seq})")
 

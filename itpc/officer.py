@@ -1,4 +1,4 @@
-"""Officer decisions from the CLI: recorded with the officer's name and dated when made.
+"""Officer decisions from the CLI: recorded with the officer's login (itpc.officers) and dated when made.
 
 A correction of a consent already issued (revoked, shortened) is a new `decision.made` on the consent's
 request, never a change to the old one: the request's latest decision is then the consent's current state, and
@@ -6,7 +6,6 @@ the letters it implies (to the trader, to each office of the consent) are planne
 """
 from __future__ import annotations
 
-import getpass
 from datetime import datetime
 
 from config.errors import RequestError
@@ -29,7 +28,7 @@ class OfficerError(RequestError):
 
 
 def officer_decision(app: App, number: str, action: str, *, period_from: str | None, period_to: str | None,
-                     reason: str | None, rules: list[str], officer: str | None, at: str | None = None,
+                     reason: str | None, rules: list[str], officer: str, at: str | None = None,
                      consent_no: str | None = None) -> DecisionMade:
     if action in CORRECTIONS:
         return consent_correction(app, number, action, period_to=period_to, reason=reason, rules=rules,
@@ -41,7 +40,6 @@ def officer_decision(app: App, number: str, action: str, *, period_from: str | N
     latest = (request.decision or {}).get("outcome")
     if latest not in (None, "review"):
         raise OfficerError(f"{number} is already decided ({latest}); only requests in review wait for an officer")
-    officer = officer or getpass.getuser()
     if action == "end":
         decision = _early_end(request.kind, request.decision or {}, request.registered.get("fields") or {}, state,
                               at, consent_no, rules)
@@ -133,7 +131,7 @@ def _early_end(kind: str, review: dict, fields: dict, state: State, at: str | No
 
 
 def consent_correction(app: App, number: str, action: str, *, period_to: str | None, reason: str | None,
-                       rules: list[str], officer: str | None) -> DecisionMade:
+                       rules: list[str], officer: str) -> DecisionMade:
     """Revoke a consent now, or shorten it (``amend --to``); NUMBER is the consent's or its request's number."""
     state, now = app.state, app.clock()
     consent = _consent_of(state, number)
@@ -162,7 +160,7 @@ def consent_correction(app: App, number: str, action: str, *, period_to: str | N
                             consent_no=consent.number, period_from=start, period_to=new_end,
                             motives=(reason,) if reason else ())
     with app.ledger.writing():
-        record = decision_record(request, decision, state, decided_by=officer or getpass.getuser(), decided_at=now)
+        record = decision_record(request, decision, state, decided_by=officer, decided_at=now)
         app.ledger.append(DECISION_MADE, record)
     return record
 

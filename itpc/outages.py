@@ -1,4 +1,5 @@
-"""Record an officer's outage commands (1B-1029:17-20, 31-32) in the ledger, once each."""
+"""Record an officer's outage commands (1B-1029:17-20, 31-32) in the ledger, once each, with the officer's login
+(``by``, itpc.officers)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,7 +12,7 @@ from responders.outages import (PLANNED, begin, cancel, extend, extendable, fini
                                 system_name)
 
 
-def record_plan(app: App, system: str, start: datetime, end: datetime, *, force: bool = False,
+def record_plan(app: App, system: str, start: datetime, end: datetime, *, by: str, force: bool = False,
                 reason: str | None = None) -> tuple[dict[str, Any], bool]:
     """Append ``outage.declared`` for a planned stop; (data, False) when exactly this one is already declared."""
     now = app.clock()
@@ -20,12 +21,12 @@ def record_plan(app: App, system: str, start: datetime, end: datetime, *, force:
         same = app.state.outages.get(outage_id(system_name(system), start))
         if same and same.get("kind") == PLANNED and _planned_end(same) == end:
             return dict(same), False
-        data = plan(existing, system, start, end, now, force=force, reason=reason)
+        data: OutageDeclared = {**plan(existing, system, start, end, now, force=force, reason=reason), "by": by}
         app.ledger.append(OUTAGE_DECLARED, data)
     return data, True
 
 
-def record_extend(app: App, system: str, end: datetime) -> tuple[dict[str, Any], bool]:
+def record_extend(app: App, system: str, end: datetime, *, by: str) -> tuple[dict[str, Any], bool]:
     """Append ``outage.extended`` for the planned stop of ``system`` going on (else the next); (data, False)
     when it already ends at ``end`` by an extension (the command run again)."""
     now = app.clock()
@@ -34,7 +35,7 @@ def record_extend(app: App, system: str, end: datetime) -> tuple[dict[str, Any],
         outage = extendable(existing, system, now)
         if outage.extensions and outage.end == end:
             return dict(app.state.outages[outage.id]["extensions"][-1]), False
-        data = extend(existing, outage, end, now)
+        data = {**extend(existing, outage, end, now), "by": by}
         app.ledger.append(OUTAGE_EXTENDED, data)
     return dict(data), True
 
@@ -52,16 +53,16 @@ def record_cancel(app: App, outage_id_: str, *, reason: str, by: str) -> tuple[d
     return dict(data), True
 
 
-def record_start(app: App, system: str, at: datetime) -> OutageDeclared:
+def record_start(app: App, system: str, at: datetime, *, by: str) -> OutageDeclared:
     with app.ledger.writing():
-        data = begin(outages_of(app.state.outages.values()), system, at, app.clock())
+        data: OutageDeclared = {**begin(outages_of(app.state.outages.values()), system, at, app.clock()), "by": by}
         app.ledger.append(OUTAGE_DECLARED, data)
     return data
 
 
-def record_end(app: App, system: str, at: datetime) -> OutageEnded:
+def record_end(app: App, system: str, at: datetime, *, by: str) -> OutageEnded:
     with app.ledger.writing():
-        data = finish(outages_of(app.state.outages.values()), system, at, app.clock())
+        data: OutageEnded = {**finish(outages_of(app.state.outages.values()), system, at, app.clock()), "by": by}
         app.ledger.append(OUTAGE_ENDED, data)
     return data
 

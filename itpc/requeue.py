@@ -124,7 +124,6 @@ def requeue_request(app: App, number: str, *, reason: str, officer: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
         raise RequeueError("give the reason (--reason): it is recorded in the ledger")
-    officer = " ".join((officer or "").split()) or "officer"
 
     state = app.state
     plan = plan_requeue(number, state.requests.get(number), state.outbox)

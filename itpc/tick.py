@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 from itpc import afis, outbox
 from itpc.answers import Answerer
 from itpc.app import App
+from itpc.officers import duty_officer, signature_context
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import CONSENT_EXPIRED, DEADLINE_BREACHED
@@ -283,7 +284,8 @@ class Tick:
         to = tuple(a for a in to if a)
         if not to or mail_id in self.app.state.outbox:
             return 0
-        rendered = render_letter(letter, context, templates_dir=self.templates)
+        signed = {**signature_context(duty_officer(self.settings)), **context}  # automatic: the duty officer's
+        rendered = render_letter(letter, signed, templates_dir=self.templates)
         raw = compose(sender=self.sender, to=to, subject=rendered.subject, body=rendered.body,
                       message_id=outbox.message_id(mail_id, self.sender),
                       automatic=True, date=self.now)
@@ -292,7 +294,8 @@ class Tick:
                                        subject=rendered.subject, raw=raw, date=self.now, capped=capped),
                               daily_cap=self.daily_cap)
         if queued:
-            log.info("%s queued for %s: %s", mail_id, ", ".join(to), rendered.subject)
+            log.info("%s %s for %s: %s", mail_id, "rehearsed" if self.app.rehearsal else "queued", ", ".join(to),
+                     rendered.subject)
         return int(queued)
 
 

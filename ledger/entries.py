@@ -289,6 +289,7 @@ class OutageDeclared(TypedDict):
     kind: str                 # planned | unplanned
     declared_at: str
     forced: NotRequired[OutageForced]   # only for a planned stop recorded with --force, short of its notice
+    by: NotRequired[str]      # the officer's login (absent in ledgers written before it was recorded)
 
 
 OUTAGE_ENDED = "outage.ended"
@@ -298,6 +299,7 @@ OUTAGE_ENDED = "outage.ended"
 class OutageEnded(TypedDict):
     id: str
     end: str
+    by: NotRequired[str]      # the officer's login (absent in older ledgers)
 
 
 OUTAGE_EXTENDED = "outage.extended"
@@ -310,6 +312,7 @@ class OutageExtended(TypedDict):
     end: str                  # the new end
     previous_end: str
     extended_at: str          # when it was recorded: point 20 applies from then
+    by: NotRequired[str]      # the officer's login (absent in older ledgers)
 
 
 OUTAGE_CANCELLED = "outage.cancelled"

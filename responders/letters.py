@@ -13,7 +13,9 @@ time. ``offices`` is a sequence of (code, name) pairs. ``motives`` are the decis
 each already naming its point (``Decision.motives``); they are printed as given, one per line.
 
 Every letter (defaults in brackets):
-  officer         the ITPC officer who signs, "pareigos vardas pavardė" ["" → signed by ITPC only]
+  signer_position the signing ITPC officer's position, on its own line ["" → no line]
+  signer_name     the signing officer's name and surname, on the next line ["" → no line] (config.officers:
+                  the deciding officer's, else the duty officer's)
 The greeting (``_greeting.txt``) is the neutral "Laba diena,": a Lithuanian name cannot be put in the vocative
 by rule of thumb, so no letter names its reader there. (``addressee`` is still accepted and ignored.)
 
@@ -98,7 +100,7 @@ class LetterSpec:
     nonempty: tuple[str, ...] = ()  # sequences that must hold at least one item (a refusal states its motives)
 
 
-COMMON_DEFAULTS: Mapping[str, Any] = {"addressee": "", "officer": ""}
+COMMON_DEFAULTS: Mapping[str, Any] = {"addressee": "", "signer_name": "", "signer_position": ""}
 
 LETTERS: dict[str, LetterSpec] = {
     "consent": LetterSpec(

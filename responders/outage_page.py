@@ -79,31 +79,76 @@ def changed_at(outage: Outage, now: datetime) -> datetime:
     return max(moments)
 
 
-def render_html(outages: Sequence[Outage], now: datetime, keep_days: int = 0) -> str:
+# A minimal readable style, inline: the page is one file any web server (or the portal, 45) serves as it is.
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; line-height: 1.5;
+       color: #1b1b1b; background: #fff; max-width: 60rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.5rem; margin: 0 0 .5rem; }
+h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
+.note, .updated { color: #555; margin: .25rem 0; }
+.updated { margin-top: 1rem; }
+.table { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .4rem .6rem; border-bottom: 1px solid #ccc; }
+th { background: #f2f2f2; }
+td:nth-child(2), td:nth-child(3) { white-space: nowrap; }
+.ended td { color: #444; }
+"""
+
+
+def last_change(outages: Sequence[Outage], now: datetime, keep_days: int = 0) -> datetime:
+    """When what the page and the feed say last changed (EPOCH when they never said anything): an outage listed
+    changing, or an ended one leaving the list."""
     shown_now = listed(outages, now, keep_days)
-    rows = "".join(
-        "<tr>"
-        f"<td>{html.escape(o.system)}</td>"
-        f"<td>{html.escape(shown(o.start))}</td>"
-        f"<td>{html.escape(shown(o.end)) if o.end else 'kol bus atkurta'}</td>"
-        f"<td>{html.escape(status(o, now))}</td>"
-        "</tr>\n" for o in shown_now)
-    body = (f"<table>\n<thead><tr><th>Sistema</th><th>Nuo</th><th>Iki</th><th>Būsena</th></tr></thead>\n"
-            f"<tbody>\n{rows}</tbody>\n</table>\n" if shown_now
-            else "<p>Šiuo metu muitinės informacinės sistemos MDAS ir NTKS veikia; planuojamų stabdymų nėra.</p>\n")
+    dropped = [kept_until(o, keep_days) for o in outages if o.over(now) and o not in shown_now]
+    return max([changed_at(o, now) for o in shown_now] + dropped + [EPOCH])
+
+
+def render_html(outages: Sequence[Outage], now: datetime, keep_days: int = 0) -> str:
+    """The page: outages going on and to come, then those ended within ``keep_days`` (with their end), and when
+    the information last changed; times in Vilnius."""
+    shown_now = listed(outages, now, keep_days)
+    current = [o for o in shown_now if not o.over(now)]
+    ended = [o for o in shown_now if o.over(now)]
+    sections = ["<h2>Dabar ir artimiausiu metu</h2>\n"]
+    sections.append(_table(current, now) if current else
+                    "<p>Šiuo metu muitinės informacinės sistemos MDAS ir NTKS veikia; planuojamų stabdymų nėra.</p>\n")
+    if ended:
+        sections += ["<h2>Neseniai baigęsi</h2>\n", _table(ended, now, css="ended")]
+    updated = last_change(outages, now, keep_days)
+    if updated > EPOCH:
+        sections.append(f"<p class=\"updated\">Atnaujinta {_time(updated)} (Vilniaus laiku).</p>\n")
     return ("<!DOCTYPE html>\n<html lang=\"lt\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{TITLE}</title>\n"
             f"<link rel=\"alternate\" type=\"application/atom+xml\" href=\"{FEED}\" title=\"{TITLE}\">\n"
-            "</head>\n<body>\n"
+            f"<style>{STYLE}</style>\n"
+            "</head>\n<body>\n<main>\n"
             f"<h1>{TITLE}</h1>\n"
-            "<p>Laikas nurodytas Vilniaus laiku. Muitinės veiklos tęstinumo taisyklių 45 punktas.</p>\n"
-            f"{body}</body>\n</html>\n")
+            "<p class=\"note\">Laikas nurodytas Vilniaus laiku. Muitinės veiklos tęstinumo taisyklių 45 punktas.</p>\n"
+            f"{''.join(sections)}</main>\n</body>\n</html>\n")
+
+
+def _table(outages: Sequence[Outage], now: datetime, *, css: str = "") -> str:
+    rows = "".join(
+        (f"<tr class=\"{css}\">" if css else "<tr>")
+        + f"<td>{html.escape(o.system)}</td>"
+        f"<td>{_time(o.start)}</td>"
+        f"<td>{_time(o.end) if o.end else 'kol bus atkurta'}</td>"
+        f"<td>{html.escape(status(o, now))}</td>"
+        "</tr>\n" for o in outages)
+    return ("<div class=\"table\"><table>\n<thead><tr><th>Sistema</th><th>Nuo</th><th>Iki</th><th>Būsena</th></tr>"
+            f"</thead>\n<tbody>\n{rows}</tbody>\n</table></div>\n")
+
+
+def _time(moment: datetime) -> str:
+    """A moment as a visitor reads it (Vilnius) and as a program does (``datetime``, UTC)."""
+    return f"<time datetime=\"{_iso(moment)}\">{html.escape(shown(moment))}</time>"
 
 
 def render_atom(outages: Sequence[Outage], now: datetime, keep_days: int = 0) -> str:
     shown_now = listed(outages, now, keep_days)
-    dropped = [kept_until(o, keep_days) for o in outages if o.over(now) and o not in shown_now]
-    updated = max([changed_at(o, now) for o in shown_now] + dropped + [EPOCH])
+    updated = last_change(outages, now, keep_days)
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", "urn:lrmuitine:itpc:outages")

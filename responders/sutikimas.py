@@ -9,8 +9,9 @@ font for a character outside it. The page is drawn by ``responders.pdfpage`` (�
 ≈0.1 s, most of it parsing and cutting the font anew for every document).
 
 Field meanings: ``issuer`` is the issuing body named in the header and in "… sutinka, kad" (normally the
-``[itpc] name`` setting); ``officer`` is the responsible ITPC officer, "pareigų pavadinimas, vardas pavardė"
-(the part after the last comma goes under "(vardas ir pavardė)"; without a comma all of it is the position).
+``[itpc] name`` setting); ``officer_position`` and ``officer_name`` are the responsible ITPC officer's, printed in
+the form's own slots "(pareigų pavadinimas)" and "(vardas ir pavardė)" (config.officers: the deciding officer, or
+the duty officer for an automatic consent).
 """
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ class SutikimasDoc:
     period_to: datetime
     systems: tuple[str, ...]             # "MDAS" and/or "NTKS"
     offices: tuple[tuple[str, str], ...]  # (code, name)
-    officer: str
+    officer_position: str                # "Vyriausioji specialistė"
+    officer_name: str                    # "Rūta Žemaitienė"
     issuer: str = "Muitinės informacinių technologijų paslaugų centras"
 
 
@@ -136,8 +138,8 @@ def render_sutikimas(doc: SutikimasDoc, *, font_dirs: Sequence[Path] = FONT_DIRS
     pdf.set_font("", TEXT_PT)
     pdf.cell(width, LINE_MM, "Atsakingas ITPC pareigūnas", newline=True)
     pdf.ln(4)
-    position, name = _officer_parts(doc.officer)
-    _columns(pdf, [(position, "(pareigų pavadinimas)"), ("", "(parašas)"), (name, "(vardas ir pavardė)")])
+    _columns(pdf, [(doc.officer_position, "(pareigų pavadinimas)"), ("", "(parašas)"),
+                   (doc.officer_name, "(vardas ir pavardė)")])
     return pdf.output(title=f"Sutikimas Nr. {doc.number}", author=doc.issuer, subject=TITLE, created=doc.issued_at)
 
 
@@ -154,7 +156,7 @@ def installed_face(style: str, places: Sequence[Path] = FONT_DIRS) -> Face:
 
 def check(doc: SutikimasDoc) -> None:
     """Refuse a document that would misstate the consent."""
-    for name in ("number", "place", "applicant", "eori", "officer", "issuer"):
+    for name in ("number", "place", "applicant", "eori", "officer_position", "officer_name", "issuer"):
         value = getattr(doc, name)
         if not isinstance(value, str) or not value.strip():
             raise SutikimasError(f"{name}: required, got {value!r}")
@@ -227,9 +229,3 @@ def _columns(pdf: Sheet, parts: list[tuple[str, str]]) -> None:
         pdf.cell(w, CAPTION_MM, caption, align="C")
     pdf.set_xy(pdf.l_margin, pdf.get_y() + CAPTION_MM)
 
-
-def _officer_parts(officer: str) -> tuple[str, str]:
-    position, comma, name = officer.rpartition(",")
-    if not comma:
-        return officer.strip(), ""
-    return position.strip(), name.strip()

@@ -22,6 +22,7 @@ from config import load_settings
 from ingest.receipt import receipt_time
 from itpc.app import App
 from itpc.cli import cli
+from itpc.officers import process_login
 from itpc.service import Runner
 from ledger.clock import Clock
 
@@ -31,6 +32,30 @@ SHARED = Path(os.environ.get("ITPC_SHARED") or ROOT.parent / "shared")
 CORPUS = SHARED / "corpus"
 ITPC = [sys.executable, "-m", "itpc"]
 OUR_MAIL_SERVERS = ("mail.lrmuitine.lt",)  # the shipped [mailbox] trusted_received: the corpus came through it
+
+# The officers directory every test configuration gets (``make_config``): the user the tests run as is an officer
+# (so officer commands work without sudo), and so are two colleagues a test acts as with ``as_officer``
+# (SUDO_USER, as `sudo -u itpc itpc …` sets it). DUTY signs automatic letters and Sutikimas documents.
+ME = process_login()
+DUTY = "jjonaitis"
+OFFICER = "rzemaitiene"
+TEST_OFFICERS = {
+    ME: ("Aušra Testuotoja", "Vyresnioji specialistė", "ausra.testuotoja@lrmuitine.lt"),
+    OFFICER: ("Rūta Žemaitienė", "Vyriausioji specialistė", "ruta.zemaitiene@lrmuitine.lt"),
+    DUTY: ("Jonas Jonaitis", "Vyresnysis specialistas", "jonas.jonaitis@lrmuitine.lt"),
+}
+
+
+def as_officer(login: str = OFFICER) -> dict[str, str]:
+    """The environment `sudo -u itpc` gives a command that ``login`` runs (for ``itpc(..., env=...)``)."""
+    return {"SUDO_USER": login}
+
+
+def write_officers(path: Path, officers: dict[str, tuple[str, str, str]] = TEST_OFFICERS) -> Path:
+    path.write_text("".join(f"[[officer]]\nlogin = {json.dumps(login)}\nname = {json.dumps(name)}\n"
+                            f"position = {json.dumps(position)}\nemail = {json.dumps(email)}\n\n"
+                            for login, (name, position, email) in officers.items()), encoding="utf-8")
+    return path
 
 
 def corpus_receipt(raw: bytes) -> datetime | None:
@@ -52,7 +77,8 @@ def make_config(tmp: Path, **sections: dict) -> Path:
         for sub in ("new", "cur", "tmp"):
             (tmp / box / sub).mkdir(parents=True, exist_ok=True)
     base = {"mailbox": {"url": f"maildir://{tmp / 'inbox'}"}, "outbox": {"url": f"maildir://{tmp / 'outbox'}"},
-            "ledger": {"path": str(tmp / "ledger")}}
+            "ledger": {"path": str(tmp / "ledger")},
+            "officers": {"directory": str(write_officers(tmp / "officers.toml"))}, "itpc": {"duty_officer": DUTY}}
     for section, values in sections.items():
         base.setdefault(section, {}).update(values)
     lines = []
@@ -65,8 +91,9 @@ def make_config(tmp: Path, **sections: dict) -> Path:
 
 
 def itpc_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment without any ITPC_* setting (tests must not see the developer's), plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ITPC_")}
+    """The caller's environment without any ITPC_* setting or SUDO_USER (tests must not see the developer's), plus
+    ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ITPC_") and k != "SUDO_USER"}
     env.update(extra or {})
     return env
 
@@ -77,7 +104,8 @@ def itpc(config: Path, *args: str, now: str | None = None, check: bool = True,
     ITPC_IMAP_PASSWORD). The result has a process's ``returncode``, ``stdout`` and ``stderr``."""
     argv = ["--config", str(config)] + (["--now", now] if now else []) + list(args)
     # The developer's ITPC_* settings must not leak in: unset them for the run (None unsets in CliRunner).
-    variables: dict[str, str | None] = {k: None for k in os.environ if k.startswith("ITPC_")}
+    # Nor their sudo: the acting officer is the process user unless ``env`` names one (``as_officer``).
+    variables: dict[str, str | None] = {k: None for k in os.environ if k.startswith("ITPC_") or k == "SUDO_USER"}
     variables.update(env or {})
     with contextlib.chdir(ROOT):
         result = CliRunner().invoke(cli, argv, env=variables, prog_name="itpc", catch_exceptions=True)

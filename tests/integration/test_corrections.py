@@ -23,7 +23,7 @@ def consented(tmp_path):
     shutil.copy(C09, tmp_path / "inbox" / "new" / C09.name)
     itpc(config, "poll", "--once", now="2026-12-02T08:50")
     [request] = requests_json(config)
-    itpc(config, "decide", request["number"], "consent", "--officer", OFFICER, now="2026-12-02T09:30")
+    itpc(config, "decide", request["number"], "consent", now="2026-12-02T09:30")
     decision = requests_json(config)[0]["decision"]
     assert (decision["consent_no"], decision["period_to"]) == (CONSENT, "2026-12-02T15:00:00+02:00")
     return tmp_path, config, request["number"]
@@ -54,7 +54,7 @@ def shown(config, number: str, now: str) -> str:
 def refused(config, tmp, *args, now: str) -> str:
     """Run a decide that must be refused: one `itpc:` line, exit 1, nothing written or sent."""
     before, mails = ledger_size(config), len(outbox(tmp))
-    proc = itpc(config, "decide", *args, "--officer", OFFICER, check=False, now=now)
+    proc = itpc(config, "decide", *args, check=False, now=now)
     assert proc.returncode == 1, proc.stdout
     [line] = proc.stderr.strip().splitlines()
     assert line.startswith("itpc: ")
@@ -67,7 +67,7 @@ def refused(config, tmp, *args, now: str) -> str:
 def test_revoking_a_consent_ends_it_now_and_tells_the_trader_and_its_offices(consented):
     tmp, config, number = consented
     reason = "Paaiškėjo, kad Prašyme nurodyta priežastis neatitinka tikrovės."
-    done = itpc(config, "decide", CONSENT, "revoke", "--reason", reason, "--officer", OFFICER,
+    done = itpc(config, "decide", CONSENT, "revoke", "--reason", reason,
                 now="2026-12-02T11:00")
     assert done.stdout.strip() == f"{number}: revoked {CONSENT} by {OFFICER}"
 
@@ -98,7 +98,7 @@ def test_revoking_a_consent_ends_it_now_and_tells_the_trader_and_its_offices(con
 def test_a_revoked_consent_is_not_revoked_again_and_a_revocation_needs_a_reason(consented):
     tmp, config, number = consented
     assert "--reason" in refused(config, tmp, number, "revoke", now="2026-12-02T10:00")
-    itpc(config, "decide", number, "revoke", "--reason", "Priežastis nepasitvirtino.", "--officer", OFFICER,
+    itpc(config, "decide", number, "revoke", "--reason", "Priežastis nepasitvirtino.",
          now="2026-12-02T10:00")
     line = refused(config, tmp, CONSENT, "revoke", "--reason", "Dar kartą.", now="2026-12-02T10:30")
     assert line == f"itpc: consent {CONSENT} already ended at 2026-12-02 10:00"
@@ -114,7 +114,7 @@ def test_a_consent_that_ran_out_is_not_corrected(consented):
 
 def test_amending_shortens_the_consent_and_tells_the_trader_and_its_offices(consented):
     tmp, config, number = consented
-    itpc(config, "decide", number, "amend", "--to", "2026-12-02T12:00", "--officer", OFFICER,
+    itpc(config, "decide", number, "amend", "--to", "2026-12-02T12:00",
          now="2026-12-02T10:00")
     last = decisions(config)[-1]
     assert (last["outcome"], last["consent_no"], at(last["period_to"])) == ("amended", CONSENT, "2026-12-02 12:00")
@@ -136,7 +136,7 @@ def test_amending_shortens_the_consent_and_tells_the_trader_and_its_offices(cons
     assert story["consent"]["period_to"] == "2026-12-02T12:00:00+02:00" and story["consent"]["state"] == "granted"
 
     # Shortened again, the letter says what it replaced: the amended end, not the first one.
-    itpc(config, "decide", CONSENT, "amend", "--to", "2026-12-02T11:00", "--officer", OFFICER,
+    itpc(config, "decide", CONSENT, "amend", "--to", "2026-12-02T11:00",
          now="2026-12-02T10:10")
     [second] = about(tmp, TRADER, "sutrumpintas iki 2026-12-02 11:00")
     assert "o ne iki 2026-12-02 12:00" in flat(second)
@@ -144,7 +144,7 @@ def test_amending_shortens_the_consent_and_tells_the_trader_and_its_offices(cons
 
 def test_the_shortened_consent_expires_at_its_new_end(consented):
     _, config, number = consented
-    itpc(config, "decide", number, "amend", "--to", "2026-12-02T12:00", "--officer", OFFICER,
+    itpc(config, "decide", number, "amend", "--to", "2026-12-02T12:00",
          now="2026-12-02T10:00")
     itpc(config, "tick", now="2026-12-02T12:01")
     story = json.loads(itpc(config, "show", CONSENT, "--json", now="2026-12-02T12:02").stdout)
@@ -176,7 +176,7 @@ def test_an_officers_consent_is_never_beyond_the_period_asked(tmp_path, option, 
     [request] = requests_json(config)
     args = (request["number"], "consent", option, value)
     if ok:
-        itpc(config, "decide", *args, "--officer", OFFICER, now="2026-12-02T08:50")
+        itpc(config, "decide", *args, now="2026-12-02T08:50")
         assert requests_json(config)[0]["decision"]["outcome"] == "consent"
     else:
         assert "a consent can only be shorter than asked (1B-1029:14)" in refused(config, tmp_path, *args,
@@ -207,7 +207,7 @@ def recovery(consented):
 def test_an_officer_ends_a_consent_an_early_recovery_notice_reported(recovery):
     tmp, config, number, notice = recovery
     mails = len(to(tmp, OFFICE))
-    itpc(config, "decide", notice, "end", "--at", "2026-12-02T11:00", "--officer", OFFICER, now="2026-12-02T11:30")
+    itpc(config, "decide", notice, "end", "--at", "2026-12-02T11:00", now="2026-12-02T11:30")
     last = decisions(config)[-1]
     assert (last["request"], last["outcome"], last["consent_no"]) == (notice, "ended_early", CONSENT)
     assert at(last["period_to"]) == "2026-12-02 11:00" and "1B-1029:16" in last["rules"]
@@ -230,7 +230,7 @@ def test_an_officer_ends_a_consent_an_early_recovery_notice_reported(recovery):
 def test_end_at_is_within_the_consent(recovery, at, ok):
     tmp, config, _, notice = recovery
     if ok:
-        itpc(config, "decide", notice, "end", "--at", at, "--officer", OFFICER, now="2026-12-02T11:30")
+        itpc(config, "decide", notice, "end", "--at", at, now="2026-12-02T11:30")
         assert decisions(config)[-1]["outcome"] == "ended_early"
     else:
         line = refused(config, tmp, notice, "end", "--at", at, now="2026-12-02T11:30")
@@ -250,7 +250,7 @@ def test_a_revoked_consent_still_counts_among_the_month_s_consents_and_is_listed
     _tmp, config, number = consented
     month = ("report", "--month", "2026-12", "--format", "json")
     before = json.loads(itpc(config, *month, now="2026-12-02T10:00").stdout)
-    itpc(config, "decide", number, "revoke", "--reason", "Klaidingi duomenys", "--officer", OFFICER,
+    itpc(config, "decide", number, "revoke", "--reason", "Klaidingi duomenys",
          now="2026-12-02T10:00")
     after = json.loads(itpc(config, *month, now="2026-12-02T10:05").stdout)
     assert after["consents"]["by_system"] == before["consents"]["by_system"] != {"MDAS": 0, "NTKS": 0}

@@ -65,7 +65,7 @@ def test_a_type_once_written_keeps_its_name():
 
 def test_optional_keys_are_optional():
     # Breaks if the module ever gets string annotations, with which Python 3.11 loses NotRequired.
-    assert entries.OutageDeclared.__optional_keys__ == {"forced"}
+    assert entries.OutageDeclared.__optional_keys__ == {"forced", "by"}
     assert entries.AfisInactive.__optional_keys__ == {"reason"}
     assert "number" in entries.RequestRegistered.__required_keys__
     assert "request" in entries.RequestReparsed.__required_keys__
@@ -104,13 +104,13 @@ def run_ledger(tmp_path_factory) -> list[dict]:
     number = next(e["data"]["number"] for e in written if e["type"] == entries.REQUEST_REGISTERED)
     unread = next(e["data"]["number"] for e in written
                   if e["type"] == entries.REQUEST_REGISTERED and e["data"]["problems"])
-    itpc(config, "note", number, "Paskambinta įmonei.", "--officer", "Tester")
+    itpc(config, "note", number, "Paskambinta įmonei.")
     itpc(config, "outage", "plan", "MDAS", "--from", "2027-01-10T20:00", "--to", "2027-01-11T02:00",
          now="2027-01-05T10:00")
     itpc(config, "outage", "extend", "MDAS", "--to", "2027-01-11T04:00", now="2027-01-06T10:00")
     itpc(config, "outage", "plan", "NTKS", "--from", "2027-03-01T20:00", "--to", "2027-03-01T22:00",
          now="2027-01-05T10:00")
-    itpc(config, "outage", "cancel", "NTKS-20270301T1800Z", "--reason", "Nebereikia", "--officer", "Tester",
+    itpc(config, "outage", "cancel", "NTKS-20270301T1800Z", "--reason", "Nebereikia",
          now="2027-01-05T10:00")
     itpc(config, "outage", "start", "NTKS", "--at", "2027-01-05T08:00", now="2027-01-05T10:00")
     itpc(config, "outage", "end", "NTKS", "--at", "2027-01-05T09:30", now="2027-01-05T10:00")
@@ -126,13 +126,13 @@ def run_ledger(tmp_path_factory) -> list[dict]:
 
     down = {"url": f"smtp://127.0.0.1:{free_port()}", "timeout": 5}
     config = make_config(tmp, offices=offices, outbox=down)  # the default attachment cap again
-    itpc(config, "requeue", unread, "--reason", "Padidintas priedų limitas", "--officer", "Tester")
+    itpc(config, "requeue", unread, "--reason", "Padidintas priedų limitas")
     config = make_config(tmp, offices=offices)
-    itpc(config, "requeue", unread, "--reason", "Pašto serveris vėl veikia", "--officer", "Tester")
+    itpc(config, "requeue", unread, "--reason", "Pašto serveris vėl veikia")
 
     with open(tmp / "ledger" / LEDGER_FILE, "ab") as fh:
         fh.write(b'{"seq":')
-    itpc(config, "note", number, "Antra pastaba.", "--officer", "Tester")
+    itpc(config, "note", number, "Antra pastaba.")
     return ledger_entries(tmp)
 
 

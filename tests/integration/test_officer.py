@@ -13,12 +13,12 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from tests.helpers import CORPUS, itpc, make_config
+from tests.helpers import CORPUS, ME, TEST_OFFICERS, itpc, make_config
 
 C09 = CORPUS / "mail" / "c09-unclear-reason.eml"   # received Wed 2026-12-02 08:45, reason unclear
 TRADER = "tranzitas@rytai.lt"
 OFFICE = "medininku.postas@lrmuitine.lt"                        # LTVR2000 in config/customs_offices.csv
-OFFICER = "Vyriausioji specialistė, Aušra Žemaitienė"
+OFFICER = ME  # the login the tests run as: an officer in the test directory (tests.helpers)
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_review_is_acknowledged_and_an_officers_consent_is_issued_and_sent(revie
     [ack] = to(tmp, TRADER)
     assert number in ack["Subject"] and ack.get_filename() is None
 
-    done = itpc(config, "decide", number, "consent", "--officer", OFFICER, now="2026-12-02T09:30")
+    done = itpc(config, "decide", number, "consent", now="2026-12-02T09:30")
     assert "consent VTP-2026-000001" in done.stdout and OFFICER in done.stdout
 
     [request] = requests_json(config)
@@ -80,7 +80,8 @@ def test_review_is_acknowledged_and_an_officers_consent_is_issued_and_sent(revie
     text = sutikimas_text(answers[0])
     assert "Nr. VTP-2026-000001" in text and "LT302999888" in text
     assert "nuo 2026-12-02 09:00 iki 2026-12-02 15:00" in text and "NTKS" in text
-    assert "Aušra Žemaitienė" in text and "Vyriausioji specialistė" in text   # the officer, not the duty default
+    name, position, _ = TEST_OFFICERS[OFFICER]
+    assert name in text and position in text   # the deciding officer, not the duty officer
     assert "LTVR2000 – Medininkų kelio postas" in text
     # The office is told once, and the notice is dated when the officer decided, not at receipt.
     [notice] = to(tmp, OFFICE)
@@ -93,7 +94,7 @@ def test_review_is_acknowledged_and_an_officers_consent_is_issued_and_sent(revie
 def test_an_officers_refusal_sends_the_reason_and_the_rule(review):
     tmp, config, number = review
     reason = "Nurodyta priežastis („dėl tam tikrų aplinkybių“) nėra objektyvi."
-    itpc(config, "decide", number, "refuse", "--reason", reason, "--rule", "1B-1029:12", "--officer", OFFICER,
+    itpc(config, "decide", number, "refuse", "--reason", reason, "--rule", "1B-1029:12",
          now="2026-12-02T10:05")
     [request] = requests_json(config)
     assert request["decision"]["outcome"] == "refusal"
@@ -125,8 +126,7 @@ def test_an_officers_end_past_two_working_days_is_cut_and_cites_point_14(tmp_pat
     long_unclear_request(tmp)
     itpc(config, "poll", "--once", now="2026-12-02T08:50")
     [request] = requests_json(config)
-    itpc(config, "decide", request["number"], "consent", "--from", "2026-12-03T14:00", "--to", until, "--officer",
-         OFFICER, now="2026-12-02T09:30")
+    itpc(config, "decide", request["number"], "consent", "--from", "2026-12-03T14:00", "--to", until, now="2026-12-02T09:30")
     decision = requests_json(config)[0]["decision"]
     assert decision["period_to"] == "2026-12-07T14:00:00+02:00"
     assert ("1B-1029:14" in decision["rules"]) is shortened
@@ -147,7 +147,7 @@ def test_consenting_to_a_week_long_request_gives_two_working_days_and_says_so(tm
     itpc(config, "poll", "--once", now="2026-12-02T08:50")
     [request] = requests_json(config)
     assert request["decision"]["outcome"] == "review"
-    itpc(config, "decide", request["number"], "consent", "--officer", OFFICER, now="2026-12-02T11:00")
+    itpc(config, "decide", request["number"], "consent", now="2026-12-02T11:00")
     decision = requests_json(config)[0]["decision"]
     assert (decision["period_from"], decision["period_to"]) == ("2026-12-03T14:00:00+02:00",
                                                                 "2026-12-07T14:00:00+02:00")
@@ -171,9 +171,9 @@ def test_an_unknown_request_number_is_a_one_line_error(review):
 
 def test_a_decided_request_is_not_decided_again(review):
     tmp, config, number = review
-    itpc(config, "decide", number, "consent", "--officer", OFFICER, now="2026-12-02T09:10")
+    itpc(config, "decide", number, "consent", now="2026-12-02T09:10")
     before, mails = ledger_size(config), len(outbox(tmp))
-    proc = itpc(config, "decide", number, "consent", "--officer", OFFICER, check=False, now="2026-12-02T09:20")
+    proc = itpc(config, "decide", number, "consent", check=False, now="2026-12-02T09:20")
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"itpc: {number} is already decided (consent); only requests in review wait for an officer"
     assert ledger_size(config) == before and len(outbox(tmp)) == mails  # no second consent, no second letter
@@ -199,7 +199,7 @@ def test_a_consent_to_a_request_naming_no_customs_office_is_refused_before_anyth
     [request] = requests_json(config)
     assert request["decision"]["outcome"] == "review"   # the automatic path leaves it to an officer
     before, mails = ledger_size(config), len(outbox(tmp_path))
-    proc = itpc(config, "decide", request["number"], "consent", "--officer", OFFICER, check=False,
+    proc = itpc(config, "decide", request["number"], "consent", check=False,
                 now="2026-12-02T09:30")
     assert proc.returncode == 1
     [line] = proc.stderr.strip().splitlines()

@@ -554,7 +554,7 @@ def test_an_officers_late_decision_and_a_late_office_notice_show_in_the_month(tm
     itpc(config, "tick", now="2026-11-23T09:30")
     poll_at(config, c09, parse_instant("2026-12-02T08:46"))
     [review] = [json.loads(line) for line in itpc(config, "requests", "--status", "review", "--json").stdout.splitlines()]
-    itpc(config, "decide", review["number"], "consent", "--officer", OFFICER, now="2026-12-02T11:00")
+    itpc(config, "decide", review["number"], "consent", now="2026-12-02T11:00")
 
     november = month_json(config, "2026-11")["deadlines"]
     assert november["office_notices_late"] == 1 and november["decision_breaches"] == 0

@@ -20,7 +20,7 @@ from ledger.clock import VILNIUS, parse_instant
 from ledger.request_index import INDEX_FILE, RequestIndex
 from ledger.store import LEDGER_FILE, CorruptLedger, Ledger
 from ledger.views import State
-from tests.helpers import CORPUS, ITPC, ROOT, SHARED, corpus_receipt, itpc, itpc_env, make_config, poll_at
+from tests.helpers import CORPUS, ITPC, ME, ROOT, SHARED, corpus_receipt, itpc, itpc_env, make_config, poll_at
 
 
 @pytest.fixture(scope="module")
@@ -308,13 +308,12 @@ def test_a_note_is_a_ledger_entry_and_searchable(corpus_ledger, tmp_path):
     shutil.copytree(corpus_ledger[0] / "ledger", tmp_path / "ledger")
     config = make_config(tmp_path)
     number = requests_json(config)[0]["number"]
-    out = itpc(config, "note", number.lower(), "Paskambinta", "įmonei; laukiame patikslinimo.",
-               "--officer", "Aušra Žemaitienė").stdout
+    out = itpc(config, "note", number.lower(), "Paskambinta", "įmonei; laukiame patikslinimo.").stdout
     assert number in out
     [entry] = [json.loads(line) for line in itpc(config, "ledger", "export", "--json").stdout.splitlines()
                if '"officer.note"' in line]
     assert entry["data"] == {"request": number, "text": "Paskambinta įmonei; laukiame patikslinimo.",
-                             "by": "Aušra Žemaitienė"}
+                             "by": ME}
     assert numbers(json_lines(itpc(config, "search", "patikslinimo", "--json").stdout)) == [number]
     assert itpc(config, "ledger", "verify").returncode == 0
 

@@ -11,11 +11,11 @@ import pytest
 
 from itpc.monthly import KIND_NAMES, OUTCOME_NAMES
 from ledger.clock import VILNIUS, parse_instant
-from tests.helpers import CORPUS, corpus_receipt, itpc, make_config, poll_at
+from tests.helpers import CORPUS, ME, corpus_receipt, itpc, make_config, poll_at
 
 MAIL = CORPUS / "mail"
 CONSENT, REVIEW, AUTO_REPLY = "c01-labels-plain", "c09-unclear-reason", "c10-auto-reply"
-OFFICER = "Aušra Žemaitienė"
+OFFICER = ME  # the login the tests run as: an officer in the test directory (tests.helpers)
 REPORT_NOW = "2027-01-04T12:00"   # a fixed clock: the report says when it was made
 
 
@@ -116,7 +116,7 @@ def test_json_gives_deadline_overdue_and_officer(tmp_path):
     overdue = listed(config, "--status", "overdue", now=late)
     assert [r["number"] for r in overdue] == [review["number"]] and overdue[0]["overdue"] is True
 
-    itpc(config, "decide", review["number"], "consent", "--officer", OFFICER, now=late)
+    itpc(config, "decide", review["number"], "consent", now=late)
     decided = by_message(listed(config, now=late))[REVIEW]
     assert decided["officer"] == OFFICER and decided["decision"]["decided_by"] == OFFICER
     assert decided["overdue"] is True                                        # decided after its two hours

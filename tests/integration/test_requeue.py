@@ -16,13 +16,13 @@ from hypothesis import given, settings, strategies as st
 from ledger.entries import MAIL_HELD, MAIL_QUEUED, MAIL_REQUEUED
 from ledger.store import Entry
 from ledger.views import State
-from tests.helpers import CORPUS, itpc, make_config
+from tests.helpers import CORPUS, ME, itpc, make_config
 from tests.make_documents import form_pdf, message
 from tests.smtp_server import SMTPRecorder, SMTPServer
 
 TRADER = "jonas@example.lt"            # the sender of the messages made here (no reply address in the form)
 OFFICE = "vilniaus.kroviniu.postas@lrmuitine.lt"   # LTVR1000 in config/customs_offices.csv
-OFFICER = "Aušra Žemaitienė"
+OFFICER = ME  # the login the tests run as: an officer in the test directory (tests.helpers)
 FORM = ["UAB „Žalgirio sandėliai“, EORI LT123456789, tel. (8 5) 212 0000",
         "PRAŠYMAS TAIKYTI VEIKLOS TĘSTINUMO PROCEDŪRĄ",
         "Prašau sutikimo taikyti veiklos tęstinumo procedūrą MDAS",
@@ -58,7 +58,7 @@ def outbox(tmp: Path) -> list[email.message.EmailMessage]:
 
 
 def requeue(config: Path, number: str, reason: str, *, now: str, check: bool = True):
-    return itpc(config, "requeue", number, "--reason", reason, "--officer", OFFICER, now=now, check=check)
+    return itpc(config, "requeue", number, "--reason", reason, now=now, check=check)
 
 
 def refused(config: Path, number: str, now: str) -> str:
@@ -163,8 +163,7 @@ def test_requests_already_answered_unknown_or_decided_by_an_officer_are_not_requ
     answered, locked = by_id["<test.1@example.lt>"], by_id["<test.2@example.lt>"]
     assert answered["decision"]["outcome"] == "consent"
     assert locked["kind"] == "not_a_request" and locked["decision"]["outcome"] == "review"
-    itpc(config, "decide", locked["number"], "refuse", "--reason", "Prašymas pateiktas užšifruotas.",
-         "--officer", OFFICER, now="2026-12-14T09:00")
+    itpc(config, "decide", locked["number"], "refuse", "--reason", "Prašymas pateiktas užšifruotas.", now="2026-12-14T09:00")
     letters = len(outbox(tmp_path))
 
     line = refused(config, answered["number"], "2026-12-14T09:10")
@@ -295,7 +294,7 @@ def test_a_form_read_only_in_part_goes_to_an_officer_and_can_be_requeued_once_re
     [request] = requests_json(config).values()
     assert request["decision"]["outcome"] == "review"
     config = make_config(tmp_path, mailbox={"max_pdf_pages": 5})
-    itpc(config, "requeue", request["number"], "--reason", "Visi puslapiai", "--officer", OFFICER,
+    itpc(config, "requeue", request["number"], "--reason", "Visi puslapiai",
          now="2026-12-14T08:50")
     [request] = requests_json(config).values()
     assert request["decision"]["outcome"] == "consent"

@@ -25,14 +25,14 @@ from ledger import request_records as rr
 from ledger.archive import RawArchive
 from ledger.clock import UTC, VILNIUS
 from ledger.store import Entry
-from tests.helpers import CORPUS, ROOT, SHARED, itpc, make_config
+from tests.helpers import CORPUS, ME, ROOT, SHARED, itpc, make_config
 
 MAIL = CORPUS / "mail"
 RULES = SHARED / "rules"
 LAW_FILES = {"1B-1029": RULES / "1B-1029-veiklos-testinumo-taisykles.txt",
              "1B-280": RULES / "1B-280-afis-cis-taisykles.txt"}
 NOTE = "Paskambinta įmonei: serveris jau sutaisytas, Sutikimo pabaiga patvirtinta."
-OFFICER = "Aušra Žemaitienė"
+OFFICER = ME  # the login the tests run as: an officer in the test directory (tests.helpers)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -241,7 +241,7 @@ def test_attachment_of_an_older_ledger_is_inside_the_raw_message(corpus, tmp_pat
 def test_note_appears_in_the_story(corpus):
     tmp, config, numbers = corpus
     number = numbers["c09-unclear-reason.eml"]
-    itpc(config, "note", number, NOTE, "--officer", OFFICER, now="2026-12-02T11:20")
+    itpc(config, "note", number, NOTE, now="2026-12-02T11:20")
     story = show_json(config, number)
     assert story["notes"][-1]["by"] == OFFICER and story["notes"][-1]["text"] == NOTE
     assert story["notes"][-1]["at"].startswith("2026-12-02T11:20")

@@ -43,7 +43,8 @@ def test_every_caption_survives_a_200_dpi_black_and_white_fax(tmp_path):
                        applicant="UAB „Žemaitijos pienas“", eori="LT302345671", period_from=at(2026, 11, 25, 8, 0),
                        period_to=at(2026, 11, 25, 20, 0), systems=("MDAS",),
                        offices=(("LTKL1000", "Klaipėdos jūrų uosto postas"),),
-                       officer="Vyriausioji specialistė, Rūta Žemaitienė")
+                       officer_position="Vyriausioji specialistė",
+                       officer_name="Rūta Žemaitienė")
     image = faxed(render_sutikimas(doc), tmp_path / "fax.png")
     text = subprocess.run(["tesseract", str(image), "-", "-l", "lit"], capture_output=True, text=True,
                           check=True).stdout

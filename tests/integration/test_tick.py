@@ -104,7 +104,7 @@ def test_review_request_alert_at_90_minutes_once_and_breach_at_120_once(tmp_path
 def test_an_officers_decision_stops_the_deadline_watch(tmp_path):
     config = setup(tmp_path, C09)
     itpc(config, "poll", "--once", now="2026-12-02T08:46")
-    itpc(config, "decide", "ITPC-2026-000001", "consent", "--officer", "Vyr. specialistas Jonas Jonaitis",
+    itpc(config, "decide", "ITPC-2026-000001", "consent",
          now="2026-12-02T09:30")
     itpc(config, "tick", now="2026-12-02T11:00")
     assert outbox(tmp_path, DUTY) == [] and entries(config, "deadline.breached") == []

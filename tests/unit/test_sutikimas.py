@@ -27,7 +27,7 @@ def make_doc(**changes) -> SutikimasDoc:
         applicant=f"UAB „Žąsų ūkis {LITHUANIAN}“", eori="LT302345671",
         period_from=at(2026, 11, 23, 9, 0), period_to=at(2026, 11, 25, 9, 0), systems=("MDAS",),
         offices=(("LTVR1000", "Vilniaus krovinių postas"), ("LTVR6000", "Šalčininkų kelio postas")),
-        officer="Vyriausioji specialistė, Rūta Žemaitienė",
+        officer_position="Vyriausioji specialistė", officer_name="Rūta Žemaitienė",
         issuer="Muitinės informacinių technologijų paslaugų centras")
     return dataclasses.replace(doc, **changes)
 
@@ -114,9 +114,19 @@ def test_same_document_gives_identical_bytes_and_the_creation_date_is_the_issue_
     assert render_sutikimas(make_doc(number="VTP-2026-000002")) != first
 
 
-def test_an_officer_without_a_comma_is_all_position():
-    text, _ = read_back(render_sutikimas(make_doc(officer="ITPC budintis pareigūnas")))
-    assert "ITPC budintis pareigūnas" in text
+def test_the_officer_position_and_name_stand_above_their_own_captions():
+    doc = make_doc(officer_position="Vyresnysis specialistas", officer_name="Jonas Jonaitis")
+    with pdfplumber.open(io.BytesIO(render_sutikimas(doc))) as document:
+        page = document.pages[0]
+        words = {w["text"]: w for w in page.extract_words(keep_blank_chars=True, x_tolerance=1.5)}
+    position = next(w for t, w in words.items() if t.startswith("Vyresnysis specialistas"))
+    name = next(w for t, w in words.items() if t.startswith("Jonas Jonaitis"))
+    position_caption = words["(pareigų pavadinimas)"]
+    name_caption = words["(vardas ir pavardė)"]
+    signature = words["(parašas)"]                                  # the middle column
+    assert position["x1"] < signature["x0"] and position_caption["x1"] < signature["x0"]
+    assert name["x0"] > signature["x1"] and name_caption["x0"] > signature["x1"]
+    assert position["bottom"] <= position_caption["top"] and name["bottom"] <= name_caption["top"]
 
 
 def test_a_long_applicant_name_wraps_but_is_complete():
@@ -129,7 +139,8 @@ def test_a_long_applicant_name_wraps_but_is_complete():
     (dict(number="VTP-26-1"), "number"),
     (dict(applicant="  "), "applicant"),
     (dict(eori=""), "eori"),
-    (dict(officer=""), "officer"),
+    (dict(officer_position=""), "officer_position"),
+    (dict(officer_name=" "), "officer_name"),
     (dict(systems=()), "systems"),
     (dict(systems=("MDAS", "ICS")), "systems"),
     (dict(offices=()), "offices"),
@@ -148,11 +159,11 @@ OUTSIDE = "ООО «Трансавто Жанна» ΩΣ"
 
 def test_a_name_outside_the_shipped_font_subset_is_drawn_from_the_installed_font_and_reads_back():
     assert not all(shipped_face("").covers(c) for c in OUTSIDE)
-    pdf = render_sutikimas(make_doc(applicant=OUTSIDE, officer="Vyriausioji specialistė, Ђорђе Ωmega"))
+    pdf = render_sutikimas(make_doc(applicant=OUTSIDE, officer_position="Vyriausioji specialistė", officer_name="Ђорђе Ωmega"))
     text, _ = read_back(pdf)
     assert f"sutinka, kad {OUTSIDE}, EORI kodas LT302345671," in flat(text)
     assert "Ђорђе Ωmega" in text
-    assert render_sutikimas(make_doc(applicant=OUTSIDE, officer="Vyriausioji specialistė, Ђорђе Ωmega")) == pdf
+    assert render_sutikimas(make_doc(applicant=OUTSIDE, officer_position="Vyriausioji specialistė", officer_name="Ђорђе Ωmega")) == pdf
 
 
 def test_the_document_needs_no_installed_font_unless_a_character_is_outside_the_subset(tmp_path):
