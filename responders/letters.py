@@ -45,6 +45,11 @@ Per letter (all required unless a default is given):
   afis_change_forward    request_no, received_at, rules, change, sender, institution [None], officer_name [None],
                          officer_email [None], changed_on [None], motives [()], attached [False] (14-16)
   afis_change_return     request_no, received_at, rules, motives (at least one), officer_name [None]
+  etd_decision_notice    file_no, msvs_no, company, eori, carrier, action, phrase, decided_at, effective,
+                         offices, motives [()], unfavourable [False] (the appeal sentence, 33), to_authority
+                         [False] (cites 32 instead of 36)
+  etd_deadline_alert     file_no, msvs_no, company, what, due, rule ("25.2"), overdue [False] (to the duty
+                         address: a consultation 16, the monitoring plan 25.2, a year's audit 37)
   afis_granted           request_no, access_type, modules (at least one) (to the user, 1B-280:10-12)
 AFIS letters greet with "Laba diena," and name people only in the nominative ("AFIS/CIS+ naudotojas: ...").
   office_notice          consent_no, issued_at, applicant, eori, systems, period_from, period_to, offices
@@ -156,6 +161,12 @@ LETTERS: dict[str, LetterSpec] = {
     "outage_ended": LetterSpec(("system", "start", "end", "point"),
                                {"request_numbers": (), "planned": False, "procedure_end": True}),
     "afis_inactive": LetterSpec(("username", "last_login", "inactive_from", "keep_until"), {}),
+    # ETD authorisations (itpc/etd.py, 1B-1052).
+    "etd_decision_notice": LetterSpec(("file_no", "msvs_no", "company", "eori", "carrier", "action", "phrase",
+                                       "decided_at", "effective", "offices"),
+                                      {"motives": (), "unfavourable": False, "to_authority": False},
+                                      nonempty=("offices",)),
+    "etd_deadline_alert": LetterSpec(("file_no", "msvs_no", "company", "what", "due", "rule"), {"overdue": False}),
 }
 
 

@@ -100,6 +100,16 @@ def contexts() -> dict[str, dict]:
                              request_numbers=["ITPC-2026-000031"]),
         "afis_inactive": dict(username="jonaitiene", last_login="2026-02-10", inactive_from="2026-11-11",
                               keep_until="2027-02-10"),
+        "etd_decision_notice": dict(file_no="ETD-2026-000001", msvs_no="LTETDLT0000000123",
+                                    company="UAB „Oro linija“", eori="LT123456789", carrier="airline",
+                                    action="suspend", phrase="sustabdytas leidimo galiojimas",
+                                    decided_at=at(2026, 12, 3, 10, 0), effective=at(2026, 12, 4, 0, 0),
+                                    offices=[("LTVR1000", "Vilniaus krovinių postas"), ("NO001234", "Oslo")],
+                                    motives=["Bendrovė neužtikrina prieigos prie ETD duomenų (Taisyklių 28 punktas)."],
+                                    unfavourable=True),
+        "etd_deadline_alert": dict(file_no="ETD-2026-000001", msvs_no="LTETDLT0000000123", company="UAB „Oro linija“",
+                                   what="leidimo turėtojo stebėsenos plano patvirtinimas",
+                                   due=at(2027, 1, 20, 23, 59), rule="25.2", overdue=False),
         "afis_forward": dict(request_no="AFIS-2027-000001", received_at=at(2027, 1, 18, 9, 30),
                              institution="Finansinių nusikaltimų tyrimo tarnyba", officer_name="Ingrida Mačiulienė",
                              officer_position="vyresnioji tyrėja", officer_phone="+37052717470",
@@ -154,7 +164,8 @@ def test_every_letter_renders_cleanly_and_is_signed_by_itpc(name):
 def test_every_letter_names_its_number_in_the_subject(name):
     """A reply can be matched: by the consent or request number, else by the system or user it is about."""
     ctx = contexts()[name]
-    number = ctx.get("consent_no") or ctx.get("request_no") or ctx.get("system") or ctx["username"]
+    number = (ctx.get("consent_no") or ctx.get("request_no") or ctx.get("file_no") or ctx.get("system")
+              or ctx["username"])
     assert number in render(name).subject
 
 
@@ -473,3 +484,29 @@ def test_a_consent_answered_by_fax_says_where_to_report_an_early_recovery():
 def test_not_needed_for_an_ntks_outage_cites_point_31_when_the_decision_does():
     body = flat(render("not_needed", systems=["NTKS"], rules=["1B-1029:31"]).body)
     assert "ITPC nurodymu dirbama be NTKS" in body and "31 punktas" in body and "20 punktas" not in body
+
+
+# ------------------------------------------------------------------------------------------ ETD (1B-1052)
+
+
+def test_an_unfavourable_etd_decision_notice_states_motives_effective_date_and_appeal():
+    body = flat(render("etd_decision_notice").body)
+    assert "Sprendimas įsigalioja: 2026-12-04" in body
+    assert "neužtikrina prieigos prie ETD duomenų" in body
+    assert "teisė jį apskųsti teisės aktų nustatyta tvarka (Taisyklių 33 punktas)" in body
+    assert "36 punktu" in body and "NTKS priemonėmis (Taisyklių 39 punktas)" in body
+    to_authority = flat(render("etd_decision_notice", to_authority=True).body)
+    assert "32 punktu" in to_authority and "36 punktu" not in to_authority
+
+
+def test_a_grant_notice_has_no_appeal_sentence():
+    body = flat(render("etd_decision_notice", action="grant", phrase="suteiktas leidimas", motives=[],
+                       unfavourable=False).body)
+    assert "priimtas sprendimas: suteiktas leidimas." in body
+    assert "apskųsti" not in body and "motyvai" not in body and "39 punktas" not in body
+
+
+def test_an_etd_deadline_alert_names_the_point_as_a_subpoint_or_a_point():
+    assert "25.2 papunktis" in flat(render("etd_deadline_alert").body)
+    overdue = render("etd_deadline_alert", rule="16", overdue=True)
+    assert "16 punktas" in flat(overdue.body) and "praleistas terminas" in overdue.subject
