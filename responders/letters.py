@@ -61,6 +61,10 @@ AFIS letters greet with "Laba diena," and name people only in the nominative ("A
   consent_amended        consent_no, request_no, applicant, eori, period_from, period_to, previous_to, offices,
                          motives [()] (an officer shortened the consent, 1B-1029:14: to the trader)
   consent_amended_notice consent_no, applicant, eori, systems, period_from, period_to, previous_to, offices
+  tc26_consultation      file_number, msvs_number, company, eori, country, authority, requesting, departure,
+                         destination, reply_address, deadline [None] (the covering letter of the TC26 form to a
+                         common transit country's competent authority, 1B-1052:16; departure and destination are
+                         (port, office code) pairs; written in English: see its LETTERS entry)
 
 Usage::
 
@@ -167,7 +171,16 @@ LETTERS: dict[str, LetterSpec] = {
                                       {"motives": (), "unfavourable": False, "to_authority": False},
                                       nonempty=("offices",)),
     "etd_deadline_alert": LetterSpec(("file_no", "msvs_no", "company", "what", "due", "rule"), {"overdue": False}),
+    # The covering letter of the TC26 form (1B-1052:16). It goes to a foreign customs authority, whose officers
+    # read English and not Lithuanian: the letter is English (the working language of customs cooperation),
+    # while the attached form keeps the annex's Lithuanian wording with English glosses (responders/tc26.py).
+    "tc26_consultation": LetterSpec(
+        ("file_number", "msvs_number", "company", "eori", "country", "authority", "requesting", "departure",
+         "destination", "reply_address"), {"deadline": None}, nonempty=("departure", "destination")),
 }
+
+# Letters written in English (to foreign authorities): the Lithuanian greeting and signature rules do not apply.
+ENGLISH_LETTERS = frozenset({"tc26_consultation"})
 
 
 def render_letter(name: str, context: dict, *, templates_dir: Path) -> Letter:
