@@ -127,6 +127,8 @@ class EtdSettings:
     authority_phone: str
     authority_email: str                 # where the answer comes back: the mailbox this system reads
     authority_office: str                # its customs office reference number (COL); "" when not printed
+    alert_days: int                      # the duty address is told this many days before a deadline (16, 25.2)
+    audit_alert_days: int                # ... and before the end of a year without an audit (37)
 
 
 def toml_key(f: Field) -> str:

@@ -260,14 +260,24 @@ class Reconciler:
             log.warning("%s: no application copy in the file; the TC26 to %s waits for `itpc etd attach %s FILE "
                         "--as application` (1B-1052:16)", file.number, country, file.number)
             return 0
+        if not authority.verified:
+            # The application goes with the form: it is not sent to an address nobody has checked against the
+            # TAXUD list (40). The deadline alert tells the duty officer; the next tick sends it once verified.
+            log.warning("%s: the TC26 to %s waits: %s is not verified in %s (set verified = true once checked "
+                        "against the TAXUD list, 1B-1052:40)", file.number, country, authority.email,
+                        self.settings.etd.common_transit)
+            return 0
         form = self.tc26_form(file, authority)
         pdf = render_tc26(form)
         ident = f"etd/{file.number}/consultation/{country}"
         copy = copies[-1]
-        letter = render_letter("etd_consultation", {
-            "file_no": file.number, "msvs_no": file.opened["msvs_number"], "company": file.opened["company"],
-            "eori": file.opened["eori"], "authority": authority.name, "country": authority.country.name_lt,
-            "country_en": authority.country.name_en, "reply_to": self.settings.etd.authority_email},
+        letter = render_letter("tc26_consultation", {
+            "file_number": file.number, "msvs_number": file.opened["msvs_number"], "company": file.opened["company"],
+            "eori": file.opened["eori"], "country": authority.country.name_en, "authority": authority.name,
+            "requesting": self.settings.etd.authority_name,
+            "departure": [(p.name, p.office) for p in form.departure],
+            "destination": [(p.name, p.office) for p in form.destination],
+            "reply_address": self.settings.etd.authority_email, "deadline": None},
             templates_dir=self.settings.templates.directory)
         raw = compose(sender=self.sender, to=[authority.email], subject=tc26_subject(form), body=letter.body,
                       message_id=outbox.message_id(ident, self.sender), automatic=False, date=self.now,
