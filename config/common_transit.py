@@ -65,29 +65,111 @@ class TransitCountries:
 
     def standing(self, code: str) -> Standing:
         """How country ``code`` is consulted; ``UnknownCountry`` when the directory does not list it."""
-        raise NotImplementedError
+        key = _code_key(code)
+        if key in self.home.aliases or key == self.home.code:
+            return Standing.HOME
+        if any(key == c.code or key in c.aliases for c in self.member_states):
+            return Standing.MEMBER_STATE
+        if any(key == a.country.code or key in a.country.aliases for a in self.authorities):
+            return Standing.COMMON_TRANSIT
+        raise self._unknown(code)
 
     def standing_of_office(self, office_code: str) -> Standing:
         """How the country of the office with reference number ``office_code`` ("CH001234") is consulted."""
-        raise NotImplementedError
+        return self.standing(office_country(office_code))
 
     def authority(self, code: str) -> Authority:
         """The competent authority of common transit country ``code``; ``UnknownCountry`` for any other."""
-        raise NotImplementedError
+        key = _code_key(code)
+        for authority in self.authorities:
+            if key == authority.country.code or key in authority.country.aliases:
+                return authority
+        if self.standing(code) is Standing.MEMBER_STATE:
+            raise UnknownCountry(f"{key} is an EU member state: it is consulted in MSVS, not by e-mail "
+                                 "(1B-1052:16)")
+        raise UnknownCountry(f"{key} is Lithuania: its offices need no consultation (1B-1052:16)")
 
     def country(self, code: str) -> Country:
         """Any listed country by its code (names in Lithuanian and English)."""
-        raise NotImplementedError
+        key = _code_key(code)
+        for country in (self.home, *self.member_states, *(a.country for a in self.authorities)):
+            if key == country.code or key in country.aliases:
+                return country
+        raise self._unknown(code)
+
+    def _unknown(self, code: str) -> UnknownCountry:
+        where = f" in {self.source}" if self.source else ""
+        return UnknownCountry(f"country {code!r} is neither Lithuania, an EU member state nor a common transit "
+                              f"country{where}; add it there ([etd] common_transit) if it is one (1B-1052:16, 40)")
 
 
 def office_country(office_code: str) -> str:
     """The country code an office reference number begins with ("ch001234" → "CH"); ``UnknownCountry``
     for a text that is not an office reference number."""
-    raise NotImplementedError
+    code = "".join(str(office_code).split()).upper()
+    if not OFFICE_CODE.match(code):
+        raise UnknownCountry(f"{office_code!r} is not a customs office reference number (two letters of the "
+                             "country and six characters, e.g. CH001234)")
+    return code[:2]
 
 
 @lru_cache(maxsize=8)
 def load_transit_countries(path: Path) -> TransitCountries:
     """Read the directory: ``home``, ``[[member_state]]`` (code, name_lt, name_en) and ``[[common_transit]]``
     (code, name_lt, name_en, authority, email, verified). Any problem is one ``CommonTransitError`` line."""
-    raise NotImplementedError
+    data = read_toml(path, what="the common transit directory", error=CommonTransitError)
+    home = _country(data.get("home"), "home", path)
+    members = tuple(_country(t, f"member_state {n}", path) for n, t in enumerate(_tables(data, "member_state",
+                                                                                          path), 1))
+    authorities = tuple(_authority(t, n, path) for n, t in enumerate(_tables(data, "common_transit", path), 1))
+    _check_unique((home, *members, *(a.country for a in authorities)), path)
+    return TransitCountries(home, members, authorities, path)
+
+
+def _tables(data: dict, name: str, path: Path) -> list:
+    tables = data.get(name)
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise CommonTransitError(f"{path}: expected [[{name}]] tables")
+    return tables
+
+
+def _country(table: object, what: str, path: Path) -> Country:
+    if not isinstance(table, dict):
+        raise CommonTransitError(f"{path}: {what}: expected a table with code, name_lt and name_en")
+    code = table.get("code")
+    if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{2}", code.strip()):
+        raise CommonTransitError(f"{path}: {what}: code must be two capital letters (ISO 3166), found {code!r}")
+    names = [table.get(key) for key in ("name_lt", "name_en")]
+    if not all(isinstance(n, str) and n.strip() for n in names):
+        raise CommonTransitError(f"{path}: {what} ({code}): name_lt and name_en must be non-empty strings")
+    aliases = table.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and re.fullmatch(r"[A-Z]{2}", a)
+                                                for a in aliases):
+        raise CommonTransitError(f"{path}: {what} ({code}): aliases must be a list of two-letter codes")
+    return Country(code.strip(), names[0].strip(), names[1].strip(), tuple(aliases))
+
+
+def _authority(table: dict, n: int, path: Path) -> Authority:
+    country = _country(table, f"common_transit {n}", path)
+    name, email, verified = table.get("authority"), table.get("email"), table.get("verified")
+    if not isinstance(name, str) or not name.strip():
+        raise CommonTransitError(f"{path}: common_transit {n} ({country.code}): authority must be a non-empty string")
+    if not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
+        raise CommonTransitError(f"{path}: common_transit {n} ({country.code}): email must be an e-mail address, "
+                                 f"found {email!r}")
+    if not isinstance(verified, bool):
+        raise CommonTransitError(f"{path}: common_transit {n} ({country.code}): verified must be true or false")
+    return Authority(country, name.strip(), email.strip(), verified)
+
+
+def _check_unique(countries: tuple[Country, ...], path: Path) -> None:
+    seen: set[str] = set()
+    for country in countries:
+        for code in (country.code, *country.aliases):
+            if code in seen:
+                raise CommonTransitError(f"{path}: country {code} is listed twice")
+            seen.add(code)
+
+
+def _code_key(code: str) -> str:
+    return "".join(str(code).split()).upper()

@@ -17,6 +17,7 @@ AFIS_CHANGE = "afis_change"
 CORRESPONDENCE = "correspondence"
 ETD_CONSULTATION_REPLY = "etd_consultation_reply"   # a returned TC26 form (1B-1052 annex): joins its ETD file
 NOT_A_REQUEST = "not_a_request"
+ETD_CONSULTATION_REPLY = "etd_consultation_reply"  # a returned TC26 form (1B-1052:16), see ingest.form_tc26
 
 # --- reply history ----------------------------------------------------------------------------------------
 
