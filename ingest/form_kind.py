@@ -15,7 +15,6 @@ EARLY_RECOVERY = "early_recovery"
 AFIS_ACCESS = "afis_access"
 AFIS_CHANGE = "afis_change"
 CORRESPONDENCE = "correspondence"
-ETD_CONSULTATION_REPLY = "etd_consultation_reply"   # a returned TC26 form (1B-1052 annex): joins its ETD file
 NOT_A_REQUEST = "not_a_request"
 ETD_CONSULTATION_REPLY = "etd_consultation_reply"  # a returned TC26 form (1B-1052:16), see ingest.form_tc26
 
