@@ -292,7 +292,8 @@ def reply_lines(reply: dict[str, Any]) -> list[str]:
     if fields.get("authority") or fields.get("country"):
         out.append(f"      authority: {fields.get('authority') or '-'} ({fields.get('country') or '?'})")
     for item in fields.get("conditions_not_met") or []:
-        ports = ", ".join(item.get("ports") or []) or "-"
+        ports = item.get("ports") or "-"
+        ports = ports if isinstance(ports, str) else ", ".join(ports)
         out.append(f"      I.3 not met: {item['condition']} (ports: {ports})")
     answers = fields.get("answers") or {}
     if any(v is not None for v in answers.values()):

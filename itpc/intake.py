@@ -14,7 +14,6 @@ from email.policy import compat32
 from typing import Any, Callable, Sequence
 
 from config import Settings
-from itpc.etd import consultation_message_ids, reply_file
 from ingest.authresults import authentication_verdict
 from ingest.form_kind import CORRESPONDENCE, ETD_CONSULTATION_REPLY, NOT_A_REQUEST, case_numbers
 from ingest.mime import HEAD_BYTES
@@ -22,11 +21,12 @@ from ingest.offices import OfficeDirectory
 from ingest.parse import Limits, parse_message
 from ingest.receipt import header_block
 from ingest.sources import Incoming, MailboxError
+from itpc.etd import consultation_message_ids, reply_file
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
-from ledger.etd_views import EtdView
 from ledger.entries import (CORRESPONDENCE_ATTACHED, ETD_REPLY_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED,
                             REQUEST_REGISTERED, Attachment, Authentication, Registration)
+from ledger.etd_views import EtdView
 from ledger.store import Ledger
 from ledger.views import NUMBER_PREFIX, RequestView, State
 from responders.senders import domain_of, same_sender
