@@ -91,6 +91,9 @@ def open_command(app: App, msvs_number: str, accepted: str, company: str, eori: 
         procedures_per_year=procedures_per_year, movements_per_month=movements_per_month,
         movements_per_year=movements_per_year), by=who, copy=Path(application) if application else None)
     click.echo(f"{number}: opened for MSVS application {msvs_number.strip().upper()}")
+    for authority in etd.unverified_authorities(app, offices):
+        click.echo(f"itpc: warning: {authority.country.code} {authority.email} is not verified in "
+                   f"{app.settings.etd.common_transit}; the TC26 waits until it is (1B-1052:40)", err=True)
     for criterion in etd.criteria_of(app.etd.files[number]):
         click.echo(f"  {verdict(criterion.met)}  {criterion.rule}  {criterion.text}")
 
@@ -244,7 +247,8 @@ def show_lines(app: App, file: EtdFile) -> list[str]:
     o = file.opened
     out = [click.style(f"{file.number}  {file.status}", bold=True),
            f"MSVS application: {o['msvs_number']}, accepted {shown(file.accepted_at)} (opened by {o['by']})",
-           f"Company: {o['company']}, EORI {o['eori']}, {'airline' if o['carrier'] == rules.AIRLINE else 'shipping company'}"
+           f"Company: {o['company']}, EORI {o['eori']}, "
+           f"{'airline' if o['carrier'] == rules.AIRLINE else 'shipping company'}"
            + (f", AEO {o['aeo']}" if o.get("aeo") else ""),
            "Offices:"]
     out += [f"  {x['role']:<11} {x['col']}  {x['name'] or '-'}  {x['email'] or '(no e-mail)'}" for x in o["offices"]]
@@ -271,8 +275,11 @@ def show_lines(app: App, file: EtdFile) -> list[str]:
         out.append(f"  {shown(parse_instant(d['decided_at']))}  {d['action']}, effective "
                    f"{shown_day(parse_instant(d['effective']))}  {', '.join(d['rules'])}  by {d['by']}")
         out += [f"      {m}" for m in d["motives"]]
-        notices = [i for i in app.state.outbox.values() if i.id.startswith(f"etd/{file.number}/decision/{d['seq']}/")]
+        prefix = f"etd/{file.number}/decision/{d['seq']}/"
+        notices = [i for i in app.state.outbox.values() if i.id.startswith(prefix)]
         out += [f"      notice to {', '.join(i.queued['to'])}: {mail_state(app, i.id)}" for i in notices]
+        out += [f"      NOT SENT: {u['reason']}" for i, u in sorted(app.state.unwritten.items())
+                if i.startswith(prefix)]
     if not file.decisions:
         out.append("  none")
     out.append("Deadlines:")
@@ -282,7 +289,8 @@ def show_lines(app: App, file: EtdFile) -> list[str]:
         out.append(click.style(text, fg="red") if state == "overdue" else text)
     if not deadlines:
         out.append("  none open")
-    out += [f"  alerted: {key} {stage} {shown(parse_instant(a['at']))}" for (key, stage), a in sorted(file.alerts.items())]
+    out += [f"  alerted: {key} {stage} {shown(parse_instant(a['at']))}"
+            for (key, stage), a in sorted(file.alerts.items())]
     return out
 
 

@@ -21,7 +21,7 @@ from itpc import outbox
 from itpc.app import App
 from ledger.clock import VILNIUS, parse_instant, to_utc_iso
 from ledger.entries import (ETD_CONSULTATION_STARTED, ETD_DEADLINE_ALERTED, ETD_DECIDED, ETD_DOCUMENT_ATTACHED,
-                            ETD_OPENED, ETD_REPLY_ATTACHED, EtdDecided, EtdOffice, Registration)
+                            ETD_OPENED, MAIL_UNWRITTEN, EtdDecided, EtdOffice, Registration)
 from ledger.etd_views import EtdFile, EtdView
 from responders import etd_rules as rules
 from responders.compose import compose
@@ -110,6 +110,14 @@ def open_file(app: App, application: Application, *, by: str, copy: Path | None 
     return number
 
 
+def unverified_authorities(app: App, offices: Iterable[EtdOffice]) -> list[Authority]:
+    """The competent authorities a TC26 would go to whose address nobody has checked yet (40)."""
+    countries = transit_countries(app)
+    codes = {a.country.code for a in countries.authorities}
+    return [countries.authority(c) for c in rules.countries_to_consult(o["country"] for o in offices)
+            if c in codes and not countries.authority(c).verified]
+
+
 def require(app: App, number: str) -> EtdFile:
     file = app.etd.find(number)
     if file is None:
@@ -156,8 +164,9 @@ def decide(app: App, number: str, action: str, *, motives: Sequence[str], effect
     with app.ledger.writing():
         file = require(app, number)
         if action not in ALLOWED.get(file.status, set()):
+            allowed = ", ".join(sorted(ALLOWED.get(file.status, ()))) or "none, the file is closed"
             raise EtdError(f"{file.number} is {file.status}: `{action}` is not a decision it can take now "
-                           f"(allowed: {', '.join(sorted(ALLOWED.get(file.status, ()))) or 'none, the file is closed'})")
+                           f"(allowed: {allowed})")
         record: EtdDecided = {"file": file.number, "action": action, "effective": to_utc_iso(effective or now),
                               "motives": motives, "rules": list(rules.ACTION_RULES[action]), "by": by,
                               "decided_at": to_utc_iso(now)}
@@ -321,8 +330,13 @@ class Reconciler:
             base = f"etd/{file.number}/decision/{decision['seq']}"
             if action in rules.OFFICE_NOTICE_ACTIONS:
                 for office in file.opened["offices"]:
-                    self.report.notices += self.queue(f"{base}/{office['col']}", "etd_decision_notice",
-                                                      (office["email"],), context, file, automatic=False)
+                    ident = f"{base}/{office['col']}"
+                    if not office["email"]:
+                        self.unwritten(ident, file, f"no e-mail address for office {office['col']} (1B-1052:36): "
+                                                    "tell it otherwise")
+                        continue
+                    self.report.notices += self.queue(ident, "etd_decision_notice", (office["email"],), context,
+                                                      file, automatic=False)
             if action in rules.AUTHORITY_NOTICE_ACTIONS:
                 for country in rules.countries_to_consult(o["country"] for o in file.opened["offices"]):
                     if country in authorities:
@@ -408,6 +422,15 @@ class Reconciler:
                                                 subject=rendered.subject, raw=raw, date=self.now,
                                                 automatic=automatic, capped=False),
                                 daily_cap=self.settings.outbox.daily_cap))
+
+    def unwritten(self, ident: str, file: EtdFile, reason: str) -> None:
+        """A notice the rules require that no e-mail can carry: recorded once, for the officers."""
+        if ident in self.app.state.unwritten:
+            return
+        self.append(MAIL_UNWRITTEN, file, {"id": ident, "request": file.number, "purpose": "etd_decision_notice",
+                                           "to": [], "reason": reason},
+                    done=lambda: ident in self.app.state.unwritten)
+        log.warning("%s: %s", file.number, reason)
 
     def append(self, kind: str, file: EtdFile, data: dict[str, Any], *, done) -> None:
         """Append under the writer lock unless another process recorded it meanwhile (``done`` re-checks the

@@ -142,7 +142,8 @@ def test_a_member_state_is_consulted_in_msvs_and_an_unfavourable_decision_tells_
     config = make_config(tmp_path, itpc={"duty_address": DUTY},
                          etd={"common_transit": str(verified_directory(tmp_path))})
     number = open_file(config, tmp_path, "DE004711;Frankfurt Flughafen;zoll.frankfurt@zoll.de",
-                       "CH001234;Zürich Flughafen;zoll.zuerich@bazg.admin.ch", now="2026-12-04T15:10")
+                       "CH001234;Zürich Flughafen;zoll.zuerich@bazg.admin.ch", "NO001234;Oslo lufthavn",
+                       now="2026-12-04T15:10")
     itpc(config, "tick", now="2026-12-04T15:15")
     shown = itpc(config, "etd", "show", number, now="2026-12-04T15:20").stdout
     assert "DE  MSVS; to be made in MSVS; due 2026-12-07 23:59" in shown
@@ -170,6 +171,8 @@ def test_a_member_state_is_consulted_in_msvs_and_an_unfavourable_decision_tells_
     # 36: the offices; 32: the common transit country's authority (a member state's is told in MSVS).
     assert f"{number}/decision/{suspend_seq}/authority/CH" in " ".join(ids)
     assert not any(f"decision/{suspend_seq}/authority/DE" in i for i in ids)
-    assert sum(f"decision/{suspend_seq}/" in i for i in ids) == 4        # LT, DE, CH offices and the CH authority
+    # LT, DE and CH offices, the CH and NO authorities; the Oslo office has no address: recorded, shown.
+    assert sum(f"decision/{suspend_seq}/" in i for i in ids) == 5
+    assert "NOT SENT: no e-mail address for office NO001234" in itpc(config, "etd", "show", number).stdout
     retention = itpc(config, "etd", "retention", "--json").stdout.splitlines()
     assert json.loads(retention[0])["disposable_from"] is None           # kept while the authorisation stands
