@@ -58,6 +58,7 @@ _QUESTION_MARK = re.compile(r"(?:(?<=\s)|^)\(?([a-e])\s*\)\s*", re.MULTILINE)
 _YES_NO = re.compile(r"(?<![\w])(taip|yes|ne|no)(?![\w])")
 _REMARKS = re.compile(r"^\s*(?:kitos\s+)?pastabos\s*:?|^\s*(?:other\s+)?remarks\s*:?", re.MULTILINE)
 _REMARK_LINE = re.compile(r"^\s*(?:kitos\s+)?pastabos.*$|^\s*(?:other\s+)?remarks.*$", re.MULTILINE)
+_LEADERS = re.compile(r"^(?:\s|…|\.{2,}|_)+|(?:\s|…|\.{2,}|_)+$")
 _FILLER = re.compile(r"[.…_\s,;:]+")
 _DATE = re.compile(r"\d{4}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}|\d{1,2}\s*[./]\s*\d{1,2}\s*[./]\s*\d{4}")
 # Said in so many words (folded): the consulted authority has no objection, or has one.
@@ -131,7 +132,7 @@ def _file_number(folded: str) -> str | None:
 
 
 def _msvs_number(text: str) -> str | None:
-    cleaned = FILE_NUMBER.sub(" ", fold(text))  # our own number is never the MSVS one
+    cleaned = FILE_NUMBER.sub(lambda m: " " * len(m.group(0)), fold(text))  # ours is never the MSVS one
     for pattern in _MSVS:
         m = pattern.search(cleaned)
         if m:
@@ -196,7 +197,7 @@ def _ports_after(text: str, lines: list[str], offsets: list[int], i: int) -> str
         m = _PORTS.match(lines[j])
         if m:
             value = text[offsets[j] + m.end():offsets[j] + len(lines[j])].strip()
-            return value.strip(" .…_") or None
+            return _without_leaders(value) or None
     return None
 
 
@@ -260,6 +261,11 @@ def _yes(word: str) -> bool:
     return word in ("taip", "yes")
 
 
+def _without_leaders(value: str) -> str:
+    """A written value without the form's dotted leaders around it (a sentence keeps its full stop)."""
+    return _LEADERS.sub("", value).strip()
+
+
 def _answer_start(blocks: dict[str, tuple[int, int]]) -> int:
     """Where the requested authority's part of the form begins (part I.3, else part II, else the top)."""
     for name in ("conditions", "part_two"):
@@ -275,7 +281,7 @@ def _remarks(text: str, folded: str, start: int) -> str | None:
         line_end = folded.find("\n", m.end())
         value = text[m.end():line_end if line_end >= 0 else len(text)].strip()
         if _FILLER.sub("", value):
-            found.append(value.strip(" .…_"))
+            found.append(_without_leaders(value))
     return "\n".join(found) or None
 
 

@@ -225,6 +225,16 @@ def tc26_subject(form: Tc26Form) -> str:
     return f"{form.file_number} – TC26 ETD consultation – {company}, EORI {form.eori}, MSVS {form.msvs_number}"
 
 
+def letter_context(form: Tc26Form, *, country: str, reply_address: str, deadline: datetime | None = None) -> dict:
+    """The context of the covering letter ``tc26_consultation`` (responders.letters) for this form: ``country``
+    is the consulted country's English name, ``reply_address`` the mailbox the answer must come back to."""
+    return {"file_number": form.file_number, "msvs_number": form.msvs_number, "company": " ".join(form.company.split()),
+            "eori": form.eori, "country": country, "authority": form.requested.name, "requesting": form.requesting.name,
+            "departure": [(p.name, p.office) for p in form.departure],
+            "destination": [(p.name, p.office) for p in form.destination], "reply_address": reply_address,
+            "deadline": deadline, "officer": form.officer}
+
+
 def tc26_filename(form: Tc26Form) -> str:
     """The attachment's file name: "TC26-ETD-2026-000001.pdf"."""
     return f"TC26-{form.file_number}.pdf"
