@@ -81,7 +81,7 @@ def ledger_entries(tmp: Path) -> list[dict]:
 def run_ledger(tmp_path_factory) -> list[dict]:
     """The corpus polled and ticked, then what officers and the store add: a note, outages, an AFIS export
     (one e-mail held by the daily cap), a letter to an address no letter can go to, an unreadable message requeued while the mail server is down and again
-    once it is up, and a torn last line recovered."""
+    once it is up, and a torn last line recovered; and an ETD file (1B-1052) opened, consulted, answered and granted."""
     tmp = tmp_path_factory.mktemp("entries")
     offices = {"directory": str(SHARED / "data" / "customs_offices.csv")}
     # Attachments over 1000 bytes are skipped: those messages are registered with problems, to be requeued.

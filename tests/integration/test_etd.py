@@ -176,3 +176,19 @@ def test_a_member_state_is_consulted_in_msvs_and_an_unfavourable_decision_tells_
     assert "NOT SENT: no e-mail address for office NO001234" in itpc(config, "etd", "show", number).stdout
     retention = itpc(config, "etd", "retention", "--json").stdout.splitlines()
     assert json.loads(retention[0])["disposable_from"] is None           # kept while the authorisation stands
+
+    # 37: an audit each calendar year after the grant's; the duty address is told a month before the year ends.
+    def alerted() -> set[tuple[str, str]]:
+        return {(e["data"]["deadline"], e["data"]["stage"]) for e in map(json.loads,
+                itpc(config, "ledger", "export", "--json").stdout.splitlines())
+                if e["type"] == entries.ETD_DEADLINE_ALERTED}
+
+    itpc(config, "tick", now="2027-11-30T09:00")
+    assert ("audit/2027", "alert") not in alerted()
+    itpc(config, "tick", now="2027-12-02T09:00")
+    assert ("audit/2027", "alert") in alerted()
+    report = tmp_path / "patikrinimo-ataskaita.pdf"
+    report.write_bytes(b"%PDF-1.4\n% patikrinimas\n")
+    itpc(config, "etd", "attach", number, str(report), "--as", "audit-report", now="2027-12-10T10:00")
+    itpc(config, "tick", now="2028-01-03T09:00")
+    assert ("audit/2027", "overdue") not in alerted()
