@@ -25,11 +25,12 @@ AGREEING_ANSWERS = {"a": True, "b": True, "c": False, "d": True, "e": True}
 FILE_NUMBER = re.compile(r"\betd\s*-?\s*(\d{4})\s*-?\s*(\d{6})(?!\d)")
 _FORM_NAMED = re.compile(r"(?<![a-z0-9])tc\s*-?\s*26(?!\d)|konsultavimosi\s+del\s+sajungos|consultation\s+form\s+for"
                          r"\s+(?:the\s+)?union")
-_FORM_PARTS = re.compile(r"konsultavimasis\s+(?:suteikiant|stebint)|consultation\s+(?:when|for)\s+(?:granting|monitoring)"
+_FORM_PARTS = re.compile(r"konsultavimasis\s+(?:suteikiant|stebint)"
+                         r"|consultation\s+(?:when|for)\s+(?:granting|monitoring)"
                          r"|jei\s+neivykdoma\s+kuri|if\s+any\s+condition")
 
 # Folded, at the start of a line: the form's blocks and parts (Lithuanian as in the annex, or English).
-_HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern, re.MULTILINE)) for name, pattern in (
+_HEADING_PATTERNS = (
     ("requesting", r"^1\s*\.\s*(?:prasancioji\s+institucija|requesting\s+authority)"),
     ("requested", r"^2\s*\.\s*(?:institucija,?\s+i\s+kuria\s+kreipiamasi|requested\s+authority)"),
     ("company", r"^3\s*\.\s*(?:pareiskejas|applicant)"),
@@ -39,7 +40,8 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pat
     ("part_one", r"^i\s*\.\s*(?:konsultavimasis|consultation)"),
     ("conditions", r"^(?:(?:i\s*\.\s*)?3\s*\.\s*)?(?:jei\s+neivykdoma|if\s+any\s+condition)"),
     ("part_two", r"^ii\s*\.\s*(?:konsultavimasis|consultation)"),
-))
+)
+_HEADINGS = tuple((name, re.compile(pattern, re.MULTILINE)) for name, pattern in _HEADING_PATTERNS)
 
 # Tick marks people use, and the empty boxes they leave.
 _TICK = r"(?:\[\s*[x✓✔✗✘v]\s*\]|\(\s*[x✓✔✗✘v]\s*\)|[☒☑✓✔✗✘■▣●]|(?<![\w])x(?![\w]))"
@@ -62,12 +64,14 @@ _LEADERS = re.compile(r"^(?:\s|…|\.{2,}|_)+|(?:\s|…|\.{2,}|_)+$")
 _FILLER = re.compile(r"[.…_\s,;:]+")
 _DATE = re.compile(r"\d{4}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}|\d{1,2}\s*[./]\s*\d{1,2}\s*[./]\s*\d{4}")
 # Said in so many words (folded): the consulted authority has no objection, or has one.
-_AGREES = re.compile(r"\bno\s+objections?\b|\bhas\s+no\s+objection|\ball\s+(?:the\s+)?conditions\s+(?:are\s+)?(?:fulfilled|met)"
-                     r"|\bconditions\s+are\s+(?:all\s+)?(?:fulfilled|met)|\bwe\s+agree\b|\bagree\s+(?:to|with)\s+the\s+grant"
+_AGREES = re.compile(r"\bno\s+objections?\b|\bhas\s+no\s+objection"
+                     r"|\ball\s+(?:the\s+)?conditions\s+(?:are\s+)?(?:fulfilled|met)"
+                     r"|\bconditions\s+are\s+(?:all\s+)?(?:fulfilled|met)|\bwe\s+agree\b"
+                     r"|\bagree\s+(?:to|with)\s+the\s+grant|\b(?:do|does)\s+not\s+object\b"
                      r"|\bpriestaravimu\s+neturime|\bnepriestaraujame"
                      r"|\bsutinkame\b|\bvisos\s+salygos\s+(?:yra\s+)?ivykdytos")
 _DISAGREES = re.compile(r"\bnesutinkame\b|\bpriestaraujame\b|\bwe\s+(?:do\s+not|don't)\s+agree|\bwe\s+object\b"
-                        r"|\bobject\s+to\s+the\s+grant")
+                        r"|\b(?:has|have)\s+objections\b")
 _MSVS = (re.compile(r"\b([a-z]{2}[a-z0-9]{4,}[0-9][a-z0-9/-]*)\s*\(\s*msvs", re.IGNORECASE),
          re.compile(r"\bmsvs\b[^\n:]{0,40}?(?:nr\.?|no\.?|number|numeris)?\s*[:#]?\s*([a-z]{2}[a-z0-9/-]{5,})",
                     re.IGNORECASE))

@@ -114,8 +114,13 @@ def test_a_typed_reply_answering_a_to_e_on_one_line():
     assert fields["agrees"] is False
 
 
-def test_a_reply_that_objects_in_words_does_not_agree():
-    assert parse_tc26("TC26 ETD-2026-000001: we object to the granting of the authorisation.")["agrees"] is False
+@pytest.mark.parametrize("words, agrees", [
+    ("we object to the granting of the authorisation", False), ("we have objections, see the annex", False),
+    ("prieštaraujame leidimo suteikimui", False), ("nesutinkame", False),
+    ("we do not object to the grant", True), ("we have no objections", True), ("neprieštaraujame", True),
+])
+def test_a_reply_that_objects_or_agrees_in_words(words, agrees):
+    assert parse_tc26(f"TC26 ETD-2026-000001: {words}.")["agrees"] is agrees
 
 
 @pytest.mark.parametrize("text, subject", [
