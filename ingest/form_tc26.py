@@ -46,7 +46,8 @@ _HEADINGS = tuple((name, re.compile(pattern, re.MULTILINE)) for name, pattern in
 # Tick marks people use, and the empty boxes they leave.
 _TICK = r"(?:\[\s*[x✓✔✗✘v]\s*\]|\(\s*[x✓✔✗✘v]\s*\)|[☒☑✓✔✗✘■▣●]|(?<![\w])x(?![\w]))"
 _EMPTY = r"(?:\[\s*\]|\(\s*\)|[☐□○◯]|(?<![\w])o(?![\w]))"
-_TICKED_START = re.compile(rf"^\s*(?:[-*•]\s*)?{_TICK}\s*\S")
+# A mark drawn over the printed box reads as the box and the mark, in either order ("☐X", "X☐").
+_TICKED_START = re.compile(rf"^\s*(?:[-*•]\s*)?(?:{_EMPTY}\s*)?{_TICK}\s*\S")
 _TICKED_END = re.compile(rf"\S\s*[:\-–]?\s*{_TICK}\s*$")
 _CONDITION_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("etd_data", re.compile(r"negali\s+uztikrinti|cannot\s+ensure|etd\s+(?:duomenys|data)")),
@@ -206,7 +207,7 @@ def _ports_after(text: str, lines: list[str], offsets: list[int], i: int) -> str
 
 
 def _starts_a_condition(folded_line: str) -> bool:
-    return bool(re.match(rf"^\s*(?:{_TICK}|{_EMPTY})\s*(?:leidimo\s+turetojas|the\s+holder)", folded_line))
+    return bool(re.match(rf"^\s*(?:(?:{_TICK}|{_EMPTY})\s*)+(?:leidimo\s+turetojas|the\s+holder)", folded_line))
 
 
 def _offsets(lines: list[str], start: int) -> list[int]:
@@ -256,9 +257,9 @@ def _answer(part: str) -> bool | None:
 
 
 def _marked(line: str, m: re.Match[str], where: str) -> bool:
-    if where == "before":
-        return bool(re.search(rf"{_TICK}\s*:?\s*$", line[max(0, m.start() - 6):m.start()]))
-    return bool(re.match(rf"\s*[:\-–]?\s*{_TICK}", line[m.end():m.end() + 6]))
+    if where == "before":  # a mark drawn over the box may read before or after it ("X☐ NE")
+        return bool(re.search(rf"{_TICK}\s*(?:{_EMPTY}\s*)?:?\s*$", line[max(0, m.start() - 12):m.start()]))
+    return bool(re.match(rf"\s*[:\-–]?\s*(?:{_EMPTY}\s*)?{_TICK}", line[m.end():m.end() + 12]))
 
 
 def _yes(word: str) -> bool:
