@@ -25,11 +25,12 @@ AGREEING_ANSWERS = {"a": True, "b": True, "c": False, "d": True, "e": True}
 FILE_NUMBER = re.compile(r"\betd\s*-?\s*(\d{4})\s*-?\s*(\d{6})(?!\d)")
 _FORM_NAMED = re.compile(r"(?<![a-z0-9])tc\s*-?\s*26(?!\d)|konsultavimosi\s+del\s+sajungos|consultation\s+form\s+for"
                          r"\s+(?:the\s+)?union")
-_FORM_PARTS = re.compile(r"konsultavimasis\s+(?:suteikiant|stebint)|consultation\s+(?:when|for)\s+(?:granting|monitoring)"
+_FORM_PARTS = re.compile(r"konsultavimasis\s+(?:suteikiant|stebint)"
+                         r"|consultation\s+(?:when|for)\s+(?:granting|monitoring)"
                          r"|jei\s+neivykdoma\s+kuri|if\s+any\s+condition")
 
 # Folded, at the start of a line: the form's blocks and parts (Lithuanian as in the annex, or English).
-_HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern, re.MULTILINE)) for name, pattern in (
+_HEADING_PATTERNS = (
     ("requesting", r"^1\s*\.\s*(?:prasancioji\s+institucija|requesting\s+authority)"),
     ("requested", r"^2\s*\.\s*(?:institucija,?\s+i\s+kuria\s+kreipiamasi|requested\s+authority)"),
     ("company", r"^3\s*\.\s*(?:pareiskejas|applicant)"),
@@ -39,12 +40,14 @@ _HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pat
     ("part_one", r"^i\s*\.\s*(?:konsultavimasis|consultation)"),
     ("conditions", r"^(?:(?:i\s*\.\s*)?3\s*\.\s*)?(?:jei\s+neivykdoma|if\s+any\s+condition)"),
     ("part_two", r"^ii\s*\.\s*(?:konsultavimasis|consultation)"),
-))
+)
+_HEADINGS = tuple((name, re.compile(pattern, re.MULTILINE)) for name, pattern in _HEADING_PATTERNS)
 
 # Tick marks people use, and the empty boxes they leave.
 _TICK = r"(?:\[\s*[x✓✔✗✘v]\s*\]|\(\s*[x✓✔✗✘v]\s*\)|[☒☑✓✔✗✘■▣●]|(?<![\w])x(?![\w]))"
 _EMPTY = r"(?:\[\s*\]|\(\s*\)|[☐□○◯]|(?<![\w])o(?![\w]))"
-_TICKED_START = re.compile(rf"^\s*(?:[-*•]\s*)?{_TICK}\s*\S")
+# A mark drawn over the printed box reads as the box and the mark, in either order ("☐X", "X☐").
+_TICKED_START = re.compile(rf"^\s*(?:[-*•]\s*)?(?:{_EMPTY}\s*)?{_TICK}\s*\S")
 _TICKED_END = re.compile(rf"\S\s*[:\-–]?\s*{_TICK}\s*$")
 _CONDITION_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("etd_data", re.compile(r"negali\s+uztikrinti|cannot\s+ensure|etd\s+(?:duomenys|data)")),
@@ -62,12 +65,14 @@ _LEADERS = re.compile(r"^(?:\s|…|\.{2,}|_)+|(?:\s|…|\.{2,}|_)+$")
 _FILLER = re.compile(r"[.…_\s,;:]+")
 _DATE = re.compile(r"\d{4}\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}|\d{1,2}\s*[./]\s*\d{1,2}\s*[./]\s*\d{4}")
 # Said in so many words (folded): the consulted authority has no objection, or has one.
-_AGREES = re.compile(r"\bno\s+objections?\b|\bhas\s+no\s+objection|\ball\s+(?:the\s+)?conditions\s+(?:are\s+)?(?:fulfilled|met)"
-                     r"|\bconditions\s+are\s+(?:all\s+)?(?:fulfilled|met)|\bwe\s+agree\b|\bagree\s+(?:to|with)\s+the\s+grant"
+_AGREES = re.compile(r"\bno\s+objections?\b|\bhas\s+no\s+objection"
+                     r"|\ball\s+(?:the\s+)?conditions\s+(?:are\s+)?(?:fulfilled|met)"
+                     r"|\bconditions\s+are\s+(?:all\s+)?(?:fulfilled|met)|\bwe\s+agree\b"
+                     r"|\bagree\s+(?:to|with)\s+the\s+grant|\b(?:do|does)\s+not\s+object\b"
                      r"|\bpriestaravimu\s+neturime|\bnepriestaraujame"
                      r"|\bsutinkame\b|\bvisos\s+salygos\s+(?:yra\s+)?ivykdytos")
 _DISAGREES = re.compile(r"\bnesutinkame\b|\bpriestaraujame\b|\bwe\s+(?:do\s+not|don't)\s+agree|\bwe\s+object\b"
-                        r"|\bobject\s+to\s+the\s+grant")
+                        r"|\b(?:has|have)\s+objections\b")
 _MSVS = (re.compile(r"\b([a-z]{2}[a-z0-9]{4,}[0-9][a-z0-9/-]*)\s*\(\s*msvs", re.IGNORECASE),
          re.compile(r"\bmsvs\b[^\n:]{0,40}?(?:nr\.?|no\.?|number|numeris)?\s*[:#]?\s*([a-z]{2}[a-z0-9/-]{5,})",
                     re.IGNORECASE))
@@ -202,7 +207,7 @@ def _ports_after(text: str, lines: list[str], offsets: list[int], i: int) -> str
 
 
 def _starts_a_condition(folded_line: str) -> bool:
-    return bool(re.match(rf"^\s*(?:{_TICK}|{_EMPTY})\s*(?:leidimo\s+turetojas|the\s+holder)", folded_line))
+    return bool(re.match(rf"^\s*(?:(?:{_TICK}|{_EMPTY})\s*)+(?:leidimo\s+turetojas|the\s+holder)", folded_line))
 
 
 def _offsets(lines: list[str], start: int) -> list[int]:
@@ -252,9 +257,9 @@ def _answer(part: str) -> bool | None:
 
 
 def _marked(line: str, m: re.Match[str], where: str) -> bool:
-    if where == "before":
-        return bool(re.search(rf"{_TICK}\s*:?\s*$", line[max(0, m.start() - 6):m.start()]))
-    return bool(re.match(rf"\s*[:\-–]?\s*{_TICK}", line[m.end():m.end() + 6]))
+    if where == "before":  # a mark drawn over the box may read before or after it ("X☐ NE")
+        return bool(re.search(rf"{_TICK}\s*(?:{_EMPTY}\s*)?:?\s*$", line[max(0, m.start() - 12):m.start()]))
+    return bool(re.match(rf"\s*[:\-–]?\s*(?:{_EMPTY}\s*)?{_TICK}", line[m.end():m.end() + 12]))
 
 
 def _yes(word: str) -> bool:

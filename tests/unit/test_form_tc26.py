@@ -36,22 +36,23 @@ def fill(blank: str, *, conditions: dict[str, str] = {}, answers: dict[str, bool
     """The blank form filled in: ``conditions`` ticked with the ports written under them, ``answers`` ticked
     YES (True) or NO (False), block 6 dated, a remark written."""
     lines = blank.splitlines()
+    mark = "\0"  # the tick goes in last: a mark drawn over a box ("☐X") keeps its printed box
     for name, ports in conditions.items():
         at = next(i for i, line in enumerate(lines) if line.startswith(CONDITION_STARTS[name]))
-        lines[at] = tick + lines[at][1:]
+        lines[at] = mark + lines[at][1:]
         below = next(i for i in range(at, len(lines)) if lines[i].startswith("Uostas (-ai):"))
         lines[below] = f"Uostas (-ai): {ports}"
     boxes = [i for i, line in enumerate(lines) if line == "☐ TAIP ☐ NE"]
     for letter, yes in answers.items():
         at = boxes["abcde".index(letter)]
-        lines[at] = f"{tick} TAIP ☐ NE" if yes else f"☐ TAIP {tick} NE"
+        lines[at] = f"{mark} TAIP ☐ NE" if yes else f"☐ TAIP {mark} NE"
     block6 = next(i for i, line in enumerate(lines) if line.startswith("6. Institucija"))
     if dated:
         lines[block6 + 2], lines[block6 + 3] = "Vieta: Bern", "Data: 2026-12-03"
     if remark:
         at = next(i for i, line in enumerate(lines) if line.startswith("Pastabos ……"))
         lines[at] = f"Pastabos: {remark}"
-    return "\n".join(lines).replace("☐", empty)
+    return "\n".join(lines).replace("☐", empty).replace(mark, tick)
 
 
 def test_the_blank_form_as_we_send_it_is_a_tc26_that_answers_nothing(blank):
@@ -114,8 +115,13 @@ def test_a_typed_reply_answering_a_to_e_on_one_line():
     assert fields["agrees"] is False
 
 
-def test_a_reply_that_objects_in_words_does_not_agree():
-    assert parse_tc26("TC26 ETD-2026-000001: we object to the granting of the authorisation.")["agrees"] is False
+@pytest.mark.parametrize("words, agrees", [
+    ("we object to the granting of the authorisation", False), ("we have objections, see the annex", False),
+    ("prieštaraujame leidimo suteikimui", False), ("nesutinkame", False),
+    ("we do not object to the grant", True), ("we have no objections", True), ("neprieštaraujame", True),
+])
+def test_a_reply_that_objects_or_agrees_in_words(words, agrees):
+    assert parse_tc26(f"TC26 ETD-2026-000001: {words}.")["agrees"] is agrees
 
 
 @pytest.mark.parametrize("text, subject", [
@@ -155,7 +161,7 @@ def test_a_filled_form_attached_as_a_pdf_outranks_the_covering_note_that_names_i
 # ------------------------------------------------------------------------------ how people fill forms
 
 
-TICKS = ["X", "x", "☒", "☑", "✓", "✔", "[x]", "[X]", "(x)", "[ X ]"]
+TICKS = ["X", "x", "☒", "☑", "✓", "✔", "[x]", "[X]", "(x)", "[ X ]", "☐X", "X☐", "□✓"]
 EMPTIES = ["☐", "□", "[ ]", "o"]
 STRIP = str.maketrans("ąčęėįšųūžĄČĘĖĮŠŲŪŽ", "aceeisuuzACEEISUUZ")
 
