@@ -123,6 +123,19 @@ class OutagesSettings:
             raise ConfigError(f"outages.keep_ended_days: must be 1 or more, found {self.keep_ended_days!r}")
 
 
+@dataclass(frozen=True)
+class EtdSettings:
+    common_transit: Path                 # member states and common transit countries' authorities (1B-1052:16, 40)
+    # The requesting authority of the TC26 form (block 1): the Lithuanian customs authority that consults.
+    authority_name: str
+    authority_address: str
+    authority_phone: str
+    authority_email: str                 # where the answer comes back: the mailbox this system reads
+    authority_office: str                # its customs office reference number (COL); "" when not printed
+    alert_days: int                      # the duty address is told this many days before a deadline (16, 25.2)
+    audit_alert_days: int                # ... and before the end of a year without an audit (37)
+
+
 def toml_key(f: Field) -> str:
     """The TOML key a dataclass field stands for."""
     return f.metadata.get("key", f.name)

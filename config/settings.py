@@ -14,16 +14,16 @@ from typing import Any, get_type_hints
 import platformdirs
 
 from config.errors import ConfigError
-from config.sections import (AfisSettings, FaxSettings, InstitutionsSettings, ItpcSettings, LedgerSettings,
-                             MailboxSettings, OfficersSettings, OfficesSettings, OutagesSettings, OutboxSettings,
-                             RulesSettings, TemplatesSettings, toml_key)
+from config.sections import (AfisSettings, EtdSettings, FaxSettings, InstitutionsSettings, ItpcSettings,
+                             LedgerSettings, MailboxSettings, OfficersSettings, OfficesSettings, OutagesSettings,
+                             OutboxSettings, RulesSettings, TemplatesSettings, toml_key)
 
 SHIPPED = Path(__file__).resolve().parent / "itpc.toml"
 
 # Keys whose string values are file paths (resolved against the folder of the file that set them).
 PATH_KEYS = {("ledger", "path"), ("ledger", "signing_key"), ("ledger", "checkpoint_file"), ("offices", "directory"),
              ("rules", "reasons"), ("rules", "traders"), ("templates", "directory"), ("outages", "page_directory"),
-             ("institutions", "directory"), ("officers", "directory")}
+             ("institutions", "directory"), ("officers", "directory"), ("etd", "common_transit")}
 # Keys whose values are URLs that may carry a relative maildir:// path.
 URL_KEYS = {("mailbox", "url"), ("outbox", "url")}
 SECRET_WORDS = ("password", "secret", "token")
@@ -45,6 +45,7 @@ class Settings:
     rules: RulesSettings
     templates: TemplatesSettings
     outages: OutagesSettings
+    etd: EtdSettings
     source: Path | None = None  # the user's file, None for shipped defaults only
 
 
@@ -163,6 +164,9 @@ def _check(values: dict[str, Any]) -> None:
     officers = values["officers"]["directory"]
     if not isinstance(officers, str) or not Path(officers).is_file():
         raise ConfigError(f"officers.directory: no such file {officers}")
+    common_transit = values["etd"]["common_transit"]
+    if not isinstance(common_transit, str) or not Path(common_transit).is_file():
+        raise ConfigError(f"etd.common_transit: no such file {common_transit}")
     liaison = values["afis"]["liaison_address"]
     if not isinstance(liaison, str) or liaison.count("@") != 1 or not all(liaison.split("@")):
         raise ConfigError(f"afis.liaison_address: expected an e-mail address, found {liaison!r}")

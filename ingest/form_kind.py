@@ -16,6 +16,7 @@ AFIS_ACCESS = "afis_access"
 AFIS_CHANGE = "afis_change"
 CORRESPONDENCE = "correspondence"
 NOT_A_REQUEST = "not_a_request"
+ETD_CONSULTATION_REPLY = "etd_consultation_reply"  # a returned TC26 form (1B-1052:16), see ingest.form_tc26
 
 # --- reply history ----------------------------------------------------------------------------------------
 

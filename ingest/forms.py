@@ -14,12 +14,13 @@ from datetime import datetime
 from ingest.field_text import clean
 from ingest.form_afis import parse_afis_access, parse_afis_change
 from ingest.form_continuity import Reading, parse_continuity
-from ingest.form_kind import (AFIS_ACCESS, AFIS_CHANGE, CONTINUITY, EARLY_RECOVERY, NOT_A_REQUEST, detect_kind,
-                              history_start, unquote, without_quoted)
+from ingest.form_kind import (AFIS_ACCESS, AFIS_CHANGE, CONTINUITY, EARLY_RECOVERY, ETD_CONSULTATION_REPLY,
+                              NOT_A_REQUEST, detect_kind, history_start, unquote, without_quoted)
 from ingest.form_recovery import parse_early_recovery
+from ingest.form_tc26 import looks_like_tc26, parse_tc26
 from ingest.offices import OfficeDirectory
 
-KINDS = (CONTINUITY, EARLY_RECOVERY, AFIS_ACCESS, AFIS_CHANGE, NOT_A_REQUEST)
+KINDS = (CONTINUITY, EARLY_RECOVERY, AFIS_ACCESS, AFIS_CHANGE, ETD_CONSULTATION_REPLY, NOT_A_REQUEST)
 
 # Texts longer than this are cut: a request form is a page or two; a megabyte of OCR is noise, and the
 # regular expressions must stay fast on whatever arrives.
@@ -61,7 +62,10 @@ def parse_request(text: str, *, offices: OfficeDirectory, subject: str = "", sen
     """
     if not isinstance(text, str) or not text.strip():
         return ParsedRequest(NOT_A_REQUEST)
-    body = _new_text(clean(text[:MAX_TEXT]), subject or "")
+    cleaned = clean(text[:MAX_TEXT])
+    if looks_like_tc26(cleaned, subject or ""):
+        return _tc26_reply(cleaned, subject or "")
+    body = _new_text(cleaned, subject or "")
     evidence = detect_kind(body, subject or "")
     reading: Reading
     if evidence.kind == CONTINUITY:
@@ -78,3 +82,14 @@ def parse_request(text: str, *, offices: OfficeDirectory, subject: str = "", sen
     # pridedamas") scores below the attached form it covers.
     confidence = round(0.5 * evidence.score + 0.5 * reading.completeness, 3)
     return ParsedRequest(evidence.kind, reading.fields, reading.missing, confidence)
+
+
+def _tc26_reply(text: str, subject: str) -> ParsedRequest:
+    """A returned TC26 form or a typed answer to one (1B-1052:16). The whole text is read, quotes and all: the
+    answer may be typed above our quoted letter or ticked in the quoted form. Confidence grows with what was
+    read (the file number, an answer), so the filled-in form attached outranks a covering note naming it."""
+    fields = parse_tc26(text, subject)
+    answered = fields["agrees"] is not None or bool(fields["conditions_not_met"])
+    confidence = 0.4 + 0.3 * bool(fields["file_number"]) + 0.3 * answered
+    return ParsedRequest(ETD_CONSULTATION_REPLY, fields, [] if fields["file_number"] else ["file_number"],
+                         round(confidence, 3))

@@ -12,6 +12,7 @@ from ledger.archive import RawArchive
 from ledger.checkpoints import Checkpointer, load_private_key
 from ledger.clock import Clock
 from ledger.rehearsal import RehearsalArchive, RehearsalLedger
+from ledger.etd_views import EtdView
 from ledger.request_index import RequestIndex
 from ledger.store import LEDGER_FILE, Ledger, check_file
 from ledger.views import State
@@ -71,6 +72,13 @@ class App:
         state = State()
         self.ledger.subscribe(state.apply)
         return state
+
+    @cached_property
+    def etd(self) -> EtdView:
+        """The ETD authorisation files (1B-1052), folded like ``state``."""
+        view = EtdView()
+        self.ledger.subscribe(view.apply)
+        return view
 
     @cached_property
     def index(self) -> "RequestIndex":

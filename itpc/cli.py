@@ -21,6 +21,7 @@ COMMANDS = {
     "check": "itpc.cli_check:check",
     "completion": "itpc.cli_review:completion",
     "decide": "itpc.cli_decide:decide",
+    "etd": "itpc.cli_etd:etd_group",
     "ledger": "itpc.cli_ledger:ledger",
     "note": "itpc.cli_review:note",
     "outage": "itpc.cli_schedule:outage",

@@ -15,16 +15,18 @@ from typing import Any, Callable, Sequence
 
 from config import Settings
 from ingest.authresults import authentication_verdict
-from ingest.form_kind import CORRESPONDENCE, NOT_A_REQUEST, case_numbers
+from ingest.form_kind import CORRESPONDENCE, ETD_CONSULTATION_REPLY, NOT_A_REQUEST, case_numbers
 from ingest.mime import HEAD_BYTES
 from ingest.offices import OfficeDirectory
 from ingest.parse import Limits, parse_message
 from ingest.receipt import header_block
 from ingest.sources import Incoming, MailboxError
+from itpc.etd import consultation_message_ids, reply_file
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
-from ledger.entries import (CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment,
-                            Authentication, Registration)
+from ledger.entries import (CORRESPONDENCE_ATTACHED, ETD_REPLY_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED,
+                            REQUEST_REGISTERED, Attachment, Authentication, Registration)
+from ledger.etd_views import EtdView
 from ledger.store import Ledger
 from ledger.views import NUMBER_PREFIX, RequestView, State
 from responders.senders import domain_of, same_sender
@@ -39,6 +41,7 @@ class Intake:
     archive: RawArchive
     settings: Settings
     offices: OfficeDirectory
+    etd: EtdView | None = None   # the ETD files a returned TC26 form joins (1B-1052:16)
 
 
 def header_message_id(raw: bytes) -> str:
@@ -99,6 +102,15 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
                     continue
                 record = {**record, "kind": NOT_A_REQUEST, "problems": [
                     *record["problems"], "refers to a case this ledger does not hold; for an officer"]}
+            if record["kind"] == ETD_CONSULTATION_REPLY:
+                file = etd_reply_file(intake, record)
+                if file is not None:
+                    intake.ledger.append(ETD_REPLY_ATTACHED, {**record, "file": file})
+                    log.info("%s joined ETD file %s (consultation reply)", record["message_id"] or mail["sha256"][:12],
+                             file)
+                    continue
+                record = {**record, "kind": NOT_A_REQUEST, "problems": [
+                    *record["problems"], "a TC26 answer naming no ETD file this ledger holds; for an officer"]}
             number = intake.state.next_number(NUMBER_PREFIX.get(record["kind"], "ITPC"),
                                               parse_instant(record["received_at"]))
             intake.ledger.append(REQUEST_REGISTERED, {"number": number, **record})
@@ -107,6 +119,13 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
                  record["kind"], record["source"], ",".join(record["missing"]) or "-",
                  f" problems={len(record['problems'])}" if record["problems"] else "")
     return numbers
+
+
+def etd_reply_file(intake: Intake, record: Registration) -> str | None:
+    """The ETD file a returned TC26 form answers (``itpc.etd.reply_file``); never answered automatically."""
+    if intake.etd is None:
+        return None
+    return reply_file(intake.etd, record, consultation_message_ids(intake.etd, intake.settings.outbox.sender))
 
 
 def joined_case(state: State, record: Registration, own_address: str, free_mail: Sequence[str]) -> str | None:

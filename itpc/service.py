@@ -68,7 +68,7 @@ class Runner:
         self.app = app
         self.stop = threading.Event()
         self.sender: Sender | None = None  # `run` sends from its own thread; `poll --once` sends in line
-        self.intake = Intake(app.ledger, app.state, app.archive, app.settings, app.offices)
+        self.intake = Intake(app.ledger, app.state, app.archive, app.settings, app.offices, app.etd)
         self.judge = Judge.from_settings(app.ledger, app.state, app.settings)
         self.answerer = Answerer(app)
 

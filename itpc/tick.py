@@ -3,7 +3,8 @@
 Each tick derives from the ledger what is due and not yet done at the clock's ``now``, does it and records
 it: customs-office notices of decisions (1B-1029:11, 16), the two-hour decision deadline (9), consent
 expiry, outage announcements (18, 20, 31, 32: planned stops, their extensions, failures past 2 hours, and
-the end of each), AFIS inactivity (when that module is installed), the public
+the end of each), AFIS inactivity (when that module is installed), the ETD files (1B-1052:16, 25.2, 32, 36,
+37: consultations, notices of decisions, deadline alerts), the public
 outage page (45), then sends what the outbox holds. Every message has a stable outbox id and every entry is
 appended only after re-checking the State under the writer lock, so a second tick, or a tick re-run after
 being killed midway, does each thing once.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from itpc import afis, outbox
+from itpc import afis, etd, outbox
 from itpc.answers import Answerer
 from itpc.app import App
 from itpc.officers import duty_officer, signature_context
@@ -43,6 +44,7 @@ class TickReport:
     expired: int = 0
     outage_mail: int = 0
     afis: int | None = None      # None: the AFIS inactivity step did not complete
+    etd: int | None = None       # ETD consultations, notices and deadline alerts (None: the step failed)
     page: list[str] = field(default_factory=list)
     sent: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -54,6 +56,8 @@ class TickReport:
                  f"{self.outage_mail} outage messages"]
         if self.afis is not None:
             parts.append(f"{self.afis} AFIS inactivity actions")
+        if self.etd is not None:
+            parts.append(f"{self.etd} ETD actions")
         parts.append(f"page {'rewritten' if self.page else 'unchanged'}")
         parts.append(", ".join(f"{v} {k}" for k, v in self.sent.items()) or "nothing sent")
         text = "tick: " + "; ".join(parts)
@@ -109,6 +113,7 @@ class Tick:
             ("consent expiry", lambda: setattr(report, "expired", self.expire_consents())),
             ("outage messages", lambda: setattr(report, "outage_mail", self.announce_outages())),
             ("AFIS inactivity", lambda: setattr(report, "afis", self.afis_inactivity())),
+            ("ETD files", lambda: setattr(report, "etd", etd.reconcile(self.app).total())),
             ("outage page", lambda: setattr(report, "page", self.publish_page())),
         ]
         if send:

@@ -357,6 +357,111 @@ class AfisInactive(TypedDict):
     reason: NotRequired[str]  # why no e-mail could be made
 
 
+# --- ETD authorisations (1B-1052) ---------------------------------------------------------------------------------
+
+class EtdOffice(TypedDict):
+    role: str                 # departure | destination
+    country: str              # ISO 3166 alpha-2, e.g. "LT", "NO"
+    col: str                  # the customs office's COL code (8 characters, e.g. "NO001234")
+    name: str
+    email: str                # where its notices go (1B-1052:36); "" when unknown
+
+
+ETD_OPENED = "etd.opened"
+"""An accepted application for an ETD authorisation, its file opened (1B-1052:23) under a number of ours
+(``ETD-<year>-<6 digits>``, counted per Vilnius year of acceptance): the application's MSVS number, the
+applicant, the offices of departure and destination and the figures the criteria of 17 are checked on."""
+
+
+class EtdOpened(TypedDict):
+    number: str               # the file's number, ETD-2026-000001
+    msvs_number: str          # the application's number in MSVS
+    accepted_on: str          # UTC ISO-8601 of the acceptance (1B-1052:14); consultation counts from it (16)
+    company: str
+    eori: str
+    carrier: str              # airline | shipping
+    aeo: str | None           # the AEO "customs simplifications" authorisation number (1B-1052:21), if any
+    offices: list[EtdOffice]
+    procedures_per_month: int | None   # stated transit procedures (1B-1052:6.4, 7.4, 17)
+    procedures_per_year: int | None
+    movements_per_month: int | None    # flights (airline) or voyages (shipping company), 17
+    movements_per_year: int | None
+    by: str                   # the officer
+
+
+ETD_DOCUMENT_ATTACHED = "etd.document_attached"
+"""A document put in the file (1B-1052:23.1-23.7, the monitoring plan of 25.2, an audit report of 37), its
+bytes in the archive under their SHA-256."""
+
+
+class EtdDocumentAttached(TypedDict):
+    file: str
+    kind: str                 # application | assessment-report | extension | authorisation | monitoring-report |
+                              # monitoring-plan | audit-report | decision | refusal
+    point: str                # the point of 23 it falls under, e.g. "1B-1052:23.1"
+    filename: str
+    content_type: str
+    size: int
+    sha256: str               # names the archived copy (``RawArchive.attachment_path``)
+    by: str
+
+
+ETD_CONSULTATION_STARTED = "etd.consultation_started"
+"""The consultation of another country's competent authority (1B-1052:16): by e-mail with the TC26 form for a
+common transit country (``made_at`` set when it was queued), or in MSVS for a member state (recorded by the tick
+as to be made, ``made_at`` None, then by the officer once made)."""
+
+
+class EtdConsultationStarted(TypedDict):
+    file: str
+    channel: str              # email | msvs
+    country: str
+    authority: str            # the competent authority's name ("" for a member state: MSVS knows it)
+    address: str | None       # the e-mail it went to (email channel)
+    due: str                  # UTC ISO-8601: the end of the next working day after acceptance (16)
+    made_at: str | None       # when it was made; None: still to be made in MSVS
+    mail: str | None          # the outbox id of the TC26 e-mail
+    by: str                   # "auto" or the officer
+
+
+ETD_REPLY_ATTACHED = "etd.reply_attached"
+"""A competent authority's answer to a consultation (a filled-in TC26, 1B-1052:16, annex) joined to the file it
+names; never answered automatically."""
+
+
+class EtdReplyAttached(Registration):
+    file: str
+
+
+ETD_DECIDED = "etd.decided"
+"""An officer recorded the decision taken in MSVS on the file (1B-1052:22, 28-30): its motives, effective
+date and, for an unfavourable one, the right of appeal (33); notices follow (32, 36)."""
+
+
+class EtdDecided(TypedDict):
+    file: str
+    action: str               # grant | refuse | amend | suspend | reinstate | revoke | annul
+    effective: str            # UTC ISO-8601
+    motives: list[str]        # Lithuanian sentences; required for an unfavourable decision (33)
+    rules: list[str]
+    by: str
+    decided_at: str
+
+
+ETD_DEADLINE_ALERTED = "etd.deadline_alerted"
+"""The duty address was told that a file's deadline is near (``stage`` alert) or past (overdue): the
+consultation (16), the monitoring plan (25.2) or a year's audit (37); once per deadline and stage."""
+
+
+class EtdDeadlineAlerted(TypedDict):
+    file: str
+    deadline: str             # consultation/<country> | monitoring-plan/<grant seq> | audit/<year>
+    stage: str                # alert | overdue
+    due: str                  # UTC ISO-8601
+    rule: str
+    mail: str | None          # the outbox id of the alert
+
+
 # --- the store itself -----------------------------------------------------------------------------------------
 
 LEDGER_RECOVERED = "ledger.recovered"
@@ -396,6 +501,8 @@ ALL: tuple[str, ...] = (
     MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_UNWRITTEN, MAIL_REQUEUED,
     OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, OUTAGE_CANCELLED,
     AFIS_LOGIN, AFIS_INACTIVE,
+    ETD_OPENED, ETD_DOCUMENT_ATTACHED, ETD_CONSULTATION_STARTED, ETD_REPLY_ATTACHED, ETD_DECIDED,
+    ETD_DEADLINE_ALERTED,
     LEDGER_RECOVERED, LEDGER_CHECKPOINT,
 )
 
@@ -411,5 +518,8 @@ PAYLOADS: Mapping[str, type] = {
     OUTAGE_DECLARED: OutageDeclared, OUTAGE_ENDED: OutageEnded, OUTAGE_EXTENDED: OutageExtended,
     OUTAGE_CANCELLED: OutageCancelled,
     AFIS_LOGIN: AfisLogin, AFIS_INACTIVE: AfisInactive,
+    ETD_OPENED: EtdOpened, ETD_DOCUMENT_ATTACHED: EtdDocumentAttached,
+    ETD_CONSULTATION_STARTED: EtdConsultationStarted, ETD_REPLY_ATTACHED: EtdReplyAttached,
+    ETD_DECIDED: EtdDecided, ETD_DEADLINE_ALERTED: EtdDeadlineAlerted,
     LEDGER_RECOVERED: LedgerRecovered, LEDGER_CHECKPOINT: LedgerCheckpoint,
 }

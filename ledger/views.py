@@ -11,9 +11,10 @@ from typing import Any, Callable, Iterator
 
 from ledger.clock import VILNIUS, parse_instant
 from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE,
-                            MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
-                            MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, OUTAGE_CANCELLED, OUTAGE_DECLARED,
-                            OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+                            ETD_REPLY_ATTACHED, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED,
+                            MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, OUTAGE_CANCELLED,
+                            OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED,
+                            REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
@@ -105,6 +106,7 @@ class State:
             MAIL_ACKNOWLEDGED: self._on_mail_acknowledged,
             REQUEST_REGISTERED: self._on_request_registered, REQUEST_REQUEUED: self._on_request_requeued,
             REQUEST_REPARSED: self._on_request_reparsed, CORRESPONDENCE_ATTACHED: self._on_correspondence,
+            ETD_REPLY_ATTACHED: self._on_etd_reply,
             DECISION_MADE: self._on_decision_made, DEADLINE_BREACHED: self._on_deadline_breached,
             CONSENT_EXPIRED: self._on_consent_expired, OFFICER_NOTE: self._on_officer_note,
             MAIL_QUEUED: self._on_mail_queued, MAIL_SENT: self._on_mail_sent, MAIL_FAILED: self._on_mail_failed,
@@ -175,6 +177,10 @@ class State:
             request.messages.append(data["message_id"])
         if data.get("mail_sha256"):
             self.request_by_mail[data["mail_sha256"]] = request.number
+
+    def _on_etd_reply(self, data: dict, entry: Entry) -> None:
+        """An answer to an ETD consultation joined its file (``ledger.etd_views``): registered, not a request."""
+        self.request_by_mail[data["mail_sha256"]] = data["file"]
 
     def _on_decision_made(self, data: dict, entry: Entry) -> None:
         request = self.requests.get(data["request"])

@@ -47,6 +47,11 @@ Per letter (all required unless a default is given):
   afis_change_forward    request_no, received_at, rules, change, sender, institution [None], officer_name [None],
                          officer_email [None], changed_on [None], motives [()], attached [False] (14-16)
   afis_change_return     request_no, received_at, rules, motives (at least one), officer_name [None]
+  etd_decision_notice    file_no, msvs_no, company, eori, carrier, action, phrase, decided_at, effective,
+                         offices, motives [()], unfavourable [False] (the appeal sentence, 33), to_authority
+                         [False] (cites 32 instead of 36)
+  etd_deadline_alert     file_no, msvs_no, company, what, due, rule ("25.2"), overdue [False] (to the duty
+                         address: a consultation 16, the monitoring plan 25.2, a year's audit 37)
   afis_granted           request_no, access_type, modules (at least one) (to the user, 1B-280:10-12)
 AFIS letters greet with "Laba diena," and name people only in the nominative ("AFIS/CIS+ naudotojas: ...").
   office_notice          consent_no, issued_at, applicant, eori, systems, period_from, period_to, offices
@@ -58,6 +63,10 @@ AFIS letters greet with "Laba diena," and name people only in the nominative ("A
   consent_amended        consent_no, request_no, applicant, eori, period_from, period_to, previous_to, offices,
                          motives [()] (an officer shortened the consent, 1B-1029:14: to the trader)
   consent_amended_notice consent_no, applicant, eori, systems, period_from, period_to, previous_to, offices
+  tc26_consultation      file_number, msvs_number, company, eori, country, authority, requesting, departure,
+                         destination, reply_address, deadline [None] (the covering letter of the TC26 form to a
+                         common transit country's competent authority, 1B-1052:16; departure and destination are
+                         (port, office code) pairs; written in English: see its LETTERS entry)
 
 Usage::
 
@@ -159,7 +168,22 @@ LETTERS: dict[str, LetterSpec] = {
     "outage_ended": LetterSpec(("system", "start", "end", "point"),
                                {"request_numbers": (), "planned": False, "procedure_end": True}),
     "afis_inactive": LetterSpec(("username", "last_login", "inactive_from", "keep_until"), {}),
+    # ETD authorisations (itpc/etd.py, 1B-1052).
+    "etd_decision_notice": LetterSpec(("file_no", "msvs_no", "company", "eori", "carrier", "action", "phrase",
+                                       "decided_at", "effective", "offices"),
+                                      {"motives": (), "unfavourable": False, "to_authority": False},
+                                      nonempty=("offices",)),
+    "etd_deadline_alert": LetterSpec(("file_no", "msvs_no", "company", "what", "due", "rule"), {"overdue": False}),
+    # The covering letter of the TC26 form (1B-1052:16). It goes to a foreign customs authority, whose officers
+    # read English and not Lithuanian: the letter is English (the working language of customs cooperation),
+    # while the attached form keeps the annex's Lithuanian wording with English glosses (responders/tc26.py).
+    "tc26_consultation": LetterSpec(
+        ("file_number", "msvs_number", "company", "eori", "country", "authority", "requesting", "departure",
+         "destination", "reply_address"), {"deadline": None}, nonempty=("departure", "destination")),
 }
+
+# Letters written in English (to foreign authorities): the Lithuanian greeting and signature rules do not apply.
+ENGLISH_LETTERS = frozenset({"tc26_consultation"})
 
 
 def render_letter(name: str, context: dict, *, templates_dir: Path) -> Letter:

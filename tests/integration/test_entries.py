@@ -81,7 +81,7 @@ def ledger_entries(tmp: Path) -> list[dict]:
 def run_ledger(tmp_path_factory) -> list[dict]:
     """The corpus polled and ticked, then what officers and the store add: a note, outages, an AFIS export
     (one e-mail held by the daily cap), a letter to an address no letter can go to, an unreadable message requeued while the mail server is down and again
-    once it is up, and a torn last line recovered."""
+    once it is up, and a torn last line recovered; and an ETD file (1B-1052) opened, consulted, answered and granted."""
     tmp = tmp_path_factory.mktemp("entries")
     offices = {"directory": str(SHARED / "data" / "customs_offices.csv")}
     # Attachments over 1000 bytes are skipped: those messages are registered with problems, to be requeued.
@@ -114,6 +114,24 @@ def run_ledger(tmp_path_factory) -> list[dict]:
          now="2027-01-05T10:00")
     itpc(config, "outage", "start", "NTKS", "--at", "2027-01-05T08:00", now="2027-01-05T10:00")
     itpc(config, "outage", "end", "NTKS", "--at", "2027-01-05T09:30", now="2027-01-05T10:00")
+
+    # An ETD file (1B-1052) with an office in a member state: opened with its application, consulted (in MSVS, with
+    # an alert to the duty address), answered by e-mail, granted.
+    application = tmp / "prasymas.pdf"
+    application.write_bytes(b"%PDF-1.4\n% prasymo kopija\n")
+    itpc(config, "etd", "open", "--msvs", "LTETDLT0000000777", "--accepted", "2027-01-05T09:00", "--company",
+         "UAB Oro linija", "--eori", "LT123456789", "--carrier", "airline", "--departure", "LTVR1000",
+         "--destination", "DE004711;Frankfurt Flughafen;zoll@zoll.de", "--application", str(application),
+         "--officer", "Tester", now="2027-01-05T10:00")
+    itpc(config, "tick", now="2027-01-05T10:30")
+    answer = ("From: Zoll <zoll@zoll.de>\r\nTo: ITPC@lrmuitine.lt\r\nSubject: TC26 ETD-2027-000001\r\n"
+              "Message-ID: <tc26-answer@zoll.de>\r\nDate: Wed, 06 Jan 2027 10:00:00 +0100\r\n\r\n"
+              "TC26 answer for file ETD-2027-000001\r\nI. Consultation when granting an authorisation\r\n"
+              "3. If any condition is not fulfilled\r\n[ ] The holder cannot ensure that ETD data are accessible.\r\n"
+              "Remarks: no objection.\r\n")
+    (tmp / "inbox" / "new" / "1799226000.1_tc26-answer").write_text(answer, encoding="utf-8")
+    itpc(config, "poll", "--once", now="2027-01-06T11:00")
+    itpc(config, "etd", "decide", "ETD-2027-000001", "grant", "--officer", "Tester", now="2027-01-07T10:00")
 
     config = make_config(tmp, offices=offices, mailbox=small, outbox={"daily_cap": 1})
     export = tmp / "urt.csv"

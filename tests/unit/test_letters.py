@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from ledger.clock import VILNIUS
 from responders.compose import compose
-from responders.letters import LETTERS, Letter, LetterError, leftover_markup, render_letter
+from responders.letters import ENGLISH_LETTERS, LETTERS, Letter, LetterError, leftover_markup, render_letter
 from responders.reasons import ReasonLists
 from responders.rules import ConsentRecord, decide_continuity
 
@@ -102,6 +102,16 @@ def contexts() -> dict[str, dict]:
                              request_numbers=["ITPC-2026-000031"]),
         "afis_inactive": dict(username="jonaitiene", last_login="2026-02-10", inactive_from="2026-11-11",
                               keep_until="2027-02-10"),
+        "etd_decision_notice": dict(file_no="ETD-2026-000001", msvs_no="LTETDLT0000000123",
+                                    company="UAB „Oro linija“", eori="LT123456789", carrier="airline",
+                                    action="suspend", phrase="sustabdytas leidimo galiojimas",
+                                    decided_at=at(2026, 12, 3, 10, 0), effective=at(2026, 12, 4, 0, 0),
+                                    offices=[("LTVR1000", "Vilniaus krovinių postas"), ("NO001234", "Oslo")],
+                                    motives=["Bendrovė neužtikrina prieigos prie ETD duomenų (Taisyklių 28 punktas)."],
+                                    unfavourable=True),
+        "etd_deadline_alert": dict(file_no="ETD-2026-000001", msvs_no="LTETDLT0000000123", company="UAB „Oro linija“",
+                                   what="leidimo turėtojo stebėsenos plano patvirtinimas",
+                                   due=at(2027, 1, 20, 23, 59), rule="25.2", overdue=False),
         "afis_forward": dict(request_no="AFIS-2027-000001", received_at=at(2027, 1, 18, 9, 30),
                              institution="Finansinių nusikaltimų tyrimo tarnyba", officer_name="Ingrida Mačiulienė",
                              officer_position="vyresnioji tyrėja", officer_phone="+37052717470",
@@ -116,6 +126,13 @@ def contexts() -> dict[str, dict]:
                                              "nuo pasikeitimo (AFIS/CIS+ taisyklių 15 punktas)."]),
         "afis_granted": dict(request_no="AFIS-2027-000001", access_type="Internet/Secure Web",
                              modules=["AREP (AMT)", "IET"]),
+        "tc26_consultation": dict(file_number="ETD-2026-000001", msvs_number="LTETD2026000123",
+                                  company="UAB „Šiaurės oro linijos“", eori="LT123456789", country="Switzerland",
+                                  authority="Federal Office for Customs and Border Security (FOCBS)",
+                                  requesting="Muitinės departamentas prie Lietuvos Respublikos finansų ministerijos",
+                                  departure=[("Vilniaus oro uostas", "LTVR1000")],
+                                  destination=[("Zürich Flughafen", "CH001234"), ("Genève Aéroport", "CH002345")],
+                                  reply_address="ITPC@lrmuitine.lt", deadline=at(2026, 12, 31, 0, 0)),
         "afis_change_return": dict(request_no="AFIS-2026-000010", received_at=at(2026, 12, 28, 9, 0),
                                    rules=["1B-280:15"], officer_name="Petras Petraitis",
                                    motives=["Pranešimą apie AFIS/CIS+ naudotojo teisių pasikeitimą pateikė pats "
@@ -147,6 +164,9 @@ def test_every_letter_renders_cleanly_and_is_signed_by_itpc(name):
     assert leftover_markup(letter.subject) == [] and leftover_markup(letter.body) == []
     assert "None" not in letter.body and "None" not in letter.subject
     first = letter.body.splitlines()[0]
+    if name in ENGLISH_LETTERS:  # to a foreign authority (see LETTERS): the English forms of the same
+        assert first == "Dear Colleagues," and "Yours faithfully,\n" in letter.body and ITPC in letter.body
+        return
     assert first in ("Laba diena,", "Gerbiamieji,")  # neutral: a name is never put in a case by rule of thumb
     assert "Pagarbiai,\n" in letter.body and ITPC in letter.body
     assert "\n\n\n" not in letter.body and letter.body.endswith("\n")
@@ -156,7 +176,8 @@ def test_every_letter_renders_cleanly_and_is_signed_by_itpc(name):
 def test_every_letter_names_its_number_in_the_subject(name):
     """A reply can be matched: by the consent or request number, else by the system or user it is about."""
     ctx = contexts()[name]
-    number = ctx.get("consent_no") or ctx.get("request_no") or ctx.get("system") or ctx["username"]
+    number = (ctx.get("consent_no") or ctx.get("request_no") or ctx.get("file_no") or ctx.get("file_number")
+              or ctx.get("system") or ctx["username"])
     assert number in render(name).subject
 
 
@@ -433,7 +454,7 @@ def test_no_letter_greets_its_reader_by_a_name_in_the_wrong_case(name):
     Lithuanian needs the vocative, and a vocative cannot be made from a name by rule of thumb."""
     letter = render(name, addressee="Rasa Petrauskienė")
     assert "Rasa Petrauskienė" not in letter.body and "Gerb." not in letter.body
-    assert letter.body.splitlines()[0] in ("Laba diena,", "Gerbiamieji,")
+    assert letter.body.splitlines()[0] in ("Laba diena,", "Gerbiamieji,", "Dear Colleagues,")
 
 
 def test_each_kind_has_an_acknowledgement_of_its_own():
@@ -494,3 +515,52 @@ def test_a_letter_is_compiled_once_per_process_and_again_only_when_its_template_
     path.write_text(path.read_text(encoding="utf-8") + "\nPakeistas laiškas.\n", encoding="utf-8")
     edited = render_letter("acknowledgement", ctx, templates_dir=tmp_path)
     assert "Pakeistas laiškas." in edited.body and len(compiled) == 4
+
+
+# ------------------------------------------------------------------------------------------ ETD (1B-1052)
+
+
+def test_an_unfavourable_etd_decision_notice_states_motives_effective_date_and_appeal():
+    body = flat(render("etd_decision_notice").body)
+    assert "Sprendimas įsigalioja: 2026-12-04" in body
+    assert "neužtikrina prieigos prie ETD duomenų" in body
+    assert "teisė jį apskųsti teisės aktų nustatyta tvarka (Taisyklių 33 punktas)" in body
+    assert "36 punktu" in body and "NTKS priemonėmis (Taisyklių 39 punktas)" in body
+    to_authority = flat(render("etd_decision_notice", to_authority=True).body)
+    assert "32 punktu" in to_authority and "36 punktu" not in to_authority
+
+
+def test_a_grant_notice_has_no_appeal_sentence():
+    body = flat(render("etd_decision_notice", action="grant", phrase="suteiktas leidimas", motives=[],
+                       unfavourable=False).body)
+    assert "priimtas sprendimas: suteiktas leidimas." in body
+    assert "apskųsti" not in body and "motyvai" not in body and "39 punktas" not in body
+
+
+def test_an_etd_deadline_alert_names_the_point_as_a_subpoint_or_a_point():
+    assert "25.2 papunktis" in flat(render("etd_deadline_alert").body)
+    overdue = render("etd_deadline_alert", rule="16", overdue=True)
+    assert "16 punktas" in flat(overdue.body) and "praleistas terminas" in overdue.subject
+
+
+# ------------------------------------------------------------------------------------ the TC26 covering letter
+
+
+def test_the_tc26_covering_letter_names_the_file_the_company_the_ports_and_how_to_answer():
+    """1B-1052:16: the consulted authority learns who applied, which of its ports are concerned, that the form
+    and the application are attached, and how to answer so that the answer finds the file."""
+    letter = render("tc26_consultation")
+    body = flat(letter.body)
+    assert letter.subject.startswith("ETD-2026-000001 ") and "MSVS LTETD2026000123" in letter.subject
+    assert "Company: UAB „Šiaurės oro linijos“ EORI: LT123456789" in body
+    assert "offices of departure and/or destination in Switzerland" in body
+    assert "- Zürich Flughafen (customs office CH001234) - Genève Aéroport (customs office CH002345)" in body
+    assert "TC26 consultation form and a copy of the application" in body
+    assert "to ITPC@lrmuitine.lt), keeping ETD-2026-000001 in the subject" in body
+    assert "by 2026-12-31" in body and "point 16" in body
+
+
+def test_the_tc26_covering_letter_without_a_deadline_asks_for_none_and_needs_its_ports():
+    assert "We would be grateful" not in render("tc26_consultation", deadline=None).body
+    with pytest.raises(LetterError, match="destination must not be empty"):
+        render("tc26_consultation", destination=[])
