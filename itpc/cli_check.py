@@ -39,6 +39,7 @@ _SAMPLE: dict[str, Any] = {
     "motives": ["Pavyzdinis motyvas (Muitinės veiklos tęstinumo taisyklių 12 punktas)."],
     "rules": ["1B-1029:20"], "modules": ["AFIS"], "purposes": ["Pavyzdinis tikslas"], "point": 20,
     "access_type": "CCN/CSI", "request_numbers": ["ITPC-2026-000001"], "eori": "LT123456789",
+    "departure": [("Vilniaus oro uostas", "LTVR1000")], "destination": [("Oslo lufthavn", "NO001234")],
 }
 
 
@@ -125,7 +126,7 @@ def sample_context(name: str) -> dict[str, Any]:
         if key in _SAMPLE:
             context[key] = _SAMPLE[key]
         elif key.endswith(("_at", "_from", "_to", "_end", "_on", "_login", "_until")) or key in (
-                "deadline", "start", "end"):
+                "deadline", "start", "end", "effective", "due"):
             context[key] = _MOMENT + timedelta(days=n)
         elif key.endswith("_no"):
             context[key] = "ITPC-2026-000001"
