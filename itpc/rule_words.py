@@ -2,7 +2,8 @@
 
 `itpc show` prints a decision's rules as the law states them, so an officer need not open the order to know
 why a request was refused or shortened. Each statement is the law's own Lithuanian wording taken from
-`/work/shared/rules/` (1B-1029: Muitinės veiklos tęstinumo taisyklės; 1B-280: AFIS/CIS+ taisyklės); where
+`/work/shared/rules/` (1B-1029: Muitinės veiklos tęstinumo taisyklės; 1B-280: AFIS/CIS+ taisyklės; 1B-1052:
+ETD leidimų taisyklės); where
 a point is long, the parts left out are marked "…", and every remaining fragment is verbatim (the tests
 check this against the legal texts). Covered: every point the rules engine, the officer CLI, the reason
 lists, the scheduler and the AFIS modules cite, and the neighbouring points an officer is likely to cite
@@ -16,6 +17,7 @@ from typing import Any
 LAWS: dict[str, str] = {
     "1B-1029": "Muitinės veiklos tęstinumo taisyklės",
     "1B-280": "AFIS/CIS+ taisyklės",
+    "1B-1052": "Leidimų naudoti elektroninį transporto dokumentą kaip muitinės deklaraciją suteikimo taisyklės",
 }
 
 _INTRO_8 = "Pateikdamas Prašymą, asmuo nurodo: … "
@@ -181,6 +183,91 @@ RULE_WORDS: dict[str, str] = {
         "sistemomis panaikina be papildomo pranešimo."),
 }
 
+
+# 1B-1052: the ETD authorisations register (itpc/etd.py, responders/etd_rules.py, the TC26 form).
+RULE_WORDS.update({
+    "1B-1052:3.1": (
+        "Bendrojo tranzito konvencija – Europos Bendrijos ir Europos laisvosios prekybos asociacijos šalių "
+        "konvencija dėl bendrosios tranzito procedūros, pasirašyta 1987 m. gegužės 20 d. Interlakene."),
+    "1B-1052:6.4": (
+        "prašyme suteikti leidimą įsipareigoti, kad, gavusi leidimą, reguliariai naudosis Sąjungos arba "
+        "bendrosiomis tranzito procedūromis, nurodydama numatomą tranzito procedūrų skaičių per mėnesį."),
+    "1B-1052:14": (
+        "Teritorinė muitinė apie sprendimą priimti prašymą suteikti leidimą arba šio prašymo nepriimti pareiškėją "
+        "informuoja MSVS priemonėmis. Prašymo suteikti leidimą priėmimo data nustatoma automatiškai."),
+    "1B-1052:16": (
+        "Jeigu išvykimo ir (arba) paskirties muitinės įstaigos, nurodytos prašyme suteikti leidimą, yra skirtingose "
+        "valstybėse narėse ar bendrojo tranzito šalyse, prašymą priėmusi teritorinė muitinė iš karto, bet ne "
+        "vėliau kaip kitą darbo dieną pradeda konsultavimosi procedūrą … Jeigu išvykimo ir (arba) paskirties "
+        "muitinės įstaiga yra kitoje valstybėje narėje, … konsultavimosi procedūra atliekama MVSV priemonėmis, o "
+        "jeigu bendrojo tranzito šalyje – elektroniniu paštu išsiunčiant konsultavimosi raštą, kurio forma "
+        "pateikta Taisyklių priede, ir prašymo suteikti leidimo kopiją."),
+    "1B-1052:17": (
+        "laikoma, kad bendrovė, pageidaujanti gauti leidimą, reguliariai vykdys tranzito procedūras, jeigu ji "
+        "numato … jas vykdyti ne mažiau nei 12 mėnesių tokiu dažnumu: ne rečiau kaip šešis kartus per mėnesį "
+        "arba ne mažiau nei septyniasdešimt penkis kartus per kalendorinius metus. … ne mažiau nei 30 skrydžių "
+        "per mėnesį arba ne mažiau nei 300 skrydžių per metus. … ne mažiau nei 10 reisų per mėnesį arba ne "
+        "mažiau nei 100 reisų per metus."),
+    "1B-1052:18": (
+        "Teritorinė muitinė tikrina, ar oro linijų bendrovė arba laivybos bendrovė atitinka Sąjungos muitinės "
+        "kodekso 39 straipsnio a punkto reikalavimus"),
+    "1B-1052:21": (
+        "Jeigu oro linijų bendrovei arba laivybos bendrovei suteiktas leidimas naudotis įgaliotojo ekonominės "
+        "veiklos vykdytojo (toliau – AEO) statusu (AEO leidimas „Muitinės formalumų supaprastinimas“), laikoma, "
+        "kad jis atitinka Sąjungos muitinės kodekso 39 straipsnio a, b ir d punktų reikalavimus."),
+    "1B-1052:22": (
+        "Teritorinė muitinė, atsižvelgdama į Taisyklių 15 punkte nurodyto tikrinimo (įvertinimo) ir Taisyklių 16 "
+        "punkte nurodytų konsultacijų rezultatus, … priima sprendimą suteikti pareiškėjui prašomą leidimą arba "
+        "sprendimą prašymo netenkinti."),
+    "1B-1052:23": (
+        "Kiekvienai oro linijų bendrovei arba laivybos bendrovei, kurios prašymas suteikti leidimą priimamas, jį "
+        "priėmusi teritorinė muitinė užveda bylą"),
+    "1B-1052:23.1": (
+        "MSVS priemonėmis suformuoti bendrovės prašymų suteikti leidimą egzemplioriai ir paaiškinimai, pateikti "
+        "bendrovei informavus apie ketinimą prašymo netenkinti"),
+    "1B-1052:24": (
+        "Taisyklių 23 punkte nurodyti dokumentai, išskyrus dokumentus, nurodytus Taisyklių 23.3 ir 23.7 "
+        "papunkčiuose, turi būti saugomi ne trumpiau kaip trejus metus nuo sprendimo dėl leidimo pripažinimo "
+        "negaliojančiu arba jo atšaukimo priėmimo kalendorinių metų pabaigos."),
+    "1B-1052:25.2": (
+        "ne vėliau kaip per 30 darbo dienų nuo leidimo suteikimo, įvertinusi riziką, susijusią su leidimo "
+        "turėtojo veikla, patvirtina leidimo turėtojo stebėsenos planą"),
+    "1B-1052:28": (
+        "Leidimo galiojimas teritorinės muitinės sprendimu sustabdomas Sąjungos muitinės kodekso deleguotojo akto "
+        "16 straipsnio 1 dalyje nurodytais atvejais."),
+    "1B-1052:29": (
+        "Pašalinus nustatytus trūkumus … teritorinės muitinės sprendimas dėl leidimo galiojimo sustabdymo "
+        "atšaukiamas ir atnaujinamas leidimo galiojimas."),
+    "1B-1052:30": (
+        "Leidimas teritorinės muitinės sprendimu iš dalies keičiamas, pripažįstamas negaliojančiu arba "
+        "atšaukiamas Sąjungos muitinės kodekso 23 straipsnio 3 dalyje, 27 ir 28 straipsnyje nurodytais atvejais "
+        "ir sąlygomis."),
+    "1B-1052:32": (
+        "teritorinė muitinė, priėmusi sprendimą iš dalies pakeisti leidimą, sustabdyti leidimo galiojimą, leidimą "
+        "pripažinti negaliojančiu arba jį atšaukti, iš karto, bet ne vėliau kaip kitą darbo dieną apie jį "
+        "informuoja šalių, kuriose yra leidime nurodytos išvykimo ir (arba) paskirties muitinės įstaigos, "
+        "kompetentingas įstaigas."),
+    "1B-1052:33": (
+        "Priėmus sprendimą netenkinti prašymo suteikti leidimą, iš dalies jį pakeisti, sustabdyti leidimo "
+        "galiojimą, leidimą pripažinti negaliojančiu arba jį atšaukti … nurodomi tokio sprendimo įsigaliojimo "
+        "data, motyvai ir oro linijų bendrovės arba laivybos bendrovės teisė jį apskųsti teisės aktų nustatyta "
+        "tvarka."),
+    "1B-1052:34": (
+        "leidimas įsigalioja tą dieną, kurią pareiškėjas jį gauna arba laikomas gavusiu, ir galioja neribotą "
+        "laiką."),
+    "1B-1052:36": (
+        "Teritorinė muitinė, suteikusi ar iš dalies pakeitusi leidimą, sustabdžiusi leidimo galiojimą, leidimą "
+        "pripažinusi negaliojančiu arba jį atšaukusi, iš karto, bet ne vėliau kaip kitą darbo dieną apie tai "
+        "elektroniniu paštu informuoja išvykimo ir (arba) paskirties muitinės įstaigas, nurodytas atitinkamame "
+        "leidime."),
+    "1B-1052:37": (
+        "Oro linijų bendrovių arba laivybos bendrovių, kurioms suteikti leidimai, apskaitos registrų teminiai "
+        "mokestiniai, tiksliniai muitiniai patikrinimai ar kiti patikrinimai … atliekami … bet ne rečiau nei "
+        "kartą per 1 kalendorinius metus."),
+    "1B-1052:40": (
+        "Valstybių narių ir bendrojo tranzito šalių kompetentingų įstaigų elektroninio pašto adresai paskelbti "
+        "Europos Komisijos Mokesčių ir muitų sąjungos (TAXUD) generalinio direktorato tinklalapyje"),
+})
 
 def normal_point(point: str) -> str:
     """A citation as the code writes it: no blanks, no sentence-final full stop ("1B-1029:12." → "1B-1029:12")."""

@@ -30,7 +30,8 @@ from tests.helpers import CORPUS, ROOT, SHARED, itpc, make_config
 MAIL = CORPUS / "mail"
 RULES = SHARED / "rules"
 LAW_FILES = {"1B-1029": RULES / "1B-1029-veiklos-testinumo-taisykles.txt",
-             "1B-280": RULES / "1B-280-afis-cis-taisykles.txt"}
+             "1B-280": RULES / "1B-280-afis-cis-taisykles.txt",
+             "1B-1052": RULES / "1B-1052-etd-leidimu-taisykles.txt"}
 NOTE = "Paskambinta įmonei: serveris jau sutaisytas, Sutikimo pabaiga patvirtinta."
 OFFICER = "Aušra Žemaitienė"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
