@@ -101,13 +101,13 @@ def parse_tc26(text: str, subject: str = "") -> dict[str, Any]:
     conditions = _conditions(text, folded, blocks)
     answers = _answers(folded, blocks)
     remarks = _remarks(text, folded, _answer_start(blocks))
-    said = _said(folded, blocks)
+    said = _said(folded)
     signed = _signed(folded, blocks)
     return {
         "file_number": _file_number(folded) or _file_number(fold(subject or "")),
         "msvs_number": _msvs_number(text) or _msvs_number(subject or ""),
         "authority": _value(text, folded, blocks.get("requested"), ("pavadinimas", "name")),
-        "country": _country(text, folded, blocks.get("requested")),
+        "country": _country(text, blocks.get("requested")),
         "part": "II" if any(v is not None for v in answers.values()) else
                 "I" if conditions or said is not None or "conditions" in blocks or signed else None,
         "conditions_not_met": conditions,
@@ -158,7 +158,7 @@ def _value(text: str, folded: str, span: tuple[int, int] | None, labels: tuple[s
     return value if _FILLER.sub("", value) else None
 
 
-def _country(text: str, folded: str, span: tuple[int, int] | None) -> str | None:
+def _country(text: str, span: tuple[int, int] | None) -> str | None:
     """The replying authority's country: block 2's office code, else its e-mail address's country domain."""
     if span is None:
         return None
@@ -290,7 +290,7 @@ def _remarks(text: str, folded: str, start: int) -> str | None:
     return "\n".join(found) or None
 
 
-def _said(folded: str, blocks: dict[str, tuple[int, int]]) -> bool | None:
+def _said(folded: str) -> bool | None:
     """True or False when the reply says in words that it agrees or objects; None when it says neither."""
     if _DISAGREES.search(folded):
         return False
