@@ -17,14 +17,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
-
-if TYPE_CHECKING:
-    from fpdf import FPDF
+from typing import Sequence
 
 from config.errors import DocumentError
-from ledger.clock import UTC, shown_day
-from responders.sutikimas import BOLD_FONT_FILE, FONT_DIRS, FONT_FILE, FontNotFound, find_font
+from ledger.clock import shown_day
+from responders.pdfpage import Sheet
+from responders.sutikimas import FONT_DIRS, installed_face
 
 FILE_NUMBER = re.compile(r"^ETD-\d{4}-\d{6}$")   # our file (1B-1052:23): "ETD-2026-000001"
 AIRLINE, SHIPPING = "airline", "shipping"
@@ -147,24 +145,8 @@ class Tc26Form:
 def render_tc26(form: Tc26Form, *, font_dirs: Sequence[Path] = FONT_DIRS) -> bytes:
     """The TC26 form as PDF bytes, laid out as the 1B-1052 annex; the same form gives the same bytes."""
     check(form)
-    regular = find_font(FONT_FILE, font_dirs)
-    try:
-        bold = find_font(BOLD_FONT_FILE, font_dirs)
-    except FontNotFound:
-        bold = regular  # headings lose weight, the text stays right
-
-    from fpdf import FPDF  # heavy (≈0.2 s): loaded only when a document is made
-
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_creation_date(form.issued_at.astimezone(UTC))
-    pdf.set_title(f"TC26 {form.file_number}")
-    pdf.set_author(form.requesting.name)
-    pdf.set_subject(TITLE)
-    pdf.set_margins(20, 15, 20)
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("DejaVu", "", str(regular))
-    pdf.add_font("DejaVu", "B", str(bold))
-    pdf.add_page()
+    # The shipped DejaVu subset, and the installed font only for a character outside it (the empty boxes).
+    pdf = Sheet(left=20, top=15, right=20, bottom=15, fallback=lambda style: installed_face(style, font_dirs))
 
     _text(pdf, "TC26", style="B", size=TITLE_PT, align="R")
     _text(pdf, TITLE, style="B", size=TITLE_PT, align="C")
@@ -188,7 +170,8 @@ def render_tc26(form: Tc26Form, *, font_dirs: Sequence[Path] = FONT_DIRS) -> byt
     pdf.ln(3)
     for note in FOOTNOTES:
         _text(pdf, note, size=GLOSS_PT + 0.5)
-    return bytes(pdf.output())
+    return pdf.output(title=f"TC26 {form.file_number}", author=form.requesting.name, subject=TITLE,
+                      created=form.issued_at)
 
 
 def check(form: Tc26Form) -> None:
@@ -259,7 +242,7 @@ def figures_lines(form: Tc26Form) -> list[str]:
 # ------------------------------------------------------------------------------------------------ layout
 
 
-def _part_one(pdf: FPDF, form: Tc26Form) -> None:
+def _part_one(pdf: Sheet, form: Tc26Form) -> None:
     pdf.ln(2)
     _heading(pdf, PART_I, PART_I_EN)
     _text(pdf, "Uostų ir muitinės įstaigų kodų (COL) sąrašas (pildo prašančioji institucija)")
@@ -285,7 +268,7 @@ def _part_one(pdf: FPDF, form: Tc26Form) -> None:
     _text(pdf, f"Pastabos {DOTS}{DOTS}")
 
 
-def _part_two(pdf: FPDF) -> None:
+def _part_two(pdf: Sheet) -> None:
     pdf.ln(2)
     _heading(pdf, PART_II, PART_II_EN)
     _text(pdf, "1. Pažymėkite tinkamus atsakymus į toliau pateiktus klausimus (pildo institucija, į kurią "
@@ -299,7 +282,7 @@ def _part_two(pdf: FPDF) -> None:
     _text(pdf, f"Kitos pastabos {DOTS}{DOTS}")
 
 
-def _authority_block(pdf: FPDF, title: str, gloss: str, party: Party) -> None:
+def _authority_block(pdf: Sheet, title: str, gloss: str, party: Party) -> None:
     _heading(pdf, title, gloss)
     _field(pdf, "Pavadinimas", party.name or DOTS)
     _field(pdf, "Adresas", party.address or DOTS)
@@ -309,7 +292,7 @@ def _authority_block(pdf: FPDF, title: str, gloss: str, party: Party) -> None:
     _field(pdf, "Muitinės įstaigos kodas (COL)", party.office or EMPTY_CODE)
 
 
-def _company_block(pdf: FPDF, form: Tc26Form) -> None:
+def _company_block(pdf: Sheet, form: Tc26Form) -> None:
     _heading(pdf, "3. Pareiškėjas / leidimo turėtojas*", "Applicant / authorisation holder")
     _field(pdf, "Pavadinimas", " ".join(form.company.split()))
     _field(pdf, "Adresas", form.company_address or DOTS)
@@ -319,21 +302,21 @@ def _company_block(pdf: FPDF, form: Tc26Form) -> None:
     _field(pdf, "Įgaliotojo ekonominės veiklos vykdytojo kodas (jei yra)", form.aeo or "–")
 
 
-def _heading(pdf: FPDF, title: str, gloss: str) -> None:
+def _heading(pdf: Sheet, title: str, gloss: str) -> None:
     pdf.ln(1.5)
     _text(pdf, title, style="B", size=HEAD_PT)
     _gloss(pdf, gloss)
 
 
-def _field(pdf: FPDF, label: str, value: str) -> None:
+def _field(pdf: Sheet, label: str, value: str) -> None:
     _text(pdf, f"{label}: {value}")
 
 
-def _gloss(pdf: FPDF, text: str, *, align: str = "L") -> None:
-    pdf.set_font("DejaVu", "", GLOSS_PT)
-    pdf.multi_cell(pdf.epw, GLOSS_MM, text, align=align, new_x="LMARGIN", new_y="NEXT")
+def _gloss(pdf: Sheet, text: str, *, align: str = "L") -> None:
+    pdf.set_font("", GLOSS_PT)
+    pdf.multi_cell(pdf.epw, GLOSS_MM, text, align=align)
 
 
-def _text(pdf: FPDF, text: str, *, style: str = "", size: float = TEXT_PT, align: str = "L") -> None:
-    pdf.set_font("DejaVu", style, size)
-    pdf.multi_cell(pdf.epw, LINE_MM, text, align=align, new_x="LMARGIN", new_y="NEXT")
+def _text(pdf: Sheet, text: str, *, style: str = "", size: float = TEXT_PT, align: str = "L") -> None:
+    pdf.set_font(style, size)
+    pdf.multi_cell(pdf.epw, LINE_MM, text, align=align)
