@@ -45,6 +45,8 @@ SUMMARIES = {
     "check": "Check the configuration, its files, every folder written to, and the mail servers; send nothing.",
     "completion": "Print the shell completion script for `itpc`.",
     "decide": "Record an officer's decision on a request, then answer it like an automatic one.",
+    "etd": "ETD authorisations of airlines and shipping companies (1B-1052): the file, its consultation, decisions, "
+           "deadlines and retention.",
     "ledger": "Inspect, query, verify and back up the ledger.",
     "note": "Add an officer's remark to a request; it is a ledger entry like any other and shows in `itpc show`.",
     "outage": "Record MDAS/NTKS outages: planned stops and unplanned failures (1B-1029:17-20, 31-32).",

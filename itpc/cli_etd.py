@@ -2,7 +2,6 @@
 finds the group by name (``COMMANDS``)."""
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 from itpc import etd
 from itpc.app import App
 from itpc.cli_support import Failure, opened, pass_app, read
+from itpc.officers import acting_officer
 from itpc.service import Runner
 from ledger.clock import parse_instant, shown, shown_day
 from ledger.etd_views import EtdFile
@@ -66,12 +66,11 @@ def etd_group() -> None:
               help="... or a year.")
 @click.option("--application", type=click.Path(exists=True, dir_okay=False),
               help="The application's copy from MSVS (23.1); it goes with a TC26 consultation.")
-@click.option("--officer", help="Who opens the file (default: the login name).")
 @pass_app
 def open_command(app: App, msvs_number: str, accepted: str, company: str, eori: str, carrier: str, aeo: str | None,
                  departure: tuple[str, ...], destination: tuple[str, ...], procedures_per_month: int | None,
                  procedures_per_year: int | None, movements_per_month: int | None, movements_per_year: int | None,
-                 application: str | None, officer: str | None) -> None:
+                 application: str | None) -> None:
     """Open the file of an accepted application (1B-1052:23) and show what its figures meet (17, 21).
 
     \b
@@ -81,10 +80,10 @@ def open_command(app: App, msvs_number: str, accepted: str, company: str, eori: 
         --destination "NO001234;Oslo lufthavn;post@toll.no" --procedures-per-month 8 \\
         --flights-per-month 40 --application prasymas.pdf
     """
+    who = acting_officer(app.settings).login  # before anything is read or written: only officers act
     opened(app)
     offices = [etd.office(app, "departure", d) for d in departure]
     offices += [etd.office(app, "destination", d) for d in destination]
-    who = officer or getpass.getuser()
     number = etd.open_file(app, etd.Application(
         msvs_number=msvs_number, accepted_at=instant("--accepted", accepted), company=company, eori=eori,
         carrier=carrier, offices=offices, aeo=aeo, procedures_per_month=procedures_per_month,
@@ -103,16 +102,16 @@ def open_command(app: App, msvs_number: str, accepted: str, company: str, eori: 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as", "kind", type=click.Choice(sorted(rules.DOCUMENT_POINTS)), required=True,
               help="What the document is (1B-1052:23.1-23.7; monitoring-plan 25.2; audit-report 37).")
-@click.option("--officer", help="Who attaches it (default: the login name).")
 @pass_app
-def attach_command(app: App, number: str, file: str, kind: str, officer: str | None) -> None:
+def attach_command(app: App, number: str, file: str, kind: str) -> None:
     """Put a document in the file; a monitoring plan or an audit report meets its deadline (25.2, 37).
 
     \b
     Example:
       itpc etd attach ETD-2026-000001 stebesenos-planas.pdf --as monitoring-plan
     """
-    record = etd.attach(opened(app), number, Path(file), kind, by=officer or getpass.getuser())
+    who = acting_officer(app.settings).login
+    record = etd.attach(opened(app), number, Path(file), kind, by=who)
     click.echo(f"{record['file']}: {record['filename']} attached as {kind} ({record['point']}), "
                f"sha256 {record['sha256'][:12]}")
 
@@ -123,10 +122,8 @@ def attach_command(app: App, number: str, file: str, kind: str, officer: str | N
 @click.option("--effective", metavar="ISO-8601", help="When it takes effect (default: now).")
 @click.option("--reason", "reasons", multiple=True,
               help="A motive, in Lithuanian (repeatable; required for an unfavourable decision, 1B-1052:33).")
-@click.option("--officer", help="Who records it (default: the login name).")
 @pass_app
-def decide_command(app: App, number: str, action: str, effective: str | None, reasons: tuple[str, ...],
-                   officer: str | None) -> None:
+def decide_command(app: App, number: str, action: str, effective: str | None, reasons: tuple[str, ...]) -> None:
     """Record the decision taken in MSVS; the offices of departure and destination (36) and, for an amendment,
     suspension, revocation or annulment, the common transit countries' authorities (32) are told at once.
 
@@ -136,9 +133,10 @@ def decide_command(app: App, number: str, action: str, effective: str | None, re
       itpc etd decide ETD-2026-000001 suspend --effective 2027-03-01 \\
         --reason "Bendrovė neužtikrina prieigos prie ETD duomenų (Taisyklių 28 punktas)."
     """
+    who = acting_officer(app.settings).login
     record = etd.decide(opened(app), number, action, motives=reasons,
                         effective=instant("--effective", effective) if effective else None,
-                        by=officer or getpass.getuser())
+                        by=who)
     counts = send(app)
     click.echo(f"{record['file']}: {action} recorded ({', '.join(record['rules'])}); {counts['sent']} sent")
 
@@ -146,16 +144,16 @@ def decide_command(app: App, number: str, action: str, effective: str | None, re
 @etd_group.command("consulted")
 @click.argument("number")
 @click.argument("country")
-@click.option("--officer", help="Who made it (default: the login name).")
 @pass_app
-def consulted_command(app: App, number: str, country: str, officer: str | None) -> None:
+def consulted_command(app: App, number: str, country: str) -> None:
     """Record that the consultation of a member state's authority was made in MSVS (1B-1052:16).
 
     \b
     Example:
       itpc etd consulted ETD-2026-000001 DE
     """
-    etd.record_consulted(opened(app), number, country, by=officer or getpass.getuser())
+    who = acting_officer(app.settings).login
+    etd.record_consulted(opened(app), number, country, by=who)
     click.echo(f"{number.upper()}: consultation of {country.upper()} recorded as made in MSVS")
 
 

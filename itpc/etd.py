@@ -19,6 +19,7 @@ from config.common_transit import Authority, TransitCountries, load_transit_coun
 from config.errors import RequestError
 from itpc import outbox
 from itpc.app import App
+from itpc.officers import duty_officer, signature_context, signer
 from ledger.clock import VILNIUS, parse_instant, to_utc_iso
 from ledger.entries import (ETD_CONSULTATION_STARTED, ETD_DEADLINE_ALERTED, ETD_DECIDED, ETD_DOCUMENT_ATTACHED,
                             ETD_OPENED, MAIL_UNWRITTEN, EtdDecided, EtdOffice, Registration)
@@ -26,7 +27,8 @@ from ledger.etd_views import EtdFile, EtdView
 from responders import etd_rules as rules
 from responders.compose import compose
 from responders.letters import render_letter
-from responders.tc26 import Party, Port, StatedFigures, Tc26Form, render_tc26, tc26_filename, tc26_subject
+from responders.tc26 import (Party, Port, StatedFigures, Tc26Form, letter_context, render_tc26, tc26_filename,
+                             tc26_subject)
 
 log = logging.getLogger("itpc.etd")
 
@@ -280,14 +282,10 @@ class Reconciler:
         pdf = render_tc26(form)
         ident = f"etd/{file.number}/consultation/{country}"
         copy = copies[-1]
-        letter = render_letter("tc26_consultation", {
-            "file_number": file.number, "msvs_number": file.opened["msvs_number"], "company": file.opened["company"],
-            "eori": file.opened["eori"], "country": authority.country.name_en, "authority": authority.name,
-            "requesting": self.settings.etd.authority_name,
-            "departure": [(p.name, p.office) for p in form.departure],
-            "destination": [(p.name, p.office) for p in form.destination],
-            "reply_address": self.settings.etd.authority_email, "deadline": None},
-            templates_dir=self.settings.templates.directory)
+        context = letter_context(form, country=authority.country.name_en,
+                                 reply_address=self.settings.etd.authority_email)
+        letter = render_letter("tc26_consultation", {**signature_context(duty_officer(self.settings)), **context},
+                               templates_dir=self.settings.templates.directory)
         raw = compose(sender=self.sender, to=[authority.email], subject=tc26_subject(form), body=letter.body,
                       message_id=outbox.message_id(ident, self.sender), automatic=False, date=self.now,
                       attachments=[(tc26_filename(form), "application/pdf", pdf),
@@ -305,6 +303,7 @@ class Reconciler:
 
     def tc26_form(self, file: EtdFile, authority: Authority) -> Tc26Form:
         opened, etd = file.opened, self.settings.etd
+        duty = duty_officer(self.settings)  # block 5 is signed for the requesting authority by the duty officer
         ports = {role: tuple(Port(o["name"] or o["col"], o["col"]) for o in opened["offices"] if o["role"] == role)
                  for role in ROLES}
         return Tc26Form(
@@ -319,7 +318,7 @@ class Reconciler:
                                   transits_per_year=opened["procedures_per_year"],
                                   trips_per_month=opened["movements_per_month"],
                                   trips_per_year=opened["movements_per_year"]),
-            officer=self.settings.itpc.officer)
+            officer=" ".join(filter(None, (duty.position, duty.name))))
 
     # -- 32, 36 ----------------------------------------------------------------------------------------------
     def notify(self, file: EtdFile) -> None:
@@ -350,7 +349,8 @@ class Reconciler:
         return {"file_no": file.number, "msvs_no": opened["msvs_number"], "company": opened["company"],
                 "eori": opened["eori"], "carrier": opened["carrier"], "action": decision["action"],
                 "phrase": rules.PHRASES[decision["action"]],
-                "decided_at": decision["decided_at"], "effective": decision["effective"],
+                "decided_at": decision["decided_at"], "decided_by": decision.get("by"),
+                "effective": decision["effective"],
                 "motives": decision["motives"], "unfavourable": decision["action"] in rules.UNFAVOURABLE,
                 "offices": [(o["col"], o["name"] or o["col"]) for o in opened["offices"]],
                 "due": rules.notice_due(parse_instant(decision["decided_at"]))}
@@ -414,7 +414,9 @@ class Reconciler:
         to = tuple(a for a in to if a)
         if not to or ident in self.app.state.outbox:
             return 0
-        rendered = render_letter(letter, context, templates_dir=self.settings.templates.directory)
+        # A decision's notice is signed by the officer who recorded it; an alert by the duty officer.
+        signed = {**signature_context(signer(self.settings, context.get("decided_by"))), **context}
+        rendered = render_letter(letter, signed, templates_dir=self.settings.templates.directory)
         raw = compose(sender=self.sender, to=to, subject=rendered.subject, body=rendered.body,
                       message_id=outbox.message_id(ident, self.sender), automatic=automatic, date=self.now)
         return int(outbox.queue(self.app.ledger, self.app.state, self.app.archive,

@@ -215,7 +215,7 @@ def letter_context(form: Tc26Form, *, country: str, reply_address: str, deadline
             "eori": form.eori, "country": country, "authority": form.requested.name, "requesting": form.requesting.name,
             "departure": [(p.name, p.office) for p in form.departure],
             "destination": [(p.name, p.office) for p in form.destination], "reply_address": reply_address,
-            "deadline": deadline, "officer": form.officer}
+            "deadline": deadline}
 
 
 def tc26_filename(form: Tc26Form) -> str:

@@ -122,7 +122,7 @@ def run_ledger(tmp_path_factory) -> list[dict]:
     itpc(config, "etd", "open", "--msvs", "LTETDLT0000000777", "--accepted", "2027-01-05T09:00", "--company",
          "UAB Oro linija", "--eori", "LT123456789", "--carrier", "airline", "--departure", "LTVR1000",
          "--destination", "DE004711;Frankfurt Flughafen;zoll@zoll.de", "--application", str(application),
-         "--officer", "Tester", now="2027-01-05T10:00")
+         now="2027-01-05T10:00")
     itpc(config, "tick", now="2027-01-05T10:30")
     answer = ("From: Zoll <zoll@zoll.de>\r\nTo: ITPC@lrmuitine.lt\r\nSubject: TC26 ETD-2027-000001\r\n"
               "Message-ID: <tc26-answer@zoll.de>\r\nDate: Wed, 06 Jan 2027 10:00:00 +0100\r\n\r\n"
@@ -131,7 +131,7 @@ def run_ledger(tmp_path_factory) -> list[dict]:
               "Remarks: no objection.\r\n")
     (tmp / "inbox" / "new" / "1799226000.1_tc26-answer").write_text(answer, encoding="utf-8")
     itpc(config, "poll", "--once", now="2027-01-06T11:00")
-    itpc(config, "etd", "decide", "ETD-2027-000001", "grant", "--officer", "Tester", now="2027-01-07T10:00")
+    itpc(config, "etd", "decide", "ETD-2027-000001", "grant", now="2027-01-07T10:00")
 
     config = make_config(tmp, offices=offices, mailbox=small, outbox={"daily_cap": 1})
     export = tmp / "urt.csv"

@@ -59,7 +59,7 @@ def open_file(config: Path, tmp: Path, *destination: str, now: str) -> str:
                "--company", "UAB „Oro linija“", "--eori", "LT123456789", "--carrier", "airline",
                "--departure", "LTVR1000", *[a for d in destination for a in ("--destination", d)],
                "--procedures-per-month", "8", "--flights-per-month", "30", "--application", str(copy),
-               "--officer", "Tester", now=now).stdout
+               now=now).stdout
     return re.search(r"ETD-\d{4}-\d{6}", out).group(0)
 
 
@@ -103,7 +103,7 @@ def test_a_common_transit_consultation_a_reply_a_grant_and_the_monitoring_plan(t
         assert "I.3 not met: etd_data (ports: Oslo lufthavn)" in shown and "answer: OBJECTS" in shown
 
         # The grant: each office of departure and destination is told once (36); no authority is (32).
-        itpc(config, "etd", "decide", number, "grant", "--officer", "Tester", now="2026-12-09T09:00")
+        itpc(config, "etd", "decide", number, "grant", now="2026-12-09T09:00")
         assert itpc(config, "etd", "decide", number, "grant", now="2026-12-09T09:01", check=False).returncode == 1
         itpc(config, "tick", now="2026-12-09T09:05")
         for office in (VILNIUS_OFFICE, OSLO_OFFICE):
@@ -151,17 +151,17 @@ def test_a_member_state_is_consulted_in_msvs_and_an_unfavourable_decision_tells_
     outbox = sorted(p.read_text(encoding="utf-8", errors="replace") for p in (tmp_path / "outbox" / "new").iterdir())
     assert sum("To: zoll" in m for m in outbox) == 0                      # no TC26 goes to a member state
     assert sum(DUTY in m for m in outbox) == 1                            # the duty officer is told to do it
-    itpc(config, "etd", "consulted", number, "DE", "--officer", "Tester", now="2026-12-07T09:00")
+    itpc(config, "etd", "consulted", number, "DE", now="2026-12-07T09:00")
     itpc(config, "tick", now="2026-12-08T09:00")
     assert "consultation/DE" not in itpc(config, "etd", "list", now="2026-12-08T09:00").stdout
     assert "CH" in itpc(config, "etd", "consulted", number, "CH", now="2026-12-08T09:00", check=False).stderr
 
-    itpc(config, "etd", "decide", number, "grant", "--officer", "Tester", now="2026-12-09T09:00")
+    itpc(config, "etd", "decide", number, "grant", now="2026-12-09T09:00")
     refused = itpc(config, "etd", "decide", number, "suspend", now="2026-12-10T09:00", check=False)
     assert refused.returncode == 1 and "motives" in refused.stderr
     itpc(config, "etd", "decide", number, "suspend", "--effective", "2026-12-11",
          "--reason", "Bendrovė neužtikrina prieigos prie ETD duomenų (Taisyklių 28 punktas).",
-         "--officer", "Tester", now="2026-12-10T09:00")
+         now="2026-12-10T09:00")
     authorities = json.loads(itpc(config, "etd", "show", number, "--json").stdout)
     assert [d["action"] for d in authorities["decisions"]] == ["grant", "suspend"]
     queued = [json.loads(line)["data"] for line in itpc(config, "ledger", "export", "--json").stdout.splitlines()

@@ -152,9 +152,10 @@ def test_the_subject_and_the_file_name_lead_with_our_file_number():
 
 def test_the_covering_letter_made_from_the_form_has_the_forms_subject_and_ports():
     form = sample_form()
-    letter = render_letter("tc26_consultation", letter_context(form, country="Switzerland",
-                                                                 reply_address="ITPC@lrmuitine.lt"),
+    signature = {"signer_position": "vyriausioji specialistė", "signer_name": "Rūta Žemaitienė"}
+    letter = render_letter("tc26_consultation", {**letter_context(form, country="Switzerland",
+                                                                    reply_address="ITPC@lrmuitine.lt"), **signature},
                            templates_dir=TEMPLATES)
     assert letter.subject == tc26_subject(form)
     assert "- Genève Aéroport (customs office CH002345)" in letter.body
-    assert "vyriausioji specialistė Rūta Žemaitienė" in letter.body
+    assert "vyriausioji specialistė\nRūta Žemaitienė" in letter.body   # the duty officer signs
