@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from config import Settings
+from config.common_transit import load_transit_countries
 from ingest.imap import ImapSource
 from ingest.offices import OfficeDirectory
 from ingest.sources import imap_endpoint, maildir_path
@@ -77,6 +78,7 @@ def checks(settings: Settings) -> Iterator[Check]:
     yield "templates", lambda: _templates(settings.templates.directory)
     yield "institutions directory", lambda: _institutions(settings.institutions.directory)
     yield "officers directory", lambda: _officers(settings)
+    yield "common transit directory", lambda: _transit(settings.etd.common_transit)
     yield "reason lists", lambda: _loaded(ReasonLists.load, settings.rules.reasons)
     if settings.rules.traders:
         yield "traders registry", lambda: _loaded(TraderRegistry.load, settings.rules.traders)
@@ -111,6 +113,14 @@ def _officers(settings: Settings) -> str:
     duty = duty_officer(settings)  # reads the directory: a malformed one fails here, naming the entry
     return (f"{settings.officers.directory} ({len(directory(settings))} officers; duty officer {duty.login}: "
             f"{duty.position} {duty.name})")
+
+
+def _transit(path: Path) -> str:
+    countries = load_transit_countries(path)
+    unverified = sum(not a.verified for a in countries.authorities)
+    # An unverified address holds its TC26 back (1B-1052:40): worth a word, not a failure.
+    return (f"{path} ({len(countries.member_states)} member states, {len(countries.authorities)} common transit "
+            f"authorities, {unverified} addresses not yet verified)")
 
 
 def _loaded(load: Callable[[Path], object], path: Path) -> str:

@@ -27,9 +27,18 @@ def test_check_of_the_embedded_setup_is_all_ok(tmp_path):
     lines = done.stdout.splitlines()
     assert all(line.startswith("ok    ") for line in lines), done.stdout
     for what in ("configuration", "offices directory", "templates", "institutions directory",
-                 "ledger folder writable", "archive folder writable", "outage page folder writable", "mailbox",
+                 "officers directory", "common transit directory", "ledger folder writable", "archive folder writable", "outage page folder writable", "mailbox",
                  "outbox"):
         assert any(line.startswith(f"ok    {what}: ") for line in lines), (what, done.stdout)
+
+
+def test_a_broken_common_transit_directory_is_a_fail_line(tmp_path):
+    broken = tmp_path / "common_transit.toml"
+    broken.write_text('home = { code = "LT" }\n[[common_transit]]\ncode = "CH"\n', encoding="utf-8")
+    done = itpc(make_config(tmp_path, etd={"common_transit": str(broken)}), "check", check=False)
+    assert done.returncode == 1
+    [line] = [line for line in done.stdout.splitlines() if "common transit directory" in line]
+    assert line.startswith("FAIL  common transit directory: ") and "common_transit.toml" in line
 
 
 def test_a_broken_template_is_a_fail_line(tmp_path):
