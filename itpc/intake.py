@@ -18,13 +18,13 @@ from ingest.authresults import authentication_verdict
 from ingest.form_kind import CORRESPONDENCE, NOT_A_REQUEST, case_numbers
 from ingest.mime import HEAD_BYTES
 from ingest.offices import OfficeDirectory
-from ingest.parse import Limits, parse_message
+from ingest.parse import AUTO_GENERATED, Limits, parse_message
 from ingest.receipt import header_block
 from ingest.sources import Incoming, MailboxError
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
-from ledger.entries import (CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment,
-                            Authentication, Registration)
+from ledger.entries import (CASE_LINKED, CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED,
+                            Attachment, Authentication, Registration)
 from ledger.store import Ledger
 from ledger.views import NUMBER_PREFIX, RequestView, State
 from responders.senders import domain_of, same_sender
@@ -102,6 +102,7 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
             number = intake.state.next_number(NUMBER_PREFIX.get(record["kind"], "ITPC"),
                                               parse_instant(record["received_at"]))
             intake.ledger.append(REQUEST_REGISTERED, {"number": number, **record})
+            link(intake, number, record)
         numbers.append(number)
         log.info("%s %s kind=%s source=%s missing=%s%s", number, record["message_id"] or mail["sha256"][:12],
                  record["kind"], record["source"], ",".join(record["missing"]) or "-",
@@ -115,10 +116,34 @@ def joined_case(state: State, record: Registration, own_address: str, free_mail:
     it comes from that case's sender or an address the case named (the same domain; the same address on a
     public mail service): a number is easy to mistype or to copy, and a stranger's message must not be read as
     part of someone's case."""
-    for number in case_numbers(record["subject"], [record["in_reply_to"], *record["references"]], own_address):
-        case = state.case_of(number)
-        if case is not None and from_the_case(record["sender"], case, free_mail):
-            return case.number
+    found = earlier_case(state, record, own_address, free_mail)
+    return found[0] if found else None
+
+
+def link(intake: Intake, number: str, record: Registration) -> None:
+    """A new request that names an earlier case of its sender (a new Prašymas after a consent, 1B-1029:14)
+    keeps its own number and is linked to that case, so each case's story names the other. Automatic mail is
+    never linked: a bounce of our letter is no part of the conversation. (Under the caller's writer lock.)"""
+    if record["kind"] == AUTO_GENERATED:
+        return
+    found = earlier_case(intake.state, record, intake.settings.outbox.sender, intake.settings.institutions.free_mail)
+    if found is None or found[0] == number:
+        return
+    case, where = found
+    intake.ledger.append(CASE_LINKED, {"request": number, "to": case, "reason": f"{where}; a request of its own"})
+    log.info("%s linked to %s (%s)", number, case, where)
+
+
+def earlier_case(state: State, record: Registration, own_address: str,
+                 free_mail: Sequence[str]) -> tuple[str, str] | None:
+    """(case number, where the message names it) for the case ``joined_case`` describes, or None."""
+    places = (("a letter of ours it answers", [record["in_reply_to"], *record["references"]], ""),
+              ("its subject", [], record["subject"]))
+    for where, message_ids, subject in places:
+        for number in case_numbers(subject, message_ids, own_address):
+            case = state.case_of(number)
+            if case is not None and from_the_case(record["sender"], case, free_mail):
+                return case.number, f"names {number} in {where}"
     return None
 
 

@@ -194,6 +194,58 @@ class OfficerNote(TypedDict):
     by: str
 
 
+# --- cases: conversations an officer keeps (ITPC functions 2.3-2.4) --------------------------------------------
+
+CASE_LINKED = "case.linked"
+"""A newly registered request names an earlier case of the same sender (its subject, or a letter of ours it
+answers) and holds a request of its own (e.g. a new Prašymas after a consent, 1B-1029:14): it keeps its own
+number, and each case names the other."""
+
+
+class CaseLinked(TypedDict):
+    request: str              # the new request
+    to: str                   # the earlier case it names
+    reason: str               # English, for officers: where the earlier number was found
+
+
+CASE_TAKEN = "case.taken"
+"""An officer claimed a case (`itpc take`): `requests` shows who has it."""
+
+
+class CaseTaken(TypedDict):
+    request: str
+    by: str                   # the officer's login
+    previous: str | None      # the officer who had it before, if anyone
+
+
+CASE_REPLIED = "case.replied"
+"""An officer answered a case from the terminal (`itpc reply`): the letter (``mail``, an outbox id, queued in
+the same lock) goes in the case's thread, to the sender of the last message received, signed by the officer."""
+
+
+class CaseReplied(TypedDict):
+    request: str
+    mail: str                 # the outbox id of the letter (`mail.queued`)
+    to: list[str]
+    subject: str
+    in_reply_to: str          # the Message-ID of the case's last message received ("" when it had none)
+    text: str                 # what the officer wrote (the letter's body without greeting and signature)
+    by: str                   # the officer's login
+    officer_name: str
+    officer_position: str
+
+
+CASE_CLOSED = "case.closed"
+"""An officer closed an inquiry or a conversation (`itpc close`): it leaves the officer queue until a new
+message about it arrives."""
+
+
+class CaseClosed(TypedDict):
+    request: str
+    reason: str
+    by: str
+
+
 # --- the outbox -----------------------------------------------------------------------------------------------
 
 MAIL_QUEUED = "mail.queued"
@@ -390,6 +442,7 @@ ALL: tuple[str, ...] = (
     MAIL_RECEIVED, MAIL_DUPLICATE, MAIL_ACKNOWLEDGED,
     REQUEST_REGISTERED, REQUEST_REQUEUED, REQUEST_REPARSED, CORRESPONDENCE_ATTACHED,
     DECISION_MADE, DEADLINE_BREACHED, CONSENT_EXPIRED, OFFICER_NOTE,
+    CASE_LINKED, CASE_TAKEN, CASE_REPLIED, CASE_CLOSED,
     MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_UNWRITTEN, MAIL_REQUEUED,
     OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, OUTAGE_CANCELLED,
     AFIS_LOGIN, AFIS_INACTIVE,
@@ -402,6 +455,7 @@ PAYLOADS: Mapping[str, type] = {
     CORRESPONDENCE_ATTACHED: CorrespondenceAttached,
     DECISION_MADE: DecisionMade, DEADLINE_BREACHED: DeadlineBreached, CONSENT_EXPIRED: ConsentExpired,
     OFFICER_NOTE: OfficerNote,
+    CASE_LINKED: CaseLinked, CASE_TAKEN: CaseTaken, CASE_REPLIED: CaseReplied, CASE_CLOSED: CaseClosed,
     MAIL_QUEUED: MailQueued, MAIL_SENT: MailSent, MAIL_FAILED: MailFailed, MAIL_HELD: MailHeld,
     MAIL_UNWRITTEN: MailUnwritten,
     MAIL_REQUEUED: MailRequeued,

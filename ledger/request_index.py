@@ -27,10 +27,11 @@ from typing import Any, Callable, Iterable, Iterator
 from config.errors import LedgerError
 from ledger import request_records as rr
 from ledger.clock import parse_instant
-from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE,
-                            MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
-                            MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, REQUEST_REGISTERED,
-                            REQUEST_REPARSED, REQUEST_REQUEUED)
+from ledger.entries import (CASE_CLOSED, CASE_LINKED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED,
+                            CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED,
+                            MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED,
+                            MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, REQUEST_REGISTERED, REQUEST_REPARSED,
+                            REQUEST_REQUEUED)
 from ledger.store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
 from ledger.text import code_key, fold
 
@@ -266,6 +267,10 @@ class _Folder:
             DECISION_MADE: self._on_decision,
             DEADLINE_BREACHED: self._on_request(rr.with_breach),
             OFFICER_NOTE: self._on_request(rr.with_note),
+            CASE_LINKED: self._on_linked,
+            CASE_TAKEN: self._on_request(rr.with_taken),
+            CASE_REPLIED: self._on_request(rr.with_replied),
+            CASE_CLOSED: self._on_request(rr.with_closed),
             CONSENT_EXPIRED: self._on_consent_expired,
             MAIL_QUEUED: self._on_queued,
             MAIL_SENT: self._on_outbox(rr.with_sent), MAIL_FAILED: self._on_outbox(rr.with_failed),
@@ -347,6 +352,12 @@ class _Folder:
 
     def _on_request(self, step: Callable[..., rr.Record]) -> Callable[[Located], None]:
         return lambda located: self.change(located.entry.data.get("request"), located, step)
+
+    def _on_linked(self, located: Located) -> None:
+        """Both cases name each other, and the link is in both stories."""
+        data = located.entry.data
+        for number in (data["request"], data["to"]):
+            self.change(number, located, rr.with_link)
 
     def _on_decision(self, located: Located) -> None:
         data = located.entry.data

@@ -45,9 +45,21 @@ def poll(tmp: Path, message: Path, now: str) -> Path:
     return config
 
 
-def sent(tmp: Path) -> list[email.message.EmailMessage]:
+DUTY = "itpc@lrmuitine.lt"   # the shipped duty address: told at once of each case that waits for an officer
+
+
+def outbox(tmp: Path) -> list[email.message.EmailMessage]:
     return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
             for p in sorted((tmp / "outbox" / "new").iterdir())]
+
+
+def sent(tmp: Path) -> list[email.message.EmailMessage]:
+    """What went to people outside ITPC (the duty officer's alerts left out)."""
+    return [m for m in outbox(tmp) if DUTY not in m["To"].lower()]
+
+
+def alerts(tmp: Path) -> list[email.message.EmailMessage]:
+    return [m for m in outbox(tmp) if DUTY in m["To"].lower()]
 
 
 def text(message) -> str:
@@ -85,6 +97,9 @@ def test_an_inquiry_is_acknowledged_once_as_a_letter_not_as_a_request(tmp_path):
     assert "gavo Jūsų laišką" in body and CONTINUITY_PROMISE not in body and "Prašym" not in body
     itpc(config, "poll", "--once", now="2026-11-24T12:00")
     assert len(sent(tmp_path)) == 1   # once
+    [alert] = alerts(tmp_path)        # and the officer queue is told once, in Lithuanian
+    assert request["number"] in alert["Subject"] and "laukia atsakymo" in alert["Subject"]
+    assert "Rūšis: Paklausimas (ne prašymas)" in text(alert) and "Terminas: nenustatytas" in text(alert)
 
 
 @pytest.mark.parametrize("kind", sorted(ACKNOWLEDGEMENTS))
