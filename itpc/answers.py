@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 from config import ItpcError
 from itpc import outbox
 from itpc.app import App
+from itpc.intake import UNKNOWN_CASE
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant
 from ledger.entries import MAIL_UNWRITTEN
@@ -136,13 +137,14 @@ class Answerer:
         if request.registered.get("auto_generated"):
             return  # RFC 3834: auto-generated mail is never answered
         base = f"{request.number}/{index}"
-        why = queue_reason(request.kind, decision, readable=not request.registered.get("problems"))
+        readable = not unread_problems(request.registered)
+        why = queue_reason(request.kind, decision, readable=readable)
         # Only while it is still waiting: a decision since superseded, or a case answered or closed, needs no word.
         if why and index == len(request.decisions) - 1 and request.closed is None and not request.replies:
             alert = self.duty_alert(request, base, why, request.registered, decision)
             if alert is not None:
                 yield alert
-        acknowledgement = acknowledgement_of(request.kind, decision, readable=not request.registered.get("problems"))
+        acknowledgement = acknowledgement_of(request.kind, decision, readable=readable)
         if acknowledgement:
             ctx = self.context(request, decision)
             yield Planned(f"{base}/acknowledgement", "acknowledgement", self.recipients(request),
@@ -353,6 +355,12 @@ class Answerer:
         return subject, body, [(f"Sutikimas {ctx['consent_no']}.pdf", "application/pdf", pdf)]
 
 
+def unread_problems(registered: dict[str, Any]) -> list[str]:
+    """The problems that leave what a message says unknown (a part over a cap, a failed OCR): not the note that
+    it refers to a case this ledger does not hold, which was read well enough to be an officer's inquiry."""
+    return [p for p in registered.get("problems") or [] if p != UNKNOWN_CASE]
+
+
 def queue_reason(kind: str, decision: dict[str, Any], *, readable: bool = True) -> str | None:
     """Why an automatic decision puts a request in the officer queue — "review", "inquiry" (nothing to decide,
     an officer answers it) or "unreadable" — or None when it does not (an officer's own decision, a settled
@@ -360,7 +368,7 @@ def queue_reason(kind: str, decision: dict[str, Any], *, readable: bool = True) 
     if decision.get("decided_by") != "auto" or kind == "auto_generated":
         return None
     if kind == "not_a_request":
-        return "inquiry" if readable and decision["outcome"] == "none" else "unreadable"
+        return "inquiry" if readable else "unreadable"
     return "review" if decision["outcome"] == "review" else None
 
 

@@ -31,6 +31,10 @@ from responders.senders import domain_of, same_sender
 
 log = logging.getLogger("itpc.ingest")
 
+# The problem recorded on a message that refers to one of our cases this ledger does not hold (or that its
+# sender is no part of): it becomes an inquiry for an officer. What it says was read, so it is acknowledged.
+UNKNOWN_CASE = "refers to a case this ledger does not hold; for an officer"
+
 
 @dataclass
 class Intake:
@@ -97,8 +101,7 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
                     intake.ledger.append(CORRESPONDENCE_ATTACHED, {**record, "request": case})
                     log.info("%s joined %s (correspondence)", record["message_id"] or mail["sha256"][:12], case)
                     continue
-                record = {**record, "kind": NOT_A_REQUEST, "problems": [
-                    *record["problems"], "refers to a case this ledger does not hold; for an officer"]}
+                record = {**record, "kind": NOT_A_REQUEST, "problems": [*record["problems"], UNKNOWN_CASE]}
             number = intake.state.next_number(NUMBER_PREFIX.get(record["kind"], "ITPC"),
                                               parse_instant(record["received_at"]))
             intake.ledger.append(REQUEST_REGISTERED, {"number": number, **record})

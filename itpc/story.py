@@ -430,10 +430,13 @@ def _conversation(story: dict, own: Sequence[Entry], excerpts: Mapping[str, list
     events += [{"at": c["received_at"], "what": "in", "sender": c.get("sender") or "", "subject": c.get("subject") or "",
                 "message_id": c.get("message_id") or "", "lines": list(excerpts.get(c.get("mail_sha256") or "") or [])}
                for c in story["correspondence"]]
-    replies = {e.data.get("mail"): e.data.get("by") or "" for e in own if e.type == CASE_REPLIED}
+    replies = {e.data.get("mail"): e.data for e in own if e.type == CASE_REPLIED}
     events += [{"at": letter["queued_at"], "what": "out", "to": letter["to"], "subject": letter["subject"],
                 "purpose": letter["purpose"], "status": letter["status"], "sent_at": letter["sent_at"],
-                "by": replies.get(letter["id"])} for letter in story["letters"] if letter["queued_at"]]
+                "by": (replies.get(letter["id"]) or {}).get("by"),
+                "lines": [line for line in ((replies.get(letter["id"]) or {}).get("text") or "").splitlines()
+                          if line.strip()][:3]}
+               for letter in story["letters"] if letter["queued_at"]]
     events += [{"at": d["recorded_at"], "what": "decision", "outcome": d["outcome"], "by": d["decided_by"]}
                for d in story["decisions"]]
     events += [{"at": n["at"], "what": "note", "by": n["by"], "text": n["text"]} for n in story["notes"]]
@@ -742,6 +745,7 @@ def _conversation_lines(story: dict) -> list[str]:
             purpose = PURPOSE_LABELS.get(e["purpose"], e["purpose"].replace("_", " "))
             by = f" by {e['by']}" if e.get("by") else ""
             out.append(f"  {when}  → {', '.join(e['to'])}: {e['subject']}  [{purpose}{by}; {e['status']}]")
+            out += [f"{'':22}| {line}" for line in e.get("lines") or []]
         elif e["what"] == "decision":
             by = "automatically" if e["by"] == "auto" else f"by {e['by'] or '—'}"
             out.append(f"  {when}  decision: {e['outcome']} {by}")
