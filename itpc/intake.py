@@ -23,8 +23,8 @@ from ingest.receipt import header_block
 from ingest.sources import Incoming, MailboxError
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
-from ledger.entries import (CASE_LINKED, CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED,
-                            Attachment, Authentication, Registration)
+from ledger.entries import (CORRESPONDENCE_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED, REQUEST_REGISTERED, Attachment,
+                            Authentication, Registration)
 from ledger.store import Ledger
 from ledger.views import NUMBER_PREFIX, RequestView, State
 from responders.senders import domain_of, same_sender
@@ -104,8 +104,7 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
                 record = {**record, "kind": NOT_A_REQUEST, "problems": [*record["problems"], UNKNOWN_CASE]}
             number = intake.state.next_number(NUMBER_PREFIX.get(record["kind"], "ITPC"),
                                               parse_instant(record["received_at"]))
-            intake.ledger.append(REQUEST_REGISTERED, {"number": number, **record})
-            link(intake, number, record)
+            intake.ledger.append(REQUEST_REGISTERED, {"number": number, **with_links(intake, record)})
         numbers.append(number)
         log.info("%s %s kind=%s source=%s missing=%s%s", number, record["message_id"] or mail["sha256"][:12],
                  record["kind"], record["source"], ",".join(record["missing"]) or "-",
@@ -123,18 +122,18 @@ def joined_case(state: State, record: Registration, own_address: str, free_mail:
     return found[0] if found else None
 
 
-def link(intake: Intake, number: str, record: Registration) -> None:
-    """A new request that names an earlier case of its sender (a new Prašymas after a consent, 1B-1029:14)
-    keeps its own number and is linked to that case, so each case's story names the other. Automatic mail is
-    never linked: a bounce of our letter is no part of the conversation. (Under the caller's writer lock.)"""
+def with_links(intake: Intake, record: Registration) -> Registration:
+    """The record with the earlier case it names, when it names one of its sender's (a new Prašymas after a
+    consent, 1B-1029:14): the request keeps its own number, linked to that case, and each case's story names
+    the other. Automatic mail is never linked: a bounce of our letter is no part of the conversation."""
     if record["kind"] == AUTO_GENERATED:
-        return
+        return record
     found = earlier_case(intake.state, record, intake.settings.outbox.sender, intake.settings.institutions.free_mail)
-    if found is None or found[0] == number:
-        return
+    if found is None:
+        return record
     case, where = found
-    intake.ledger.append(CASE_LINKED, {"request": number, "to": case, "reason": f"{where}; a request of its own"})
-    log.info("%s linked to %s (%s)", number, case, where)
+    log.info("%s names %s (%s): linked", record["message_id"] or record["mail_sha256"][:12], case, where)
+    return {**record, "links": [{"number": case, "reason": f"{where}; a request of its own"}]}
 
 
 def earlier_case(state: State, record: Registration, own_address: str,

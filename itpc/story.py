@@ -22,11 +22,10 @@ import click
 from itpc.report import LETTERS_DUE, deadline_missed, deadline_of, decided_moment, decision_moment, outcome_of
 from itpc.rule_words import citation
 from ledger.clock import VILNIUS, parse_instant, shown
-from ledger.entries import (CASE_CLOSED, CASE_LINKED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED,
-                            CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED,
-                            MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED,
-                            MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, REQUEST_REGISTERED, REQUEST_REPARSED,
-                            REQUEST_REQUEUED)
+from ledger.entries import (CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED,
+                            DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD,
+                            MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE,
+                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 MET, MISSED, PENDING = "met", "missed", "pending"
@@ -108,7 +107,7 @@ def story_json(record: dict, entries: list[Entry], *, archive, offices, decision
         "correspondence": [{**letter, "received_at": _iso(letter.get("received_at"))}
                            for letter in record.get("correspondence") or []],
         "consent": _consent(record, decisions, entries),
-        "case": _case(number, entries),
+        "case": _case(record, entries),
     }
     story["conversation"] = _conversation(story, own, excerpts or {})
     return story
@@ -393,21 +392,22 @@ def _correction_deadlines(decisions: Sequence[Entry], now: datetime) -> list[dic
 
 # -- 5b. the case: who has it, whether it is closed, what it is linked to, and the whole conversation ----------
 
-def _case(number: str, entries: Sequence[Entry]) -> dict:
+def _case(record: dict, entries: Sequence[Entry]) -> dict:
     """The case as officers keep it: who took it, whether it is closed (a new message reopens it), which cases
-    it is linked to, and whether a message waits for an officer."""
+    it is linked to (the earlier ones its registration names, the later requests that name it), and whether a
+    message waits for an officer."""
+    number = record["number"]
     taken_by, closed, links, waiting = None, None, [], None
     for entry in entries:
         data = entry.data
-        if entry.type == CASE_TAKEN and data.get("request") == number:
+        if entry.type == REQUEST_REGISTERED and data.get("number") == number:
+            links += [{"number": link["number"], "at": _iso(entry.ts), "reason": link.get("reason") or "",
+                       "role": "earlier case"} for link in data.get("links") or []]
+        elif entry.type == CASE_TAKEN and data.get("request") == number:
             taken_by = {"by": data.get("by") or "", "at": _iso(entry.ts)}
         elif entry.type == CASE_CLOSED and data.get("request") == number:
             closed = {"by": data.get("by") or "", "at": _iso(entry.ts), "reason": data.get("reason") or ""}
             waiting = None
-        elif entry.type == CASE_LINKED and number in (data.get("request"), data.get("to")):
-            other = data["to"] if data.get("request") == number else data["request"]
-            links.append({"number": other, "at": _iso(entry.ts), "reason": data.get("reason") or "",
-                          "role": "earlier case" if other == data.get("to") else "later request"})
         elif entry.type == CORRESPONDENCE_ATTACHED and data.get("request") == number:
             closed = None
             waiting = {"reason": f"new message from {data.get('sender') or '—'}",
@@ -417,6 +417,9 @@ def _case(number: str, entries: Sequence[Entry]) -> dict:
         elif (entry.type == DECISION_MADE and data.get("request") == number
               and data.get("decided_by") not in (None, "auto")):
             waiting = None
+    named = {link["number"] for link in links}
+    links += [{"number": later, "at": None, "reason": "names this case; a request of its own",
+               "role": "later request"} for later in record.get("links") or [] if later not in named]
     return {"taken_by": taken_by, "closed": closed, "links": links, "waiting": waiting}
 
 
@@ -448,7 +451,7 @@ def _conversation(story: dict, own: Sequence[Entry], excerpts: Mapping[str, list
             events.append({"at": _iso(entry.ts), "what": "closed", "by": entry.data.get("by") or "",
                            "reason": entry.data.get("reason") or ""})
     events += [{"at": link["at"], "what": "linked", "number": link["number"], "role": link["role"]}
-               for link in case["links"]]
+               for link in case["links"] if link["at"]]
     return sorted(events, key=lambda e: parse_instant(e["at"]) if e["at"] else _EARLIEST)
 
 

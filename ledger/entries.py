@@ -71,6 +71,13 @@ class Authentication(TypedDict):
     spf: str
 
 
+class CaseLink(TypedDict):
+    """An earlier case a new request names (its subject, or a letter of ours it answers) while holding a request
+    of its own (e.g. a new Prašymas after a consent, 1B-1029:14): it keeps its own number, linked to that case."""
+    number: str
+    reason: str               # English, for officers: where the earlier number was found
+
+
 class Registration(TypedDict):
     """What a received message says (``itpc.intake.registration``): shared by `request.registered` and
     `request.reparsed`, which add the request's number under different keys."""
@@ -94,6 +101,9 @@ class Registration(TypedDict):
     attachments: list[Attachment]
     # Our server's verdict on the From domain; absent when the message carries none (and in older ledgers).
     authentication: NotRequired[Authentication]
+    # Earlier cases of the same sender this request names; absent when none (written with the registration, so
+    # a crash cannot leave a request registered and its link lost).
+    links: NotRequired[list[CaseLink]]
 
 
 REQUEST_REGISTERED = "request.registered"
@@ -195,18 +205,6 @@ class OfficerNote(TypedDict):
 
 
 # --- cases: conversations an officer keeps (ITPC functions 2.3-2.4) --------------------------------------------
-
-CASE_LINKED = "case.linked"
-"""A newly registered request names an earlier case of the same sender (its subject, or a letter of ours it
-answers) and holds a request of its own (e.g. a new Prašymas after a consent, 1B-1029:14): it keeps its own
-number, and each case names the other."""
-
-
-class CaseLinked(TypedDict):
-    request: str              # the new request
-    to: str                   # the earlier case it names
-    reason: str               # English, for officers: where the earlier number was found
-
 
 CASE_TAKEN = "case.taken"
 """An officer claimed a case (`itpc take`): `requests` shows who has it."""
@@ -442,7 +440,7 @@ ALL: tuple[str, ...] = (
     MAIL_RECEIVED, MAIL_DUPLICATE, MAIL_ACKNOWLEDGED,
     REQUEST_REGISTERED, REQUEST_REQUEUED, REQUEST_REPARSED, CORRESPONDENCE_ATTACHED,
     DECISION_MADE, DEADLINE_BREACHED, CONSENT_EXPIRED, OFFICER_NOTE,
-    CASE_LINKED, CASE_TAKEN, CASE_REPLIED, CASE_CLOSED,
+    CASE_TAKEN, CASE_REPLIED, CASE_CLOSED,
     MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_UNWRITTEN, MAIL_REQUEUED,
     OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, OUTAGE_CANCELLED,
     AFIS_LOGIN, AFIS_INACTIVE,
@@ -455,7 +453,7 @@ PAYLOADS: Mapping[str, type] = {
     CORRESPONDENCE_ATTACHED: CorrespondenceAttached,
     DECISION_MADE: DecisionMade, DEADLINE_BREACHED: DeadlineBreached, CONSENT_EXPIRED: ConsentExpired,
     OFFICER_NOTE: OfficerNote,
-    CASE_LINKED: CaseLinked, CASE_TAKEN: CaseTaken, CASE_REPLIED: CaseReplied, CASE_CLOSED: CaseClosed,
+    CASE_TAKEN: CaseTaken, CASE_REPLIED: CaseReplied, CASE_CLOSED: CaseClosed,
     MAIL_QUEUED: MailQueued, MAIL_SENT: MailSent, MAIL_FAILED: MailFailed, MAIL_HELD: MailHeld,
     MAIL_UNWRITTEN: MailUnwritten,
     MAIL_REQUEUED: MailRequeued,

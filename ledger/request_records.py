@@ -59,7 +59,8 @@ def new_record(data: Mapping[str, Any], ts: str) -> Record:
         "notices": [],
         "messages": [registered["message_id"]] if registered.get("message_id") else [], "correspondence": [],
         # casework: who has the case, whether a message waits for an officer, whether it is closed, its links
-        "taken_by": None, "waiting": None, "closed": None, "links": [], "replies": 0,
+        "taken_by": None, "waiting": None, "closed": None, "replies": 0,
+        "links": [link["number"] for link in registered.get("links") or []],
     }
 
 
@@ -103,10 +104,10 @@ def waiting_on(attached: Mapping[str, Any]) -> dict[str, Any]:
             "since": attached.get("received_at"), "message_id": attached.get("message_id") or ""}
 
 
-def with_link(record: Record, data: Mapping[str, Any], ts: str) -> Record:
-    """`case.linked`: this record is one of the two cases; it names the other."""
-    other = data["to"] if data["request"] == record["number"] else data["request"]
-    return record if other in record["links"] else {**record, "links": [*record["links"], other]}
+def with_later_request(record: Record, data: Mapping[str, Any], ts: str) -> Record:
+    """A later request's registration (``data``) names this case among its ``links``: this case names it too."""
+    later = data["number"]
+    return record if later in record["links"] else {**record, "links": [*record["links"], later]}
 
 
 def with_taken(record: Record, data: Mapping[str, Any], ts: str) -> Record:

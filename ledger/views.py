@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from ledger.clock import VILNIUS, parse_instant
-from ledger.entries import (CASE_CLOSED, CASE_LINKED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED,
-                            CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED,
-                            MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED,
-                            MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, OUTAGE_CANCELLED, OUTAGE_DECLARED, OUTAGE_ENDED,
-                            OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+from ledger.entries import (CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED,
+                            DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD,
+                            MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE,
+                            OUTAGE_CANCELLED, OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED,
+                            REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.request_records import waiting_on
 from ledger.store import Entry, thaw
 
@@ -40,7 +40,7 @@ class RequestView:
     superseded_mails: int = 0  # mails[:n] were queued for decisions that a re-parse has since replaced
     messages: list[str] = field(default_factory=list)  # Message-IDs of the case's messages, its own first
     correspondence: list[dict[str, Any]] = field(default_factory=list)  # `correspondence.attached` data
-    links: list[str] = field(default_factory=list)  # cases linked to this one (`case.linked`, either side)
+    links: list[str] = field(default_factory=list)  # cases linked to this one (a registration's ``links``, either side)
     taken_by: str | None = None  # the officer who claimed the case (`case.taken`)
     replies: list[dict[str, Any]] = field(default_factory=list)  # `case.replied` data, oldest first
     closed: dict[str, Any] | None = None  # the `case.closed` data while closed; a new message reopens it
@@ -114,7 +114,7 @@ class State:
             REQUEST_REPARSED: self._on_request_reparsed, CORRESPONDENCE_ATTACHED: self._on_correspondence,
             DECISION_MADE: self._on_decision_made, DEADLINE_BREACHED: self._on_deadline_breached,
             CONSENT_EXPIRED: self._on_consent_expired, OFFICER_NOTE: self._on_officer_note,
-            CASE_LINKED: self._on_case_linked, CASE_TAKEN: self._on_case_taken,
+            CASE_TAKEN: self._on_case_taken,
             CASE_REPLIED: self._on_case_replied, CASE_CLOSED: self._on_case_closed,
             MAIL_QUEUED: self._on_mail_queued, MAIL_SENT: self._on_mail_sent, MAIL_FAILED: self._on_mail_failed,
             MAIL_HELD: self._on_mail_held, MAIL_REQUEUED: self._on_mail_requeued,
@@ -152,6 +152,11 @@ class State:
         if view.mail_sha256:
             self.request_by_mail[view.mail_sha256] = view.number
         self._count(view.number)
+        for link in data.get("links") or []:   # each case names the other
+            earlier = self.requests.get(link["number"])
+            if earlier is not None and link["number"] != view.number:
+                view.links.append(earlier.number)
+                earlier.links.append(view.number)
 
     def _on_request_requeued(self, data: dict, entry: Entry) -> None:
         request = self.requests.get(data.get("request") or "")
@@ -255,12 +260,6 @@ class State:
     def _on_officer_note(self, data: dict, entry: Entry) -> None:
         if data.get("request") in self.requests:
             self.requests[data["request"]].notes.append(data)
-
-    def _on_case_linked(self, data: dict, entry: Entry) -> None:
-        for one, other in ((data["request"], data["to"]), (data["to"], data["request"])):
-            request = self.requests.get(one)
-            if request is not None and other not in request.links:
-                request.links.append(other)
 
     def _on_case_taken(self, data: dict, entry: Entry) -> None:
         if data.get("request") in self.requests:
