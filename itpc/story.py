@@ -22,10 +22,10 @@ import click
 from itpc.report import LETTERS_DUE, deadline_missed, deadline_of, decided_moment, decision_moment, outcome_of
 from itpc.rule_words import citation
 from ledger.clock import VILNIUS, parse_instant, shown
-from ledger.entries import (CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED,
-                            DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD,
-                            MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE,
-                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+from ledger.entries import (CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE,
+                            MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
+                            MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, REQUEST_REGISTERED,
+                            REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 MET, MISSED, PENDING = "met", "missed", "pending"
@@ -393,34 +393,23 @@ def _correction_deadlines(decisions: Sequence[Entry], now: datetime) -> list[dic
 # -- 5b. the case: who has it, whether it is closed, what it is linked to, and the whole conversation ----------
 
 def _case(record: dict, entries: Sequence[Entry]) -> dict:
-    """The case as officers keep it: who took it, whether it is closed (a new message reopens it), which cases
-    it is linked to (the earlier ones its registration names, the later requests that name it), and whether a
-    message waits for an officer."""
+    """The case as officers keep it (the request view folds it): who took it, whether a message waits for an
+    officer, whether it is closed (a new message reopens it), and which cases it is linked to — the earlier
+    ones its registration names, and the later requests that name it."""
     number = record["number"]
-    taken_by, closed, links, waiting = None, None, [], None
-    for entry in entries:
-        data = entry.data
-        if entry.type == REQUEST_REGISTERED and data.get("number") == number:
-            links += [{"number": link["number"], "at": _iso(entry.ts), "reason": link.get("reason") or "",
-                       "role": "earlier case"} for link in data.get("links") or []]
-        elif entry.type == CASE_TAKEN and data.get("request") == number:
-            taken_by = {"by": data.get("by") or "", "at": _iso(entry.ts)}
-        elif entry.type == CASE_CLOSED and data.get("request") == number:
-            closed = {"by": data.get("by") or "", "at": _iso(entry.ts), "reason": data.get("reason") or ""}
-            waiting = None
-        elif entry.type == CORRESPONDENCE_ATTACHED and data.get("request") == number:
-            closed = None
-            waiting = {"reason": f"new message from {data.get('sender') or '—'}",
-                       "since": _iso(data.get("received_at"))}
-        elif entry.type == CASE_REPLIED and data.get("request") == number:
-            waiting = None
-        elif (entry.type == DECISION_MADE and data.get("request") == number
-              and data.get("decided_by") not in (None, "auto")):
-            waiting = None
+    taken = [e for e in entries if e.type == CASE_TAKEN and e.data.get("request") == number]
+    registered = [e for e in entries if e.type == REQUEST_REGISTERED and e.data.get("number") == number]
+    links = [{"number": link["number"], "at": _iso(entry.ts), "reason": link.get("reason") or "",
+              "role": "earlier case"} for entry in registered[:1] for link in entry.data.get("links") or []]
     named = {link["number"] for link in links}
     links += [{"number": later, "at": None, "reason": "names this case; a request of its own",
                "role": "later request"} for later in record.get("links") or [] if later not in named]
-    return {"taken_by": taken_by, "closed": closed, "links": links, "waiting": waiting}
+    waiting, closed = record.get("waiting"), record.get("closed")
+    return {"taken_by": {"by": record["taken_by"], "at": _iso(taken[-1].ts) if taken else None}
+            if record.get("taken_by") else None,
+            "waiting": {"reason": waiting["reason"], "since": _iso(waiting["since"])} if waiting else None,
+            "closed": {**closed, "at": _iso(closed["at"])} if closed else None,
+            "links": links}
 
 
 def _conversation(story: dict, own: Sequence[Entry], excerpts: Mapping[str, list[str]]) -> list[dict]:

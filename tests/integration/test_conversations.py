@@ -92,7 +92,7 @@ def line(tmp_path):
 # --- 1. a reply finds its case and puts it back in the queue; 4. the duty address is told once ------------------
 
 def test_a_reply_puts_its_case_back_in_the_queue_and_the_duty_address_is_told_once(line):
-    tmp, config, recorder = line
+    _, config, recorder = line
     listed = requests(config)
     assert [r["number"] for r in listed] == [NUMBER]          # no number of its own
     waiting = listed[0]
@@ -160,7 +160,7 @@ def test_a_new_request_naming_an_earlier_case_keeps_its_number_and_both_name_eac
 # --- 3. officers answer, take and close; a new message reopens --------------------------------------------------
 
 def test_an_officers_reply_goes_in_the_thread_signed_and_recorded(line):
-    tmp, config, recorder = line
+    _, config, recorder = line
     consent_letter = next(m for m in recorder.to(DALIA) if "VTP-2027-000001" in m["Subject"])
     taken = itpc(config, "take", NUMBER, "--officer", "ausra", now="2027-01-04T10:30")
     assert taken.stdout.strip() == f"{NUMBER}: taken by ausra"
@@ -205,7 +205,7 @@ def test_an_answer_to_our_reply_joins_the_case_by_its_message_id_and_a_closed_ca
 
 
 def test_show_tells_the_whole_conversation_in_time_order(line):
-    tmp, config, recorder = line
+    _, config, _ = line
     itpc(config, "note", NUMBER, "Paskambinta, viskas gerai.", "--officer", "ausra", now="2027-01-04T10:30")
     itpc(config, "reply", NUMBER, "--officer", "ausra", "--message", "Ačiū, kad pranešėte.", now="2027-01-04T10:35")
     itpc(config, "close", NUMBER, "--reason", "Atsakyta.", "--officer", "ausra", now="2027-01-04T10:36")
@@ -231,7 +231,7 @@ def test_show_tells_the_whole_conversation_in_time_order(line):
 
 
 def test_reply_text_from_the_editor_leaves_out_the_help_lines(line, tmp_path_factory, monkeypatch):
-    tmp, config, recorder = line
+    _, config, recorder = line
     editor = tmp_path_factory.mktemp("editor") / "editor.py"
     editor.write_text("import sys\npath = sys.argv[1]\ntext = open(path, encoding='utf-8').read()\n"
                       "open(path, 'w', encoding='utf-8').write('Sutikimas galioja.\\n' + text)\n", encoding="utf-8")
@@ -262,7 +262,7 @@ def test_reply_from_a_file(line):
     (("close", NUMBER, "--reason", "  "), "itpc: close needs --reason"),
 ])
 def test_casework_errors_are_one_line_and_change_nothing(line, args, error):
-    tmp, config, recorder = line
+    _, config, _ = line
     before = itpc(config, "ledger", "export", "--json").stdout
     result = itpc(config, *args, check=False)
     assert result.returncode == 1
@@ -288,7 +288,7 @@ def test_a_request_still_undecided_is_not_closed_and_a_closed_case_not_closed_tw
 
 
 def test_taking_a_case_someone_has_is_recorded_as_taken_over(line):
-    tmp, config, recorder = line
+    _, config, _ = line
     itpc(config, "take", NUMBER, "--officer", "ausra")
     assert itpc(config, "take", NUMBER, "--officer", "ausra").stdout.strip() == f"{NUMBER}: already taken by ausra"
     assert itpc(config, "take", NUMBER, "--officer", "jonas").stdout.strip() == (f"{NUMBER}: taken by jonas "
