@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 from config import ItpcError
 from itpc import outbox
 from itpc.app import App
+from itpc.intake import UNKNOWN_CASE
 from itpc.officers import signature_context, signer
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant
@@ -64,6 +65,7 @@ class Answerer:
         self.templates = self.settings.templates.directory
         self.sender = self.settings.outbox.sender
         self._done: set[tuple[str, int]] = set()  # decisions whose messages are all queued (this process)
+        self._alerted: set[str] = set()  # sha256 of case messages whose duty alert is queued (this process)
 
     def answer_pending(self) -> int:
         """Queue every message that decisions imply and that is not queued yet. A letter that cannot be written
@@ -84,6 +86,29 @@ class Answerer:
                     queued += outbox.queue(self.app.ledger, state, self.app.archive, outgoing,
                                            daily_cap=self.settings.outbox.daily_cap)
                 self._done.add((request.number, index))
+            queued += self.conversation_alerts(request)
+        return queued
+
+    def conversation_alerts(self, request: RequestView) -> int:
+        """The duty address is told at once of each message that came back to a case (once per message:
+        the outbox id names it), since nothing automatic answers it and it waits for an officer."""
+        queued = 0
+        if request.waiting is None:
+            return 0  # an officer has acted since (a reply, a decision, closing it): nothing waits to be told
+        for attached in request.correspondence:
+            sha = attached.get("mail_sha256") or ""
+            if not sha or sha in self._alerted:
+                continue
+            plan = self.duty_alert(request, f"{request.number}/message/{sha[:16]}", "message", attached)
+            if plan is not None and plan.id not in self.app.state.outbox and plan.id not in self.app.state.unwritten:
+                try:
+                    outgoing = self.written(request, {"decided_at": attached["received_at"]}, plan)
+                except (ItpcError, ValueError) as exc:
+                    self.unwritten(request, plan, exc)
+                else:
+                    queued += outbox.queue(self.app.ledger, self.app.state, self.app.archive, outgoing,
+                                           daily_cap=self.settings.outbox.daily_cap)
+            self._alerted.add(sha)
         return queued
 
     def written(self, request: RequestView, decision: dict[str, Any], plan: Planned) -> Outgoing:
@@ -113,7 +138,14 @@ class Answerer:
         if request.registered.get("auto_generated"):
             return  # RFC 3834: auto-generated mail is never answered
         base = f"{request.number}/{index}"
-        acknowledgement = acknowledgement_of(request.kind, decision, readable=not request.registered.get("problems"))
+        readable = not unread_problems(request.registered)
+        why = queue_reason(request.kind, decision, readable=readable)
+        # Only while it is still waiting: a decision since superseded, or a case answered or closed, needs no word.
+        if why and index == len(request.decisions) - 1 and request.closed is None and not request.replies:
+            alert = self.duty_alert(request, base, why, request.registered, decision)
+            if alert is not None:
+                yield alert
+        acknowledgement = acknowledgement_of(request.kind, decision, readable=readable)
         if acknowledgement:
             ctx = self.context(request, decision)
             yield Planned(f"{base}/acknowledgement", "acknowledgement", self.recipients(request),
@@ -188,6 +220,30 @@ class Answerer:
             if office and office.email:
                 yield Planned(f"{base}/notice/{code}", notice, (office.email,),
                               lambda: self.letter(notice, fix_ctx), capped=False)
+
+    def duty_alert(self, request: RequestView, base: str, why: str, message: dict[str, Any],
+                   decision: dict[str, Any] | None = None) -> Planned | None:
+        """One alert to the duty address that a case entered the officer queue (``why``: `queue_reason`, or
+        "message" for a message that came back to it), with its number, kind, what came in and its deadline."""
+        duty = self.settings.itpc.duty_address
+        if not duty:
+            return None
+        ctx = {"request_no": request.number, "kind": request.kind, "why": why,
+               "received_at": parse_instant(message["received_at"]), "sender": message.get("sender") or "",
+               "subject": message.get("subject") or "", "deadline": self.queue_deadline(request, decision),
+               "note": (decision or {}).get("note") or ""}
+        # ITPC's own colleagues: the cap against mail loops with outsiders does not apply.
+        return Planned(f"{base}/duty", "duty_alert", (duty,), lambda: self.letter("duty_alert", ctx), capped=False)
+
+    def queue_deadline(self, request: RequestView, decision: dict[str, Any] | None) -> datetime | None:
+        """When an officer must have acted: a continuity request still undecided, within 2 hours of receipt
+        (1B-1029:9); a decision that set its own deadline (an AFIS change, 1B-280:16) by then; else none."""
+        latest = decision or request.decision or {}
+        if latest.get("outcome") not in (None, "review"):
+            return None
+        if request.kind == "continuity":
+            return request.received + timedelta(minutes=self.settings.rules.decision_deadline_minutes)
+        return parse_instant(latest["deadline"]) if latest.get("deadline") else None
 
     def recipients(self, request: RequestView) -> tuple[str, ...]:
         """To the addresses and fax numbers the request names for the answer, else to the sender (1B-1029:13);
@@ -301,6 +357,23 @@ class Answerer:
             offices=tuple(ctx["offices"]), officer_position=officer.position, officer_name=officer.name,
             issuer=self.settings.itpc.name))
         return subject, body, [(f"Sutikimas {ctx['consent_no']}.pdf", "application/pdf", pdf)]
+
+
+def unread_problems(registered: dict[str, Any]) -> list[str]:
+    """The problems that leave what a message says unknown (a part over a cap, a failed OCR): not the note that
+    it refers to a case this ledger does not hold, which was read well enough to be an officer's inquiry."""
+    return [p for p in registered.get("problems") or [] if p != UNKNOWN_CASE]
+
+
+def queue_reason(kind: str, decision: dict[str, Any], *, readable: bool = True) -> str | None:
+    """Why an automatic decision puts a request in the officer queue — "review", "inquiry" (nothing to decide,
+    an officer answers it) or "unreadable" — or None when it does not (an officer's own decision, a settled
+    request, auto-generated mail)."""
+    if decision.get("decided_by") != "auto" or kind == "auto_generated":
+        return None
+    if kind == "not_a_request":
+        return "inquiry" if readable else "unreadable"
+    return "review" if decision["outcome"] == "review" else None
 
 
 def acknowledgement_of(kind: str, decision: dict[str, Any], *, readable: bool = True) -> str | None:

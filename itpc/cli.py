@@ -19,6 +19,7 @@ import click
 COMMANDS = {
     "afis": "itpc.cli_afis:afis",
     "check": "itpc.cli_check:check",
+    "close": "itpc.cli_case:close",
     "completion": "itpc.cli_review:completion",
     "decide": "itpc.cli_decide:decide",
     "etd": "itpc.cli_etd:etd_group",
@@ -27,12 +28,14 @@ COMMANDS = {
     "outage": "itpc.cli_schedule:outage",
     "parse": "itpc.cli_mail:parse",
     "poll": "itpc.cli_mail:poll",
+    "reply": "itpc.cli_case:reply",
     "report": "itpc.cli_review:report",
     "requests": "itpc.cli_review:requests",
     "requeue": "itpc.cli_decide:requeue",
     "run": "itpc.cli_mail:run",
     "search": "itpc.cli_review:search",
     "show": "itpc.cli_review:show",
+    "take": "itpc.cli_case:take",
     "tick": "itpc.cli_schedule:tick",
 }
 

@@ -14,6 +14,7 @@ import click
 from click.shell_completion import get_completion_class
 
 from itpc.app import App
+from itpc.casework import first_lines
 from itpc.chart import bar_chart
 from itpc.cli_support import Failure, pass_app
 from itpc.monthly import LANGS, month_report, report_csv, report_lines
@@ -133,7 +134,8 @@ def search(app: App, text: tuple[str, ...], as_json: bool) -> None:
 @pass_app
 def show(app: App, number: str, as_json: bool) -> None:
     """The whole story of one request: the message, what was read from it, the decision and its rules,
-    every letter and notice sent, and the deadlines met or missed.
+    every letter and notice sent, the deadlines met or missed, and the whole conversation in time order
+    (messages in with their first lines, letters out, decisions, notes, who took or closed the case).
 
     \b
     Examples:
@@ -146,9 +148,11 @@ def show(app: App, number: str, as_json: bool) -> None:
     if record is None:
         raise Failure(f"no request {number}; try `itpc search {number}`")
     entries = index.story(record["number"])
+    messages = [record.get("mail_sha256") or "", *(c.get("mail_sha256") or "" for c in record["correspondence"])]
     story = story_json(record, entries, archive=app.archive, offices=app.offices,
                        decision_deadline=_decision_deadline(app),
-                       notice_minutes=app.settings.rules.notice_minutes, now=app.clock())
+                       notice_minutes=app.settings.rules.notice_minutes, now=app.clock(),
+                       excerpts={sha: first_lines(app, sha) for sha in messages if sha})
     if as_json:
         click.echo(json.dumps(story, ensure_ascii=False, indent=2))
         return

@@ -18,7 +18,7 @@ from ingest.authresults import authentication_verdict
 from ingest.form_kind import CORRESPONDENCE, ETD_CONSULTATION_REPLY, NOT_A_REQUEST, case_numbers
 from ingest.mime import HEAD_BYTES
 from ingest.offices import OfficeDirectory
-from ingest.parse import Limits, parse_message
+from ingest.parse import AUTO_GENERATED, Limits, parse_message
 from ingest.receipt import header_block
 from ingest.sources import Incoming, MailboxError
 from itpc.etd import consultation_message_ids, reply_file
@@ -32,6 +32,10 @@ from ledger.views import NUMBER_PREFIX, RequestView, State
 from responders.senders import domain_of, same_sender
 
 log = logging.getLogger("itpc.ingest")
+
+# The problem recorded on a message that refers to one of our cases this ledger does not hold (or that its
+# sender is no part of): it becomes an inquiry for an officer. What it says was read, so it is acknowledged.
+UNKNOWN_CASE = "refers to a case this ledger does not hold; for an officer"
 
 
 @dataclass
@@ -100,8 +104,7 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
                     intake.ledger.append(CORRESPONDENCE_ATTACHED, {**record, "request": case})
                     log.info("%s joined %s (correspondence)", record["message_id"] or mail["sha256"][:12], case)
                     continue
-                record = {**record, "kind": NOT_A_REQUEST, "problems": [
-                    *record["problems"], "refers to a case this ledger does not hold; for an officer"]}
+                record = {**record, "kind": NOT_A_REQUEST, "problems": [*record["problems"], UNKNOWN_CASE]}
             if record["kind"] == ETD_CONSULTATION_REPLY:
                 file = etd_reply_file(intake, record)
                 if file is not None:
@@ -113,7 +116,7 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
                     *record["problems"], "a TC26 answer naming no ETD file this ledger holds; for an officer"]}
             number = intake.state.next_number(NUMBER_PREFIX.get(record["kind"], "ITPC"),
                                               parse_instant(record["received_at"]))
-            intake.ledger.append(REQUEST_REGISTERED, {"number": number, **record})
+            intake.ledger.append(REQUEST_REGISTERED, {"number": number, **with_links(intake, record)})
         numbers.append(number)
         log.info("%s %s kind=%s source=%s missing=%s%s", number, record["message_id"] or mail["sha256"][:12],
                  record["kind"], record["source"], ",".join(record["missing"]) or "-",
@@ -134,10 +137,34 @@ def joined_case(state: State, record: Registration, own_address: str, free_mail:
     it comes from that case's sender or an address the case named (the same domain; the same address on a
     public mail service): a number is easy to mistype or to copy, and a stranger's message must not be read as
     part of someone's case."""
-    for number in case_numbers(record["subject"], [record["in_reply_to"], *record["references"]], own_address):
-        case = state.case_of(number)
-        if case is not None and from_the_case(record["sender"], case, free_mail):
-            return case.number
+    found = earlier_case(state, record, own_address, free_mail)
+    return found[0] if found else None
+
+
+def with_links(intake: Intake, record: Registration) -> Registration:
+    """The record with the earlier case it names, when it names one of its sender's (a new Prašymas after a
+    consent, 1B-1029:14): the request keeps its own number, linked to that case, and each case's story names
+    the other. Automatic mail is never linked: a bounce of our letter is no part of the conversation."""
+    if record["kind"] == AUTO_GENERATED:
+        return record
+    found = earlier_case(intake.state, record, intake.settings.outbox.sender, intake.settings.institutions.free_mail)
+    if found is None:
+        return record
+    case, where = found
+    log.info("%s names %s (%s): linked", record["message_id"] or record["mail_sha256"][:12], case, where)
+    return {**record, "links": [{"number": case, "reason": f"{where}; a request of its own"}]}
+
+
+def earlier_case(state: State, record: Registration, own_address: str,
+                 free_mail: Sequence[str]) -> tuple[str, str] | None:
+    """(case number, where the message names it) for the case ``joined_case`` describes, or None."""
+    places = (("a letter of ours it answers", [record["in_reply_to"], *record["references"]], ""),
+              ("its subject", [], record["subject"]))
+    for where, message_ids, subject in places:
+        for number in case_numbers(subject, message_ids, own_address):
+            case = state.case_of(number)
+            if case is not None and from_the_case(record["sender"], case, free_mail):
+                return case.number, f"names {number} in {where}"
     return None
 
 

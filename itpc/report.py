@@ -19,7 +19,10 @@ from ledger.clock import VILNIUS, parse_instant, shown
 from ledger.request_records import WAITING, Record
 
 STATUSES = ("open", "review", "consent", "refusal", "returned", "forwarded", "granted", "ended_early", "none",
-            "amended", "revoked", "overdue")
+            "amended", "revoked", "overdue", "queue", "reply", "closed")
+# Statuses that are not a decision's outcome: the officer queue (`for_officer`), a case a message came back to
+# that no officer has answered yet, and a case an officer closed.
+CASE_STATUSES = ("queue", "reply", "closed")
 # Every kind a request can be registered as (`requests --kind`): the forms', mail never answered, and a reply
 # (which joins its case, so it lists nothing there, but is a kind people may ask for).
 REQUEST_KINDS = (*FORM_KINDS, AUTO_GENERATED, CORRESPONDENCE)
@@ -37,14 +40,33 @@ def outcome_of(record: Record) -> str:
 
 
 def for_officer(record: Record) -> bool:
-    """Waiting for an officer: handed to review, or an inquiry with nothing to decide that an officer answers."""
-    return outcome_of(record) == "review" or (record["kind"] == "not_a_request" and record["outcome"] == "none")
+    """In the officer queue: a message came in that no officer has acted on (a conversation came back), a
+    request handed to review, or an inquiry no officer has answered yet; never a closed case."""
+    if record.get("closed"):
+        return False
+    if record.get("waiting") or outcome_of(record) == "review":
+        return True
+    return record["kind"] == "not_a_request" and record["outcome"] == "none" and not record.get("replies")
+
+
+def waiting_reason(record: Record) -> str:
+    """Why the case is in the officer queue, in a few words, where its outcome does not say it already ("" for a
+    request in review, and for one not in the queue)."""
+    if not for_officer(record):
+        return ""
+    if record.get("waiting"):
+        return record["waiting"]["reason"]
+    if record["kind"] == "not_a_request":
+        return "inquiry, not answered" if record["outcome"] == "none" else "could not be read"
+    return ""
 
 
 def record_json(record: Record, decision_deadline: timedelta, now: datetime) -> dict[str, Any]:
     """One request as DESIGN.md's `requests --json` contract, with its ``deadline`` (None where no rule sets
     one), whether it is ``overdue`` as `requests --status overdue` judges it at ``now``, and the ``officer``
-    who has the case (the one who decided it by hand; None while no officer has)."""
+    who has the case (the one who took it, else the one who decided it by hand; None while no officer has); and
+    where it stands as a case: in the officer ``queue`` or not, ``waiting`` (why and since when), ``closed``, and
+    the cases ``links`` names."""
     deadline = deadline_of(record, decision_deadline)
     return {
         "number": record["number"],
@@ -68,6 +90,12 @@ def record_json(record: Record, decision_deadline: timedelta, now: datetime) -> 
         "deadline": deadline.astimezone(VILNIUS).isoformat() if deadline else None,
         "overdue": matches_status(record, "overdue", decision_deadline, now),
         "officer": officer_of(record) or None,
+        "queue": for_officer(record),
+        "waiting": None if not record.get("waiting") else {"reason": record["waiting"]["reason"],
+                                                          "since": vilnius_iso(record["waiting"]["since"])},
+        "closed": None if not record.get("closed") else {**record["closed"],
+                                                        "at": vilnius_iso(record["closed"]["at"])},
+        "links": list(record.get("links") or []),
     }
 
 
@@ -128,7 +156,14 @@ def letters_waiting(record: Record, now: datetime, longer_than: timedelta) -> li
 def matches_status(record: Record, status: str, decision_deadline: timedelta, now: datetime,
                    letters_due: timedelta = LETTERS_DUE) -> bool:
     """``overdue``: still waiting past its deadline, decided after it (a breach), or with a letter unsent for
-    longer than ``letters_due``."""
+    longer than ``letters_due``; ``queue``: in the officer queue; ``reply``: a message came in that no officer
+    has acted on; ``closed``: closed by an officer."""
+    if status == "queue":
+        return for_officer(record)
+    if status == "reply":
+        return bool(record.get("waiting"))
+    if status == "closed":
+        return bool(record.get("closed"))
     if status == "overdue":
         if letters_waiting(record, now, letters_due):
             return True
@@ -142,8 +177,8 @@ def outcomes_for(status: str | None) -> list[str] | None:
     """The stored outcomes a status can only come from (lets the view narrow the query)."""
     if status is None:
         return None
-    if status == "overdue":
-        return None  # a request decided late is overdue too, whatever its outcome
+    if status == "overdue" or status in CASE_STATUSES:
+        return None  # a request decided late is overdue too, whatever its outcome; a case's state is no outcome
     if status == "none":
         return ["none", "open"]
     return [status]
@@ -156,12 +191,15 @@ WIDTHS = (17, 16, 14, 32, 17, 11, 16, 14)
 
 
 def officer_of(record: Record) -> str:
+    """The officer who has the case: who took it (`itpc take`), else who decided it by hand."""
+    if record.get("taken_by"):
+        return record["taken_by"]
     return record["decided_by"] if record["decided_by"] not in (None, "auto") else ""
 
 
 def request_table(records: Sequence[Record], decision_deadline: timedelta, now: datetime) -> list[str]:
     """The `itpc requests` table: rows past their deadline in red (marked "!" while still waiting), rows
-    waiting for an officer in yellow."""
+    waiting for an officer in yellow, with why they wait when any does (a message came back, an inquiry)."""
     rows, styles = [], []
     for record in records:
         deadline = deadline_of(record, decision_deadline)
@@ -170,8 +208,12 @@ def request_table(records: Sequence[Record], decision_deadline: timedelta, now: 
         waiting = record["outcome"] in WAITING
         missed = deadline is not None and deadline_missed(record, decision_deadline, now)
         due = (shown(deadline) if waiting else "missed" if missed else "") if deadline else ""
+        state = "closed" if record.get("closed") else "reply" if record.get("waiting") else outcome
         rows.append((record["number"], shown(parse_instant(record["received_at"])), record["kind"], record["who"],
-                     record["eori"], outcome + (" !" if overdue else ""), due, officer_of(record)))
+                     record["eori"], state + (" !" if overdue else ""), due, officer_of(record),
+                     waiting_reason(record)))
         styles.append({"fg": "red", "bold": True} if overdue or missed
                       else {"fg": "yellow"} if for_officer(record) else None)
-    return render_table(HEADERS, rows, max_widths=WIDTHS, styles=styles)
+    if not any(row[-1] for row in rows):
+        return render_table(HEADERS, [row[:-1] for row in rows], max_widths=WIDTHS, styles=styles)
+    return render_table((*HEADERS, "Waiting"), rows, max_widths=(*WIDTHS, 60), styles=styles)

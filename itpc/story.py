@@ -22,9 +22,10 @@ import click
 from itpc.report import LETTERS_DUE, deadline_missed, deadline_of, decided_moment, decision_moment, outcome_of
 from itpc.rule_words import citation
 from ledger.clock import VILNIUS, parse_instant, shown
-from ledger.entries import (CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
-                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT,
-                            MAIL_UNWRITTEN, OFFICER_NOTE, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+from ledger.entries import (CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED, DEADLINE_BREACHED, DECISION_MADE,
+                            MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
+                            MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, REQUEST_REGISTERED,
+                            REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
 
 MET, MISSED, PENDING = "met", "missed", "pending"
@@ -61,6 +62,7 @@ PURPOSE_LABELS: dict[str, str] = {
     "consent_revoked_notice": "customs-office notice of the revocation",
     "consent_amended_notice": "customs-office notice of the shortened consent",
     "decision_alert": "deadline alert to the duty officer", "outage_ended": "end-of-outage notice",
+    "duty_alert": "alert to the duty officer (officer queue)", "officer_reply": "officer's reply",
 }
 _DATETIME_FIELDS = {"period_from", "period_to", "resumed_at"}
 # What happens to a queued letter afterwards (each names it by its outbox id).
@@ -70,9 +72,10 @@ _LETTER_EVENTS = (MAIL_FAILED, MAIL_HELD, MAIL_REQUEUED, MAIL_SENT)
 # --- the story as JSON --------------------------------------------------------------------------------------
 
 def story_json(record: dict, entries: list[Entry], *, archive, offices, decision_deadline: timedelta,
-               notice_minutes: float, now: datetime) -> dict:
+               notice_minutes: float, now: datetime, excerpts: Mapping[str, list[str]] | None = None) -> dict:
     """Everything the ledger says about one request (``record`` from the request view, ``entries`` its
-    ledger entries in order), with the archive paths of what was received and sent."""
+    ledger entries in order), with the archive paths of what was received and sent. ``excerpts`` gives the
+    first lines of received messages by their SHA-256, for the conversation."""
     number = record["number"]
     own = _own_entries(number, entries)
     registered = _first_data(own, REQUEST_REGISTERED) or {}
@@ -104,7 +107,9 @@ def story_json(record: dict, entries: list[Entry], *, archive, offices, decision
         "correspondence": [{**letter, "received_at": _iso(letter.get("received_at"))}
                            for letter in record.get("correspondence") or []],
         "consent": _consent(record, decisions, entries),
+        "case": _case(record, entries),
     }
+    story["conversation"] = _conversation(story, own, excerpts or {})
     return story
 
 
@@ -385,6 +390,60 @@ def _correction_deadlines(decisions: Sequence[Entry], now: datetime) -> list[dic
     return found
 
 
+# -- 5b. the case: who has it, whether it is closed, what it is linked to, and the whole conversation ----------
+
+def _case(record: dict, entries: Sequence[Entry]) -> dict:
+    """The case as officers keep it (the request view folds it): who took it, whether a message waits for an
+    officer, whether it is closed (a new message reopens it), and which cases it is linked to — the earlier
+    ones its registration names, and the later requests that name it."""
+    number = record["number"]
+    taken = [e for e in entries if e.type == CASE_TAKEN and e.data.get("request") == number]
+    registered = [e for e in entries if e.type == REQUEST_REGISTERED and e.data.get("number") == number]
+    links = [{"number": link["number"], "at": _iso(entry.ts), "reason": link.get("reason") or "",
+              "role": "earlier case"} for entry in registered[:1] for link in entry.data.get("links") or []]
+    named = {link["number"] for link in links}
+    links += [{"number": later, "at": None, "reason": "names this case; a request of its own",
+               "role": "later request"} for later in record.get("links") or [] if later not in named]
+    waiting, closed = record.get("waiting"), record.get("closed")
+    return {"taken_by": {"by": record["taken_by"], "at": _iso(taken[-1].ts) if taken else None}
+            if record.get("taken_by") else None,
+            "waiting": {"reason": waiting["reason"], "since": _iso(waiting["since"])} if waiting else None,
+            "closed": {**closed, "at": _iso(closed["at"])} if closed else None,
+            "links": links}
+
+
+def _conversation(story: dict, own: Sequence[Entry], excerpts: Mapping[str, list[str]]) -> list[dict]:
+    """Everything said in the case, in time order: each message in (sender, subject, first lines), each letter
+    out (to, subject, status), decisions, officers' notes and casework."""
+    message = story["message"]
+    events = [{"at": message["received_at"], "what": "in", "sender": message["sender"]["address"],
+               "subject": message["subject"], "message_id": message["message_id"],
+               "lines": list(excerpts.get(message["sha256"]) or [])}]
+    events += [{"at": c["received_at"], "what": "in", "sender": c.get("sender") or "", "subject": c.get("subject") or "",
+                "message_id": c.get("message_id") or "", "lines": list(excerpts.get(c.get("mail_sha256") or "") or [])}
+               for c in story["correspondence"]]
+    replies = {e.data.get("mail"): e.data for e in own if e.type == CASE_REPLIED}
+    events += [{"at": letter["queued_at"], "what": "out", "to": letter["to"], "subject": letter["subject"],
+                "purpose": letter["purpose"], "status": letter["status"], "sent_at": letter["sent_at"],
+                "by": (replies.get(letter["id"]) or {}).get("by"),
+                "lines": [line for line in ((replies.get(letter["id"]) or {}).get("text") or "").splitlines()
+                          if line.strip()][:3]}
+               for letter in story["letters"] if letter["queued_at"]]
+    events += [{"at": d["recorded_at"], "what": "decision", "outcome": d["outcome"], "by": d["decided_by"]}
+               for d in story["decisions"]]
+    events += [{"at": n["at"], "what": "note", "by": n["by"], "text": n["text"]} for n in story["notes"]]
+    case = story["case"]
+    for entry in own:
+        if entry.type == CASE_TAKEN:
+            events.append({"at": _iso(entry.ts), "what": "taken", "by": entry.data.get("by") or ""})
+        elif entry.type == CASE_CLOSED:
+            events.append({"at": _iso(entry.ts), "what": "closed", "by": entry.data.get("by") or "",
+                           "reason": entry.data.get("reason") or ""})
+    events += [{"at": link["at"], "what": "linked", "number": link["number"], "role": link["role"]}
+               for link in case["links"] if link["at"]]
+    return sorted(events, key=lambda e: parse_instant(e["at"]) if e["at"] else _EARLIEST)
+
+
 # -- 6. the consent ------------------------------------------------------------------------------------------
 
 def _consent(record: dict, decisions: Sequence[Entry], entries: Sequence[Entry]) -> dict | None:
@@ -441,8 +500,8 @@ _STATE_STYLE = {MET: {"fg": "green"}, MISSED: {"fg": "red", "bold": True}, PENDI
 def story_lines(story: dict) -> list[str]:
     """The story in sections with headings, times in Vilnius, deadline states coloured."""
     out = [click.style(f"{story['number']}  {story['kind']}  {story['outcome']}", bold=True)]
-    for section in (_message_lines, _parsed_lines, _decision_lines, _letter_lines, _deadline_lines,
-                    _correspondence_lines, _note_lines, _consent_lines):
+    for section in (_case_lines, _message_lines, _parsed_lines, _decision_lines, _letter_lines, _deadline_lines,
+                    _correspondence_lines, _note_lines, _consent_lines, _conversation_lines):
         lines = section(story)
         if lines:
             out.append("")
@@ -641,6 +700,55 @@ def _correspondence_lines(story: dict) -> list[str]:
         out.append(f"  {_t(letter['received_at'])}  {letter['sender'] or '—'}")
         out += _field("Subject", letter["subject"] or "—", indent=4, width=12)
         out += _field("Message-ID", letter["message_id"] or "—", indent=4, width=12)
+    return out
+
+
+def _case_lines(story: dict) -> list[str]:
+    """Where the case stands for officers: waiting for one (and why), who has it, closed, linked cases."""
+    case = story.get("case") or {}
+    out = []
+    if case.get("waiting"):
+        out += _field("Waiting", f"{case['waiting']['reason']} ({_t(case['waiting']['since'])}); for an officer")
+    if case.get("taken_by"):
+        out += _field("Taken by", f"{case['taken_by']['by']} ({_t(case['taken_by']['at'])})")
+    if case.get("closed"):
+        closed = case["closed"]
+        out += _field("Closed", f"{_t(closed['at'])} by {closed['by']}: {closed['reason']}")
+    for link in case.get("links") or []:
+        out += _field("Linked", f"{link['number']} ({link['role']}; {link['reason']})")
+    return [_heading("Case"), *out] if out else []
+
+
+_WHAT = {"in": "←", "out": "→"}
+
+
+def _conversation_lines(story: dict) -> list[str]:
+    """The whole conversation in time order: messages in (←), letters out (→), decisions, notes, casework."""
+    events = story.get("conversation") or []
+    if len(events) < 2:
+        return []
+    out = [_heading("Conversation, in time order")]
+    for e in events:
+        when = _t(e["at"])
+        if e["what"] == "in":
+            out.append(f"  {when}  ← {e['sender'] or '—'}: {e['subject'] or '(no subject)'}")
+            out += [f"{'':22}| {line}" for line in e["lines"]]
+        elif e["what"] == "out":
+            purpose = PURPOSE_LABELS.get(e["purpose"], e["purpose"].replace("_", " "))
+            by = f" by {e['by']}" if e.get("by") else ""
+            out.append(f"  {when}  → {', '.join(e['to'])}: {e['subject']}  [{purpose}{by}; {e['status']}]")
+            out += [f"{'':22}| {line}" for line in e.get("lines") or []]
+        elif e["what"] == "decision":
+            by = "automatically" if e["by"] == "auto" else f"by {e['by'] or '—'}"
+            out.append(f"  {when}  decision: {e['outcome']} {by}")
+        elif e["what"] == "note":
+            out.append(f"  {when}  note by {e['by'] or '—'}: {e['text']}")
+        elif e["what"] == "taken":
+            out.append(f"  {when}  taken by {e['by']}")
+        elif e["what"] == "closed":
+            out.append(f"  {when}  closed by {e['by']}: {e['reason']}")
+        elif e["what"] == "linked":
+            out.append(f"  {when}  linked to {e['number']} ({e['role']})")
     return out
 
 

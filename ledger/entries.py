@@ -71,6 +71,13 @@ class Authentication(TypedDict):
     spf: str
 
 
+class CaseLink(TypedDict):
+    """An earlier case a new request names (its subject, or a letter of ours it answers) while holding a request
+    of its own (e.g. a new Prašymas after a consent, 1B-1029:14): it keeps its own number, linked to that case."""
+    number: str
+    reason: str               # English, for officers: where the earlier number was found
+
+
 class Registration(TypedDict):
     """What a received message says (``itpc.intake.registration``): shared by `request.registered` and
     `request.reparsed`, which add the request's number under different keys."""
@@ -94,6 +101,9 @@ class Registration(TypedDict):
     attachments: list[Attachment]
     # Our server's verdict on the From domain; absent when the message carries none (and in older ledgers).
     authentication: NotRequired[Authentication]
+    # Earlier cases of the same sender this request names; absent when none (written with the registration, so
+    # a crash cannot leave a request registered and its link lost).
+    links: NotRequired[list[CaseLink]]
 
 
 REQUEST_REGISTERED = "request.registered"
@@ -191,6 +201,46 @@ OFFICER_NOTE = "officer.note"
 class OfficerNote(TypedDict):
     request: str
     text: str
+    by: str
+
+
+# --- cases: conversations an officer keeps (ITPC functions 2.3-2.4) --------------------------------------------
+
+CASE_TAKEN = "case.taken"
+"""An officer claimed a case (`itpc take`): `requests` shows who has it."""
+
+
+class CaseTaken(TypedDict):
+    request: str
+    by: str                   # the officer's login
+    previous: str | None      # the officer who had it before, if anyone
+
+
+CASE_REPLIED = "case.replied"
+"""An officer answered a case from the terminal (`itpc reply`): the letter (``mail``, an outbox id, queued in
+the same lock) goes in the case's thread, to the sender of the last message received, signed by the officer."""
+
+
+class CaseReplied(TypedDict):
+    request: str
+    mail: str                 # the outbox id of the letter (`mail.queued`)
+    to: list[str]
+    subject: str
+    in_reply_to: str          # the Message-ID of the case's last message received ("" when it had none)
+    text: str                 # what the officer wrote (the letter's body without greeting and signature)
+    by: str                   # the officer's login
+    officer_name: str
+    officer_position: str
+
+
+CASE_CLOSED = "case.closed"
+"""An officer closed an inquiry or a conversation (`itpc close`): it leaves the officer queue until a new
+message about it arrives."""
+
+
+class CaseClosed(TypedDict):
+    request: str
+    reason: str
     by: str
 
 
@@ -498,6 +548,7 @@ ALL: tuple[str, ...] = (
     MAIL_RECEIVED, MAIL_DUPLICATE, MAIL_ACKNOWLEDGED,
     REQUEST_REGISTERED, REQUEST_REQUEUED, REQUEST_REPARSED, CORRESPONDENCE_ATTACHED,
     DECISION_MADE, DEADLINE_BREACHED, CONSENT_EXPIRED, OFFICER_NOTE,
+    CASE_TAKEN, CASE_REPLIED, CASE_CLOSED,
     MAIL_QUEUED, MAIL_SENT, MAIL_FAILED, MAIL_HELD, MAIL_UNWRITTEN, MAIL_REQUEUED,
     OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, OUTAGE_CANCELLED,
     AFIS_LOGIN, AFIS_INACTIVE,
@@ -512,6 +563,7 @@ PAYLOADS: Mapping[str, type] = {
     CORRESPONDENCE_ATTACHED: CorrespondenceAttached,
     DECISION_MADE: DecisionMade, DEADLINE_BREACHED: DeadlineBreached, CONSENT_EXPIRED: ConsentExpired,
     OFFICER_NOTE: OfficerNote,
+    CASE_TAKEN: CaseTaken, CASE_REPLIED: CaseReplied, CASE_CLOSED: CaseClosed,
     MAIL_QUEUED: MailQueued, MAIL_SENT: MailSent, MAIL_FAILED: MailFailed, MAIL_HELD: MailHeld,
     MAIL_UNWRITTEN: MailUnwritten,
     MAIL_REQUEUED: MailRequeued,

@@ -27,10 +27,10 @@ from typing import Any, Callable, Iterable, Iterator
 from config.errors import LedgerError
 from ledger import request_records as rr
 from ledger.clock import parse_instant
-from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE,
-                            MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED,
-                            MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, REQUEST_REGISTERED,
-                            REQUEST_REPARSED, REQUEST_REQUEUED)
+from ledger.entries import (CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED,
+                            DEADLINE_BREACHED, DECISION_MADE, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD,
+                            MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE,
+                            REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import GENESIS, LEDGER_FILE, CorruptLedger, Entry, decode_line, entry_hash, freeze
 from ledger.text import code_key, fold
 
@@ -266,6 +266,9 @@ class _Folder:
             DECISION_MADE: self._on_decision,
             DEADLINE_BREACHED: self._on_request(rr.with_breach),
             OFFICER_NOTE: self._on_request(rr.with_note),
+            CASE_TAKEN: self._on_request(rr.with_taken),
+            CASE_REPLIED: self._on_request(rr.with_replied),
+            CASE_CLOSED: self._on_request(rr.with_closed),
             CONSENT_EXPIRED: self._on_consent_expired,
             MAIL_QUEUED: self._on_queued,
             MAIL_SENT: self._on_outbox(rr.with_sent), MAIL_FAILED: self._on_outbox(rr.with_failed),
@@ -295,12 +298,14 @@ class _Folder:
             self.refs[key] = row[0]
         return self.refs[key]
 
-    def change(self, number: str | None, located: Located, step: Callable[..., rr.Record]) -> None:
+    def change(self, number: str | None, located: Located, step: Callable[..., rr.Record], *,
+               in_story: bool = True) -> None:
         record = self.record(number) if number else None
         if record is None:
             return  # about a request this ledger never registered: nothing to fold it into
         self.records[number] = step(record, located.entry.data, located.entry.ts)
-        self.story.append((number, located.entry.seq, located.offset, located.length))
+        if in_story:
+            self.story.append((number, located.entry.seq, located.offset, located.length))
 
     # -- handlers ---------------------------------------------------------------------------------------
     def _on_mail(self, located: Located) -> None:
@@ -324,6 +329,10 @@ class _Folder:
             self.refs["sha:" + sha] = number
             self._adopt_pending("sha:" + sha, number)
         self.story.append((number, located.entry.seq, located.offset, located.length))
+        # The earlier cases it names name it too; another request's registration is no part of their story.
+        for link in data.get("links") or []:
+            if link["number"] != number:
+                self.change(link["number"], located, rr.with_later_request, in_story=False)
 
     def _on_attached(self, located: Located) -> None:
         """A message joined a case: folded into the case's record, its mail entries into the case's story."""

@@ -58,6 +58,9 @@ def new_record(data: Mapping[str, Any], ts: str) -> Record:
         "consent_ended_by": None, "consent_ended_at": None, "consent_expired": False,
         "notices": [],
         "messages": [registered["message_id"]] if registered.get("message_id") else [], "correspondence": [],
+        # casework: who has the case, whether a message waits for an officer, whether it is closed, its links
+        "taken_by": None, "waiting": None, "closed": None, "replies": 0,
+        "links": [link["number"] for link in registered.get("links") or []],
     }
 
 
@@ -65,7 +68,10 @@ def with_decision(record: Record, data: Mapping[str, Any], ts: str) -> Record:
     """A `decision.made` on this request: the latest decision is its state; the first settling one is timed."""
     decision = thaw(data)
     settles = decision["outcome"] != "review" and record["settled_ts"] is None
+    by_officer = decision.get("decided_by") not in (None, "auto")
     return {**record,
+            # an officer's decision answers what came in: its letters go out
+            "waiting": None if by_officer else record["waiting"],
             "outcome": decision["outcome"], "decided_by": decision.get("decided_by"),
             "decided_at": decision.get("decided_at"), "decided_ts": ts,
             "period_from": decision.get("period_from"), "period_to": decision.get("period_to"),
@@ -87,7 +93,35 @@ def with_correspondence(record: Record, data: Mapping[str, Any], ts: str) -> Rec
               "mail_sha256": attached.get("mail_sha256") or ""}
     messages = record["messages"] if not message_id or message_id in record["messages"] else [*record["messages"],
                                                                                              message_id]
-    return {**record, "messages": messages, "correspondence": [*record["correspondence"], letter]}
+    # The case is back in the officer queue, and open again if it was closed: someone wrote about it.
+    return {**record, "messages": messages, "correspondence": [*record["correspondence"], letter],
+            "waiting": waiting_on(attached), "closed": None}
+
+
+def waiting_on(attached: Mapping[str, Any]) -> dict[str, Any]:
+    """Why a case waits for an officer once a message joined it (`correspondence.attached` data)."""
+    return {"reason": f"new message from {attached.get('sender') or 'an unknown sender'}",
+            "since": attached.get("received_at"), "message_id": attached.get("message_id") or ""}
+
+
+def with_later_request(record: Record, data: Mapping[str, Any], ts: str) -> Record:
+    """A later request's registration (``data``) names this case among its ``links``: this case names it too."""
+    later = data["number"]
+    return record if later in record["links"] else {**record, "links": [*record["links"], later]}
+
+
+def with_taken(record: Record, data: Mapping[str, Any], ts: str) -> Record:
+    return {**record, "taken_by": data.get("by") or None}
+
+
+def with_replied(record: Record, data: Mapping[str, Any], ts: str) -> Record:
+    """An officer answered the case: nothing waits for an officer any more."""
+    return {**record, "waiting": None, "replies": record["replies"] + 1}
+
+
+def with_closed(record: Record, data: Mapping[str, Any], ts: str) -> Record:
+    return {**record, "waiting": None,
+            "closed": {"at": ts, "by": data.get("by") or "", "reason": data.get("reason") or ""}}
 
 
 def with_consent_ended(record: Record, data: Mapping[str, Any], ts: str) -> Record:
@@ -117,7 +151,7 @@ def with_reparse(record: Record, data: Mapping[str, Any], ts: str) -> Record:
     """A requeued request parsed again: its fields are the new parse, and it waits for a new decision."""
     fresh = new_record({**thaw(data), "number": record["number"]}, record["registered_ts"])
     keep = ("decisions", "breached", "breach_deadline", "notes", "requeued", "notices", "settled_ts", "settled_at",
-            "settled_by", "messages", "correspondence")
+            "settled_by", "messages", "correspondence", "taken_by", "waiting", "closed", "links", "replies")
     return {**fresh, **{key: record[key] for key in keep}}
 
 

@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from ledger.clock import VILNIUS, parse_instant
-from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_BREACHED, DECISION_MADE,
-                            ETD_REPLY_ATTACHED, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE, MAIL_FAILED, MAIL_HELD, MAIL_QUEUED,
-                            MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, OUTAGE_CANCELLED,
-                            OUTAGE_DECLARED, OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED,
-                            REQUEST_REQUEUED)
+from ledger.entries import (CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED,
+                            DEADLINE_BREACHED, DECISION_MADE, ETD_REPLY_ATTACHED, MAIL_ACKNOWLEDGED, MAIL_DUPLICATE,
+                            MAIL_FAILED, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT,
+                            MAIL_UNWRITTEN, OFFICER_NOTE, OUTAGE_CANCELLED, OUTAGE_DECLARED, OUTAGE_ENDED,
+                            OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
+from ledger.request_records import waiting_on
 from ledger.store import Entry, thaw
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
@@ -39,6 +40,11 @@ class RequestView:
     superseded_mails: int = 0  # mails[:n] were queued for decisions that a re-parse has since replaced
     messages: list[str] = field(default_factory=list)  # Message-IDs of the case's messages, its own first
     correspondence: list[dict[str, Any]] = field(default_factory=list)  # `correspondence.attached` data
+    links: list[str] = field(default_factory=list)  # cases linked to this one (a registration's ``links``, either side)
+    taken_by: str | None = None  # the officer who claimed the case (`case.taken`)
+    replies: list[dict[str, Any]] = field(default_factory=list)  # `case.replied` data, oldest first
+    closed: dict[str, Any] | None = None  # the `case.closed` data while closed; a new message reopens it
+    waiting: dict[str, Any] | None = None  # a message came in that no officer has acted on since: why, since when
 
     @property
     def received(self) -> datetime:
@@ -109,6 +115,8 @@ class State:
             ETD_REPLY_ATTACHED: self._on_etd_reply,
             DECISION_MADE: self._on_decision_made, DEADLINE_BREACHED: self._on_deadline_breached,
             CONSENT_EXPIRED: self._on_consent_expired, OFFICER_NOTE: self._on_officer_note,
+            CASE_TAKEN: self._on_case_taken,
+            CASE_REPLIED: self._on_case_replied, CASE_CLOSED: self._on_case_closed,
             MAIL_QUEUED: self._on_mail_queued, MAIL_SENT: self._on_mail_sent, MAIL_FAILED: self._on_mail_failed,
             MAIL_HELD: self._on_mail_held, MAIL_REQUEUED: self._on_mail_requeued,
             MAIL_UNWRITTEN: self._on_mail_unwritten,
@@ -145,6 +153,11 @@ class State:
         if view.mail_sha256:
             self.request_by_mail[view.mail_sha256] = view.number
         self._count(view.number)
+        for link in data.get("links") or []:   # each case names the other
+            earlier = self.requests.get(link["number"])
+            if earlier is not None and link["number"] != view.number:
+                view.links.append(earlier.number)
+                earlier.links.append(view.number)
 
     def _on_request_requeued(self, data: dict, entry: Entry) -> None:
         request = self.requests.get(data.get("request") or "")
@@ -173,6 +186,9 @@ class State:
         if request is None:
             return
         request.correspondence.append(data)
+        # Back in the officer queue, and a closed case is open again: someone wrote about it.
+        request.waiting = waiting_on(data)
+        request.closed = None
         if data.get("message_id") and data["message_id"] not in request.messages:
             request.messages.append(data["message_id"])
         if data.get("mail_sha256"):
@@ -188,6 +204,8 @@ class State:
             return
         request.decision = data
         request.decisions.append(data)
+        if data.get("decided_by") not in (None, "auto"):
+            request.waiting = None  # an officer acted on the case: its letters answer what came in
         consent_no = data.get("consent_no")
         if data["outcome"] == "consent" and consent_no:
             fields = request.registered.get("fields") or {}
@@ -247,6 +265,22 @@ class State:
     def _on_officer_note(self, data: dict, entry: Entry) -> None:
         if data.get("request") in self.requests:
             self.requests[data["request"]].notes.append(data)
+
+    def _on_case_taken(self, data: dict, entry: Entry) -> None:
+        if data.get("request") in self.requests:
+            self.requests[data["request"]].taken_by = data["by"]
+
+    def _on_case_replied(self, data: dict, entry: Entry) -> None:
+        request = self.requests.get(data.get("request") or "")
+        if request is not None:
+            request.replies.append(data)
+            request.waiting = None
+
+    def _on_case_closed(self, data: dict, entry: Entry) -> None:
+        request = self.requests.get(data.get("request") or "")
+        if request is not None:
+            request.closed = {**data, "at": entry.ts}
+            request.waiting = None
 
     def _on_outage_declared(self, data: dict, entry: Entry) -> None:
         self.outages[data["id"]] = dict(data)

@@ -53,6 +53,11 @@ Per letter (all required unless a default is given):
   etd_deadline_alert     file_no, msvs_no, company, what, due, rule ("25.2"), overdue [False] (to the duty
                          address: a consultation 16, the monitoring plan 25.2, a year's audit 37)
   afis_granted           request_no, access_type, modules (at least one) (to the user, 1B-280:10-12)
+  duty_alert             request_no, kind, why ("review" | "inquiry" | "unreadable" | "message": a message came
+                         back to the case), received_at, sender [""], subject [""], deadline [None], note [""]
+                         (to the duty address, at once, when a case enters the officer queue)
+  officer_reply          request_no, subject, text, officer_name, officer_position [""] (an officer's answer
+                         from the terminal, signed with the officer's own name and position)
 AFIS letters greet with "Laba diena," and name people only in the nominative ("AFIS/CIS+ naudotojas: ...").
   office_notice          consent_no, issued_at, applicant, eori, systems, period_from, period_to, offices
   early_end_notice       consent_no, applicant, eori, systems, period_from, period_to, ended_at, offices
@@ -157,6 +162,11 @@ LETTERS: dict[str, LetterSpec] = {
     "consent_amended_notice": LetterSpec(
         ("consent_no", "applicant", "eori", "systems", "period_from", "period_to", "previous_to", "offices"), {},
         nonempty=("offices", "systems")),
+    # The officer queue told at once (itpc/answers.py), and an officer's own answer (itpc/casework.py).
+    "duty_alert": LetterSpec(("request_no", "kind", "why", "received_at"),
+                             {"sender": "", "subject": "", "deadline": None, "note": ""}),
+    "officer_reply": LetterSpec(("request_no", "subject", "text", "officer_name"), {"officer_position": ""},
+                                nonempty=("text", "officer_name")),
     # Scheduled letters (itpc/tick.py, itpc/afis.py).
     "decision_alert": LetterSpec(("request_no", "received_at", "deadline"),
                                  {"applicant": "", "eori": "", "systems": ()}),

@@ -137,3 +137,12 @@ def poll_at(config: Path, message: Path, now: datetime) -> None:
         Runner(app).poll_once()
     finally:
         app.close()
+
+
+# The shipped duty address: told at once of every case that enters the officer queue (itpc/answers.py).
+DUTY_ADDRESS = load_settings().itpc.duty_address.lower()
+
+
+def not_to_duty(messages: list) -> list:
+    """The messages (parsed e-mails) that went to anyone but the duty officer: what people outside ITPC got."""
+    return [m for m in messages if DUTY_ADDRESS not in str(m["To"]).lower()]

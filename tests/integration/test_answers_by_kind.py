@@ -45,9 +45,21 @@ def poll(tmp: Path, message: Path, now: str) -> Path:
     return config
 
 
-def sent(tmp: Path) -> list[email.message.EmailMessage]:
+DUTY = "itpc@lrmuitine.lt"   # the shipped duty address: told at once of each case that waits for an officer
+
+
+def outbox(tmp: Path) -> list[email.message.EmailMessage]:
     return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
             for p in sorted((tmp / "outbox" / "new").iterdir())]
+
+
+def sent(tmp: Path) -> list[email.message.EmailMessage]:
+    """What went to people outside ITPC (the duty officer's alerts left out)."""
+    return [m for m in outbox(tmp) if DUTY not in m["To"].lower()]
+
+
+def alerts(tmp: Path) -> list[email.message.EmailMessage]:
+    return [m for m in outbox(tmp) if DUTY in m["To"].lower()]
 
 
 def text(message) -> str:
@@ -85,6 +97,9 @@ def test_an_inquiry_is_acknowledged_once_as_a_letter_not_as_a_request(tmp_path):
     assert "gavo Jūsų laišką" in body and CONTINUITY_PROMISE not in body and "Prašym" not in body
     itpc(config, "poll", "--once", now="2026-11-24T12:00")
     assert len(sent(tmp_path)) == 1   # once
+    [alert] = alerts(tmp_path)        # and the officer queue is told once, in Lithuanian
+    assert request["number"] in alert["Subject"] and "laukia atsakymo" in alert["Subject"]
+    assert "Rūšis: Paklausimas (ne prašymas)" in text(alert) and "Terminas: nenustatytas" in text(alert)
 
 
 @pytest.mark.parametrize("kind", sorted(ACKNOWLEDGEMENTS))
@@ -124,3 +139,26 @@ def test_the_fax_number_and_address_for_recovery_notices_are_settings(tmp_path):
     itpc(config, "poll", "--once", now="2026-11-25T07:50")
     [answer] = [m for m in sent(tmp_path) if "fax.lrmuitine.lt" in m["To"]]
     assert "faksu (8 5) 000 0000 arba el. paštu vtp@lrmuitine.lt" in flat(text(answer))
+
+
+def inquiry(n: int, *, headers: bytes = b"") -> bytes:
+    """The inquiry above, the ``n``-th of a series from the same sender (its own Message-ID and question)."""
+    raw = INQUIRY.replace(b"<inquiry-1@", b"<inquiry-%d@" % n).replace(b"versija", b"versija (%d)" % n)
+    return raw.replace(b"MIME-Version: 1.0\n", b"MIME-Version: 1.0\n" + headers)
+
+
+def test_inquiries_are_acknowledged_within_the_daily_cap_and_automatic_ones_never(tmp_path):
+    config = make_config(tmp_path, outbox={"daily_cap": 2})
+    for n in range(1, 4):
+        (tmp_path / "inbox" / "new" / f"inquiry-{n}.eml").write_bytes(inquiry(n))
+    # RFC 3834: an automatic message (an out-of-office answer) is never answered, and is no inquiry
+    (tmp_path / "inbox" / "new" / "auto.eml").write_bytes(inquiry(4, headers=b"Auto-Submitted: auto-replied\n"))
+    itpc(config, "poll", "--once", now="2026-11-24T10:16")
+    listed = requests_json(config)
+    assert [r["kind"] for r in listed] == ["not_a_request"] * 3 + ["auto_generated"]
+    acks = sent(tmp_path)
+    assert len(acks) == 2 and all(m["Auto-Submitted"] == "auto-replied" for m in acks)
+    held = [n for r in listed for n in r["notices"] if n["status"] == "held"]
+    assert [n["purpose"] for n in held] == ["acknowledgement"]      # the third, past the cap, for an officer
+    # the officer queue is told of each inquiry (the cap guards outsiders only), not of the automatic mail
+    assert sorted(m["Subject"].split()[1] for m in alerts(tmp_path)) == [r["number"] for r in listed[:3]]

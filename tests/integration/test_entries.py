@@ -79,7 +79,8 @@ def ledger_entries(tmp: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def run_ledger(tmp_path_factory) -> list[dict]:
-    """The corpus polled and ticked, then what officers and the store add: a note, outages, an AFIS export
+    """The corpus polled and ticked, then what officers and the store add: a note, casework (take, reply, close),
+    outages, an AFIS export
     (one e-mail held by the daily cap), a letter to an address no letter can go to, an unreadable message requeued while the mail server is down and again
     once it is up, and a torn last line recovered; and an ETD file (1B-1052) opened, consulted, answered and granted."""
     tmp = tmp_path_factory.mktemp("entries")
@@ -105,6 +106,11 @@ def run_ledger(tmp_path_factory) -> list[dict]:
     unread = next(e["data"]["number"] for e in written
                   if e["type"] == entries.REQUEST_REGISTERED and e["data"]["problems"])
     itpc(config, "note", number, "Paskambinta įmonei.")
+    # casework on the case a reply joined: taken, answered in its thread, closed
+    joined = next(e["data"]["request"] for e in written if e["type"] == entries.CORRESPONDENCE_ATTACHED)
+    itpc(config, "take", joined)
+    itpc(config, "reply", joined, "--message", "Ačiū, gavome.")
+    itpc(config, "close", joined, "--reason", "Atsakyta")
     itpc(config, "outage", "plan", "MDAS", "--from", "2027-01-10T20:00", "--to", "2027-01-11T02:00",
          now="2027-01-05T10:00")
     itpc(config, "outage", "extend", "MDAS", "--to", "2027-01-11T04:00", now="2027-01-06T10:00")

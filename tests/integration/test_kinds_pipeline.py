@@ -137,6 +137,11 @@ def test_a_reply_about_a_case_this_ledger_does_not_hold_goes_to_an_officer(tmp_p
     [request] = requests(config)
     assert request["kind"] == "not_a_request"
     assert request["decision"]["outcome"] == "review"
+    # what it says was read: an inquiry of its own, acknowledged once with its new number
+    [ack] = sent_to(tmp_path, "dalia@marijampolesauto.lt")
+    assert request["number"] in ack["Subject"] and ack["In-Reply-To"] == "<thanks@example.test>"
+    itpc(config, "poll", "--once", now="2027-01-14T12:00:00+02:00")
+    assert len(sent_to(tmp_path, "dalia@marijampolesauto.lt")) == 1
 
 
 def test_an_inquiry_has_nothing_decided_and_waits_for_an_officer(tmp_path):

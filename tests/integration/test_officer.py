@@ -88,7 +88,8 @@ def test_review_is_acknowledged_and_an_officers_consent_is_issued_and_sent(revie
     assert "VTP-2026-000001" in notice["Subject"]
     assert "2026-12-02 09:30" in body(notice) and "08:45 išdavė" not in body(notice)
     statuses = {(n["purpose"], n["status"]) for n in request["notices"]}
-    assert statuses == {("acknowledgement", "sent"), ("answer", "sent"), ("office_notice", "sent")}
+    assert statuses == {("acknowledgement", "sent"), ("answer", "sent"), ("office_notice", "sent"),
+                        ("duty_alert", "sent")}   # the duty officer was told at once that it waited
 
 
 def test_an_officers_refusal_sends_the_reason_and_the_rule(review):

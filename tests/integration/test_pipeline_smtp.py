@@ -196,6 +196,7 @@ def test_office_notice_subjects_name_the_applicant_with_every_letter_intact(deli
 
 
 LIAISON = load_settings().afis.liaison_address.lower()
+DUTY = load_settings().itpc.duty_address.lower()   # told at once of each case that waits for an officer
 
 
 def test_nothing_goes_to_auto_generated_senders_or_addresses_only_in_the_text(delivered):
@@ -207,7 +208,7 @@ def test_nothing_goes_to_auto_generated_senders_or_addresses_only_in_the_text(de
     # request to the liaison officer.
     representatives = {e["fields"]["officer_email"].lower() for _, _, e in CASES
                        if e["kind"] == "afis_access" and e["decision"]["outcome"] == "returned"}
-    allowed = {o["email"].lower() for o in OFFICES.values()} | representatives | {LIAISON}
+    allowed = {o["email"].lower() for o in OFFICES.values()} | representatives | {LIAISON, DUTY}
     for _, message, expected in CASES:
         if expected["kind"] != "auto_generated":
             allowed |= reply_addresses(message, expected)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.field_text import fold
-from itpc.report import is_overdue, request_table
+from itpc.report import for_officer, is_overdue, request_table
 from ledger.clock import VILNIUS, parse_instant
 from ledger.request_index import INDEX_FILE, RequestIndex
 from ledger.store import LEDGER_FILE, CorruptLedger, Ledger
@@ -257,8 +257,9 @@ def test_the_table_colours_overdue_red_and_review_yellow(corpus_ledger):
     for record, line in zip(records, lines):
         if record["outcome"] == "review" and record["kind"] == "continuity":
             assert line.startswith("\x1b[31m\x1b[1m"), line  # red, bold: overdue
-        elif record["outcome"] == "review" or (record["kind"], record["outcome"]) == ("not_a_request", "none"):
-            assert line.startswith("\x1b[33m"), line   # an inquiry waits for an officer's answer too
+        elif for_officer(record):
+            # an inquiry waits for an officer's answer too, and so does a case a reply came back to
+            assert line.startswith("\x1b[33m"), line
         else:
             assert "\x1b[" not in line
         assert record["number"] in line

@@ -103,7 +103,8 @@ def test_json_gives_deadline_overdue_and_officer(tmp_path):
     due = received(REVIEW) + timedelta(hours=2)                      # 1B-1029:9
     soon = (received(REVIEW) + timedelta(minutes=30)).isoformat()
     records = by_message(listed(config, now=soon))
-    assert all(set(r) == CONTRACT | {"deadline", "overdue", "officer"} for r in records.values())
+    assert all(set(r) == CONTRACT | {"deadline", "overdue", "officer", "queue", "waiting", "closed", "links"}
+               for r in records.values())
     review, consent, auto = records[REVIEW], records[CONSENT], records[AUTO_REPLY]
     assert parse_instant(review["deadline"]) == due and review["deadline"].endswith("+02:00")  # Vilnius, winter
     assert (review["overdue"], review["officer"]) == (False, None)

@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from ledger.entries import MAIL_HELD, MAIL_QUEUED, MAIL_REQUEUED
 from ledger.store import Entry
 from ledger.views import State
-from tests.helpers import CORPUS, ME, itpc, make_config
+from tests.helpers import CORPUS, ME, itpc, make_config as configured
 from tests.make_documents import form_pdf, message
 from tests.smtp_server import SMTPRecorder, SMTPServer
 
@@ -41,6 +41,12 @@ def deliver(tmp: Path, name: str, raw: bytes, message_id: str | None = None) -> 
     if message_id:
         raw = raw.replace(b"<test.1@example.lt>", message_id.encode())
     (tmp / "inbox" / "new" / name).write_bytes(raw)
+
+
+def make_config(tmp: Path, **sections: dict) -> Path:
+    """A test config without the duty officer's alerts (an empty duty address): these tests count the letters
+    a request's processing sends and releases."""
+    return configured(tmp, itpc={"duty_address": ""}, **sections)
 
 
 def requests_json(config: Path) -> dict[str, dict]:

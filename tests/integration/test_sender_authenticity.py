@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CORPUS, itpc, make_config
+from tests.helpers import CORPUS, itpc, make_config, not_to_duty
 
 REQUEST = CORPUS / "mail" / "c01-labels-plain.eml"     # UAB „Baltijos krovinių linija“, LT302345671, from bkl.lt
 RECOVERY = CORPUS / "mail" / "c14-early-recovery.eml"  # bkl.lt: VTP-2026-000001 works again from 13:00
@@ -52,8 +52,9 @@ def answered(tmp: Path) -> list[str]:
 
 
 def letters(tmp: Path) -> list[email.message.EmailMessage]:
-    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-            for p in sorted((tmp / "outbox" / "new").iterdir())]
+    """Letters to people outside ITPC (the duty officer's alerts left out)."""
+    return not_to_duty([email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                        for p in sorted((tmp / "outbox" / "new").iterdir())])
 
 
 def only_acknowledged(tmp: Path) -> bool:

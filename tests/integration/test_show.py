@@ -261,7 +261,7 @@ def test_json_keys_are_stable(corpus):
     tmp, config, numbers = corpus
     story = show_json(config, numbers["c01-labels-plain.eml"])
     assert set(story) == {"number", "kind", "outcome", "message", "parsed", "decisions", "requeues", "letters",
-                          "deadlines", "notes", "correspondence", "consent"}
+                          "deadlines", "notes", "correspondence", "consent", "case", "conversation"}
     assert {"sender", "subject", "message_id", "received_at", "origin", "path", "kept", "attachments",
             "duplicates", "acknowledged_at"} <= set(story["message"])
     assert set(story["message"]["sender"]) == {"name", "address"}

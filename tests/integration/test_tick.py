@@ -43,6 +43,11 @@ def outbox(tmp: Path, address: str) -> list[email.message.EmailMessage]:
     return found
 
 
+def deadline_alerts(tmp: Path) -> list[email.message.EmailMessage]:
+    """The tick's 90-minute alerts (1B-1029:9), not the alert sent at once when the request went to review."""
+    return [m for m in outbox(tmp, DUTY) if "laukia sprendimo" in m["Subject"]]
+
+
 def entries(config: Path, type_: str | None = None) -> list[dict]:
     lines = itpc(config, "ledger", "export", "--json").stdout.splitlines()
     return [e for e in map(json.loads, lines) if type_ is None or e["type"] == type_]
@@ -93,9 +98,11 @@ def test_review_request_alert_at_90_minutes_once_and_breach_at_120_once(tmp_path
     seen = []
     for now in ("10:14", "10:15", "10:25", "10:44", "10:45", "11:30"):
         itpc(config, "tick", now=f"2026-12-02T{now}")
-        seen.append((len(outbox(tmp_path, DUTY)), len(entries(config, "deadline.breached"))))
+        seen.append((len(deadline_alerts(tmp_path)), len(entries(config, "deadline.breached"))))
     assert seen == [(0, 0), (1, 0), (1, 0), (1, 0), (1, 1), (1, 1)]
-    [alert] = outbox(tmp_path, DUTY)
+    [alert] = deadline_alerts(tmp_path)
+    [at_once] = [m for m in outbox(tmp_path, DUTY) if "laukia sprendimo" not in m["Subject"]]   # told at review
+    assert "ITPC-2026-000001 perduotas ITPC pareigūnui" in at_once["Subject"]
     assert "ITPC-2026-000001" in alert["Subject"] and "10:45" in alert["Subject"]
     [breach] = entries(config, "deadline.breached")
     assert breach["data"]["request"] == "ITPC-2026-000001" and breach["data"]["rule"] == "1B-1029:9"
@@ -107,16 +114,16 @@ def test_an_officers_decision_stops_the_deadline_watch(tmp_path):
     itpc(config, "decide", "ITPC-2026-000001", "consent",
          now="2026-12-02T09:30")
     itpc(config, "tick", now="2026-12-02T11:00")
-    assert outbox(tmp_path, DUTY) == [] and entries(config, "deadline.breached") == []
+    assert deadline_alerts(tmp_path) == [] and entries(config, "deadline.breached") == []
 
 
 def test_alert_and_deadline_follow_the_configured_minutes(tmp_path):
     config = setup(tmp_path, C09, rules={"decision_alert_minutes": 30, "decision_deadline_minutes": 60})
     itpc(config, "poll", "--once", now="2026-12-02T08:46")
     itpc(config, "tick", now="2026-12-02T09:14")
-    assert outbox(tmp_path, DUTY) == []
+    assert deadline_alerts(tmp_path) == []
     itpc(config, "tick", now="2026-12-02T09:15")
-    assert len(outbox(tmp_path, DUTY)) == 1 and entries(config, "deadline.breached") == []
+    assert len(deadline_alerts(tmp_path)) == 1 and entries(config, "deadline.breached") == []
     itpc(config, "tick", now="2026-12-02T09:45")
     assert len(entries(config, "deadline.breached")) == 1
 
@@ -150,7 +157,7 @@ def test_a_tick_stopped_before_sending_then_run_again_sends_each_message_once(tm
     sent = [e["data"]["id"] for e in entries(config, "mail.sent")]
     assert len(queued) == len(set(queued)) and sorted(sent) == sorted(queued)
     assert len(list((tmp_path / "outbox" / "new").iterdir())) == len(queued)
-    assert len(outbox(tmp_path, DUTY)) == 1 and len(entries(config, "deadline.breached")) == 1
+    assert len(deadline_alerts(tmp_path)) == 1 and len(entries(config, "deadline.breached")) == 1
 
 
 # -- the pure rule at its boundaries ------------------------------------------------------------------------------

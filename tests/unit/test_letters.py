@@ -91,6 +91,14 @@ def contexts() -> dict[str, dict]:
         "decision_alert": dict(request_no="ITPC-2026-000015", received_at=at(2026, 12, 2, 8, 45),
                                deadline=at(2026, 12, 2, 10, 45), applicant="UAB „Rytų tranzitas“",
                                eori="LT302999888", systems=["NTKS"]),
+        "duty_alert": dict(request_no="ITPC-2026-000016", kind="continuity", why="review",
+                           received_at=at(2026, 12, 2, 9, 5), sender="vezejai@mvezejai.lt",
+                           subject="Prašymas dėl veiklos tęstinumo", deadline=at(2026, 12, 2, 11, 5),
+                           note="reasons neither plainly objective nor plainly not; for an officer"),
+        "officer_reply": dict(request_no="ITPC-2027-000004", subject="Re: Klausimas dėl NTKS – ITPC-2027-000004",
+                              text="NTKS bandomoji aplinka veikia įprastai.\n\nDėl prisijungimo kreipkitės į IT "
+                                   "pagalbos tarnybą.", officer_name="Aušra Žemaitienė",
+                              officer_position="vyriausioji specialistė"),
         "outage_planned": dict(system="NTKS", start=at(2027, 1, 9, 8, 0), end=at(2027, 1, 9, 20, 0), point=32),
         "outage_general": dict(system="MDAS", start=at(2026, 12, 3, 9, 10)),
         "outage_extended": dict(system="MDAS", start=at(2026, 12, 5, 20, 0), end=at(2026, 12, 6, 6, 0),
@@ -321,6 +329,36 @@ def test_acknowledgement_gives_the_number_the_officer_review_and_the_two_hour_de
     body = flat(letter.body)
     assert "užregistravo Nr. ITPC-2026-000012" in body and "nagrinėja ITPC pareigūnas" in body
     assert "iki 2026-12-02 15:20" in body and "per 2 valandas" in body and "9 punktas" in body
+
+
+@pytest.mark.parametrize("why, words", [
+    ("review", "negali būti išnagrinėtas automatiškai ir laukia ITPC pareigūno sprendimo"),
+    ("inquiry", "Gautas paklausimas užregistruotas Nr. ITPC-2026-000016"),
+    ("unreadable", "nepavyko perskaityti"),
+    ("message", "Byloje Nr. ITPC-2026-000016 gautas naujas laiškas"),
+])
+def test_duty_alert_says_why_the_case_waits_with_its_kind_and_deadline(why, words):
+    letter = render("duty_alert", why=why)
+    body = flat(letter.body)
+    assert words in body
+    assert "Rūšis: Prašymas taikyti veiklos tęstinumo procedūrą" in body
+    assert "Terminas: 2026-12-02 11:05 (Muitinės veiklos tęstinumo taisyklių 9 punktas)" in body
+    assert "2026-12-02 11:05" in letter.subject and "ITPC-2026-000016" in letter.subject
+
+
+def test_duty_alert_without_a_deadline_says_none_is_set():
+    letter = render("duty_alert", why="inquiry", kind="not_a_request", deadline=None)
+    assert "Terminas: nenustatytas" in letter.body and "Paklausimas (ne prašymas)" in letter.body
+    assert "terminas" not in letter.subject
+
+
+def test_officer_reply_frames_the_text_and_is_signed_by_the_officer_with_position():
+    letter = render("officer_reply")
+    assert letter.body.startswith("Laba diena,\n\nNTKS bandomoji aplinka veikia įprastai.\n\nDėl prisijungimo")
+    assert "Pagarbiai,\nAušra Žemaitienė\nvyriausioji specialistė\nMuitinės informacinių" in letter.body
+    assert "registracijos Nr. ITPC-2027-000004" in letter.body
+    unsigned = render("officer_reply", officer_position="")
+    assert "Pagarbiai,\nAušra Žemaitienė\nMuitinės informacinių" in unsigned.body
 
 
 def test_afis_return_lists_deficiencies_and_the_correction_deadline():
