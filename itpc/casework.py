@@ -16,6 +16,7 @@ from config.errors import RequestError
 from ingest.mime import read_message
 from itpc import outbox
 from itpc.app import App
+from itpc.officers import Officer, signature_context
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant
 from ledger.entries import CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CaseReplied
@@ -38,13 +39,6 @@ NEVER_DECIDED = ("not_a_request", "auto_generated")  # kinds with nothing to dec
 
 class CaseError(RequestError):
     """A casework action that cannot be done; the message says why in one line."""
-
-
-def _signature(login: str) -> tuple[str, str]:
-    """The officer's name and position as a letter is signed (annex 2: "(vardas ir pavardė)", "(pareigų
-    pavadinimas)")."""
-    # merged with itpc/officers.py: the officers directory gives the acting officer's name and position.
-    return login, ""
 
 
 @dataclass(frozen=True)
@@ -112,7 +106,7 @@ def thread(app: App, request: RequestView, parent: dict[str, Any]) -> tuple[str 
 
 # --- the actions ------------------------------------------------------------------------------------------------
 
-def reply(app: App, number: str, text: str, *, officer: str) -> Reply:
+def reply(app: App, number: str, text: str, *, officer: Officer) -> Reply:
     """Queue an officer's answer to the case's last message received and record it; then try to send it."""
     text = GREETING.sub("", text.strip(), count=1).strip()  # the letter greets; the officer need not twice
     if not text:
@@ -128,11 +122,10 @@ def reply(app: App, number: str, text: str, *, officer: str) -> Reply:
         if not to:
             raise CaseError(f"{request.number}: its last message names no address to answer")
         in_reply_to, references = thread(app, request, parent)
-        name, position = _signature(officer)
         mail_id = f"{request.number}/reply/{len(replies_queued(app, request)) + 1}"
-        letter = render_letter(REPLY_PURPOSE, {"request_no": request.number, "text": text, "officer_name": name,
-                                               "officer_position": position,
-                                               "subject": reply_subject(parent.get("subject") or "", request.number)},
+        letter = render_letter(REPLY_PURPOSE, {"request_no": request.number, "text": text,
+                                               "subject": reply_subject(parent.get("subject") or "", request.number),
+                                               **signature_context(officer)},
                                templates_dir=settings.templates.directory)
         raw = compose(sender=settings.outbox.sender, to=to, subject=letter.subject, body=letter.body,
                       message_id=outbox.message_id(mail_id, settings.outbox.sender), in_reply_to=in_reply_to,
@@ -143,8 +136,8 @@ def reply(app: App, number: str, text: str, *, officer: str) -> Reply:
                               subject=letter.subject, raw=raw, date=now, automatic=False, capped=False),
                      daily_cap=settings.outbox.daily_cap)
         record: CaseReplied = {"request": request.number, "mail": mail_id, "to": list(to), "subject": letter.subject,
-                               "in_reply_to": in_reply_to or "", "text": text, "by": officer, "officer_name": name,
-                               "officer_position": position}
+                               "in_reply_to": in_reply_to or "", "text": text, "by": officer.login,
+                               "officer_name": officer.name, "officer_position": officer.position}
         app.ledger.append(CASE_REPLIED, record)
     return Reply(request.number, mail_id, to, letter.subject, in_reply_to or "", "queued")
 

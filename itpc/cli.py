@@ -46,6 +46,8 @@ SUMMARIES = {
     "afis": "AFIS/CIS+ users: last logins from URT, inactivity (1B-280:18), rights change notices (1B-280:14–16), "
             "rights granted (1B-280:10).",
     "check": "Check the configuration, its files, every folder written to, and the mail servers; send nothing.",
+    "close": "Close an inquiry or a conversation: it leaves the officer queue until a new message about it comes. A "
+             "request still waiting for its decision cannot be closed: decide it.",
     "completion": "Print the shell completion script for `itpc`.",
     "decide": "Record an officer's decision on a request, then answer it like an automatic one.",
     "etd": "ETD authorisations of airlines and shipping companies (1B-1052): the file, its consultation, decisions, "
@@ -55,6 +57,9 @@ SUMMARIES = {
     "outage": "Record MDAS/NTKS outages: planned stops and unplanned failures (1B-1029:17-20, 31-32).",
     "parse": "Parse one message (.eml) and show what it asks; nothing is registered.",
     "poll": "Read the mailbox: register every new message exactly once, decide, answer, flush the outbox.",
+    "reply": "Answer a case: a letter to whoever wrote its last message, in its thread (In-Reply-To, References, the "
+             "number kept in the subject), framed in Lithuanian and signed with your name and position. It goes "
+             "through the outbox like every letter, and is recorded in the case.",
     "report": "The month's figures (ITPC division functions 2.11): requests by kind and outcome, consents per "
               "system and customs office, decision times, deadline breaches, refusals by rule, top EORIs.",
     "requests": "List requests with their current state, oldest first.",
@@ -66,6 +71,7 @@ SUMMARIES = {
               "every word must appear.",
     "show": "The whole story of one request: the message, what was read from it, the decision and its rules, "
             "every letter and notice sent, and the deadlines met or missed.",
+    "take": "Claim a case: `itpc requests` shows you as the officer who has it.",
     "tick": "Do what is due at --now and not done yet: notices, deadline alerts, expiry, outages, page, sending.",
 }
 

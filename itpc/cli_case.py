@@ -5,13 +5,13 @@ editor) and prints one line of what was done. ``itpc.cli`` finds these commands 
 """
 from __future__ import annotations
 
-import getpass
-
 import click
 
 from itpc import casework
 from itpc.app import App
 from itpc.cli_support import Failure, opened, pass_app
+from itpc.dryrun import rehearsal_report
+from itpc.officers import acting_officer
 from itpc.outbox import send_pending
 from responders.transport import open_transport
 
@@ -26,10 +26,6 @@ EDITOR_HELP = """
 # The last message of the case ({sender}, {received}):
 {quoted}
 """
-
-
-def _officer(officer: str | None) -> str:
-    return officer or getpass.getuser()
 
 
 def _text_from_editor(app: App, number: str) -> str:
@@ -52,9 +48,9 @@ def _text_from_editor(app: App, number: str) -> str:
 @click.option("-m", "--message", help="The answer's text (else --file, else $EDITOR opens).")
 @click.option("--file", "path", type=click.File("r", encoding="utf-8"), help="Read the answer's text from FILE "
               "('-': standard input).")
-@click.option("--officer", help="Who answers (default: the login name).")
+@click.option("--dry-run", is_flag=True, help="Print the letter that would go out; record and send nothing.")
 @pass_app
-def reply(app: App, number: str, message: str | None, path, officer: str | None) -> None:
+def reply(app: App, number: str, message: str | None, path, dry_run: bool) -> None:
     """Answer a case: a letter to whoever wrote its last message, in its thread (In-Reply-To, References,
     the number kept in the subject), framed in Lithuanian and signed with your name and position. It goes
     through the outbox like every letter, and is recorded in the case.
@@ -64,11 +60,18 @@ def reply(app: App, number: str, message: str | None, path, officer: str | None)
       itpc reply ITPC-2027-000004 --message "NTKS bandomoji aplinka veikia įprastai."
       itpc reply ITPC-2027-000004 --file atsakymas.txt
       itpc reply ITPC-2027-000004            # writes the text in $EDITOR
+      itpc reply ITPC-2027-000004 --message "..." --dry-run
     """
+    officer = acting_officer(app.settings)  # before anything is read or written: only officers answer
     if message is not None and path is not None:
         raise Failure("give the text once: --message or --file, not both")
+    if dry_run:
+        app.rehearse()
     text = message if message is not None else path.read() if path is not None else _text_from_editor(app, number)
-    done = casework.reply(opened(app), number, text, officer=_officer(officer))
+    done = casework.reply(opened(app), number, text, officer=officer)
+    if dry_run:
+        click.echo(rehearsal_report(app, keep=lambda entry: entry.data.get("id") == done.mail_id))
+        return
     send_pending(app, open_transport(app.settings.outbox.url, app.settings.outbox))
     status = casework.letter_status(app, done.mail_id)
     app.refresh_view()
@@ -77,16 +80,16 @@ def reply(app: App, number: str, message: str | None, path, officer: str | None)
 
 @click.command()
 @click.argument("number")
-@click.option("--officer", help="Who takes the case (default: the login name).")
 @pass_app
-def take(app: App, number: str, officer: str | None) -> None:
+def take(app: App, number: str) -> None:
     """Claim a case: `itpc requests` shows you as the officer who has it.
 
     \b
     Example:
       itpc take ITPC-2027-000004
     """
-    line = casework.take(opened(app), number, officer=_officer(officer))
+    officer = acting_officer(app.settings).login
+    line = casework.take(opened(app), number, officer=officer)
     app.refresh_view()
     click.echo(line)
 
@@ -94,9 +97,8 @@ def take(app: App, number: str, officer: str | None) -> None:
 @click.command()
 @click.argument("number")
 @click.option("--reason", required=True, help="Why the case needs nothing more (recorded in the ledger).")
-@click.option("--officer", help="Who closes it (default: the login name).")
 @pass_app
-def close(app: App, number: str, reason: str, officer: str | None) -> None:
+def close(app: App, number: str, reason: str) -> None:
     """Close an inquiry or a conversation: it leaves the officer queue until a new message about it comes.
     A request still waiting for its decision cannot be closed: decide it.
 
@@ -104,6 +106,7 @@ def close(app: App, number: str, reason: str, officer: str | None) -> None:
     Example:
       itpc close ITPC-2027-000004 --reason "Atsakyta, daugiau veiksmų nereikia."
     """
-    line = casework.close(opened(app), number, reason=reason, officer=_officer(officer))
+    officer = acting_officer(app.settings).login
+    line = casework.close(opened(app), number, reason=reason, officer=officer)
     app.refresh_view()
     click.echo(line)

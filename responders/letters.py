@@ -56,8 +56,8 @@ Per letter (all required unless a default is given):
   duty_alert             request_no, kind, why ("review" | "inquiry" | "unreadable" | "message": a message came
                          back to the case), received_at, sender [""], subject [""], deadline [None], note [""]
                          (to the duty address, at once, when a case enters the officer queue)
-  officer_reply          request_no, subject, text, officer_name, officer_position [""] (an officer's answer
-                         from the terminal, signed with the officer's own name and position)
+  officer_reply          request_no, subject, text, signer_name (an officer's answer from the terminal,
+                         signed with the officer's own position and name from the officers directory)
 AFIS letters greet with "Laba diena," and name people only in the nominative ("AFIS/CIS+ naudotojas: ...").
   office_notice          consent_no, issued_at, applicant, eori, systems, period_from, period_to, offices
   early_end_notice       consent_no, applicant, eori, systems, period_from, period_to, ended_at, offices
@@ -165,8 +165,8 @@ LETTERS: dict[str, LetterSpec] = {
     # The officer queue told at once (itpc/answers.py), and an officer's own answer (itpc/casework.py).
     "duty_alert": LetterSpec(("request_no", "kind", "why", "received_at"),
                              {"sender": "", "subject": "", "deadline": None, "note": ""}),
-    "officer_reply": LetterSpec(("request_no", "subject", "text", "officer_name"), {"officer_position": ""},
-                                nonempty=("text", "officer_name")),
+    "officer_reply": LetterSpec(("request_no", "subject", "text", "signer_name"), {},
+                                nonempty=("text", "signer_name")),
     # Scheduled letters (itpc/tick.py, itpc/afis.py).
     "decision_alert": LetterSpec(("request_no", "received_at", "deadline"),
                                  {"applicant": "", "eori": "", "systems": ()}),

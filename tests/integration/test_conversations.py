@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from ledger.clock import VILNIUS
-from tests.helpers import CORPUS, corpus_receipt, itpc, make_config
+from tests.helpers import (CORPUS, DUTY as COLLEAGUE, OFFICER, TEST_OFFICERS, as_officer, corpus_receipt, itpc,
+                           make_config)
 from tests.smtp_server import SMTPRecorder, SMTPServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")]
@@ -159,14 +160,39 @@ def test_a_new_request_naming_an_earlier_case_keeps_its_number_and_both_name_eac
 
 # --- 3. officers answer, take and close; a new message reopens --------------------------------------------------
 
+def test_a_dry_run_reply_prints_the_letter_and_records_and_sends_nothing(line, tmp_path):
+    _, config, recorder = line
+    ledger = tmp_path / "ledger" / "ledger.jsonl"
+    before, sent = ledger.read_bytes(), len(recorder.deliveries)
+    done = itpc(config, "reply", NUMBER, "--message", "Ačiū, kad pranešėte.", "--dry-run", env=as_officer(OFFICER),
+                now="2027-01-04T10:35")
+    assert done.stdout.startswith("Dry run: nothing was recorded and nothing was sent.")
+    assert f"To: {DALIA}" in done.stdout and "Subject: Re: " in done.stdout and NUMBER in done.stdout
+    name, position, _ = TEST_OFFICERS[OFFICER]
+    assert "Ačiū, kad pranešėte." in done.stdout and f"{position}\n{name}" in done.stdout
+    assert ledger.read_bytes() == before and len(recorder.deliveries) == sent
+    assert not entries(config, "case.replied")
+
+
+def test_only_an_officer_may_reply_take_or_close(line, tmp_path):
+    _, config, recorder = line
+    ledger = tmp_path / "ledger" / "ledger.jsonl"
+    before = ledger.read_bytes()
+    for args in (["reply", NUMBER, "--message", "Sveiki"], ["take", NUMBER], ["close", NUMBER, "--reason", "Ne"]):
+        done = itpc(config, *args, env=as_officer("mallory"), check=False)
+        assert done.returncode == 1 and done.stderr.startswith("itpc: mallory is not an ITPC officer"), args
+    assert ledger.read_bytes() == before
+
+
 def test_an_officers_reply_goes_in_the_thread_signed_and_recorded(line):
     _, config, recorder = line
     consent_letter = next(m for m in recorder.to(DALIA) if "VTP-2027-000001" in m["Subject"])
-    taken = itpc(config, "take", NUMBER, "--officer", "ausra", now="2027-01-04T10:30")
-    assert taken.stdout.strip() == f"{NUMBER}: taken by ausra"
-    assert case(config)["officer"] == "ausra"
-    done = itpc(config, "reply", NUMBER.lower(), "--officer", "ausra", "--message",
-                "Laba diena,\n\nAčiū, kad pranešėte. Sutikimas galioja iki 17:00.", now="2027-01-04T10:35")
+    taken = itpc(config, "take", NUMBER, env=as_officer(OFFICER), now="2027-01-04T10:30")
+    assert taken.stdout.strip() == f"{NUMBER}: taken by {OFFICER}"
+    assert case(config)["officer"] == OFFICER
+    done = itpc(config, "reply", NUMBER.lower(), "--message",
+                "Laba diena,\n\nAčiū, kad pranešėte. Sutikimas galioja iki 17:00.", env=as_officer(OFFICER),
+                now="2027-01-04T10:35")
     assert done.returncode == 0 and done.stdout.count("\n") == 1 and done.stdout.rstrip().endswith(": sent")
     [answer] = [m for m in recorder.to(DALIA) if m["In-Reply-To"] and message_id(THANKS) in m["In-Reply-To"]]
     assert answer["Subject"] == ("Re: Sutikimas Nr. VTP-2027-000001 taikyti veiklos tęstinumo procedūrą – "
@@ -177,22 +203,24 @@ def test_an_officers_reply_goes_in_the_thread_signed_and_recorded(line):
     assert answer["Auto-Submitted"] is None                    # a person's letter, not an automatic one
     text = body(answer)
     assert text.startswith("Laba diena,\n\nAčiū, kad pranešėte. Sutikimas galioja iki 17:00.\n")
-    assert text.count("Laba diena") == 1 and "Pagarbiai,\nausra\nMuitinės informacinių" in text
+    name, position, _ = TEST_OFFICERS[OFFICER]   # the officer who replied signs, position above name
+    assert text.count("Laba diena") == 1 and f"Pagarbiai,\n{position}\n{name}\nMuitinės informacinių" in text
     [recorded] = entries(config, "case.replied")
-    assert recorded["request"] == NUMBER and recorded["by"] == "ausra" and recorded["to"] == [DALIA]
+    assert recorded["request"] == NUMBER and recorded["by"] == OFFICER and recorded["to"] == [DALIA]
     assert recorded["in_reply_to"] == message_id(THANKS) and recorded["subject"] == answer["Subject"]
     [queued] = [q for q in entries(config, "mail.queued") if q["id"] == recorded["mail"]]
     assert queued["automatic"] is False and queued["request"] == NUMBER
     after = case(config)
-    assert after["waiting"] is None and after["queue"] is False and after["officer"] == "ausra"
+    assert after["waiting"] is None and after["queue"] is False and after["officer"] == OFFICER
 
 
 def test_an_answer_to_our_reply_joins_the_case_by_its_message_id_and_a_closed_case_reopens(line):
     tmp, config, recorder = line
-    itpc(config, "reply", NUMBER, "--officer", "ausra", "--message", "Ačiū.", now="2027-01-04T10:35")
+    itpc(config, "reply", NUMBER, "--message", "Ačiū.", env=as_officer(OFFICER), now="2027-01-04T10:35")
     ours = next(m for m in recorder.to(DALIA) if m["Subject"].startswith("Re:"))["Message-ID"].strip()
-    closed = itpc(config, "close", NUMBER, "--reason", "Atsakyta.", "--officer", "ausra", now="2027-01-04T10:36")
-    assert closed.stdout.strip() == f"{NUMBER}: closed by ausra"
+    closed = itpc(config, "close", NUMBER, "--reason", "Atsakyta.", env=as_officer(OFFICER),
+                  now="2027-01-04T10:36")
+    assert closed.stdout.strip() == f"{NUMBER}: closed by {OFFICER}"
     assert case(config)["closed"]["reason"] == "Atsakyta." and case(config)["queue"] is False
     assert [r["number"] for r in requests(config, "--status", "closed")] == [NUMBER]
     # Dalia answers our reply: no number in the subject, only our Message-ID says which case it is.
@@ -206,9 +234,10 @@ def test_an_answer_to_our_reply_joins_the_case_by_its_message_id_and_a_closed_ca
 
 def test_show_tells_the_whole_conversation_in_time_order(line):
     _, config, _ = line
-    itpc(config, "note", NUMBER, "Paskambinta, viskas gerai.", "--officer", "ausra", now="2027-01-04T10:30")
-    itpc(config, "reply", NUMBER, "--officer", "ausra", "--message", "Ačiū, kad pranešėte.", now="2027-01-04T10:35")
-    itpc(config, "close", NUMBER, "--reason", "Atsakyta.", "--officer", "ausra", now="2027-01-04T10:36")
+    itpc(config, "note", NUMBER, "Paskambinta, viskas gerai.", env=as_officer(OFFICER), now="2027-01-04T10:30")
+    itpc(config, "reply", NUMBER, "--message", "Ačiū, kad pranešėte.", env=as_officer(OFFICER),
+         now="2027-01-04T10:35")
+    itpc(config, "close", NUMBER, "--reason", "Atsakyta.", env=as_officer(OFFICER), now="2027-01-04T10:36")
     shown = itpc(config, "show", NUMBER).stdout
     conversation = shown.split("Conversation, in time order", 1)[1].splitlines()[1:]
     expected = [
@@ -218,10 +247,10 @@ def test_show_tells_the_whole_conversation_in_time_order(line):
         f"2027-01-04 10:25  ← {DALIA}: RE: Sutikimas Nr. VTP-2027-000001",
         "| dėkojame, Sutikimą gavome.",
         f"→ {DUTY}: Naujas laiškas byloje {NUMBER}",
-        "2027-01-04 10:30  note by ausra: Paskambinta, viskas gerai.",
+        f"2027-01-04 10:30  note by {OFFICER}: Paskambinta, viskas gerai.",
         f"2027-01-04 10:35  → {DALIA}: Re: Sutikimas Nr. VTP-2027-000001",
-        "[officer's reply by ausra; sent]",
-        "2027-01-04 10:36  closed by ausra: Atsakyta.",
+        f"[officer's reply by {OFFICER}; sent]",
+        f"2027-01-04 10:36  closed by {OFFICER}: Atsakyta.",
     ]
     position = 0
     for words in expected:   # each in its place, in this order
@@ -236,7 +265,7 @@ def test_reply_text_from_the_editor_leaves_out_the_help_lines(line, tmp_path_fac
     editor.write_text("import sys\npath = sys.argv[1]\ntext = open(path, encoding='utf-8').read()\n"
                       "open(path, 'w', encoding='utf-8').write('Sutikimas galioja.\\n' + text)\n", encoding="utf-8")
     monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
-    itpc(config, "reply", NUMBER, "--officer", "ausra", now="2027-01-04T10:35")
+    itpc(config, "reply", NUMBER, env=as_officer(OFFICER), now="2027-01-04T10:35")
     [answer] = [m for m in recorder.to(DALIA) if m["Subject"].startswith("Re:")]
     text = body(answer)
     assert "Laba diena,\n\nSutikimas galioja.\n\nAtsakydami" in text and "#" not in text
@@ -246,7 +275,7 @@ def test_reply_from_a_file(line):
     tmp, config, recorder = line
     letter = tmp / "atsakymas.txt"
     letter.write_text("Atsakymas iš failo: ąčęėįšųūž.\n", encoding="utf-8")
-    itpc(config, "reply", NUMBER, "--file", str(letter), "--officer", "ausra", now="2027-01-04T10:35")
+    itpc(config, "reply", NUMBER, "--file", str(letter), env=as_officer(OFFICER), now="2027-01-04T10:35")
     [answer] = [m for m in recorder.to(DALIA) if m["Subject"].startswith("Re:")]
     assert "Atsakymas iš failo: ąčęėįšųūž." in body(answer)
 
@@ -278,20 +307,23 @@ def test_a_request_still_undecided_is_not_closed_and_a_closed_case_not_closed_tw
     refused = itpc(config, "close", request["number"], "--reason", "Nereikia", check=False)
     assert refused.returncode == 1 and "not decided yet (review); decide it first" in refused.stderr
     assert not entries(config, "case.closed")
-    itpc(config, "decide", request["number"], "refuse", "--reason", "Priežastis nėra objektyvi.", "--officer", "ona")
-    itpc(config, "close", request["number"], "--reason", "Išspręsta", "--officer", "ona")
+    itpc(config, "decide", request["number"], "refuse", "--reason", "Priežastis nėra objektyvi.",
+         env=as_officer(COLLEAGUE))
+    itpc(config, "close", request["number"], "--reason", "Išspręsta", env=as_officer(COLLEAGUE))
     again = itpc(config, "close", request["number"], "--reason", "Dar kartą", check=False)
     assert again.returncode == 1 and again.stderr == (f"itpc: {request['number']} is already closed "
-                                                      "(by ona: Išspręsta)\n")
+                                                      f"(by {COLLEAGUE}: Išspręsta)\n")
     taking = itpc(config, "take", request["number"], check=False)
     assert taking.returncode == 1 and "is closed" in taking.stderr
 
 
 def test_taking_a_case_someone_has_is_recorded_as_taken_over(line):
     _, config, _ = line
-    itpc(config, "take", NUMBER, "--officer", "ausra")
-    assert itpc(config, "take", NUMBER, "--officer", "ausra").stdout.strip() == f"{NUMBER}: already taken by ausra"
-    assert itpc(config, "take", NUMBER, "--officer", "jonas").stdout.strip() == (f"{NUMBER}: taken by jonas "
-                                                                                 "(over from ausra)")
-    assert [(t["by"], t["previous"]) for t in entries(config, "case.taken")] == [("ausra", None), ("jonas", "ausra")]
-    assert case(config)["officer"] == "jonas"
+    itpc(config, "take", NUMBER, env=as_officer(OFFICER))
+    again = itpc(config, "take", NUMBER, env=as_officer(OFFICER))
+    assert again.stdout.strip() == f"{NUMBER}: already taken by {OFFICER}"
+    over = itpc(config, "take", NUMBER, env=as_officer(COLLEAGUE))
+    assert over.stdout.strip() == f"{NUMBER}: taken by {COLLEAGUE} (over from {OFFICER})"
+    assert [(t["by"], t["previous"]) for t in entries(config, "case.taken")] == [(OFFICER, None),
+                                                                                 (COLLEAGUE, OFFICER)]
+    assert case(config)["officer"] == COLLEAGUE

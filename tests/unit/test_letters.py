@@ -97,8 +97,8 @@ def contexts() -> dict[str, dict]:
                            note="reasons neither plainly objective nor plainly not; for an officer"),
         "officer_reply": dict(request_no="ITPC-2027-000004", subject="Re: Klausimas dėl NTKS – ITPC-2027-000004",
                               text="NTKS bandomoji aplinka veikia įprastai.\n\nDėl prisijungimo kreipkitės į IT "
-                                   "pagalbos tarnybą.", officer_name="Aušra Žemaitienė",
-                              officer_position="vyriausioji specialistė"),
+                                   "pagalbos tarnybą.", signer_name="Aušra Žemaitienė",
+                              signer_position="vyriausioji specialistė"),
         "outage_planned": dict(system="NTKS", start=at(2027, 1, 9, 8, 0), end=at(2027, 1, 9, 20, 0), point=32),
         "outage_general": dict(system="MDAS", start=at(2026, 12, 3, 9, 10)),
         "outage_extended": dict(system="MDAS", start=at(2026, 12, 5, 20, 0), end=at(2026, 12, 6, 6, 0),
@@ -355,9 +355,9 @@ def test_duty_alert_without_a_deadline_says_none_is_set():
 def test_officer_reply_frames_the_text_and_is_signed_by_the_officer_with_position():
     letter = render("officer_reply")
     assert letter.body.startswith("Laba diena,\n\nNTKS bandomoji aplinka veikia įprastai.\n\nDėl prisijungimo")
-    assert "Pagarbiai,\nAušra Žemaitienė\nvyriausioji specialistė\nMuitinės informacinių" in letter.body
+    assert "Pagarbiai,\nvyriausioji specialistė\nAušra Žemaitienė\nMuitinės informacinių" in letter.body
     assert "registracijos Nr. ITPC-2027-000004" in letter.body
-    unsigned = render("officer_reply", officer_position="")
+    unsigned = render("officer_reply", signer_position="")
     assert "Pagarbiai,\nAušra Žemaitienė\nMuitinės informacinių" in unsigned.body
 
 
