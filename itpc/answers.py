@@ -68,21 +68,21 @@ class Answerer:
         """Queue every message that decisions imply and that is not queued yet. A letter that cannot be written
         is recorded as such (`mail.unwritten`) and the others go out: one bad request never stops the line."""
         state, queued = self.app.state, 0
-        for request in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
-            for index, decision in enumerate(request.decisions):
-                if (request.number, index) in self._done:
+        for request, index in state.unsettled():  # the others have every letter they imply queued
+            if (request.number, index) in self._done:
+                continue
+            decision = request.decisions[index]
+            for plan in self.plan(request, index, decision):
+                if plan.id in state.outbox or plan.id in state.unwritten:
                     continue
-                for plan in self.plan(request, index, decision):
-                    if plan.id in state.outbox or plan.id in state.unwritten:
-                        continue
-                    try:
-                        outgoing = self.written(request, decision, plan)
-                    except (ItpcError, ValueError) as exc:
-                        self.unwritten(request, plan, exc)
-                        continue
-                    queued += outbox.queue(self.app.ledger, state, self.app.archive, outgoing,
-                                           daily_cap=self.settings.outbox.daily_cap)
-                self._done.add((request.number, index))
+                try:
+                    outgoing = self.written(request, decision, plan)
+                except (ItpcError, ValueError) as exc:
+                    self.unwritten(request, plan, exc)
+                    continue
+                queued += outbox.queue(self.app.ledger, state, self.app.archive, outgoing,
+                                       daily_cap=self.settings.outbox.daily_cap)
+            self._done.add((request.number, index))
         return queued
 
     def written(self, request: RequestView, decision: dict[str, Any], plan: Planned) -> Outgoing:

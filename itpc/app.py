@@ -1,23 +1,35 @@
-"""The imperative shell's wiring: settings, clock, ledger, folded state and archive, opened once per command."""
+"""The imperative shell's wiring: settings, clock, ledger, folded state and archive, opened once per command.
+
+Every view folded from the ledger (``State``, the AFIS users, the archive paths checkpoints digest, any other
+fold asked for with ``App.fold``) starts from the saved snapshot (``ledger.snapshot``) when one holds, and
+folds only the entries after it; ``close`` saves them again once the ledger has moved ``[ledger]
+snapshot_every`` entries past it.
+"""
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 from config import Settings
 from ingest.offices import OfficeDirectory
 from ledger.archive import RawArchive
-from ledger.checkpoints import Checkpointer, load_private_key
+from ledger.checkpoints import ArchivePaths, Checkpointer, load_private_key
 from ledger.clock import Clock
 from ledger.request_index import RequestIndex
-from ledger.store import LEDGER_FILE, Ledger, check_file
+from ledger.snapshot import Snapshot, fold_name, read_snapshot, write_snapshot
+from ledger.store import LEDGER_FILE, Ledger, Position, StalePosition, check_file
 from ledger.views import State
 
 log = logging.getLogger("itpc")
 
 ARCHIVE_DIR = "archive"
+
+F = TypeVar("F")
 
 
 @dataclass
@@ -26,6 +38,9 @@ class App:
     clock: Clock
     _ledger: Ledger | None = field(default=None, init=False)
     _index: "RequestIndex | None" = field(default=None, init=False)
+    _folds: dict[str, Any] = field(default_factory=dict, init=False)  # fold name -> the fold, subscribed
+    _restored_at: Position | None = field(default=None, init=False)  # where the snapshot used stands
+    _built: bool = field(default=False, init=False)  # a fold was folded from the start: worth saving
 
     @property
     def ledger_dir(self) -> Path:
@@ -34,12 +49,78 @@ class App:
     @cached_property
     def ledger(self) -> Ledger:
         """The ledger, opened and verified; a damaged one is warned about once (appending to it is refused)."""
-        self._ledger = Ledger(self.ledger_dir, lock_timeout=self.settings.ledger.lock_timeout,
-                              clock=self.clock)
+        self._ledger = self._open_ledger()
         if self._ledger.damage is not None:
             log.warning("the ledger does not verify (%s): what is shown may not be what was recorded; "
                         "run `itpc ledger verify`", self._ledger.damage)
         return self._ledger
+
+    def _open_ledger(self) -> Ledger:
+        """Opened at the snapshot's position when it still names this ledger's entry, else from the start."""
+        options: dict[str, Any] = {"lock_timeout": self.settings.ledger.lock_timeout, "clock": self.clock}
+        snapshot = self.snapshot
+        if snapshot is not None:
+            try:
+                ledger = Ledger.at_position(self.ledger_dir, snapshot.position, **options)
+            except StalePosition as exc:
+                log.warning("saved state not used (%s); folding the ledger afresh", exc)
+            else:
+                self._restored_at = snapshot.position
+                return ledger
+        return Ledger(self.ledger_dir, **options)
+
+    @cached_property
+    def snapshot(self) -> Snapshot | None:
+        return read_snapshot(self.ledger_dir)
+
+    def fold(self, kind: type[F]) -> F:
+        """The view ``kind`` (a class whose instances fold entries with ``apply``) of this app's ledger, up to
+        date and kept so: restored from the snapshot and folded from its position, else folded from the start."""
+        name = fold_name(kind)
+        found = self._folds.get(name)
+        if found is None:
+            ledger = self.ledger
+            restored = self.snapshot.restore(name) if self._restored_at is not None and self.snapshot else None
+            if isinstance(restored, kind):
+                found = restored
+                ledger.subscribe(found.apply, since=self._restored_at.seq)
+            else:
+                found = kind()
+                ledger.subscribe(found.apply)
+                self._built = True
+            self._folds[name] = found
+        return found
+
+    def save_snapshot(self, *, every: int | None = None) -> bool:
+        """Save every fold (those this process used, and those the snapshot held, brought up to date) at the
+        ledger's position, when it has moved ``every`` entries (default ``[ledger] snapshot_every``) past the
+        snapshot or a fold had to be folded from the start. A cache: a failure is logged and changes nothing."""
+        ledger = self._ledger
+        every = self.settings.ledger.snapshot_every if every is None else every
+        if ledger is None or not self._folds or ledger.damage is not None or not ledger.first or every <= 0:
+            return False
+        since = self._restored_at.seq if self._restored_at is not None else 0
+        if not self._built and len(ledger) - since < every:
+            return False
+        try:
+            for name in list(self.snapshot.blobs if self.snapshot is not None else ()):
+                self._carry(name)
+            write_snapshot(self.ledger_dir, ledger.position, self._folds.values())
+        except OSError as exc:
+            log.warning("saved state not written: %s", exc)
+            return False
+        self._restored_at, self._built = ledger.position, False
+        return True
+
+    def _carry(self, name: str) -> None:
+        """Bring a fold the old snapshot held, and this process did not use, into the new one."""
+        if name in self._folds:
+            return
+        module, _, qualname = name.partition(":")
+        with contextlib.suppress(ImportError, AttributeError):
+            kind = getattr(importlib.import_module(module), qualname)
+            if module.split(".")[0] == "ledger" and isinstance(kind, type):
+                self.fold(kind)
 
     @cached_property
     def checkpointer(self) -> Checkpointer:
@@ -47,7 +128,7 @@ class App:
         options = self.settings.ledger
         key = load_private_key(options.signing_key, self.ledger_dir) if options.signing_key else None
         return Checkpointer(self.ledger, key=key, every=options.checkpoint_every,
-                            publish_to=options.checkpoint_file).attach()
+                            publish_to=options.checkpoint_file, paths=self.fold(ArchivePaths)).attach()
 
     def writable_ledger(self) -> Ledger:
         """The ledger for a command that acts on it (sends, decides, appends): refused in one line if an entry
@@ -58,9 +139,7 @@ class App:
 
     @cached_property
     def state(self) -> State:
-        state = State()
-        self.ledger.subscribe(state.apply)
-        return state
+        return self.fold(State)
 
     @cached_property
     def index(self) -> "RequestIndex":
@@ -90,6 +169,7 @@ class App:
         return OfficeDirectory.load(self.settings.offices.directory)
 
     def close(self) -> None:
+        self.save_snapshot()
         if self._ledger is not None:
             self._ledger.close()
         if self._index is not None:

@@ -116,6 +116,16 @@ def archive_paths(entry: Entry | Mapping[str, Any]) -> Iterable[str]:
             yield str(_PATHS.attachment_path(attachment["sha256"], attachment.get("filename") or ""))
 
 
+class ArchivePaths:
+    """The archive paths the entries name, folded (``Ledger.subscribe``): what a checkpoint's digest covers."""
+
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+
+    def apply(self, entry: Entry) -> None:
+        self.paths.update(archive_paths(entry))
+
+
 def archive_digest(paths: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(set(paths))).encode("utf-8")).hexdigest()
 
@@ -139,14 +149,13 @@ class Checkpointer:
     when it has a key, renews the ledger's verified-prefix voucher and publishes each one."""
 
     def __init__(self, ledger: Ledger, *, key: Ed25519PrivateKey | None = None, every: int = 1000,
-                 publish_to: Path | None = None):
+                 publish_to: Path | None = None, paths: ArchivePaths | None = None):
         self.ledger = ledger
         self.key = key
         self.key_id = key_id(key.public_key()) if key is not None else ""
         self.every = every
         self.publish_to = publish_to
-        self._paths: set[str] = set()
-        self._folded = 0  # entries whose archive paths are in _paths
+        self._paths = paths  # subscribed to the ledger; folded at the first checkpoint when not given
 
     def attach(self) -> "Checkpointer":
         self.ledger.after_append = self._after_append
@@ -162,11 +171,11 @@ class Checkpointer:
         with ledger.writing():
             if len(ledger) == 0 or ledger.last_checkpoint == len(ledger) or not ledger.bytes_sha256:
                 return None
-            for entry in ledger.entries[self._folded:]:
-                self._paths.update(archive_paths(entry))
-            self._folded = len(ledger.entries)
+            if self._paths is None:
+                self._paths = ArchivePaths()
+                ledger.subscribe(self._paths.apply)
             data: dict[str, Any] = {"seq": len(ledger), "head": ledger.head, "ledger_sha256": ledger.bytes_sha256,
-                                    "archive_digest": archive_digest(self._paths)}
+                                    "archive_digest": archive_digest(self._paths.paths)}
             signature = self.key.sign(signed_bytes(data)).hex() if self.key is not None else ""
             data.update(key_id=self.key_id, signature=signature)
             entry = ledger.append(LEDGER_CHECKPOINT, data)

@@ -15,8 +15,13 @@ from ledger.entries import (CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED, DEADLINE_B
                             MAIL_REQUEUED, MAIL_SENT, MAIL_UNWRITTEN, OFFICER_NOTE, OUTAGE_CANCELLED, OUTAGE_DECLARED,
                             OUTAGE_ENDED, OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.store import Entry, thaw
+from ledger.text import code_key
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
+
+# Decisions whose letters were recorded last, kept among those still answered: the answerer queues a decision's
+# letters one after the other, so only the last few it (or a process beside it) was writing can be part-queued.
+RECENTLY_ANSWERED = 64
 
 # The outcome a decision shows in `RequestView.decisions` once a re-parse has replaced what it was made on.
 SUPERSEDED = "superseded"
@@ -99,6 +104,14 @@ class State:
         # automatic messages queued and not held, per (recipient, Vilnius day): the daily cap's counter
         self.automatic_per_day: dict[tuple[str, str], int] = {}
         self.last_seq = 0
+        self.consents_by_eori: dict[str, list[str]] = {}  # code_key(EORI) -> its consent numbers, oldest first
+        # Decisions (request number, index) no letter (`mail.queued`, `mail.unwritten`) has been recorded for yet,
+        # and the last few that had one: the only decisions that can still imply a letter not queued.
+        self.unanswered: dict[tuple[str, int], None] = {}
+        self.recently_answered: dict[tuple[str, int], None] = {}
+        self._bind_handlers()
+
+    def _bind_handlers(self) -> None:
         # The entry types this fold reads; any other type (AFIS users, the store's own) is not its concern.
         self._handlers: dict[str, Callable[[dict, Entry], None]] = {
             MAIL_RECEIVED: self._on_mail_received, MAIL_DUPLICATE: self._on_mail_duplicate,
@@ -113,6 +126,14 @@ class State:
             OUTAGE_DECLARED: self._on_outage_declared, OUTAGE_ENDED: self._on_outage_ended,
             OUTAGE_EXTENDED: self._on_outage_extended, OUTAGE_CANCELLED: self._on_outage_cancelled,
         }
+
+    # -- saved and restored (``ledger.snapshot``): the handlers are bound methods, made again --------------
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "_handlers"}
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        self.__dict__.update(saved)
+        self._bind_handlers()
 
     # -- folding ------------------------------------------------------------------------------------
     def apply(self, entry: Entry) -> None:
@@ -182,9 +203,12 @@ class State:
             return
         request.decision = data
         request.decisions.append(data)
+        self.unanswered[(request.number, len(request.decisions) - 1)] = None
         consent_no = data.get("consent_no")
         if data["outcome"] == "consent" and consent_no:
             fields = request.registered.get("fields") or {}
+            if consent_no not in self.consents:
+                self.consents_by_eori.setdefault(code_key(fields.get("eori")), []).append(consent_no)
             self.consents[consent_no] = ConsentView(
                 number=consent_no, request=request.number, eori=fields.get("eori") or "",
                 issued_at=data["decided_at"], period_from=data["period_from"], period_to=data["period_to"],
@@ -203,7 +227,21 @@ class State:
         if data["consent_no"] in self.consents:
             self.consents[data["consent_no"]].expired = True
 
+    def _answered(self, outbox_id: str) -> None:
+        """A letter for the decision its id names (``NUMBER/INDEX/PURPOSE``) was recorded."""
+        number, _, rest = outbox_id.partition("/")
+        index = rest.partition("/")[0]
+        if not index.isdigit():
+            return
+        key = (number, int(index))
+        self.unanswered.pop(key, None)
+        self.recently_answered.pop(key, None)
+        self.recently_answered[key] = None
+        if len(self.recently_answered) > RECENTLY_ANSWERED:
+            del self.recently_answered[next(iter(self.recently_answered))]
+
     def _on_mail_queued(self, data: dict, entry: Entry) -> None:
+        self._answered(data["id"])
         self.outbox[data["id"]] = OutboxItem(id=data["id"], queued=data)
         self._count_automatic(data, +1)
         request = self.requests.get(data.get("request") or "")
@@ -225,6 +263,7 @@ class State:
             self._count_automatic(item.queued, -1)
 
     def _on_mail_unwritten(self, data: dict, entry: Entry) -> None:
+        self._answered(data["id"])
         self.unwritten[data["id"]] = data
 
     def _on_mail_requeued(self, data: dict, entry: Entry) -> None:
@@ -301,7 +340,14 @@ class State:
         return self.requests.get(consent.request if consent else number)
 
     def consents_of(self, eori: str) -> list[ConsentView]:
-        return [c for c in self.consents.values() if c.eori == eori]
+        """The consents issued to ``eori`` (spelt any way ``code_key`` folds together), oldest first."""
+        return [self.consents[number] for number in self.consents_by_eori.get(code_key(eori), ())]
+
+    def unsettled(self) -> list[tuple[RequestView, int]]:
+        """The decisions that may still imply a letter not queued, as (request, index), in receipt order."""
+        keys = [*self.unanswered, *(k for k in self.recently_answered if k not in self.unanswered)]
+        found = [(self.requests[number], index) for number, index in keys if number in self.requests]
+        return sorted(found, key=lambda pair: (pair[0].received, pair[0].number, pair[1]))
 
     def pending_outbox(self) -> Iterator[OutboxItem]:
         return (item for item in self.outbox.values() if item.pending)
