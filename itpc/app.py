@@ -10,18 +10,20 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 from config import Settings
+from config.errors import LedgerError
 from ingest.offices import OfficeDirectory
 from ledger.archive import RawArchive
 from ledger.checkpoints import ArchivePaths, Checkpointer, load_private_key
 from ledger.clock import Clock
 from ledger.request_index import RequestIndex
-from ledger.snapshot import Snapshot, fold_name, read_snapshot, write_snapshot
+from ledger.snapshot import SnapshotStore, fold_name
 from ledger.store import LEDGER_FILE, Ledger, Position, StalePosition, check_file
 from ledger.views import State
 
@@ -41,6 +43,7 @@ class App:
     _folds: dict[str, Any] = field(default_factory=dict, init=False)  # fold name -> the fold, subscribed
     _restored_at: Position | None = field(default=None, init=False)  # where the snapshot used stands
     _built: bool = field(default=False, init=False)  # a fold was folded from the start: worth saving
+    _snapshot: SnapshotStore | None = field(default=None, init=False)
 
     @property
     def ledger_dir(self) -> Path:
@@ -58,20 +61,28 @@ class App:
     def _open_ledger(self) -> Ledger:
         """Opened at the snapshot's position when it still names this ledger's entry, else from the start."""
         options: dict[str, Any] = {"lock_timeout": self.settings.ledger.lock_timeout, "clock": self.clock}
-        snapshot = self.snapshot
-        if snapshot is not None:
+        position = self.snapshot.position if self.snapshot is not None else None
+        if position is not None:
             try:
-                ledger = Ledger.at_position(self.ledger_dir, snapshot.position, **options)
+                ledger = Ledger.at_position(self.ledger_dir, position, **options)
             except StalePosition as exc:
                 log.warning("saved state not used (%s); folding the ledger afresh", exc)
             else:
-                self._restored_at = snapshot.position
+                self._restored_at = position
                 return ledger
         return Ledger(self.ledger_dir, **options)
 
     @cached_property
-    def snapshot(self) -> Snapshot | None:
-        return read_snapshot(self.ledger_dir)
+    def snapshot(self) -> SnapshotStore | None:
+        """The saved folds beside the ledger (None where they cannot be kept: a read-only ledger folder)."""
+        if not (self.ledger_dir / LEDGER_FILE).exists():
+            return None
+        try:
+            self._snapshot = SnapshotStore(self.ledger_dir)
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("saved state not opened: %s", exc)
+            return None
+        return self._snapshot
 
     def fold(self, kind: type[F]) -> F:
         """The view ``kind`` (a class whose instances fold entries with ``apply``) of this app's ledger, up to
@@ -80,7 +91,7 @@ class App:
         found = self._folds.get(name)
         if found is None:
             ledger = self.ledger
-            restored = self.snapshot.restore(name) if self._restored_at is not None and self.snapshot else None
+            restored = self.snapshot.restore(kind) if self._restored_at is not None and self.snapshot else None
             if isinstance(restored, kind):
                 found = restored
                 ledger.subscribe(found.apply, since=self._restored_at.seq)
@@ -97,20 +108,23 @@ class App:
         snapshot or a fold had to be folded from the start. A cache: a failure is logged and changes nothing."""
         ledger = self._ledger
         every = self.settings.ledger.snapshot_every if every is None else every
-        if ledger is None or not self._folds or ledger.damage is not None or not ledger.first or every <= 0:
+        store = self._snapshot
+        if (store is None or ledger is None or not self._folds or ledger.damage is not None or not ledger.first
+                or every <= 0):
             return False
         since = self._restored_at.seq if self._restored_at is not None else 0
         if not self._built and len(ledger) - since < every:
             return False
         try:
-            for name in list(self.snapshot.blobs if self.snapshot is not None else ()):
+            for name in store.names if self._restored_at is not None else ():
                 self._carry(name)
-            write_snapshot(self.ledger_dir, ledger.position, self._folds.values())
-        except OSError as exc:
+            saved = store.save(ledger.position, self._folds, since=self._restored_at)
+        except (OSError, sqlite3.Error, LedgerError) as exc:
             log.warning("saved state not written: %s", exc)
             return False
-        self._restored_at, self._built = ledger.position, False
-        return True
+        if saved:
+            self._restored_at, self._built = ledger.position, False
+        return saved
 
     def _carry(self, name: str) -> None:
         """Bring a fold the old snapshot held, and this process did not use, into the new one."""
@@ -174,3 +188,5 @@ class App:
             self._ledger.close()
         if self._index is not None:
             self._index.close()
+        if self._snapshot is not None:
+            self._snapshot.close()

@@ -128,7 +128,7 @@ class Tick:
         deadline_after = timedelta(minutes=self.settings.rules.decision_deadline_minutes)
         state = self.app.state
         breached = self.recorded_breaches()
-        for request in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
+        for request in state.reviewed_by_rules():  # the only ones an officer may still owe a decision
             stage = deadline_stage(request, self.now, alert_after=alert_after, deadline_after=deadline_after)
             if stage is None:
                 continue
@@ -161,7 +161,7 @@ class Tick:
     # -- consents --------------------------------------------------------------------------------------------
     def expire_consents(self) -> int:
         count = 0
-        for consent in list(self.app.state.consents.values()):
+        for consent in self.app.state.consents_in_force():
             if not consent_expiring(consent, self.now):
                 continue
             with self.app.ledger.writing():
@@ -197,8 +197,8 @@ class Tick:
     def announce_cancellation(self, record: dict[str, Any]) -> int:
         """Whoever was told of a planned stop now called off is told it will not happen, once (the same ids
         as the announcement, under "cancelled"); a stop never announced needs no word."""
-        announced = [item.queued for mail_id, item in self.app.state.outbox.items()
-                     if mail_id.startswith(f"outage/{record['id']}/planned/")]
+        announced = [item.queued for item in self.app.state.outage_mails(record["id"])
+                     if item.id.startswith(f"outage/{record['id']}/planned/")]
         ctx = {"system": record["system"], "start": parse_instant(record["start"]),
                "end": parse_instant(record["end"]), "reason": record["cancelled"]["reason"]}
         return sum(self.queue_letter(item["id"].replace("/planned/", "/cancelled/", 1), "outage_cancelled",

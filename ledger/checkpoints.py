@@ -118,12 +118,14 @@ def archive_paths(entry: Entry | Mapping[str, Any]) -> Iterable[str]:
 
 class ArchivePaths:
     """The archive paths the entries name, folded (``Ledger.subscribe``): what a checkpoint's digest covers."""
+    SAVED_MAPS = ("paths",)  # saved one row a path (``ledger.snapshot``): read back only for a checkpoint
 
     def __init__(self) -> None:
-        self.paths: set[str] = set()
+        self.paths: dict[str, None] = {}
 
     def apply(self, entry: Entry) -> None:
-        self.paths.update(archive_paths(entry))
+        for path in archive_paths(entry):
+            self.paths[path] = None
 
 
 def archive_digest(paths: Iterable[str]) -> str:

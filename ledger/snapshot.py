@@ -1,14 +1,17 @@
 """Saved folds: every view folded from the ledger, saved at a ledger position, so a command folds only what follows.
 
-A writer command (decide, tick, poll, requeue, outage, afis) needs the whole folded state, and folding the whole
-ledger grows with its history. ``state.snapshot`` beside the ledger holds each fold (``State``, the AFIS view,
-the archive paths checkpoints digest, any fold the app subscribes) pickled as it stood after one entry, with
-that entry's ``Position`` (seq, byte offset, hash, and the first entry's hash). Opening it costs unpickling the
-folds and re-hashing the entries written since.
+A writer command (decide, tick, poll, requeue, outage, afis) needs the folded state, and folding the whole ledger
+grows with its history. ``state.sqlite3`` beside the ledger holds each fold (``State``, the AFIS view, the
+archive paths checkpoints digest, any fold the app subscribes) as it stood after one entry, with that entry's
+``Position`` (seq, byte offset, hash, and the first entry's hash). A fold's small parts are one pickle; the large
+maps it names in ``SAVED_MAPS`` (requests, mails, outbox...) are kept one row per key and read back only when a
+key is asked for (``SavedMap``), so opening costs the same whatever the history, and a save writes only the keys
+the process touched. All folds are saved at one position, in one SQLite transaction.
 
 It is a cache, never trusted blindly: it is used only when
 
-- its header and every fold's bytes hold the SHA-256 the header gives (a cut or edited file is ignored),
+- its header holds the SHA-256 it gives, and each fold and each row the digest stored beside it (a row edited
+  or cut is found when it is read: the command stops, the file is removed, and the next command folds afresh),
 - it was written by the same fold code (a fingerprint of the ``ledger`` package's source and the Python
   version: a code change rebuilds it), and
 - the ledger line ending at its offset is still the entry it names, and the first line is still the first
@@ -17,31 +20,46 @@ It is a cache, never trusted blindly: it is used only when
 Entries before the position are not re-hashed when it is used, as an open of a vouched-for prefix does not
 re-hash them (``verified.json``): an edit there is what ``itpc ledger verify`` and the signed checkpoints find.
 Unpickling is restricted to the classes of this package and a few built-in containers, so a planted file can
-make a fold wrong but cannot run code. Anything wrong with it: it is logged, ignored, and written anew.
+make a fold wrong but cannot run code.
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import importlib
 import io
 import json
 import logging
+import os
 import pickle
+import sqlite3
 import sys
-from dataclasses import dataclass
+from collections.abc import MutableMapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterator, Mapping
 
-from ledger.files import durable_place, ensure_folder, temp_name, write_private_chunks
+from config.errors import LedgerError
+from ledger.files import FILE_MODE, make_folders
 from ledger.store import Position
 
 log = logging.getLogger("itpc.ledger")
 
-SNAPSHOT_FILE = "state.snapshot"
-FORMAT = 1
+SNAPSHOT_FILE = "state.sqlite3"
+FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parent
 _BUILTINS = frozenset({"set", "frozenset", "dict", "list", "tuple", "bytes", "bytearray", "str", "int"})
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS header (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS folds (name TEXT PRIMARY KEY, body BLOB NOT NULL, digest BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (fold TEXT NOT NULL, map TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                 digest BLOB NOT NULL, PRIMARY KEY (fold, map, key)) WITHOUT ROWID;
+"""
+
+
+class DamagedSnapshot(LedgerError):
+    """A saved row no longer holds its digest: the saved state is removed; running the command again folds afresh."""
 
 
 def fold_name(kind: type) -> str:
@@ -58,6 +76,13 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _digest(*parts: bytes) -> bytes:
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        hasher.update(len(part).to_bytes(8, "big") + part)
+    return hasher.digest()
+
+
 class _Restricted(pickle.Unpickler):
     """Only the ledger package's classes and plain containers: a planted snapshot cannot name anything else."""
 
@@ -71,77 +96,246 @@ class _Restricted(pickle.Unpickler):
         raise pickle.UnpicklingError(f"a snapshot may not hold {module}.{name}")
 
 
-@dataclass
-class Snapshot:
-    """A snapshot file read and checked: its position, and each fold's pickled bytes (unpickled on demand)."""
-    position: Position
-    blobs: dict[str, bytes]
+def _loads(blob: bytes) -> Any:
+    return _Restricted(io.BytesIO(blob)).load()
 
-    def restore(self, name: str) -> Any | None:
-        """The fold ``name`` as it stood at ``position``, or None if the snapshot has none (or it fails)."""
-        blob = self.blobs.get(name)
-        if blob is None:
-            return None
+
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class SavedMap(MutableMapping):
+    """A fold's map whose entries stay in the snapshot until asked for. Every entry read is kept, and saved again
+    (a fold may have changed it in place); iterating reads them all (a reader's scan, never a writer's)."""
+
+    def __init__(self, store: "SnapshotStore", fold: str, name: str, length: int):
+        self._store, self._fold, self._name, self._len = store, fold, name, length
+        self._cache: dict[Any, Any] = {}
+        self._absent: set[Any] = set()   # keys known not to be there (saved or not)
+        self._deleted: set[Any] = set()  # saved keys removed since
+        self._complete = False
+
+    def _load(self, key: Any) -> bool:
+        if key in self._cache:
+            return True
+        if self._complete or key in self._absent:
+            return False
+        found = self._store.row(self._fold, self._name, key)
+        if found is None:
+            self._absent.add(key)
+            return False
+        self._cache[key] = found
+        return True
+
+    def __getitem__(self, key: Any) -> Any:
+        if not self._load(key):
+            raise KeyError(key)
+        return self._cache[key]
+
+    def __contains__(self, key: object) -> bool:
+        return self._load(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if not self._load(key):
+            self._len += 1
+        self._cache[key] = value
+        self._absent.discard(key)
+
+    def __delitem__(self, key: Any) -> None:
+        if not self._load(key):
+            raise KeyError(key)
+        del self._cache[key]
+        self._deleted.add(key)
+        self._absent.add(key)
+        self._len -= 1
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[Any]:
+        if not self._complete:
+            for key, value in self._store.rows(self._fold, self._name):
+                if key not in self._cache and key not in self._absent:
+                    self._cache[key] = value
+            self._complete = True
+        return iter(list(self._cache))
+
+    def changes(self) -> tuple[dict[Any, Any], set[Any]]:
+        """The entries to write again (every one read or set) and the keys to remove."""
+        return self._cache, self._deleted
+
+
+class SnapshotStore:
+    """The snapshot file, open: its position (None if it holds none that can be used), its folds on demand."""
+
+    def __init__(self, directory: Path):
+        self.path = Path(directory) / SNAPSHOT_FILE
+        self.position: Position | None = None
+        self._folds: dict[str, int] = {}
+        make_folders(self.path.parent)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
-            fold = _Restricted(io.BytesIO(blob)).load()
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._read_header()
+        except sqlite3.DatabaseError as exc:
+            self._discard(f"it is not a snapshot ({exc})")
+
+    def _read_header(self) -> None:
+        row = self._db.execute("SELECT body FROM header WHERE id = 1").fetchone()
+        if row is None:
+            return
+        try:
+            header = json.loads(row[0])
+            check = header.pop("check")
+            if hashlib.sha256(_canonical(header)).hexdigest() != check:
+                return self._discard("its header does not match its checksum")
+            if header["format"] != FORMAT or header["fingerprint"] != fingerprint():
+                log.info("%s was written by other code; folding the ledger afresh", self.path)
+                return None
+            self.position = Position(**header["position"])
+            self._folds = dict(header["folds"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return self._discard("its header is not a snapshot's")
+        return None
+
+    def _discard(self, why: str) -> None:
+        log.warning("%s not used: %s; folding the ledger afresh", self.path, why)
+        self.position, self._folds = None, {}
+        with contextlib.suppress(sqlite3.DatabaseError):
+            self._db.close()
+        self.path.unlink(missing_ok=True)
+        for suffix in ("-journal", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    @property
+    def names(self) -> list[str]:
+        """The folds the snapshot holds."""
+        return list(self._folds) if self.position is not None else []
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def restore(self, kind: type) -> Any | None:
+        """The fold ``kind`` as it stood at ``position``, or None if the snapshot has none (or it does not hold)."""
+        name = fold_name(kind)
+        if self.position is None or name not in self._folds:
+            return None
+        row = self._db.execute("SELECT body, digest FROM folds WHERE name = ?", (name,)).fetchone()
+        try:
+            if row is None or _digest(name.encode(), row[0]) != row[1]:
+                raise ValueError("it does not match its digest")
+            body = _loads(row[0])
+            fold = kind.__new__(kind)
+            attributes = body["attributes"]
+            for attribute, length in body["maps"].items():
+                attributes[attribute] = SavedMap(self, name, attribute, length)
+            if hasattr(fold, "__setstate__"):
+                fold.__setstate__(attributes)
+            else:
+                fold.__dict__.update(attributes)
         except Exception as exc:  # noqa: BLE001 - a cache: whatever is wrong with it, fold afresh
             log.warning("saved fold %s not used (%s); folding the ledger afresh", name, exc)
             return None
-        return fold if fold_name(type(fold)) == name else None
+        return fold
 
+    def row(self, fold: str, name: str, key: Any) -> Any | None:
+        blob = _dumps(key)
+        with self._damage(fold, name):
+            found = self._db.execute("SELECT value, digest FROM rows WHERE fold = ? AND map = ? AND key = ?",
+                                     (fold, name, blob)).fetchone()
+            return None if found is None else self._checked(fold, name, blob, *found)
 
-def read_snapshot(directory: Path) -> Snapshot | None:
-    """The snapshot beside the ledger in ``directory`` if it holds (see the module's doc), else None."""
-    path = Path(directory) / SNAPSHOT_FILE
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        log.warning("%s not read (%s); folding the ledger afresh", path, exc.strerror)
-        return None
-    why, snapshot = _parse(raw)
-    if why:
-        log.warning("%s not used: %s; folding the ledger afresh", path, why)
-    return snapshot
+    def rows(self, fold: str, name: str) -> Iterator[tuple[Any, Any]]:
+        with self._damage(fold, name):
+            found = self._db.execute("SELECT key, value, digest FROM rows WHERE fold = ? AND map = ?",
+                                     (fold, name)).fetchall()
+            return iter([(_loads(key), self._checked(fold, name, key, value, digest))
+                         for key, value, digest in found])
 
+    def _checked(self, fold: str, name: str, key: bytes, value: bytes, digest: bytes) -> Any:
+        if _digest(fold.encode(), name.encode(), key, value) != digest:
+            raise ValueError("it does not match its digest")
+        return _loads(value)
 
-def _parse(raw: bytes) -> tuple[str, Snapshot | None]:
-    end = raw.find(b"\n")
-    try:
-        header = json.loads(raw[:end])
-        check = header.pop("check")
-        if hashlib.sha256(_canonical(header)).hexdigest() != check:
-            return "its header does not match its checksum", None
-        if header["format"] != FORMAT or header["fingerprint"] != fingerprint():
-            return "written by other code", None
-        position = Position(**header["position"])
-        blobs, start = {}, end + 1
-        for name, (length, digest) in header["folds"].items():
-            blob = raw[start:start + length]
-            if len(blob) != length or hashlib.sha256(blob).hexdigest() != digest:
-                return f"the fold {name} does not match its checksum (the file was cut or changed)", None
-            blobs[name] = blob
-            start += length
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return "it is not a snapshot", None
-    return "", Snapshot(position, blobs)
+    @contextlib.contextmanager
+    def _damage(self, fold: str, name: str) -> Iterator[None]:
+        """A saved entry that does not hold stops the command (what it would act on is not known): the file is
+        removed, so the next command folds afresh."""
+        try:
+            yield
+        except (sqlite3.DatabaseError, ValueError, pickle.UnpicklingError, EOFError) as exc:
+            self._discard(f"a saved entry of {fold} {name} does not hold ({exc})")
+            raise DamagedSnapshot(f"the saved state {self.path} was damaged ({exc}) and is removed; "
+                                  "nothing was done: run the command again") from None
 
+    # -- writing -------------------------------------------------------------------------------------------
+    def save(self, position: Position, folds: Mapping[str, Any], *, since: Position | None) -> bool:
+        """Save ``folds`` as they stand at ``position``, in one transaction. Restored folds write only what they
+        touched, so the file must still be at ``since``, where they were restored from (else another process
+        saved meanwhile and this save is skipped); a fold folded afresh is written whole."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute("SELECT body FROM header WHERE id = 1").fetchone()
+            current = Position(**json.loads(row[0])["position"]) if row else None
+            if since is not None and current != since:
+                self._db.execute("ROLLBACK")
+                return False
+            saved = {name: self._save_fold(name, fold, whole=since is None) for name, fold in folds.items()}
+            if since is None:
+                keep = list(saved)
+                marks = ",".join("?" * len(keep))
+                self._db.execute(f"DELETE FROM folds WHERE name NOT IN ({marks})", keep)
+                self._db.execute(f"DELETE FROM rows WHERE fold NOT IN ({marks})", keep)
+            header: dict[str, Any] = {
+                "format": FORMAT, "fingerprint": fingerprint(), "folds": saved,
+                "position": dataclasses.asdict(position)}
+            header["check"] = hashlib.sha256(_canonical(header)).hexdigest()
+            self._db.execute("INSERT OR REPLACE INTO header (id, body) VALUES (1, ?)", (_canonical(header).decode(),))
+            self._db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+        self.position, self._folds = position, saved
+        return True
 
-def write_snapshot(directory: Path, position: Position, folds: Iterable[Any]) -> None:
-    """Save ``folds`` (each as it stands after ``position``) atomically: the old snapshot or the new, whole."""
-    named = sorted((fold_name(type(fold)), fold) for fold in folds)  # in the header's (sorted) order
-    blobs = {name: pickle.dumps(fold, protocol=pickle.HIGHEST_PROTOCOL) for name, fold in named}
-    header: dict[str, Any] = {
-        "format": FORMAT, "fingerprint": fingerprint(),
-        "position": {"seq": position.seq, "offset": position.offset, "head": position.head, "first": position.first},
-        "folds": {name: [len(blob), hashlib.sha256(blob).hexdigest()] for name, blob in blobs.items()}}
-    header["check"] = hashlib.sha256(_canonical(header)).hexdigest()
-    path = Path(directory) / SNAPSHOT_FILE
-    ensure_folder(path.parent)
-    tmp = temp_name(path)
-    write_private_chunks(tmp, [_canonical(header) + b"\n", *blobs.values()], name=path)
-    durable_place(tmp, path, overwrite=True)
+    def _save_fold(self, name: str, fold: Any, *, whole: bool) -> int:
+        custom = type(fold).__getstate__ is not object.__getstate__
+        attributes = dict(fold.__getstate__() if custom else vars(fold))
+        saved_maps = getattr(type(fold), "SAVED_MAPS", ())
+        # A fold folded afresh (its maps are not the snapshot's) replaces every row it had.
+        whole = whole or not all(isinstance(attributes[a], SavedMap) for a in saved_maps)
+        maps: dict[str, int] = {}
+        if whole:
+            self._db.execute("DELETE FROM rows WHERE fold = ?", (name,))
+        for attribute in saved_maps:
+            mapping = attributes.pop(attribute)
+            maps[attribute] = len(mapping)
+            if isinstance(mapping, SavedMap) and not whole:
+                changed, deleted = mapping.changes()
+            else:
+                changed, deleted = dict(mapping), set()
+            self._db.executemany("DELETE FROM rows WHERE fold = ? AND map = ? AND key = ?",
+                                 [(name, attribute, _dumps(key)) for key in deleted])
+            self._db.executemany("INSERT OR REPLACE INTO rows (fold, map, key, value, digest) VALUES (?, ?, ?, ?, ?)",
+                                 (self._row(name, attribute, key, value) for key, value in changed.items()))
+        body = _dumps({"attributes": attributes, "maps": maps})
+        self._db.execute("INSERT OR REPLACE INTO folds (name, body, digest) VALUES (?, ?, ?)",
+                         (name, body, _digest(name.encode(), body)))
+        return len(body)
+
+    @staticmethod
+    def _row(fold: str, name: str, key: Any, value: Any) -> tuple[str, str, bytes, bytes, bytes]:
+        key_blob, value_blob = _dumps(key), _dumps(value)
+        return fold, name, key_blob, value_blob, _digest(fold.encode(), name.encode(), key_blob, value_blob)
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
 
 
 def _canonical(value: Mapping[str, Any]) -> bytes:

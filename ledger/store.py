@@ -74,11 +74,13 @@ class StalePosition(LedgerError):
 @dataclass(frozen=True)
 class Position:
     """A place in the ledger: after entry ``seq``, whose line ends at byte ``offset`` and whose hash is ``head``;
-    ``first`` is the first entry's hash, which tells this ledger file from another."""
+    ``first`` is the first entry's hash, which tells this ledger file from another; ``checkpoint`` the seq of the
+    last `ledger.checkpoint` up to there (0: none)."""
     seq: int
     offset: int
     head: str
     first: str
+    checkpoint: int = 0
 
 
 # --- frozen values: entries handed out can't be changed in place -------------------------------------
@@ -317,6 +319,7 @@ class Ledger:
             raise StalePosition(f"entry {position.seq} of {self.path} is not the one the saved position names")
         self._seq, self._head, self._offset = position.seq, position.head, position.offset
         self._start_seq, self._start_offset, self._first = position.seq, position.offset, position.first
+        self.last_checkpoint = position.checkpoint
         self._hashing = False  # the file's bytes before the position are hashed only if a checkpoint needs them
         self._verified_seq = position.seq
 
@@ -576,7 +579,7 @@ class Ledger:
     @property
     def position(self) -> Position:
         """Where the entries read so far end (what a view folded from all of them stands at)."""
-        return Position(self._seq, self._offset, self._head, self._first)
+        return Position(self._seq, self._offset, self._head, self._first, self.last_checkpoint)
 
     def _past(self) -> Iterator[Entry]:
         """The entries before the position this ledger was opened at, streamed from the file (never all in

@@ -86,7 +86,14 @@ class OutboxItem:
 
 
 class State:
-    """Everything the system knows, folded from the ledger."""
+    """Everything the system knows, folded from the ledger.
+
+    The maps in ``SAVED_MAPS`` grow with the history; a snapshot (``ledger.snapshot``) keeps them one row a key and
+    reads back only the keys a command asks for. What a writer scans is indexed here (``undecided_numbers``,
+    ``in_review``, ``live_consents``, ``pending``, ``unregistered``...), so that no writer walks the history.
+    """
+    SAVED_MAPS = ("mails", "message_ids", "duplicates", "requests", "request_by_mail", "consents", "outbox",
+                  "unwritten", "automatic_per_day", "consents_by_eori", "consents_by_request", "outage_mail")
 
     def __init__(self) -> None:
         self.mails: dict[str, dict[str, Any]] = {}  # sha256 -> mail.received data
@@ -105,6 +112,14 @@ class State:
         self.automatic_per_day: dict[tuple[str, str], int] = {}
         self.last_seq = 0
         self.consents_by_eori: dict[str, list[str]] = {}  # code_key(EORI) -> its consent numbers, oldest first
+        self.consents_by_request: dict[str, list[str]] = {}  # request number -> the consents it was given
+        self.outage_mail: dict[str, list[str]] = {}  # outage id -> the outbox ids of its notices ("outage/ID/...")
+        # Indexes of what writers look for, so none scans the history:
+        self.undecided_numbers: dict[str, None] = {}  # requests waiting for a decision (none, or re-parsed)
+        self.in_review: dict[str, None] = {}  # requests whose standing decision is the rules' "review"
+        self.live_consents: dict[str, None] = {}  # consents neither expired nor ended
+        self.pending: dict[str, None] = {}  # outbox ids neither sent nor held
+        self.unregistered: dict[str, None] = {}  # messages received that opened or joined no case (yet)
         # Decisions (request number, index) no letter (`mail.queued`, `mail.unwritten`) has been recorded for yet,
         # and the last few that had one: the only decisions that can still imply a letter not queued.
         self.unanswered: dict[tuple[str, int], None] = {}
@@ -144,6 +159,8 @@ class State:
 
     def _on_mail_received(self, data: dict, entry: Entry) -> None:
         self.mails[data["sha256"]] = data
+        if data["sha256"] not in self.request_by_mail:
+            self.unregistered[data["sha256"]] = None
         if data.get("message_id"):
             self.message_ids.setdefault(data["message_id"], data["sha256"])
 
@@ -161,8 +178,10 @@ class State:
                            received_at=data["received_at"], mail_sha256=data.get("mail_sha256") or "",
                            registered=data, messages=[data["message_id"]] if data.get("message_id") else [])
         self.requests[view.number] = view
+        self.undecided_numbers[view.number] = None
         if view.mail_sha256:
             self.request_by_mail[view.mail_sha256] = view.number
+            self.unregistered.pop(view.mail_sha256, None)
         self._count(view.number)
 
     def _on_request_requeued(self, data: dict, entry: Entry) -> None:
@@ -185,6 +204,8 @@ class State:
         request.decisions = [superseded(decision, entry) for decision in request.decisions]
         request.decision = None
         request.superseded_mails = len(request.mails)
+        self.undecided_numbers[request.number] = None
+        self.in_review.pop(request.number, None)
 
     def _on_correspondence(self, data: dict, entry: Entry) -> None:
         """A message joined an existing case: it belongs to that case and is never registered on its own."""
@@ -196,6 +217,7 @@ class State:
             request.messages.append(data["message_id"])
         if data.get("mail_sha256"):
             self.request_by_mail[data["mail_sha256"]] = request.number
+            self.unregistered.pop(data["mail_sha256"], None)
 
     def _on_decision_made(self, data: dict, entry: Entry) -> None:
         request = self.requests.get(data["request"])
@@ -204,11 +226,18 @@ class State:
         request.decision = data
         request.decisions.append(data)
         self.unanswered[(request.number, len(request.decisions) - 1)] = None
+        self.undecided_numbers.pop(request.number, None)
+        if data["outcome"] == "review" and data.get("decided_by") == "auto":
+            self.in_review[request.number] = None
+        else:
+            self.in_review.pop(request.number, None)
         consent_no = data.get("consent_no")
         if data["outcome"] == "consent" and consent_no:
             fields = request.registered.get("fields") or {}
             if consent_no not in self.consents:
                 self.consents_by_eori.setdefault(code_key(fields.get("eori")), []).append(consent_no)
+                self.consents_by_request.setdefault(request.number, []).append(consent_no)
+            self.live_consents[consent_no] = None
             self.consents[consent_no] = ConsentView(
                 number=consent_no, request=request.number, eori=fields.get("eori") or "",
                 issued_at=data["decided_at"], period_from=data["period_from"], period_to=data["period_to"],
@@ -217,6 +246,7 @@ class State:
         elif data["outcome"] in ("ended_early", "revoked") and consent_no in self.consents:
             # An early recovery (1B-1029:16) ends it when the systems worked again; a revocation when it is made.
             consent = self.consents[consent_no]
+            self.live_consents.pop(consent_no, None)
             consent.ended_at = data.get("period_to") or data["decided_at"]
             consent.ended_by = request.number
             consent.revoked = data["outcome"] == "revoked"
@@ -226,6 +256,7 @@ class State:
     def _on_consent_expired(self, data: dict, entry: Entry) -> None:
         if data["consent_no"] in self.consents:
             self.consents[data["consent_no"]].expired = True
+            self.live_consents.pop(data["consent_no"], None)
 
     def _answered(self, outbox_id: str) -> None:
         """A letter for the decision its id names (``NUMBER/INDEX/PURPOSE``) was recorded."""
@@ -243,6 +274,9 @@ class State:
     def _on_mail_queued(self, data: dict, entry: Entry) -> None:
         self._answered(data["id"])
         self.outbox[data["id"]] = OutboxItem(id=data["id"], queued=data)
+        self.pending[data["id"]] = None
+        if data["id"].startswith("outage/"):
+            self.outage_mail.setdefault(data["id"].split("/")[1], []).append(data["id"])
         self._count_automatic(data, +1)
         request = self.requests.get(data.get("request") or "")
         if request is not None:
@@ -251,6 +285,7 @@ class State:
     def _on_mail_sent(self, data: dict, entry: Entry) -> None:
         if data["id"] in self.outbox:
             self.outbox[data["id"]].sent = data
+            self.pending.pop(data["id"], None)
 
     def _on_mail_failed(self, data: dict, entry: Entry) -> None:
         if data["id"] in self.outbox:
@@ -261,6 +296,7 @@ class State:
         if item is not None and item.held is None:
             item.held = data
             self._count_automatic(item.queued, -1)
+            self.pending.pop(item.id, None)
 
     def _on_mail_unwritten(self, data: dict, entry: Entry) -> None:
         self._answered(data["id"])
@@ -276,6 +312,7 @@ class State:
             self._count_automatic(item.queued, +1)
         item.releases.append(data)
         item.released_after = len(item.failures)
+        self.pending[item.id] = None
 
     def _on_officer_note(self, data: dict, entry: Entry) -> None:
         if data.get("request") in self.requests:
@@ -327,12 +364,29 @@ class State:
 
     def unregistered_mails(self) -> list[dict[str, Any]]:
         """Received messages whose request is not registered yet (a crash between the two), in receipt order."""
-        pending = [m for sha, m in self.mails.items() if sha not in self.request_by_mail]
+        pending = [self.mails[sha] for sha in self.unregistered]
         return sorted(pending, key=lambda m: (m["received_at"], m["sha256"]))
 
     def undecided(self) -> list[RequestView]:
-        pending = [r for r in self.requests.values() if r.decision is None]
+        pending = [self.requests[number] for number in self.undecided_numbers]
         return sorted(pending, key=lambda r: (r.received, r.number))
+
+    def reviewed_by_rules(self) -> list[RequestView]:
+        """Requests whose standing decision is the rules' "review" (an officer's to make), in receipt order."""
+        waiting = [self.requests[number] for number in self.in_review]
+        return sorted(waiting, key=lambda r: (r.received, r.number))
+
+    def consents_in_force(self) -> list[ConsentView]:
+        """Consents neither expired nor ended (whether their period is over or not), oldest first."""
+        return [self.consents[number] for number in self.live_consents]
+
+    def consents_given(self, request: str) -> list[ConsentView]:
+        """The consents a request was given, oldest first."""
+        return [self.consents[number] for number in self.consents_by_request.get(request, ())]
+
+    def outage_mails(self, outage_id: str) -> list[OutboxItem]:
+        """The notices queued about an outage, in the order queued."""
+        return [self.outbox[ident] for ident in self.outage_mail.get(outage_id, ())]
 
     def case_of(self, number: str) -> RequestView | None:
         """The case one of our numbers names: a request (ITPC-, AFIS-) or the request a consent (VTP-) answered."""
@@ -350,7 +404,7 @@ class State:
         return sorted(found, key=lambda pair: (pair[0].received, pair[0].number, pair[1]))
 
     def pending_outbox(self) -> Iterator[OutboxItem]:
-        return (item for item in self.outbox.values() if item.pending)
+        return (self.outbox[ident] for ident in list(self.pending))
 
 
 def superseded(decision: dict[str, Any], entry: Entry) -> dict[str, Any]:
