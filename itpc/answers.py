@@ -17,7 +17,7 @@ from itpc.app import App
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant
 from ledger.entries import MAIL_UNWRITTEN
-from ledger.views import RequestView
+from ledger.views import RequestView, never_answered
 from responders.compose import compose, is_message_id
 from responders.letters import render_letter
 from responders.senders import address_of, answer_to
@@ -109,7 +109,7 @@ class Answerer:
 
     # -- what a decision implies -----------------------------------------------------------------------
     def plan(self, request: RequestView, index: int, decision: dict[str, Any]) -> Iterator[Planned]:
-        if request.registered.get("auto_generated"):
+        if never_answered(request.registered):
             return  # RFC 3834: auto-generated mail is never answered
         base = f"{request.number}/{index}"
         acknowledgement = acknowledgement_of(request.kind, decision, readable=not request.registered.get("problems"))

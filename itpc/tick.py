@@ -21,7 +21,7 @@ from itpc.app import App
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import CONSENT_EXPIRED, DEADLINE_BREACHED
-from ledger.views import ConsentView, RequestView
+from ledger.views import ConsentView, RequestView, deadline_alert_id
 from responders.compose import compose
 from responders.letters import render_letter
 from responders.outage_page import publish
@@ -128,7 +128,7 @@ class Tick:
         deadline_after = timedelta(minutes=self.settings.rules.decision_deadline_minutes)
         state = self.app.state
         breached = self.recorded_breaches()
-        for request in state.reviewed_by_rules():  # the only ones an officer may still owe a decision
+        for request in state.watched_requests():  # the others are decided, or alerted and breached already
             stage = deadline_stage(request, self.now, alert_after=alert_after, deadline_after=deadline_after)
             if stage is None:
                 continue
@@ -136,7 +136,7 @@ class Tick:
             # The alert is sent even when the first tick to see the request is already past the deadline:
             # the duty officer must learn that it waits either way.
             report.alerts += self.queue_letter(
-                f"{request.number}/deadline/alert", "decision_alert", (self.settings.itpc.duty_address,),
+                deadline_alert_id(request.number), "decision_alert", (self.settings.itpc.duty_address,),
                 self.alert_context(request, deadline), request=request.number, capped=False)
             if stage == "breach" and request.number not in breached:
                 with self.app.ledger.writing():

@@ -18,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -117,15 +118,22 @@ def archive_paths(entry: Entry | Mapping[str, Any]) -> Iterable[str]:
 
 
 class ArchivePaths:
-    """The archive paths the entries name, folded (``Ledger.subscribe``): what a checkpoint's digest covers."""
-    SAVED_MAPS = ("paths",)  # saved one row a path (``ledger.snapshot``): read back only for a checkpoint
+    """The archive paths the entries name, folded (``Ledger.subscribe``): what a checkpoint's digest covers.
+    Kept in 256 buckets, each saved as one row (``ledger.snapshot``): an entry reads back the bucket of each path
+    it names, a checkpoint all of them."""
+    SAVED_MAPS = ("buckets",)
 
     def __init__(self) -> None:
-        self.paths: dict[str, None] = {}
+        self.buckets: dict[int, set[str]] = {}
 
     def apply(self, entry: Entry) -> None:
         for path in archive_paths(entry):
-            self.paths[path] = None
+            self.buckets.setdefault(zlib.crc32(path.encode()) & 0xFF, set()).add(path)
+
+    @property
+    def paths(self) -> Iterator[str]:
+        for bucket in self.buckets.values():
+            yield from bucket
 
 
 def archive_digest(paths: Iterable[str]) -> str:

@@ -23,6 +23,16 @@ NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
 # letters one after the other, so only the last few it (or a process beside it) was writing can be part-queued.
 RECENTLY_ANSWERED = 64
 
+def never_answered(registered: dict[str, Any]) -> bool:
+    """Auto-generated mail is never answered (RFC 3834): none of its decisions implies a letter."""
+    return bool(registered.get("auto_generated"))
+
+
+def deadline_alert_id(number: str) -> str:
+    """The outbox id of the duty officer's alert that a request waits for a decision (1B-1029:9)."""
+    return f"{number}/deadline/alert"
+
+
 # The outcome a decision shows in `RequestView.decisions` once a re-parse has replaced what it was made on.
 SUPERSEDED = "superseded"
 
@@ -90,7 +100,7 @@ class State:
 
     The maps in ``SAVED_MAPS`` grow with the history; a snapshot (``ledger.snapshot``) keeps them one row a key and
     reads back only the keys a command asks for. What a writer scans is indexed here (``undecided_numbers``,
-    ``in_review``, ``live_consents``, ``pending``, ``unregistered``...), so that no writer walks the history.
+    ``watched``, ``live_consents``, ``pending``, ``unregistered``...), so that no writer walks the history.
     """
     SAVED_MAPS = ("mails", "message_ids", "duplicates", "requests", "request_by_mail", "consents", "outbox",
                   "unwritten", "automatic_per_day", "consents_by_eori", "consents_by_request", "outage_mail")
@@ -116,7 +126,9 @@ class State:
         self.outage_mail: dict[str, list[str]] = {}  # outage id -> the outbox ids of its notices ("outage/ID/...")
         # Indexes of what writers look for, so none scans the history:
         self.undecided_numbers: dict[str, None] = {}  # requests waiting for a decision (none, or re-parsed)
-        self.in_review: dict[str, None] = {}  # requests whose standing decision is the rules' "review"
+        # continuity requests whose standing decision is the rules' "review", until breached and alerted both
+        self.watched: dict[str, None] = {}
+        self.alerted: set[str] = set()  # requests whose deadline alert is queued
         self.live_consents: dict[str, None] = {}  # consents neither expired nor ended
         self.pending: dict[str, None] = {}  # outbox ids neither sent nor held
         self.unregistered: dict[str, None] = {}  # messages received that opened or joined no case (yet)
@@ -166,6 +178,19 @@ class State:
 
     def _on_deadline_breached(self, data: dict, entry: Entry) -> None:
         self.breached.add(data["request"])
+        if data["request"] in self.alerted:
+            self.watched.pop(data["request"], None)
+
+    def _watch(self, request: RequestView) -> None:
+        """Watch a continuity request the rules left to an officer (1B-1029:9) until both its alert is queued
+        and its breach recorded: nothing more is due for it after that."""
+        decision = request.decision or {}
+        waiting = (request.kind == "continuity" and decision.get("outcome") == "review"
+                   and decision.get("decided_by") == "auto")
+        if waiting and not (request.number in self.breached and request.number in self.alerted):
+            self.watched[request.number] = None
+        else:
+            self.watched.pop(request.number, None)
 
     def _on_mail_duplicate(self, data: dict, entry: Entry) -> None:
         self.duplicates[data["sha256"]] = data["first_sha256"]
@@ -205,7 +230,7 @@ class State:
         request.decision = None
         request.superseded_mails = len(request.mails)
         self.undecided_numbers[request.number] = None
-        self.in_review.pop(request.number, None)
+        self.watched.pop(request.number, None)
 
     def _on_correspondence(self, data: dict, entry: Entry) -> None:
         """A message joined an existing case: it belongs to that case and is never registered on its own."""
@@ -225,12 +250,10 @@ class State:
             return
         request.decision = data
         request.decisions.append(data)
-        self.unanswered[(request.number, len(request.decisions) - 1)] = None
+        if not never_answered(request.registered):
+            self.unanswered[(request.number, len(request.decisions) - 1)] = None
         self.undecided_numbers.pop(request.number, None)
-        if data["outcome"] == "review" and data.get("decided_by") == "auto":
-            self.in_review[request.number] = None
-        else:
-            self.in_review.pop(request.number, None)
+        self._watch(request)
         consent_no = data.get("consent_no")
         if data["outcome"] == "consent" and consent_no:
             fields = request.registered.get("fields") or {}
@@ -275,6 +298,11 @@ class State:
         self._answered(data["id"])
         self.outbox[data["id"]] = OutboxItem(id=data["id"], queued=data)
         self.pending[data["id"]] = None
+        request = data.get("request") or ""
+        if request and data["id"] == deadline_alert_id(request):
+            self.alerted.add(request)
+            if request in self.breached:
+                self.watched.pop(request, None)
         if data["id"].startswith("outage/"):
             self.outage_mail.setdefault(data["id"].split("/")[1], []).append(data["id"])
         self._count_automatic(data, +1)
@@ -371,9 +399,10 @@ class State:
         pending = [self.requests[number] for number in self.undecided_numbers]
         return sorted(pending, key=lambda r: (r.received, r.number))
 
-    def reviewed_by_rules(self) -> list[RequestView]:
-        """Requests whose standing decision is the rules' "review" (an officer's to make), in receipt order."""
-        waiting = [self.requests[number] for number in self.in_review]
+    def watched_requests(self) -> list[RequestView]:
+        """Continuity requests the rules left to an officer whose deadline alert or breach is not yet recorded,
+        in receipt order (1B-1029:9)."""
+        waiting = [self.requests[number] for number in self.watched]
         return sorted(waiting, key=lambda r: (r.received, r.number))
 
     def consents_in_force(self) -> list[ConsentView]:
