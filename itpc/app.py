@@ -70,7 +70,7 @@ class App:
             else:
                 self._restored_at = position
                 return ledger
-        return Ledger(self.ledger_dir, **options)
+        return Ledger.streamed(self.ledger_dir, **options)
 
     @cached_property
     def snapshot(self) -> SnapshotStore | None:

@@ -231,7 +231,7 @@ class Ledger:
     """An open ledger directory. Use as a context manager or call ``close``."""
 
     def __init__(self, directory: Path | str, *, lock_timeout: float = 10.0, clock: Clock = _system_clock,
-                 at_end: bool = False, at: Position | None = None):
+                 at_end: bool = False, at: Position | None = None, streamed: bool = False):
         self.directory = Path(directory)
         make_folders(self.directory)
         self.path = self.directory / LEDGER_FILE
@@ -253,7 +253,8 @@ class Ledger:
         self._seq = 0
         self._head = GENESIS
         self._listeners: list[Callable[[Entry], None]] = []
-        self._hashing = not at_end      # opened at its end, the bytes before are never read, nor hashed
+        self._streamed = streamed
+        self._hashing = not (at_end or streamed)  # else the bytes before the end are read, and hashed, on demand
         self._bytes = hashlib.sha256()  # of the file's bytes up to _offset, while _hashing
         self._verified_seq = 0          # entries up to here have been re-hashed or vouched for
         self.damage: str | None = None  # the first entry that does not hold, in one line
@@ -279,6 +280,13 @@ class Ledger:
         the entry there is not the one the position names (the file was cut, edited there, or replaced)."""
         return cls(directory, at=position, **options)
 
+    @classmethod
+    def streamed(cls, directory: Path | str, **options: Any) -> "Ledger":
+        """The ledger opened at its end, its entries after the prefix last vouched for re-hashed as it streams
+        through them; the past is read again from the file, a block at a time, for each view that subscribes (and
+        for ``entries``, once): opening a big ledger never holds it in memory."""
+        return cls(directory, streamed=True, **options)
+
     def _load_existing(self) -> None:
         size = os.fstat(self._fd).st_size
         if self._at is not None:
@@ -286,8 +294,11 @@ class Ledger:
         if size and not self._ends_with_newline(size):
             with self.writing():  # repairs the torn tail under the lock, then loads
                 pass
-        elif self.at_end and size:
+        elif (self.at_end or self._streamed) and size and self._at is None:
             self._start_after_last_line(size)
+            if self._streamed:
+                self._start_seq, self._start_offset = self._seq, self._offset
+                self._first = decode_line(self._first_line(), 1)["hash"]
         else:
             self._fold_new()
 
@@ -347,8 +358,7 @@ class Ledger:
         start, seq = 0, 0
         if voucher and 0 < voucher[1] <= self._offset and os.pread(self._fd, 1, voucher[1] - 1) == b"\n":
             start, seq = voucher[1], voucher[0]
-        chunk = os.pread(self._fd, self._offset - start, start)
-        for raw in chunk.split(b"\n")[:-1]:
+        for raw in self._lines(start, self._offset):
             seq += 1
             obj = decode_line(raw, seq)
             self.damage = _unsound(obj, seq) if obj["seq"] == seq else f"entry {seq} is out of place"
@@ -557,7 +567,7 @@ class Ledger:
                     raise LedgerError("this ledger was opened at its end; its past entries were not read")
                 with _gc_paused():  # as when opening: a few objects per entry would trigger full collections
                     if since < self._start_seq:
-                        for entry in self._past():
+                        for entry in self._past(frozen=False):
                             if entry.seq > since:
                                 listener(entry)
                     for entry in self._read:
@@ -581,24 +591,30 @@ class Ledger:
         """Where the entries read so far end (what a view folded from all of them stands at)."""
         return Position(self._seq, self._offset, self._head, self._first, self.last_checkpoint)
 
-    def _past(self) -> Iterator[Entry]:
-        """The entries before the position this ledger was opened at, streamed from the file (never all in
-        memory): they were verified when the position was saved, and are checked here only for their chain."""
-        seq, offset, head, rest = 0, 0, GENESIS, b""
-        while offset < self._start_offset:
-            block = os.pread(self._fd, min(1 << 22, self._start_offset - offset), offset)
+    def _lines(self, start: int, end: int) -> Iterator[bytes]:
+        """The lines between two offsets (each ending in a newline there), read a block at a time."""
+        offset, rest = start, b""
+        while offset < end:
+            block = os.pread(self._fd, min(1 << 22, end - offset), offset)
             if not block:
-                raise CorruptLedger(f"{self.path} ends before byte {self._start_offset}")
+                raise CorruptLedger(f"{self.path} ends before byte {end}")
             offset += len(block)
             lines = (rest + block).split(b"\n")
             rest = lines.pop()
-            for raw in lines:
-                seq += 1
-                obj = decode_line(raw, seq, frozen=True)
-                if obj["seq"] != seq or obj["prev"] != head:
-                    raise CorruptLedger(f"line {seq} (seq {obj['seq']}) does not chain to the entry before it")
-                head = obj["hash"]
-                yield Entry(obj["seq"], obj["ts"], obj["type"], obj["data"], obj["prev"], head)
+            yield from lines
+
+    def _past(self, *, frozen: bool = True) -> Iterator[Entry]:
+        """The entries before the position this ledger was opened at, streamed from the file (never all in
+        memory): they were verified when the position was saved or when opening, and are checked here only for
+        their chain. Not ``frozen``: each is decoded for one listener, which may keep its data as it is."""
+        seq, head = 0, GENESIS
+        for raw in self._lines(0, self._start_offset):
+            seq += 1
+            obj = decode_line(raw, seq, frozen=frozen)
+            if obj["seq"] != seq or obj["prev"] != head:
+                raise CorruptLedger(f"line {seq} (seq {obj['seq']}) does not chain to the entry before it")
+            head = obj["hash"]
+            yield Entry(obj["seq"], obj["ts"], obj["type"], obj["data"], obj["prev"], head)
 
     def __len__(self) -> int:
         return self._seq

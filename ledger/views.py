@@ -167,7 +167,8 @@ class State:
         self.last_seq = entry.seq
         handler = self._handlers.get(entry.type)
         if handler:
-            handler(thaw(entry.data), entry)
+            # data streamed from the file is this fold's own (``Ledger.subscribe``); frozen data is shared
+            handler(entry.data if type(entry.data) is dict else thaw(entry.data), entry)
 
     def _on_mail_received(self, data: dict, entry: Entry) -> None:
         self.mails[data["sha256"]] = data
