@@ -76,12 +76,14 @@ class App:
     def snapshot(self) -> SnapshotStore | None:
         """The saved folds beside the ledger (None where they cannot be kept: a read-only ledger folder)."""
         if not (self.ledger_dir / LEDGER_FILE).exists():
-            return None
+            return None  # a new ledger: the first save opens it
+        return self._open_store()
+
+    def _open_store(self) -> SnapshotStore | None:
         try:
             self._snapshot = SnapshotStore(self.ledger_dir)
         except (OSError, sqlite3.Error) as exc:
             log.warning("saved state not opened: %s", exc)
-            return None
         return self._snapshot
 
     def fold(self, kind: type[F]) -> F:
@@ -108,7 +110,7 @@ class App:
         snapshot or a fold had to be folded from the start. A cache: a failure is logged and changes nothing."""
         ledger = self._ledger
         every = self.settings.ledger.snapshot_every if every is None else every
-        store = self._snapshot
+        store = self._snapshot or (self._open_store() if ledger is not None and ledger.first else None)
         if (store is None or ledger is None or not self._folds or ledger.damage is not None or not ledger.first
                 or every <= 0):
             return False
