@@ -40,7 +40,7 @@ import rfc8785
 
 from config.errors import LedgerError
 from ledger.entries import LEDGER_CHECKPOINT, LEDGER_RECOVERED
-from ledger.files import durable_write, make_folders
+from ledger.files import deferred_syncs, durable_write, make_folders, sync_deferred
 
 GENESIS = "0" * 64
 LEDGER_FILE = "ledger.jsonl"
@@ -241,6 +241,8 @@ class Ledger:
         self._lock_fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o640)
         self._thread_lock = threading.RLock()
         self._depth = 0
+        self._grouped = 0       # inside ``group``: appends are written now, synced at the commit
+        self._unsynced = False
         self._offset = 0  # bytes of the file already folded into memory
         # Entries this process has read: all of them, or (``at_end``) only those after the last one at opening,
         # or (``at``) those after the position (the entries before it are read from the file when asked for).
@@ -534,7 +536,10 @@ class Ledger:
                 written = os.write(self._fd, line)
                 if written != len(line):
                     raise OSError(errno.ENOSPC, f"short write, {written} of {len(line)} bytes")
-                os.fsync(self._fd)
+                if self._grouped:
+                    self._unsynced = True
+                else:
+                    os.fsync(self._fd)
             except OSError as exc:
                 # Not appended: cut what part of the line reached the file, so the next append does not
                 # follow a torn line (were the cut to fail too, the next open sets the torn line aside).
@@ -550,6 +555,31 @@ class Ledger:
             if self.after_append is not None and type_ != LEDGER_CHECKPOINT:
                 self.after_append(entry)
             return entry
+
+    @contextlib.contextmanager
+    def group(self) -> Iterator["Ledger"]:
+        """Group commit: the entries appended (and the files written durably, ``ledger.files.deferred_syncs``)
+        by this thread inside it are synced together by ``commit``, which leaving it calls: one sync of the ledger
+        and one of each file system for a whole batch. Nothing done on the strength of an entry outside this
+        process (an inbox message acknowledged, a letter sent) may happen before the commit that covers it.
+        Other processes see the entries at once; a crash of this process loses none (the kernel holds them),
+        and a power cut loses only entries nothing outside acted on."""
+        with deferred_syncs():
+            self._grouped += 1
+            try:
+                yield self
+            finally:
+                self._grouped -= 1
+                if self._grouped == 0:
+                    self.commit()
+
+    def commit(self) -> None:
+        """Sync what the current group wrote: the files first (an entry never names a file not on disk), then
+        the ledger."""
+        sync_deferred()
+        if self._unsynced:
+            os.fsync(self._fd)
+            self._unsynced = False
 
     # -- reading ------------------------------------------------------------------------------------
     def refresh(self) -> None:
