@@ -119,21 +119,33 @@ def archive_paths(entry: Entry | Mapping[str, Any]) -> Iterable[str]:
 
 class ArchivePaths:
     """The archive paths the entries name, folded (``Ledger.subscribe``): what a checkpoint's digest covers.
-    Kept in 256 buckets, each saved as one row (``ledger.snapshot``): an entry reads back the bucket of each path
-    it names, a checkpoint all of them."""
+    Kept by folder, each folder saved as one row (``ledger.snapshot``): an entry reads back the folder of each
+    path it names, and the digest reads one folder at a time."""
     SAVED_MAPS = ("buckets",)
 
     def __init__(self) -> None:
-        self.buckets: dict[int, set[str]] = {}
+        self.buckets: dict[str, set[str]] = {}
 
     def apply(self, entry: Entry) -> None:
         for path in archive_paths(entry):
-            self.buckets.setdefault(zlib.crc32(path.encode()) & 0xFF, set()).add(path)
+            self.buckets.setdefault(path.rpartition("/")[0], set()).add(path)
 
     @property
     def paths(self) -> Iterator[str]:
         for bucket in self.buckets.values():
             yield from bucket
+
+    def digest(self) -> str:
+        """``archive_digest`` of the paths, holding one folder's at a time: no archive folder name is a prefix of
+        another's followed by "/" ("ab", "attachments/ab"), so folders in order, each sorted, are all sorted."""
+        keys = getattr(self.buckets, "key_list", self.buckets.keys)()
+        peek = getattr(self.buckets, "peek", self.buckets.__getitem__)
+        hasher, first = hashlib.sha256(), True
+        for folder in sorted(keys):
+            for path in sorted(peek(folder)):
+                hasher.update((path if first else "\n" + path).encode("utf-8"))
+                first = False
+        return hasher.hexdigest()
 
 
 def archive_digest(paths: Iterable[str]) -> str:
@@ -185,7 +197,7 @@ class Checkpointer:
                 self._paths = ArchivePaths()
                 ledger.subscribe(self._paths.apply)
             data: dict[str, Any] = {"seq": len(ledger), "head": ledger.head, "ledger_sha256": ledger.bytes_sha256,
-                                    "archive_digest": archive_digest(self._paths.paths)}
+                                    "archive_digest": self._paths.digest()}
             signature = self.key.sign(signed_bytes(data)).hex() if self.key is not None else ""
             data.update(key_id=self.key_id, signature=signature)
             entry = ledger.append(LEDGER_CHECKPOINT, data)

@@ -160,6 +160,23 @@ class SavedMap(MutableMapping):
             self._complete = True
         return iter(list(self._cache))
 
+    def key_list(self) -> list[Any]:
+        """The keys, without reading their values."""
+        if self._complete:
+            return list(self._cache)
+        saved = [key for key in self._store.keys(self._fold, self._name) if key not in self._absent]
+        return [*saved, *(key for key in self._cache if key not in set(saved))]
+
+    def peek(self, key: Any) -> Any:
+        """The value, read without being kept (one not kept is not saved again either): a scan of them all
+        holds one at a time."""
+        if key in self._cache:
+            return self._cache[key]
+        found = None if key in self._absent else self._store.row(self._fold, self._name, key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
     def changes(self) -> tuple[dict[Any, Any], set[Any]]:
         """The entries to write again (every one read or set) and the keys to remove."""
         return self._cache, self._deleted
@@ -255,6 +272,11 @@ class SnapshotStore:
                                      (fold, name)).fetchall()
             return iter([(_loads(key), self._checked(fold, name, key, value, digest))
                          for key, value, digest in found])
+
+    def keys(self, fold: str, name: str) -> list[Any]:
+        with self._damage(fold, name):
+            return [_loads(key) for (key,) in self._db.execute("SELECT key FROM rows WHERE fold = ? AND map = ?",
+                                                               (fold, name))]
 
     def _checked(self, fold: str, name: str, key: bytes, value: bytes, digest: bytes) -> Any:
         if _digest(fold.encode(), name.encode(), key, value) != digest:

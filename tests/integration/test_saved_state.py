@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from config import load_settings
 from itpc.app import App
-from ledger.checkpoints import ArchivePaths
+from ledger.checkpoints import ArchivePaths, archive_digest
 from ledger.clock import Clock, parse_instant
 from ledger.entries import (DECISION_MADE, MAIL_HELD, MAIL_QUEUED, MAIL_RECEIVED, MAIL_REQUEUED, MAIL_SENT,
                             OFFICER_NOTE, REQUEST_REGISTERED, REQUEST_REPARSED)
@@ -233,6 +233,7 @@ def write(ledger: Ledger, action: str, n: int, outcome: str, step: int) -> None:
         ledger.append(MAIL_RECEIVED, {"sha256": sha, "message_id": f"<{n}@x.lt>", "received_at": when})
         ledger.append(REQUEST_REGISTERED, {"number": number, "kind": "continuity", "message_id": f"<{n}@x.lt>",
                                            "received_at": when, "mail_sha256": sha,
+                                           "attachments": [{"sha256": f"{step:064x}", "filename": "prasymas.pdf"}],
                                            "fields": {"eori": f"LT{n}", "systems": ["NCTS"]}})
     elif action == "reparse":
         ledger.append(REQUEST_REPARSED, {"request": number, "kind": "continuity", "received_at": when,
@@ -284,3 +285,4 @@ def test_a_state_restored_and_folded_on_equals_the_state_folded_from_the_start(t
     with Ledger(ledger_dir) as ledger:
         ledger.subscribe(full_paths.apply)
     assert sorted(restored_paths.paths) == sorted(full_paths.paths)
+    assert restored_paths.digest() == full_paths.digest() == archive_digest(full_paths.paths)
