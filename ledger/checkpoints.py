@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
