@@ -26,7 +26,9 @@ bench: system venv
 	$(BIN)/python -m bench.ocr
 	$(BIN)/python -m bench.pipeline
 	@if [ -f bench/imap_poll.py ]; then $(BIN)/python -m bench.imap_poll; fi
-	$(BIN)/python -m bench.review
+	$(BIN)/python -m bench.review --requests 1000     # writers (tick, decide, requeue, poll one) vs note, RSS
+	$(BIN)/python -m bench.review --requests 10000
+	$(BIN)/python -m bench.review --requests 100000   # also run start, verify of what is new, full verify
 	$(BIN)/python -m bench.bombs
 	$(BIN)/python -m bench.oversize
 	$(BIN)/python -m bench.sutikimas

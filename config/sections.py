@@ -58,6 +58,7 @@ class LedgerSettings:
     signing_key: Path | None             # Ed25519 private key (PEM) outside the ledger folder; None: unsigned
     checkpoint_file: Path | None         # where each checkpoint is published (JSON lines, appended); None: nowhere
     checkpoint_every: int                # entries between checkpoints the writer appends (and one at every tick)
+    snapshot_every: int                  # entries between saves of the folded state beside the ledger; 0: never
 
 
 @dataclass(frozen=True)

@@ -151,22 +151,32 @@ class MaildirSource:
 
     # -- acknowledging ----------------------------------------------------------------------------------
     def acknowledge(self, incoming: Incoming) -> None:
-        """Move the message to cur/ with the S flag (other flags kept); a second call does nothing."""
+        """Move the message to cur/ with the S flag (other flags kept); a second call does nothing. The file is
+        first looked for where it was read from (no listing: acknowledging a batch costs one rename a message),
+        then, if it moved since, in both folders."""
         unique = unique_name(incoming.ref)
+        folder, name = incoming.origin.get("folder"), incoming.origin.get("file")
+        if folder in ("new", "cur") and name and unique_name(name) == unique and self._move(folder, name):
+            return
         for folder in ("new", "cur"):
             for name in self._names(folder):
                 if unique_name(name) != unique:
                     continue
-                flags = flags_of(name)
-                if folder == "cur" and SEEN in flags:
+                if self._move(folder, name):
                     return
-                target = self.path / "cur" / f"{unique}{INFO_SEP}{''.join(sorted(set(flags + SEEN)))}"
-                try:
-                    os.rename(self.path / folder / name, target)
-                except FileNotFoundError:
-                    continue  # moved by someone else a moment ago; look again in cur/
-                return
         log.info("maildir %s: %s is no longer in the inbox; nothing to acknowledge", self.path, unique)
+
+    def _move(self, folder: str, name: str) -> bool:
+        """Flag ``folder/name`` seen in cur/; False if it is not there (moved by someone else a moment ago)."""
+        flags = flags_of(name)
+        if folder == "cur" and SEEN in flags:
+            return (self.path / folder / name).exists()
+        target = self.path / "cur" / f"{unique_name(name)}{INFO_SEP}{''.join(sorted(set(flags + SEEN)))}"
+        try:
+            os.rename(self.path / folder / name, target)
+        except FileNotFoundError:
+            return False
+        return True
 
     # -- waiting ----------------------------------------------------------------------------------------
     def wait(self, seconds: float, stop: threading.Event | None = None) -> None:

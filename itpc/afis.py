@@ -7,7 +7,6 @@ the liaison officer gave the rights (the user is then told, 10).
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,6 @@ from itpc.officers import duty_officer, signature_context
 from ledger.afis_users import AfisUser, AfisView
 from ledger.clock import VILNIUS, parse_instant
 from ledger.entries import AFIS_INACTIVE, AFIS_LOGIN, DECISION_MADE, DecisionMade
-from ledger.store import Ledger
 from responders.afis_inactivity import LETTER, LoginRow, RowError, Standing, mail_id, standing
 from responders.compose import ComposeError, compose
 from responders.letters import LetterError, render_letter
@@ -29,16 +27,10 @@ from responders.rules import Decision
 
 log = logging.getLogger("itpc.afis")
 
-_VIEWS: "weakref.WeakKeyDictionary[Ledger, AfisView]" = weakref.WeakKeyDictionary()
-
 
 def afis_view(app: App) -> AfisView:
     """The AFIS view of this app's ledger, folded once and then kept up to date by the subscription."""
-    view = _VIEWS.get(app.ledger)
-    if view is None:
-        view = _VIEWS[app.ledger] = AfisView()
-        app.ledger.subscribe(view.apply)
-    return view
+    return app.fold(AfisView)
 
 
 # ------------------------------------------------------------------------------------------------ the shell

@@ -19,7 +19,7 @@ from itpc.officers import signature_context, signer
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant
 from ledger.entries import MAIL_UNWRITTEN
-from ledger.views import RequestView
+from ledger.views import RequestView, never_answered
 from responders.compose import compose, is_message_id
 from responders.letters import render_letter
 from responders.senders import address_of, answer_to
@@ -71,22 +71,23 @@ class Answerer:
         """Queue every message that decisions imply and that is not queued yet. A letter that cannot be written
         is recorded as such (`mail.unwritten`) and the others go out: one bad request never stops the line."""
         state, queued = self.app.state, 0
-        for request in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
-            for index, decision in enumerate(request.decisions):
-                if (request.number, index) in self._done:
+        for request, index in state.unsettled():  # the others have every letter they imply queued
+            if (request.number, index) in self._done:
+                continue
+            decision = request.decisions[index]
+            for plan in self.plan(request, index, decision):
+                if plan.id in state.outbox or plan.id in state.unwritten:
                     continue
-                for plan in self.plan(request, index, decision):
-                    if plan.id in state.outbox or plan.id in state.unwritten:
-                        continue
-                    try:
-                        outgoing = self.written(request, decision, plan)
-                    except (ItpcError, ValueError) as exc:
-                        self.unwritten(request, plan, exc)
-                        continue
-                    queued += outbox.queue(self.app.ledger, state, self.app.archive, outgoing,
-                                           daily_cap=self.settings.outbox.daily_cap)
-                self._done.add((request.number, index))
-            queued += self.conversation_alerts(request)
+                try:
+                    outgoing = self.written(request, decision, plan)
+                except (ItpcError, ValueError) as exc:
+                    self.unwritten(request, plan, exc)
+                    continue
+                queued += outbox.queue(self.app.ledger, state, self.app.archive, outgoing,
+                                       daily_cap=self.settings.outbox.daily_cap)
+            self._done.add((request.number, index))
+        for number in list(state.conversations):  # cases a message came back to, waiting for an officer
+            queued += self.conversation_alerts(state.requests[number])
         return queued
 
     def conversation_alerts(self, request: RequestView) -> int:
@@ -135,7 +136,7 @@ class Answerer:
 
     # -- what a decision implies -----------------------------------------------------------------------
     def plan(self, request: RequestView, index: int, decision: dict[str, Any]) -> Iterator[Planned]:
-        if request.registered.get("auto_generated"):
+        if never_answered(request.registered):
             return  # RFC 3834: auto-generated mail is never answered
         base = f"{request.number}/{index}"
         readable = not unread_problems(request.registered)

@@ -81,7 +81,7 @@ class Judge:
             if doubt:
                 return Decision(outcome="review", rules=(), note=doubt)
             return decide_continuity(fields, missing, received_at=received,
-                                     consents=self.consent_records(), outages=self.outages(),
+                                     consents=self.consent_records(fields.get("eori")), outages=self.outages(),
                                      reasons=self.reasons, max_recipients=self.settings.outbox.max_recipients)
         if kind == "early_recovery":
             return self.early_recovery(fields, reg, received)
@@ -126,13 +126,15 @@ class Judge:
                                      free_mail=self.settings.institutions.free_mail, registered_for=registered,
                                      authentication=reg.get("authentication"))
 
-    def consent_records(self) -> list[ConsentRecord]:
+    def consent_records(self, eori: str | None = None) -> list[ConsentRecord]:
+        """The consents the rules weigh: all of them, or (``eori``) only those issued to that EORI."""
+        consents = self.state.consents.values() if eori is None else self.state.consents_of(eori)
         return [ConsentRecord(number=c.number, eori=c.eori, issued_at=parse_instant(c.issued_at),
                               period_from=parse_instant(c.period_from), period_to=parse_instant(c.period_to),
                               offices=tuple(c.offices),
                               ended_at=parse_instant(c.ended_at) if c.ended_at else None,
                               requested_by=self.requested_by(c.request))
-                for c in self.state.consents.values()]
+                for c in consents]
 
     def requested_by(self, number: str) -> str:
         request = self.state.requests.get(number)

@@ -170,7 +170,7 @@ def _consent_of(state: State, number: str) -> ConsentView:
     number = number.strip().upper()
     if number in state.consents:
         return _consent_in_force(state, number)
-    given = [c for c in state.consents.values() if c.request == number]
+    given = state.consents_given(number)
     if not given:
         raise OfficerError(f"no consent {number}" if number.startswith("VTP-") else f"{number} holds no consent")
     return _consent_in_force(state, given[-1].number)

@@ -153,9 +153,10 @@ def send_pending(app: App, transport: Transport) -> dict[str, int]:
             return {"sent": 0, "failed": 0, "held": 0}
         app.ledger.refresh()
         app.writable_ledger()  # never send what a pending entry says if it no longer matches its hash
-        return flush(app.ledger, app.state, app.archive, transport, sender=settings.outbox.sender,
-                     now=app.clock, retry_seconds=settings.outbox.retry_seconds,
-                     max_retry_seconds=settings.outbox.max_retry_seconds)
+        with app.ledger.group():  # the outcomes, and the Maildir outbox's files, committed once for the batch
+            return flush(app.ledger, app.state, app.archive, transport, sender=settings.outbox.sender,
+                         now=app.clock, retry_seconds=settings.outbox.retry_seconds,
+                         max_retry_seconds=settings.outbox.max_retry_seconds)
 
 
 @contextlib.contextmanager

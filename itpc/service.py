@@ -11,7 +11,7 @@ import schedule
 
 from config import ItpcError, LedgerError, Settings
 from ingest.mailboxes import open_source
-from ingest.sources import MailboxError, MailboxSource
+from ingest.sources import Incoming, MailboxError, MailboxSource
 from itpc import outbox
 from itpc.answers import Answerer
 from itpc.app import App
@@ -27,6 +27,7 @@ from responders.transport import TransientSendError, Transport, open_transport
 log = logging.getLogger("itpc.run")
 
 MAX_RETRY_SECONDS = 300.0  # the longest wait between polls that fail one after another
+FETCH_BATCH = 50  # messages received and committed together before they are acknowledged
 SENDER_WAKE = 10.0  # seconds: the sender also looks for due retries this often when nothing wakes it
 
 
@@ -81,25 +82,40 @@ class Runner:
         return open_transport(self.app.settings.outbox.url, self.app.settings.outbox)
 
     def fetch(self) -> dict[str, int]:
-        """Take every message in the inbox; each is acknowledged only once its ledger entry is durable."""
+        """Take every message in the inbox, a batch at a time: each batch is received and archived, committed
+        (one sync for the batch, ``Ledger.group``), and only then acknowledged in the mailbox."""
         counts = {"new": 0, "seen": 0, "duplicate": 0}
-        for incoming in self.source.fetch():
-            status = receive(self.intake, incoming)
-            counts[status] += 1
-            sha = incoming.sha256
-            self.source.acknowledge(incoming)
-            if sha not in self.app.state.acknowledged:
-                self.app.ledger.append(MAIL_ACKNOWLEDGED, {"sha256": sha, "ref": incoming.ref})
-            if status != "new":
-                log.info("message %s already registered (%s); moved out of the inbox", incoming.ref, status)
-            if self.stop.is_set():
-                break
+        batch: list[tuple[Incoming, str]] = []
+        ledger = self.app.ledger
+        with ledger.group():
+            for incoming in self.source.fetch():
+                status = receive(self.intake, incoming)
+                counts[status] += 1
+                batch.append((incoming, status))
+                if len(batch) >= FETCH_BATCH or self.stop.is_set():
+                    self.acknowledge(batch)
+                    batch = []
+                if self.stop.is_set():
+                    break
+            self.acknowledge(batch)
         return counts
 
+    def acknowledge(self, batch: list[tuple[Incoming, str]]) -> None:
+        """Commit what the batch received, then acknowledge each message (and record that it was)."""
+        ledger = self.app.ledger
+        ledger.commit()
+        for incoming, status in batch:
+            self.source.acknowledge(incoming)
+            if incoming.sha256 not in self.app.state.acknowledged:
+                ledger.append(MAIL_ACKNOWLEDGED, {"sha256": incoming.sha256, "ref": incoming.ref})
+            if status != "new":
+                log.info("message %s already registered (%s); moved out of the inbox", incoming.ref, status)
+
     def respond(self) -> None:
-        """Decide what is undecided, queue the answers decisions imply, send what is due."""
-        self.judge.decide_pending()
-        self.answerer.answer_pending()
+        """Decide what is undecided, queue the answers decisions imply (committed together), send what is due."""
+        with self.app.ledger.group():
+            self.judge.decide_pending()
+            self.answerer.answer_pending()
         self.flush()
 
     def flush(self) -> dict[str, int]:
@@ -115,11 +131,13 @@ class Runner:
         if self.stop.is_set():
             # Asked to stop: what was received is durable and is registered by the next start.
             return
-        numbers = register_pending(self.intake, after_each=self.judge.decide_pending)
+        with self.app.ledger.group():  # one commit for the stage, whatever the number of messages
+            numbers = register_pending(self.intake, after_each=self.judge.decide_pending)
         self.respond()
         log.info("poll: %d new, %d already registered, %d duplicates; %d requests registered",
                  counts["new"], counts["seen"], counts["duplicate"], len(numbers))
         self.app.refresh_view()
+        self.app.save_snapshot()  # `run` polls for months: its folds are saved as the ledger grows
 
     def tick(self) -> None:
         """Scheduled work, computed from the ledger and the clock, then send what it queued. A failing tick

@@ -23,7 +23,7 @@ from itpc.officers import duty_officer, signature_context
 from itpc.outbox import Outgoing
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import CONSENT_EXPIRED, DEADLINE_BREACHED
-from ledger.views import ConsentView, RequestView
+from ledger.views import ConsentView, RequestView, deadline_alert_id
 from responders.compose import compose
 from responders.letters import render_letter
 from responders.outage_page import publish
@@ -134,7 +134,7 @@ class Tick:
         deadline_after = timedelta(minutes=self.settings.rules.decision_deadline_minutes)
         state = self.app.state
         breached = self.recorded_breaches()
-        for request in sorted(state.requests.values(), key=lambda r: (r.received, r.number)):
+        for request in state.watched_requests():  # the others are decided, or alerted and breached already
             stage = deadline_stage(request, self.now, alert_after=alert_after, deadline_after=deadline_after)
             if stage is None:
                 continue
@@ -142,7 +142,7 @@ class Tick:
             # The alert is sent even when the first tick to see the request is already past the deadline:
             # the duty officer must learn that it waits either way.
             report.alerts += self.queue_letter(
-                f"{request.number}/deadline/alert", "decision_alert", (self.settings.itpc.duty_address,),
+                deadline_alert_id(request.number), "decision_alert", (self.settings.itpc.duty_address,),
                 self.alert_context(request, deadline), request=request.number, capped=False)
             if stage == "breach" and request.number not in breached:
                 with self.app.ledger.writing():
@@ -167,7 +167,7 @@ class Tick:
     # -- consents --------------------------------------------------------------------------------------------
     def expire_consents(self) -> int:
         count = 0
-        for consent in list(self.app.state.consents.values()):
+        for consent in self.app.state.consents_in_force():
             if not consent_expiring(consent, self.now):
                 continue
             with self.app.ledger.writing():
@@ -203,8 +203,8 @@ class Tick:
     def announce_cancellation(self, record: dict[str, Any]) -> int:
         """Whoever was told of a planned stop now called off is told it will not happen, once (the same ids
         as the announcement, under "cancelled"); a stop never announced needs no word."""
-        announced = [item.queued for mail_id, item in self.app.state.outbox.items()
-                     if mail_id.startswith(f"outage/{record['id']}/planned/")]
+        announced = [item.queued for item in self.app.state.outage_mails(record["id"])
+                     if item.id.startswith(f"outage/{record['id']}/planned/")]
         ctx = {"system": record["system"], "start": parse_instant(record["start"]),
                "end": parse_instant(record["end"]), "reason": record["cancelled"]["reason"]}
         return sum(self.queue_letter(item["id"].replace("/planned/", "/cancelled/", 1), "outage_cancelled",

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -116,6 +116,37 @@ def archive_paths(entry: Entry | Mapping[str, Any]) -> Iterable[str]:
             yield str(_PATHS.attachment_path(attachment["sha256"], attachment.get("filename") or ""))
 
 
+class ArchivePaths:
+    """The archive paths the entries name, folded (``Ledger.subscribe``): what a checkpoint's digest covers.
+    Kept by folder, each folder saved as one row (``ledger.snapshot``): an entry reads back the folder of each
+    path it names, and the digest reads one folder at a time."""
+    SAVED_MAPS = ("buckets",)
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, set[str]] = {}
+
+    def apply(self, entry: Entry) -> None:
+        for path in archive_paths(entry):
+            self.buckets.setdefault(path.rpartition("/")[0], set()).add(path)
+
+    @property
+    def paths(self) -> Iterator[str]:
+        for bucket in self.buckets.values():
+            yield from bucket
+
+    def digest(self) -> str:
+        """``archive_digest`` of the paths, holding one folder's at a time: no archive folder name is a prefix of
+        another's followed by "/" ("ab", "attachments/ab"), so folders in order, each sorted, are all sorted."""
+        keys = getattr(self.buckets, "key_list", self.buckets.keys)()
+        peek = getattr(self.buckets, "peek", self.buckets.__getitem__)
+        hasher, first = hashlib.sha256(), True
+        for folder in sorted(keys):
+            for path in sorted(peek(folder)):
+                hasher.update((path if first else "\n" + path).encode("utf-8"))
+                first = False
+        return hasher.hexdigest()
+
+
 def archive_digest(paths: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(set(paths))).encode("utf-8")).hexdigest()
 
@@ -139,14 +170,13 @@ class Checkpointer:
     when it has a key, renews the ledger's verified-prefix voucher and publishes each one."""
 
     def __init__(self, ledger: Ledger, *, key: Ed25519PrivateKey | None = None, every: int = 1000,
-                 publish_to: Path | None = None):
+                 publish_to: Path | None = None, paths: ArchivePaths | None = None):
         self.ledger = ledger
         self.key = key
         self.key_id = key_id(key.public_key()) if key is not None else ""
         self.every = every
         self.publish_to = publish_to
-        self._paths: set[str] = set()
-        self._folded = 0  # entries whose archive paths are in _paths
+        self._paths = paths  # subscribed to the ledger; folded at the first checkpoint when not given
 
     def attach(self) -> "Checkpointer":
         self.ledger.after_append = self._after_append
@@ -162,11 +192,11 @@ class Checkpointer:
         with ledger.writing():
             if len(ledger) == 0 or ledger.last_checkpoint == len(ledger) or not ledger.bytes_sha256:
                 return None
-            for entry in ledger.entries[self._folded:]:
-                self._paths.update(archive_paths(entry))
-            self._folded = len(ledger.entries)
+            if self._paths is None:
+                self._paths = ArchivePaths()
+                ledger.subscribe(self._paths.apply)
             data: dict[str, Any] = {"seq": len(ledger), "head": ledger.head, "ledger_sha256": ledger.bytes_sha256,
-                                    "archive_digest": archive_digest(self._paths)}
+                                    "archive_digest": self._paths.digest()}
             signature = self.key.sign(signed_bytes(data)).hex() if self.key is not None else ""
             data.update(key_id=self.key_id, signature=signature)
             entry = ledger.append(LEDGER_CHECKPOINT, data)

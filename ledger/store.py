@@ -40,7 +40,7 @@ import rfc8785
 
 from config.errors import LedgerError
 from ledger.entries import LEDGER_CHECKPOINT, LEDGER_RECOVERED
-from ledger.files import durable_write, make_folders
+from ledger.files import deferred_syncs, durable_write, make_folders, sync_deferred
 
 GENESIS = "0" * 64
 LEDGER_FILE = "ledger.jsonl"
@@ -65,6 +65,22 @@ class TamperedLedger(LedgerError):
 
 class ImmutableEntry(LedgerError):
     """Something tried to change or remove an entry that is already written."""
+
+
+class StalePosition(LedgerError):
+    """A saved position no longer names an entry of this ledger file (it was rewritten, cut or replaced)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in the ledger: after entry ``seq``, whose line ends at byte ``offset`` and whose hash is ``head``;
+    ``first`` is the first entry's hash, which tells this ledger file from another; ``checkpoint`` the seq of the
+    last `ledger.checkpoint` up to there (0: none)."""
+    seq: int
+    offset: int
+    head: str
+    first: str
+    checkpoint: int = 0
 
 
 # --- frozen values: entries handed out can't be changed in place -------------------------------------
@@ -215,7 +231,7 @@ class Ledger:
     """An open ledger directory. Use as a context manager or call ``close``."""
 
     def __init__(self, directory: Path | str, *, lock_timeout: float = 10.0, clock: Clock = _system_clock,
-                 at_end: bool = False):
+                 at_end: bool = False, at: Position | None = None, streamed: bool = False):
         self.directory = Path(directory)
         make_folders(self.directory)
         self.path = self.directory / LEDGER_FILE
@@ -225,14 +241,22 @@ class Ledger:
         self._lock_fd = os.open(self.directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o640)
         self._thread_lock = threading.RLock()
         self._depth = 0
+        self._grouped = 0       # inside ``group``: appends are written now, synced at the commit
+        self._unsynced = False
         self._offset = 0  # bytes of the file already folded into memory
-        # Entries this process has read: all of them, or (``at_end``) only those after the last one at opening.
-        self.entries: list[Entry] = []
+        # Entries this process has read: all of them, or (``at_end``) only those after the last one at opening,
+        # or (``at``) those after the position (the entries before it are read from the file when asked for).
+        self._read: list[Entry] = []
         self.at_end = at_end
+        self._at = at
+        self._start_seq = 0     # opened ``at`` a position: the entries up to here are on disk, not in _read
+        self._start_offset = 0
+        self._first = ""        # the first entry's hash ("" until known)
         self._seq = 0
         self._head = GENESIS
         self._listeners: list[Callable[[Entry], None]] = []
-        self._hashing = not at_end      # opened at its end, the bytes before are never read, nor hashed
+        self._streamed = streamed
+        self._hashing = not (at_end or streamed)  # else the bytes before the end are read, and hashed, on demand
         self._bytes = hashlib.sha256()  # of the file's bytes up to _offset, while _hashing
         self._verified_seq = 0          # entries up to here have been re-hashed or vouched for
         self.damage: str | None = None  # the first entry that does not hold, in one line
@@ -252,25 +276,77 @@ class Ledger:
         (an officer's note), so that it costs the same on a ledger of ten entries or ten million."""
         return cls(directory, at_end=True, **options)
 
+    @classmethod
+    def at_position(cls, directory: Path | str, position: Position, **options: Any) -> "Ledger":
+        """The ledger read from ``position`` on (views saved there fold only what follows); ``StalePosition`` if
+        the entry there is not the one the position names (the file was cut, edited there, or replaced)."""
+        return cls(directory, at=position, **options)
+
+    @classmethod
+    def streamed(cls, directory: Path | str, **options: Any) -> "Ledger":
+        """The ledger opened at its end, its entries after the prefix last vouched for re-hashed as it streams
+        through them; the past is read again from the file, a block at a time, for each view that subscribes (and
+        for ``entries``, once): opening a big ledger never holds it in memory."""
+        return cls(directory, streamed=True, **options)
+
     def _load_existing(self) -> None:
         size = os.fstat(self._fd).st_size
+        if self._at is not None:
+            self._start_at(self._at, size)
         if size and not self._ends_with_newline(size):
             with self.writing():  # repairs the torn tail under the lock, then loads
                 pass
-        elif self.at_end and size:
+        elif (self.at_end or self._streamed) and size and self._at is None:
             self._start_after_last_line(size)
+            if self._streamed:
+                self._start_seq, self._start_offset = self._seq, self._offset
+                self._first = decode_line(self._first_line(), 1)["hash"]
         else:
             self._fold_new()
 
-    def _start_after_last_line(self, size: int) -> None:
-        start = size - 1
+    def _line_start(self, end: int) -> int:
+        """The offset of the line whose newline is at ``end`` (or which ends the file there)."""
+        start = end
         while start > 0:
             window = min(start, 1 << 16)
             found = os.pread(self._fd, window, start - window).rfind(b"\n")
             if found >= 0:
-                start = start - window + found + 1
-                break
+                return start - window + found + 1
             start -= window
+        return 0
+
+    def _start_at(self, position: Position, size: int) -> None:
+        """Take ``position`` as read and verified, after checking that it still names this file's entry: the
+        line ending there re-hashes to ``head`` with that seq, and the first line is the entry ``first``."""
+        end = position.offset - 1
+        if position.seq < 1 or not 0 < position.offset <= size or os.pread(self._fd, 1, end) != b"\n":
+            raise StalePosition(f"{self.path} has no line ending at byte {position.offset}")
+        start = self._line_start(end)
+        try:
+            at = decode_line(os.pread(self._fd, end - start, start), position.seq)
+            first = at if start == 0 else decode_line(self._first_line(), 1)
+        except CorruptLedger as exc:
+            raise StalePosition(str(exc)) from None
+        if (at["seq"] != position.seq or at["hash"] != position.head or _unsound(at, position.seq)
+                or first["seq"] != 1 or first["hash"] != position.first):
+            raise StalePosition(f"entry {position.seq} of {self.path} is not the one the saved position names")
+        self._seq, self._head, self._offset = position.seq, position.head, position.offset
+        self._start_seq, self._start_offset, self._first = position.seq, position.offset, position.first
+        self.last_checkpoint = position.checkpoint
+        self._hashing = False  # the file's bytes before the position are hashed only if a checkpoint needs them
+        self._verified_seq = position.seq
+
+    def _first_line(self) -> bytes:
+        line = b""
+        while True:
+            block = os.pread(self._fd, 1 << 16, len(line))
+            found = block.find(b"\n")
+            if found >= 0 or not block:
+                return line + (block[:found] if found >= 0 else block)
+            line += block
+
+    def _start_after_last_line(self, size: int) -> None:
+        start = self._line_start(size - 1)
         try:
             last = decode_line(os.pread(self._fd, size - start - 1, start), 0)
         except CorruptLedger as exc:
@@ -284,8 +360,7 @@ class Ledger:
         start, seq = 0, 0
         if voucher and 0 < voucher[1] <= self._offset and os.pread(self._fd, 1, voucher[1] - 1) == b"\n":
             start, seq = voucher[1], voucher[0]
-        chunk = os.pread(self._fd, self._offset - start, start)
-        for raw in chunk.split(b"\n")[:-1]:
+        for raw in self._lines(start, self._offset):
             seq += 1
             obj = decode_line(raw, seq)
             self.damage = _unsound(obj, seq) if obj["seq"] == seq else f"entry {seq} is out of place"
@@ -348,9 +423,9 @@ class Ledger:
         """Re-hash the entries folded but neither re-hashed nor vouched for yet; the first that fails is
         ``damage``. Vouch for the prefix on disk once enough were re-hashed to be worth not doing again."""
         start = max(self._verified_seq, vouched)
-        if self.damage is None and self.entries and start < self._seq:
-            first = self.entries[0].seq
-            for entry in self.entries[start - first + 1:]:
+        if self.damage is None and self._read and start < self._seq:
+            first = self._read[0].seq
+            for entry in self._read[max(start - first + 1, 0):]:
                 self.damage = _unsound(entry, entry.seq)
                 if self.damage:
                     break
@@ -369,8 +444,21 @@ class Ledger:
 
     @property
     def bytes_sha256(self) -> str:
-        """SHA-256 of the file's bytes up to the last entry folded (opened at its end: unknown, "")."""
+        """SHA-256 of the file's bytes up to the last entry folded (opened at its end: unknown, ""). Opened at a
+        position, the bytes before it are hashed now, once (a checkpoint every so many entries asks for it)."""
+        if not self._hashing and self._start_offset:
+            self._hash_prefix()
         return self._bytes.hexdigest() if self._hashing else ""
+
+    def _hash_prefix(self) -> None:
+        digest, offset = hashlib.sha256(), 0
+        while offset < self._offset:
+            block = os.pread(self._fd, min(1 << 22, self._offset - offset), offset)
+            if not block:
+                return
+            digest.update(block)
+            offset += len(block)
+        self._bytes, self._hashing = digest, True
 
     def require_intact(self) -> None:
         """Refuse, in one line, to act on a ledger an entry of which no longer holds."""
@@ -386,8 +474,10 @@ class Ledger:
             raise CorruptLedger(f"line {lineno} (seq {lineno}) does not chain to the entry before it")
         frozen = obj if type(obj) is FrozenDict else freeze(obj)  # decode_line(frozen=True) did it already
         entry = Entry(frozen["seq"], frozen["ts"], frozen["type"], frozen["data"], frozen["prev"], frozen["hash"])
-        self.entries.append(entry)
+        self._read.append(entry)
         self._seq, self._head = entry.seq, entry.hash
+        if entry.seq == 1:
+            self._first = entry.hash
         if entry.type == LEDGER_CHECKPOINT:
             self.last_checkpoint = entry.seq
         for listener in self._listeners:
@@ -446,7 +536,10 @@ class Ledger:
                 written = os.write(self._fd, line)
                 if written != len(line):
                     raise OSError(errno.ENOSPC, f"short write, {written} of {len(line)} bytes")
-                os.fsync(self._fd)
+                if self._grouped:
+                    self._unsynced = True
+                else:
+                    os.fsync(self._fd)
             except OSError as exc:
                 # Not appended: cut what part of the line reached the file, so the next append does not
                 # follow a torn line (were the cut to fail too, the next open sets the torn line aside).
@@ -463,29 +556,106 @@ class Ledger:
                 self.after_append(entry)
             return entry
 
+    @contextlib.contextmanager
+    def group(self) -> Iterator["Ledger"]:
+        """Group commit: the entries appended (and the files written durably, ``ledger.files.deferred_syncs``)
+        by this thread inside it are synced together by ``commit``, which leaving it calls: one sync of the ledger
+        and one of each file system for a whole batch. Nothing done on the strength of an entry outside this
+        process (an inbox message acknowledged, a letter sent) may happen before the commit that covers it.
+        Other processes see the entries at once; a crash of this process loses none (the kernel holds them),
+        and a power cut loses only entries nothing outside acted on."""
+        with deferred_syncs():
+            self._grouped += 1
+            try:
+                yield self
+            finally:
+                self._grouped -= 1
+                if self._grouped == 0:
+                    self.commit()
+
+    def commit(self) -> None:
+        """Sync what the current group wrote: the files first (an entry never names a file not on disk), then
+        the ledger."""
+        sync_deferred()
+        if self._unsynced:
+            os.fsync(self._fd)
+            self._unsynced = False
+
     # -- reading ------------------------------------------------------------------------------------
     def refresh(self) -> None:
         """See entries other processes appended since we last looked (no lock needed to read)."""
         with self._thread_lock:
             self._fold_new()
 
-    def subscribe(self, listener: Callable[[Entry], None], *, replay: bool = True) -> None:
-        """Call ``listener`` for every entry, past (if ``replay``) and future: views fold incrementally."""
+    def subscribe(self, listener: Callable[[Entry], None], *, replay: bool = True, since: int = 0) -> None:
+        """Call ``listener`` for every entry after seq ``since``, past (if ``replay``) and future: views fold
+        incrementally. A view restored as it stood at a position passes its seq, and folds only what follows."""
         # The lock: no entry may be folded in between replaying the past and listening for the new.
         with self._thread_lock:
             if replay:
                 if self.at_end:
                     raise LedgerError("this ledger was opened at its end; its past entries were not read")
                 with _gc_paused():  # as when opening: a few objects per entry would trigger full collections
-                    for entry in self.entries:
-                        listener(entry)
+                    if since < self._start_seq:
+                        for entry in self._past(frozen=False):
+                            if entry.seq > since:
+                                listener(entry)
+                    for entry in self._read:
+                        if entry.seq > since:
+                            listener(entry)
             self._listeners.append(listener)
+
+    @property
+    def entries(self) -> list[Entry]:
+        """The entries this process has read (opened ``at_end``: those after the end at opening). Opened at a
+        position, asking for them reads the ones before it from the file, once."""
+        with self._thread_lock:
+            if self._start_offset:
+                with _gc_paused():
+                    self._read = [*self._past(), *self._read]
+                self._start_seq = self._start_offset = 0
+            return self._read
+
+    @property
+    def position(self) -> Position:
+        """Where the entries read so far end (what a view folded from all of them stands at)."""
+        return Position(self._seq, self._offset, self._head, self._first, self.last_checkpoint)
+
+    def _lines(self, start: int, end: int) -> Iterator[bytes]:
+        """The lines between two offsets (each ending in a newline there), read a block at a time."""
+        offset, rest = start, b""
+        while offset < end:
+            block = os.pread(self._fd, min(1 << 22, end - offset), offset)
+            if not block:
+                raise CorruptLedger(f"{self.path} ends before byte {end}")
+            offset += len(block)
+            lines = (rest + block).split(b"\n")
+            rest = lines.pop()
+            yield from lines
+
+    def _past(self, *, frozen: bool = True) -> Iterator[Entry]:
+        """The entries before the position this ledger was opened at, streamed from the file (never all in
+        memory): they were verified when the position was saved or when opening, and are checked here only for
+        their chain. Not ``frozen``: each is decoded for one listener, which may keep its data as it is."""
+        seq, head = 0, GENESIS
+        for raw in self._lines(0, self._start_offset):
+            seq += 1
+            obj = decode_line(raw, seq, frozen=frozen)
+            if obj["seq"] != seq or obj["prev"] != head:
+                raise CorruptLedger(f"line {seq} (seq {obj['seq']}) does not chain to the entry before it")
+            head = obj["hash"]
+            yield Entry(obj["seq"], obj["ts"], obj["type"], obj["data"], obj["prev"], head)
 
     def __len__(self) -> int:
         return self._seq
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(list(self.entries))
+
+    @property
+    def first(self) -> str:
+        """The first entry's hash ("" while the ledger is empty or was opened at its end)."""
+        return self._first
 
     @property
     def head(self) -> str:

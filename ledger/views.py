@@ -17,8 +17,23 @@ from ledger.entries import (CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIR
                             OUTAGE_EXTENDED, REQUEST_REGISTERED, REQUEST_REPARSED, REQUEST_REQUEUED)
 from ledger.request_records import waiting_on
 from ledger.store import Entry, thaw
+from ledger.text import code_key
 
 NUMBER_PREFIX = {"afis_access": "AFIS", "afis_change": "AFIS"}
+
+# Decisions whose letters were recorded last, kept among those still answered: the answerer queues a decision's
+# letters one after the other, so only the last few it (or a process beside it) was writing can be part-queued.
+RECENTLY_ANSWERED = 64
+
+def never_answered(registered: dict[str, Any]) -> bool:
+    """Auto-generated mail is never answered (RFC 3834): none of its decisions implies a letter."""
+    return bool(registered.get("auto_generated"))
+
+
+def deadline_alert_id(number: str) -> str:
+    """The outbox id of the duty officer's alert that a request waits for a decision (1B-1029:9)."""
+    return f"{number}/deadline/alert"
+
 
 # The outcome a decision shows in `RequestView.decisions` once a re-parse has replaced what it was made on.
 SUPERSEDED = "superseded"
@@ -88,7 +103,14 @@ class OutboxItem:
 
 
 class State:
-    """Everything the system knows, folded from the ledger."""
+    """Everything the system knows, folded from the ledger.
+
+    The maps in ``SAVED_MAPS`` grow with the history; a snapshot (``ledger.snapshot``) keeps them one row a key and
+    reads back only the keys a command asks for. What a writer scans is indexed here (``undecided_numbers``,
+    ``watched``, ``live_consents``, ``pending``, ``unregistered``...), so that no writer walks the history.
+    """
+    SAVED_MAPS = ("mails", "message_ids", "duplicates", "requests", "request_by_mail", "consents", "outbox",
+                  "unwritten", "automatic_per_day", "consents_by_eori", "consents_by_request", "outage_mail")
 
     def __init__(self) -> None:
         self.mails: dict[str, dict[str, Any]] = {}  # sha256 -> mail.received data
@@ -106,6 +128,25 @@ class State:
         # automatic messages queued and not held, per (recipient, Vilnius day): the daily cap's counter
         self.automatic_per_day: dict[tuple[str, str], int] = {}
         self.last_seq = 0
+        self.consents_by_eori: dict[str, list[str]] = {}  # code_key(EORI) -> its consent numbers, oldest first
+        self.consents_by_request: dict[str, list[str]] = {}  # request number -> the consents it was given
+        self.outage_mail: dict[str, list[str]] = {}  # outage id -> the outbox ids of its notices ("outage/ID/...")
+        # Indexes of what writers look for, so none scans the history:
+        self.undecided_numbers: dict[str, None] = {}  # requests waiting for a decision (none, or re-parsed)
+        self.conversations: dict[str, None] = {}  # cases a message came back to that no officer has acted on
+        # continuity requests whose standing decision is the rules' "review", until breached and alerted both
+        self.watched: dict[str, None] = {}
+        self.alerted: set[str] = set()  # requests whose deadline alert is queued
+        self.live_consents: dict[str, None] = {}  # consents neither expired nor ended
+        self.pending: dict[str, None] = {}  # outbox ids neither sent nor held
+        self.unregistered: dict[str, None] = {}  # messages received that opened or joined no case (yet)
+        # Decisions (request number, index) no letter (`mail.queued`, `mail.unwritten`) has been recorded for yet,
+        # and the last few that had one: the only decisions that can still imply a letter not queued.
+        self.unanswered: dict[tuple[str, int], None] = {}
+        self.recently_answered: dict[tuple[str, int], None] = {}
+        self._bind_handlers()
+
+    def _bind_handlers(self) -> None:
         # The entry types this fold reads; any other type (AFIS users, the store's own) is not its concern.
         self._handlers: dict[str, Callable[[dict, Entry], None]] = {
             MAIL_RECEIVED: self._on_mail_received, MAIL_DUPLICATE: self._on_mail_duplicate,
@@ -124,20 +165,44 @@ class State:
             OUTAGE_EXTENDED: self._on_outage_extended, OUTAGE_CANCELLED: self._on_outage_cancelled,
         }
 
+    # -- saved and restored (``ledger.snapshot``): the handlers are bound methods, made again --------------
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "_handlers"}
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        self.__dict__.update(saved)
+        self._bind_handlers()
+
     # -- folding ------------------------------------------------------------------------------------
     def apply(self, entry: Entry) -> None:
         self.last_seq = entry.seq
         handler = self._handlers.get(entry.type)
         if handler:
-            handler(thaw(entry.data), entry)
+            # data streamed from the file is this fold's own (``Ledger.subscribe``); frozen data is shared
+            handler(entry.data if type(entry.data) is dict else thaw(entry.data), entry)
 
     def _on_mail_received(self, data: dict, entry: Entry) -> None:
         self.mails[data["sha256"]] = data
+        if data["sha256"] not in self.request_by_mail:
+            self.unregistered[data["sha256"]] = None
         if data.get("message_id"):
             self.message_ids.setdefault(data["message_id"], data["sha256"])
 
     def _on_deadline_breached(self, data: dict, entry: Entry) -> None:
         self.breached.add(data["request"])
+        if data["request"] in self.alerted:
+            self.watched.pop(data["request"], None)
+
+    def _watch(self, request: RequestView) -> None:
+        """Watch a continuity request the rules left to an officer (1B-1029:9) until both its alert is queued
+        and its breach recorded: nothing more is due for it after that."""
+        decision = request.decision or {}
+        waiting = (request.kind == "continuity" and decision.get("outcome") == "review"
+                   and decision.get("decided_by") == "auto")
+        if waiting and not (request.number in self.breached and request.number in self.alerted):
+            self.watched[request.number] = None
+        else:
+            self.watched.pop(request.number, None)
 
     def _on_mail_duplicate(self, data: dict, entry: Entry) -> None:
         self.duplicates[data["sha256"]] = data["first_sha256"]
@@ -150,8 +215,10 @@ class State:
                            received_at=data["received_at"], mail_sha256=data.get("mail_sha256") or "",
                            registered=data, messages=[data["message_id"]] if data.get("message_id") else [])
         self.requests[view.number] = view
+        self.undecided_numbers[view.number] = None
         if view.mail_sha256:
             self.request_by_mail[view.mail_sha256] = view.number
+            self.unregistered.pop(view.mail_sha256, None)
         self._count(view.number)
         for link in data.get("links") or []:   # each case names the other
             earlier = self.requests.get(link["number"])
@@ -179,6 +246,8 @@ class State:
         request.decisions = [superseded(decision, entry) for decision in request.decisions]
         request.decision = None
         request.superseded_mails = len(request.mails)
+        self.undecided_numbers[request.number] = None
+        self.watched.pop(request.number, None)
 
     def _on_correspondence(self, data: dict, entry: Entry) -> None:
         """A message joined an existing case: it belongs to that case and is never registered on its own."""
@@ -188,15 +257,18 @@ class State:
         request.correspondence.append(data)
         # Back in the officer queue, and a closed case is open again: someone wrote about it.
         request.waiting = waiting_on(data)
+        self.conversations[request.number] = None
         request.closed = None
         if data.get("message_id") and data["message_id"] not in request.messages:
             request.messages.append(data["message_id"])
         if data.get("mail_sha256"):
             self.request_by_mail[data["mail_sha256"]] = request.number
+            self.unregistered.pop(data["mail_sha256"], None)
 
     def _on_etd_reply(self, data: dict, entry: Entry) -> None:
         """An answer to an ETD consultation joined its file (``ledger.etd_views``): registered, not a request."""
         self.request_by_mail[data["mail_sha256"]] = data["file"]
+        self.unregistered.pop(data["mail_sha256"], None)
 
     def _on_decision_made(self, data: dict, entry: Entry) -> None:
         request = self.requests.get(data["request"])
@@ -206,9 +278,18 @@ class State:
         request.decisions.append(data)
         if data.get("decided_by") not in (None, "auto"):
             request.waiting = None  # an officer acted on the case: its letters answer what came in
+            self.conversations.pop(request.number, None)
+        if not never_answered(request.registered):
+            self.unanswered[(request.number, len(request.decisions) - 1)] = None
+        self.undecided_numbers.pop(request.number, None)
+        self._watch(request)
         consent_no = data.get("consent_no")
         if data["outcome"] == "consent" and consent_no:
             fields = request.registered.get("fields") or {}
+            if consent_no not in self.consents:
+                self.consents_by_eori.setdefault(code_key(fields.get("eori")), []).append(consent_no)
+                self.consents_by_request.setdefault(request.number, []).append(consent_no)
+            self.live_consents[consent_no] = None
             self.consents[consent_no] = ConsentView(
                 number=consent_no, request=request.number, eori=fields.get("eori") or "",
                 issued_at=data["decided_at"], period_from=data["period_from"], period_to=data["period_to"],
@@ -217,6 +298,7 @@ class State:
         elif data["outcome"] in ("ended_early", "revoked") and consent_no in self.consents:
             # An early recovery (1B-1029:16) ends it when the systems worked again; a revocation when it is made.
             consent = self.consents[consent_no]
+            self.live_consents.pop(consent_no, None)
             consent.ended_at = data.get("period_to") or data["decided_at"]
             consent.ended_by = request.number
             consent.revoked = data["outcome"] == "revoked"
@@ -226,9 +308,32 @@ class State:
     def _on_consent_expired(self, data: dict, entry: Entry) -> None:
         if data["consent_no"] in self.consents:
             self.consents[data["consent_no"]].expired = True
+            self.live_consents.pop(data["consent_no"], None)
+
+    def _answered(self, outbox_id: str) -> None:
+        """A letter for the decision its id names (``NUMBER/INDEX/PURPOSE``) was recorded."""
+        number, _, rest = outbox_id.partition("/")
+        index = rest.partition("/")[0]
+        if not index.isdigit():
+            return
+        key = (number, int(index))
+        self.unanswered.pop(key, None)
+        self.recently_answered.pop(key, None)
+        self.recently_answered[key] = None
+        if len(self.recently_answered) > RECENTLY_ANSWERED:
+            del self.recently_answered[next(iter(self.recently_answered))]
 
     def _on_mail_queued(self, data: dict, entry: Entry) -> None:
+        self._answered(data["id"])
         self.outbox[data["id"]] = OutboxItem(id=data["id"], queued=data)
+        self.pending[data["id"]] = None
+        request = data.get("request") or ""
+        if request and data["id"] == deadline_alert_id(request):
+            self.alerted.add(request)
+            if request in self.breached:
+                self.watched.pop(request, None)
+        if data["id"].startswith("outage/"):
+            self.outage_mail.setdefault(data["id"].split("/")[1], []).append(data["id"])
         self._count_automatic(data, +1)
         request = self.requests.get(data.get("request") or "")
         if request is not None:
@@ -237,6 +342,7 @@ class State:
     def _on_mail_sent(self, data: dict, entry: Entry) -> None:
         if data["id"] in self.outbox:
             self.outbox[data["id"]].sent = data
+            self.pending.pop(data["id"], None)
 
     def _on_mail_failed(self, data: dict, entry: Entry) -> None:
         if data["id"] in self.outbox:
@@ -247,8 +353,10 @@ class State:
         if item is not None and item.held is None:
             item.held = data
             self._count_automatic(item.queued, -1)
+            self.pending.pop(item.id, None)
 
     def _on_mail_unwritten(self, data: dict, entry: Entry) -> None:
+        self._answered(data["id"])
         self.unwritten[data["id"]] = data
 
     def _on_mail_requeued(self, data: dict, entry: Entry) -> None:
@@ -261,6 +369,7 @@ class State:
             self._count_automatic(item.queued, +1)
         item.releases.append(data)
         item.released_after = len(item.failures)
+        self.pending[item.id] = None
 
     def _on_officer_note(self, data: dict, entry: Entry) -> None:
         if data.get("request") in self.requests:
@@ -275,12 +384,14 @@ class State:
         if request is not None:
             request.replies.append(data)
             request.waiting = None
+            self.conversations.pop(request.number, None)
 
     def _on_case_closed(self, data: dict, entry: Entry) -> None:
         request = self.requests.get(data.get("request") or "")
         if request is not None:
             request.closed = {**data, "at": entry.ts}
             request.waiting = None
+            self.conversations.pop(request.number, None)
 
     def _on_outage_declared(self, data: dict, entry: Entry) -> None:
         self.outages[data["id"]] = dict(data)
@@ -328,12 +439,30 @@ class State:
 
     def unregistered_mails(self) -> list[dict[str, Any]]:
         """Received messages whose request is not registered yet (a crash between the two), in receipt order."""
-        pending = [m for sha, m in self.mails.items() if sha not in self.request_by_mail]
+        pending = [self.mails[sha] for sha in self.unregistered]
         return sorted(pending, key=lambda m: (m["received_at"], m["sha256"]))
 
     def undecided(self) -> list[RequestView]:
-        pending = [r for r in self.requests.values() if r.decision is None]
+        pending = [self.requests[number] for number in self.undecided_numbers]
         return sorted(pending, key=lambda r: (r.received, r.number))
+
+    def watched_requests(self) -> list[RequestView]:
+        """Continuity requests the rules left to an officer whose deadline alert or breach is not yet recorded,
+        in receipt order (1B-1029:9)."""
+        waiting = [self.requests[number] for number in self.watched]
+        return sorted(waiting, key=lambda r: (r.received, r.number))
+
+    def consents_in_force(self) -> list[ConsentView]:
+        """Consents neither expired nor ended (whether their period is over or not), oldest first."""
+        return [self.consents[number] for number in self.live_consents]
+
+    def consents_given(self, request: str) -> list[ConsentView]:
+        """The consents a request was given, oldest first."""
+        return [self.consents[number] for number in self.consents_by_request.get(request, ())]
+
+    def outage_mails(self, outage_id: str) -> list[OutboxItem]:
+        """The notices queued about an outage, in the order queued."""
+        return [self.outbox[ident] for ident in self.outage_mail.get(outage_id, ())]
 
     def case_of(self, number: str) -> RequestView | None:
         """The case one of our numbers names: a request (ITPC-, AFIS-) or the request a consent (VTP-) answered."""
@@ -341,10 +470,17 @@ class State:
         return self.requests.get(consent.request if consent else number)
 
     def consents_of(self, eori: str) -> list[ConsentView]:
-        return [c for c in self.consents.values() if c.eori == eori]
+        """The consents issued to ``eori`` (spelt any way ``code_key`` folds together), oldest first."""
+        return [self.consents[number] for number in self.consents_by_eori.get(code_key(eori), ())]
+
+    def unsettled(self) -> list[tuple[RequestView, int]]:
+        """The decisions that may still imply a letter not queued, as (request, index), in receipt order."""
+        keys = [*self.unanswered, *(k for k in self.recently_answered if k not in self.unanswered)]
+        found = [(self.requests[number], index) for number, index in keys if number in self.requests]
+        return sorted(found, key=lambda pair: (pair[0].received, pair[0].number, pair[1]))
 
     def pending_outbox(self) -> Iterator[OutboxItem]:
-        return (item for item in self.outbox.values() if item.pending)
+        return (self.outbox[ident] for ident in list(self.pending))
 
 
 def superseded(decision: dict[str, Any], entry: Entry) -> dict[str, Any]:

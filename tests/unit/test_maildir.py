@@ -239,6 +239,28 @@ def test_acknowledged_messages_move_to_cur_seen_and_are_not_fetched_again(box):
     assert list(source.fetch()) == []
 
 
+def test_acknowledging_a_batch_lists_the_inbox_once_not_once_a_message(box, monkeypatch):
+    for i in range(30):
+        deliver(box, f"{1732950000 + i}.M{i}P1.host", message(date="Mon, 23 Nov 2026 08:41:00 +0200"))
+    source = MaildirSource(box)
+    listings = []
+    original = MaildirSource._names
+    monkeypatch.setattr(MaildirSource, "_names", lambda self, folder: listings.append(folder) or original(self, folder))
+    for incoming in source.fetch():
+        source.acknowledge(incoming)
+    assert listings == ["new", "cur"]  # the fetch's own listing; acknowledging renames where it read
+    assert len(os.listdir(box / "cur")) == 30 and os.listdir(box / "new") == []
+
+
+def test_a_message_flagged_elsewhere_after_it_was_read_is_still_acknowledged(box):
+    deliver(box, "1.moved", message(date="Mon, 23 Nov 2026 08:41:00 +0200"))
+    source = MaildirSource(box)
+    (incoming,) = source.fetch()
+    os.rename(box / "new" / "1.moved", box / "cur" / "1.moved:2,F")  # a mail client flagged it meanwhile
+    source.acknowledge(incoming)
+    assert os.listdir(box / "cur") == ["1.moved:2,FS"]
+
+
 def test_acknowledge_is_idempotent_and_keeps_other_flags(box):
     deliver(box, "1.flagged:2,F", message(date="Mon, 23 Nov 2026 08:41:00 +0200"), folder="cur")
     source = MaildirSource(box)
