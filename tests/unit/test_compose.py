@@ -157,3 +157,71 @@ def test_any_subject_and_body_round_trip_or_the_subject_is_refused(subject, body
     assert text_of(msg) == (expected_body or "\n")
     # The header parser folds runs of whitespace; what the reader sees are the same words.
     assert msg["Subject"].split() == subject.split()
+
+
+# -- the direct writer and the email package write the same bytes ------------------------------------------------
+ADDRESSES = st.one_of(
+    st.from_regex(r"[a-z0-9._+-]{1,20}@[a-z0-9-]{1,12}\.(lt|com|eu)", fullmatch=True),
+    st.sampled_from(["ITPC@lrmuitine.lt", "Rūta Žemaitienė <ruta@bkl.lt>", "Jonas <jonas@imone.lt>",
+                     "rasa@bkl-ž.lt", '"a b"@x.lt', "a" * 60 + "@" + "b" * 20 + ".lt"]))
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
+IDS = st.from_regex(r"<[A-Za-z0-9.-]{1,40}@[a-z0-9.-]{1,20}\.lt>", fullmatch=True)
+ATTACHMENTS = st.lists(st.tuples(
+    st.one_of(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,60}", fullmatch=True), st.just("Sutikimas ąč.pdf")),
+    st.sampled_from(["application/pdf", "image/png", "text/csv", "application/vnd.ms-excel"]),
+    st.binary(max_size=400)), max_size=2)
+
+
+PLAIN = st.from_regex(r"[a-z0-9._+-]{1,20}@[a-z0-9-]{1,12}\.(lt|com|eu)", fullmatch=True)
+SUBJECTS = TEXT.filter(lambda s: not any(c in s for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00"))
+SHORT_IDS = st.from_regex(r"<[A-Za-z0-9.-]{1,12}@[a-z0-9.-]{1,8}\.lt>", fullmatch=True)
+PDFS = st.lists(st.tuples(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,20}", fullmatch=True),
+                          st.sampled_from(["application/pdf", "image/png"]), st.binary(min_size=1, max_size=400)),
+                max_size=2)
+
+
+def assert_same_bytes_both_ways(**args) -> None:
+    """compose() gives what the email package alone gives (``_direct`` off), or refuses both ways."""
+    import responders.compose as module
+    try:
+        fast = compose(date=WHEN, **args)
+    except ComposeError:
+        fast = None
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(module, "_direct", lambda *a: None)
+        try:
+            slow = compose(date=WHEN, **args)
+        except ComposeError:
+            slow = None
+    assert fast == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(sender=ADDRESSES, to=st.lists(ADDRESSES, min_size=1, max_size=3), subject=SUBJECTS, body=TEXT,
+       message_id=IDS, in_reply_to=st.none() | IDS, references=st.lists(IDS, max_size=4), automatic=st.booleans(),
+       attachments=ATTACHMENTS)
+def test_any_letter_has_the_email_packages_bytes(**args):
+    assert_same_bytes_both_ways(**args)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sender=PLAIN, to=st.lists(PLAIN, min_size=1, max_size=2), subject=SUBJECTS, body=TEXT, message_id=SHORT_IDS,
+       in_reply_to=st.none() | SHORT_IDS, references=st.lists(SHORT_IDS, max_size=2), automatic=st.booleans(),
+       attachments=PDFS)
+def test_a_plain_letter_written_directly_has_the_email_packages_bytes(**args):
+    assert_same_bytes_both_ways(**args)
+
+
+def test_the_usual_letter_is_written_directly():
+    import responders.compose as module
+    args = dict(in_reply_to="<abc@bkl.lt>", references=["<root@bkl.lt>"], attachments=[("Sutikimas.pdf",
+                "application/pdf", PDF)])
+    assert module._direct is not None
+    raw = build(**args)
+    assert parse(raw).get_body(("plain",)).get_content().replace("\r\n", "\n") == BODY
+    fields = module._fields(SENDER, WHEN, "<ITPC-2026-000001.answer@lrmuitine.lt>", "<abc@bkl.lt>",
+                            ["<root@bkl.lt>", "<abc@bkl.lt>"], True)
+    subject = email.header.Header(SUBJECT, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    assert module._direct(SENDER, ["deklaracijos@bkl.lt"], subject, fields, BODY, args["attachments"],
+                          module._boundary("<ITPC-2026-000001.answer@lrmuitine.lt>", SUBJECT, BODY,
+                                           args["attachments"])) == raw
