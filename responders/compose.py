@@ -34,7 +34,7 @@ from config.errors import TransportError
 FORBIDDEN = ("\r", "\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00")
 # What ``_direct`` writes itself: the email package writes these unchanged (no quoting, no encoded words).
 PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-PLAIN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+PLAIN_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?: [A-Za-z0-9._-]+)*")
 PLAIN_MIME_PART = re.compile(r"[a-z0-9][a-z0-9.+-]*")
 DIRECT_LINE = 76  # below the policy's 78, where folding starts: a longer header line goes the long way
 

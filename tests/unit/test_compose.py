@@ -175,7 +175,7 @@ ATTACHMENTS = st.lists(st.tuples(
 PLAIN = st.from_regex(r"[a-z0-9._+-]{1,20}@[a-z0-9-]{1,12}\.(lt|com|eu)", fullmatch=True)
 SUBJECTS = TEXT.filter(lambda s: not any(c in s for c in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00"))
 SHORT_IDS = st.from_regex(r"<[A-Za-z0-9.-]{1,12}@[a-z0-9.-]{1,8}\.lt>", fullmatch=True)
-PDFS = st.lists(st.tuples(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,20}", fullmatch=True),
+PDFS = st.lists(st.tuples(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,20}", fullmatch=True),
                           st.sampled_from(["application/pdf", "image/png"]), st.binary(min_size=1, max_size=400)),
                 max_size=2)
 
@@ -214,7 +214,7 @@ def test_a_plain_letter_written_directly_has_the_email_packages_bytes(**args):
 
 def test_the_usual_letter_is_written_directly():
     import responders.compose as module
-    args = dict(in_reply_to="<abc@bkl.lt>", references=["<root@bkl.lt>"], attachments=[("Sutikimas.pdf",
+    args = dict(in_reply_to="<abc@bkl.lt>", references=["<root@bkl.lt>"], attachments=[("Sutikimas VTP-1.pdf",
                 "application/pdf", PDF)])
     assert module._direct is not None
     raw = build(**args)
