@@ -34,6 +34,7 @@ COVERED = "".join(chr(c) for c in (*range(0x20, 0x7F), *range(0xA0, 0x180))) + (
 # colour and timestamp tables fpdf2 drops for the same reason.
 UNUSED_TABLES = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT", "EBLC",
                  "EBSC", "SVG ", "CPAL", "COLR", "kern")
+MEASURED_MAX = 20_000  # texts whose widths a face keeps (``Face.width``)
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,9 +59,19 @@ class Face:
     def covers(self, char: str) -> bool:
         return ord(char) in self.glyph
 
+    @cached_property
+    def _measured(self) -> dict[str, int]:
+        return {}
+
     def width(self, text: str, size: float) -> float:
         """``text``'s width at ``size`` (in the unit ``size`` is in); a character the face lacks counts as .notdef."""
-        units = sum(self.advance[self.glyph.get(ord(c), 0)] for c in text)
+        # A document measures the same labels and words many times (wrapping, justifying, placing), and
+        # documents repeat them: widths in font units are kept, bounded for a process that runs for months.
+        units = self._measured.get(text)
+        if units is None:
+            if len(self._measured) >= MEASURED_MAX:
+                self._measured.clear()
+            units = self._measured[text] = sum(self.advance[self.glyph.get(ord(c), 0)] for c in text)
         return units * size / self.units_per_em
 
     def to_unicode(self) -> dict[int, str]:

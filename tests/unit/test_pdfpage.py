@@ -6,8 +6,10 @@ import io
 from datetime import datetime, timezone
 
 import pdfplumber
+import pytest
 from hypothesis import given, settings, strategies as st
 
+from responders import pdffonts
 from responders.pdffonts import COVERED, SHIPPED, SHIPPED_FILES, load_face, metrics_of, shipped_face
 from responders.pdfpage import Sheet
 from responders.sutikimas import installed_face
@@ -47,3 +49,21 @@ def test_text_past_the_bottom_margin_goes_on_to_a_new_page_and_reads_back():
         assert len(document.pages) == 2        # 42 lines of 6 mm fit between the margins
         text = "\n".join(p.extract_text() for p in document.pages)
     assert all(f"Eilutė Nr. {i} – Šalčininkų kelio postas" in text for i in range(60))
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.sampled_from("ąčęėįšųūž ĄČĘĖĮŠŲŪŽ abcWMŽ-.,„“Ж"), max_size=40),
+                      max_size=12), size=st.floats(min_value=4, max_value=40))
+def test_a_width_is_the_sum_of_its_glyph_advances_however_often_it_is_measured(monkeypatch_max, texts, size):
+    face = shipped_face("B")
+    for text in texts * 2:  # the second round answers from what the face kept (cleared at the bound)
+        units = sum(face.advance[face.glyph.get(ord(c), 0)] for c in text)
+        assert face.width(text, size) == units * size / face.units_per_em
+    assert len(face._measured) <= 3
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_max():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdffonts, "MEASURED_MAX", 3)
+        yield
