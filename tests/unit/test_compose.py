@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 from datetime import datetime, timezone
 
@@ -225,3 +226,12 @@ def test_the_usual_letter_is_written_directly():
     assert module._direct(SENDER, ["deklaracijos@bkl.lt"], subject, fields, BODY, args["attachments"],
                           module._boundary("<ITPC-2026-000001.answer@lrmuitine.lt>", SUBJECT, BODY,
                                            args["attachments"])) == raw
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(TEXT, st.text(st.sampled_from("ąčęėįšųūž ĄČĘĖĮŠŲŪŽ abc=?_–„“€\t"), max_size=400)),
+       name=st.sampled_from(["Subject", "X", "A-Very-Long-Header-Name-Indeed-For-Folding"]))
+def test_subjects_are_cut_into_encoded_words_as_the_email_package_cuts_them(text, name):
+    import responders.compose as module
+    ours = email.header.Header(text, module.UTF8, header_name=name).encode(linesep="\r\n")
+    assert ours == email.header.Header(text, "utf-8", header_name=name).encode(linesep="\r\n")
