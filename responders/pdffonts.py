@@ -74,6 +74,20 @@ class Face:
             units = self._measured[text] = sum(self.advance[self.glyph.get(ord(c), 0)] for c in text)
         return units * size / self.units_per_em
 
+    @cached_property
+    def _shown(self) -> dict[str, str]:
+        return {}
+
+    def glyph_hex(self, text: str) -> str:
+        """``text``'s glyph ids as a PDF hex string's digits (four a glyph; .notdef for a character it lacks),
+        kept like widths: a document writes the same labels and words again and again."""
+        digits = self._shown.get(text)
+        if digits is None:
+            if len(self._shown) >= MEASURED_MAX:
+                self._shown.clear()
+            digits = self._shown[text] = "".join(f"{self.glyph.get(ord(c), 0):04X}" for c in text)
+        return digits
+
     def to_unicode(self) -> dict[int, str]:
         """Glyph id → the character it shows (the lowest code point when several share a glyph)."""
         shown: dict[int, str] = {}

@@ -143,11 +143,10 @@ class Sheet:
     def _text(self, x: float, baseline: float, text: str) -> None:
         parts, at = [], x * MM
         for face, part, key in self._runs(text):
-            glyphs = [face.glyph.get(ord(c), 0) for c in part]
             if key.startswith("X"):
-                self._fallback_glyphs.setdefault(self._style, set()).update(glyphs)
+                self._fallback_glyphs.setdefault(self._style, set()).update(face.glyph.get(ord(c), 0) for c in part)
             parts.append(f"BT /{key} {_n(self._size)} Tf {_n(at)} {_n((self.height - baseline) * MM)} Td "
-                         f"<{''.join(f'{g:04X}' for g in glyphs)}> Tj ET")
+                         f"<{face.glyph_hex(part)}> Tj ET")
             at += face.width(part, self._size)
         self._pages[-1].content.extend(parts)
 

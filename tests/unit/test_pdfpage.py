@@ -54,12 +54,13 @@ def test_text_past_the_bottom_margin_goes_on_to_a_new_page_and_reads_back():
 @settings(max_examples=60, deadline=None)
 @given(texts=st.lists(st.text(alphabet=st.sampled_from("ąčęėįšųūž ĄČĘĖĮŠŲŪŽ abcWMŽ-.,„“Ж"), max_size=40),
                       max_size=12), size=st.floats(min_value=4, max_value=40))
-def test_a_width_is_the_sum_of_its_glyph_advances_however_often_it_is_measured(monkeypatch_max, texts, size):
+def test_widths_and_glyphs_are_the_fonts_however_often_a_text_is_measured(monkeypatch_max, texts, size):
     face = shipped_face("B")
     for text in texts * 2:  # the second round answers from what the face kept (cleared at the bound)
         units = sum(face.advance[face.glyph.get(ord(c), 0)] for c in text)
         assert face.width(text, size) == units * size / face.units_per_em
-    assert len(face._measured) <= 3
+        assert face.glyph_hex(text) == "".join(f"{face.glyph.get(ord(c), 0):04X}" for c in text)
+    assert len(face._measured) <= 3 and len(face._shown) <= 3
 
 
 @pytest.fixture(scope="module")
