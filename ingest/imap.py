@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 from imapclient import DELETED, IMAPClient
 from imapclient.exceptions import LoginError
@@ -285,29 +285,41 @@ class ImapSource:
     # -- acknowledging ----------------------------------------------------------------------------------
     def acknowledge(self, incoming: Incoming) -> None:
         """Move the message to the Processed folder; nothing happens if it is no longer in the folder."""
-        validity, uid = _uid_of(incoming)
-        self._call("acknowledge", lambda client: self._move(client, validity, uid))
+        self.acknowledge_all([incoming])
 
-    def _move(self, client: IMAPClient, validity: int, uid: int) -> None:
+    def acknowledge_all(self, incomings: Sequence[Incoming]) -> None:
+        """Move the messages to the Processed folder with one FETCH FLAGS and one MOVE (or COPY, STORE and
+        UID EXPUNGE) for the batch, not a round trip or two per message; those no longer there are left alone."""
+        by_validity: dict[int, list[int]] = {}
+        for incoming in incomings:
+            validity, uid = _uid_of(incoming)
+            by_validity.setdefault(validity, []).append(uid)
+        for validity, uids in by_validity.items():
+            self._call("acknowledge", lambda client: self._move(client, validity, uids))
+
+    def _move(self, client: IMAPClient, validity: int, uids: list[int]) -> None:
         if validity != self.uidvalidity:
-            # Its UID belongs to a mailbox that no longer exists; the message, if still there, has a new
-            # UID and comes back on the next fetch (the ledger knows it), to be acknowledged then.
-            log.info("%s: UID %s of UIDVALIDITY %s is stale; not moved", self.endpoint.label, uid, validity)
+            # Their UIDs belong to a mailbox that no longer exists; the messages, if still there, have new
+            # UIDs and come back on the next fetch (the ledger knows them), to be acknowledged then.
+            log.info("%s: UIDs %s of UIDVALIDITY %s are stale; not moved", self.endpoint.label,
+                     ",".join(map(str, uids)), validity)
             return
-        flags = client.fetch([uid], [b"FLAGS"]).get(uid)
-        if flags is None:
-            return  # already moved (a retried acknowledgement, or another client)
+        flags = client.fetch(uids, [b"FLAGS"])
+        present = [uid for uid in uids if uid in flags]  # the others were moved already (a retry, another client)
+        if not present:
+            return
         if "MOVE" in self.capabilities:
-            client.move([uid], self.processed_folder)
+            client.move(present, self.processed_folder)
             return
         # COPY, then \Deleted: a message already flagged was copied by an earlier, interrupted attempt.
-        if DELETED not in (flags.get(b"FLAGS") or ()):
-            client.copy([uid], self.processed_folder)
-            client.add_flags([uid], [DELETED], silent=True)
+        unflagged = [uid for uid in present if DELETED not in (flags[uid].get(b"FLAGS") or ())]
+        if unflagged:
+            client.copy(unflagged, self.processed_folder)
+            client.add_flags(unflagged, [DELETED], silent=True)
         if "UIDPLUS" in self.capabilities:
-            client.uid_expunge([uid])
+            client.uid_expunge(present)
         # Without UIDPLUS a plain EXPUNGE would also remove messages someone else flagged \Deleted; the
-        # flagged message stays until then, and `fetch` does not list it.
+        # flagged messages stay until then, and `fetch` does not list them.
 
     # -- waiting ----------------------------------------------------------------------------------------
     def wait(self, seconds: float, stop: threading.Event | None = None) -> None:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from ingest.receipt import HEADER_LIMIT, receipt_time
 from ingest.sources import Incoming, MailboxError
@@ -165,6 +165,10 @@ class MaildirSource:
                 if self._move(folder, name):
                     return
         log.info("maildir %s: %s is no longer in the inbox; nothing to acknowledge", self.path, unique)
+
+    def acknowledge_all(self, incomings: Sequence[Incoming]) -> None:
+        for incoming in incomings:  # one rename each: nothing to gain by grouping them
+            self.acknowledge(incoming)
 
     def _move(self, folder: str, name: str) -> bool:
         """Flag ``folder/name`` seen in cur/; False if it is not there (moved by someone else a moment ago)."""

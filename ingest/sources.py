@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Protocol
+from typing import Any, BinaryIO, Iterator, Protocol, Sequence
 from urllib.parse import unquote, urlsplit
 
 from config.errors import MailboxError
@@ -91,6 +91,9 @@ class MailboxSource(Protocol):
     def acknowledge(self, incoming: Incoming) -> None:
         """Take a registered message out of the inbox (Maildir: new/ → cur/ with S; IMAP: to Processed).
         Idempotent: acknowledging twice, or a message already gone, does nothing."""
+
+    def acknowledge_all(self, incomings: Sequence[Incoming]) -> None:
+        """``acknowledge`` each of ``incomings`` (a committed batch), in as few server round trips as it can."""
 
     def wait(self, seconds: float, stop: threading.Event | None = None) -> None:
         """Block up to ``seconds``; return early on new mail (where the source can tell) or when ``stop`` is set."""

@@ -104,8 +104,8 @@ class Runner:
         """Commit what the batch received, then acknowledge each message (and record that it was)."""
         ledger = self.app.ledger
         ledger.commit()
+        self.source.acknowledge_all([incoming for incoming, _ in batch])
         for incoming, status in batch:
-            self.source.acknowledge(incoming)
             if incoming.sha256 not in self.app.state.acknowledged:
                 ledger.append(MAIL_ACKNOWLEDGED, {"sha256": incoming.sha256, "ref": incoming.ref})
             if status != "new":

@@ -185,6 +185,27 @@ def test_a_hidden_move_capability_is_not_used(server, caplog):
     assert digests(server.messages("Processed")) == digests(raws)
 
 
+def commands(caplog, verb: str) -> int:
+    """How many ``verb`` commands (e.g. "UID MOVE") the client sent, from imapclient's debug log."""
+    return sum(f"> " in r.getMessage() and f" {verb} " in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("without", [[], ["MOVE"]])
+def test_a_batch_is_acknowledged_in_one_command_whatever_its_size(server, caplog, without):
+    raws = corpus()[:7]
+    fill(server, raws)
+    with source_for(server, batch=10, without_capabilities=without) as source:
+        taken = list(source.fetch())
+        source.acknowledge(taken[0])  # one acknowledged alone first: the batch must step over it
+        with caplog.at_level(logging.DEBUG, logger="imapclient"):
+            source.acknowledge_all(taken)
+        assert list(source.fetch()) == []
+    verb = "UID COPY" if without else "UID MOVE"
+    assert commands(caplog, "UID FETCH") == 1 and commands(caplog, verb) == 1
+    assert server.messages("INBOX") == []
+    assert digests(server.messages("Processed")) == digests(raws)  # each once: none copied twice
+
+
 def test_an_interrupted_copy_is_finished_without_a_second_copy(minimal):
     raw = corpus()[0]
     fill(minimal, [raw])
