@@ -29,7 +29,7 @@ def deferred_syncs() -> Iterator[None]:
     if getattr(_deferred, "folders", None) is not None:
         yield  # nested: the outer one commits
         return
-    _deferred.folders = {}
+    _deferred.folders, _deferred.noted = {}, set()
     try:
         yield
     finally:
@@ -50,6 +50,7 @@ def sync_deferred() -> None:
         finally:
             os.close(fd)
     folders.clear()
+    getattr(_deferred, "noted", set()).clear()  # the next write in any folder notes its file system again
 
 
 def _deferring(folder: Path) -> bool:
@@ -57,7 +58,10 @@ def _deferring(folder: Path) -> bool:
     folders = getattr(_deferred, "folders", None)
     if folders is None:
         return False
-    folders.setdefault(os.stat(folder).st_dev, Path(folder))
+    noted = _deferred.noted
+    if folder not in noted:  # a stat a folder per commit, not one per file written in it
+        folders.setdefault(os.stat(folder).st_dev, Path(folder))
+        noted.add(folder)
     return True
 
 

@@ -26,7 +26,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
-from functools import partial
+from functools import lru_cache, partial
 from typing import Iterator, Sequence
 
 from config.errors import TransportError
@@ -113,8 +113,7 @@ class _Utf8(Charset):
         octets, q_length = b"", 0  # the line so far: its bytes, and their length as Q-encoded
         maxlen = next(maxlengths) - extra
         for character in string:
-            encoded = character.encode(codec)
-            q_more = quoprimime.header_length(encoded)
+            encoded, q_more = _octets(character, codec)
             length = -(-(len(octets) + len(encoded)) // 3) * 4 if base64 else q_length + q_more
             if length > maxlen:  # this character does not fit: the line ends before it
                 lines.append(encoder(octets) if lines or octets else None)  # None: nothing fits on the first line
@@ -124,6 +123,13 @@ class _Utf8(Charset):
                 octets, q_length = octets + encoded, q_length + q_more
         lines.append(encoder(octets))
         return lines
+
+
+@lru_cache(maxsize=4096)
+def _octets(character: str, codec: str) -> tuple[bytes, int]:
+    """``character``'s bytes in ``codec`` and their length Q-encoded (a subject's letters recur in every one)."""
+    encoded = character.encode(codec)
+    return encoded, quoprimime.header_length(encoded)
 
 
 UTF8 = _Utf8("utf-8")
@@ -221,6 +227,12 @@ def _clean(header: str, value: str) -> None:
 
 def _address(header: str, value: str) -> str:
     """The bare address of ``value`` ("Name <a@b>" or "a@b"); a clear error when there is none."""
+    if PLAIN_ADDRESS.fullmatch(value):
+        return value  # already bare, ASCII and valid: what the parse below would give, without its cost
+    return _parsed_address(header, value)
+
+
+def _parsed_address(header: str, value: str) -> str:
     pairs = getaddresses([value])
     if len(pairs) != 1 or "@" not in pairs[0][1]:
         raise ComposeError(f"{header}: one e-mail address expected, got {value!r}")

@@ -235,3 +235,12 @@ def test_subjects_are_cut_into_encoded_words_as_the_email_package_cuts_them(text
     import responders.compose as module
     ours = email.header.Header(text, module.UTF8, header_name=name).encode(linesep="\r\n")
     assert ours == email.header.Header(text, "utf-8", header_name=name).encode(linesep="\r\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(address=st.from_regex(r"[A-Za-z0-9_+-]{1,12}(\.[A-Za-z0-9_+-]{1,8}){0,2}@[A-Za-z0-9-]{1,12}(\.[A-Za-z0-9-]{1,8}){1,3}",
+                             fullmatch=True))
+def test_a_plain_address_taken_as_it_is_is_what_parsing_it_gives(address):
+    import responders.compose as module
+    assert module.PLAIN_ADDRESS.fullmatch(address)
+    assert module._address("To", address) == module._parsed_address("To", address) == address
