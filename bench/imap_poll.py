@@ -4,16 +4,18 @@ The server is the test one (`tests.dovecot`: imaps on 127.0.0.1, self-signed cer
 whole line — process start, TLS login, listing, fetching, registering, parsing, deciding, rendering answers,
 moving every message to Processed — in messages per second. Baseline, measured in the same run over the same
 mailbox: a bare imapclient session that fetches every message (``BODY.PEEK[]`` in batches, as the poller
-does) and hashes it with SHA-256 — the least any IMAP poller must do.
+does) and hashes it with SHA-256 — the least any IMAP poller must do. A second figure sets it beside the same
+poll of the same requests from a Maildir, in the same run (issue 15: IMAP within 1.5× of the Maildir time).
 
     python -m bench.imap_poll [--messages 1000] [--batch 50]
 
-Prints one JSON object: {"name", "value", "unit", "baseline", "ratio"}.
+Prints two JSON objects: {"name", "value", "unit", "baseline", "ratio"}.
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -23,7 +25,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.pipeline import ROOT, figure, request_text
+from bench.pipeline import ROOT, figure, make_maildir, request_text
 from ledger.clock import VILNIUS
 from tests.dovecot import Dovecot
 
@@ -72,6 +74,20 @@ def poll_seconds(server: Dovecot, work: Path, batch: int) -> float:
     return took
 
 
+def maildir_seconds(work: Path, n: int) -> float:
+    """The same poll, started the same way, of the same ``n`` requests from a Maildir (the figure IMAP is held to)."""
+    make_maildir(work, n)
+    config = work / "itpc.toml"
+    config.write_text(f'[mailbox]\nurl = "maildir://{work / "inbox"}"\n'
+                      f'[outbox]\nurl = "maildir://{work / "outbox"}"\ndaily_cap = 100000\n'
+                      f'[ledger]\npath = "{work / "ledger"}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ITPC_")}
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "itpc", "--config", str(config), "poll", "--once"], cwd=ROOT, env=env,
+                   capture_output=True, check=True)
+    return time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=1000)
@@ -90,6 +106,12 @@ def main() -> None:
         if left or moved != args.messages:
             raise SystemExit(f"after the poll: {left} messages left in INBOX, {moved} in Processed")
         figure("poll_once_imap_end_to_end", args.messages / took, "messages/s", fetched / base)
+        maildir = maildir_seconds(work / "maildir", args.messages)
+        print(json.dumps({"name": "poll_once_imap_vs_maildir", "value": round(args.messages / took, 2),
+                          "unit": "messages/s", "baseline": round(args.messages / maildir, 2),
+                          "baseline_name": "the same poll from a Maildir", "ratio": round(maildir / took, 4),
+                          "times_maildir": round(took / maildir, 2), "target": "times_maildir <= 1.5",
+                          "met": took / maildir <= 1.5}), flush=True)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
