@@ -187,7 +187,7 @@ def test_a_hidden_move_capability_is_not_used(server, caplog):
 
 def commands(caplog, verb: str) -> int:
     """How many ``verb`` commands (e.g. "UID MOVE") the client sent, from imapclient's debug log."""
-    return sum(f"> " in r.getMessage() and f" {verb} " in r.getMessage() for r in caplog.records)
+    return sum("> " in r.getMessage() and f" {verb} " in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("without", [[], ["MOVE"]])
