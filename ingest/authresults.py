@@ -27,6 +27,7 @@ from ingest.receipt import header_block, received_by
 from ledger.entries import Authentication
 
 METHODS = ("dmarc", "dkim", "spf")
+_FIELD_NAME = b"authentication-results"
 _PASS = {"pass"}
 # SPF's softfail ("probably not authorised") counts as a fail: the most it costs is an officer's look.
 _FAIL = {"fail", "hardfail", "softfail"}
@@ -59,8 +60,11 @@ def authentication_verdict(raw: bytes, authserv_ids: Iterable[str], trusted_rece
 def trusted_headers(raw: bytes, trusted_received: set[str]) -> list[str]:
     """The values of the ``Authentication-Results`` headers above the point where the message entered our
     servers (see the module's docstring), topmost first, each unfolded onto one line."""
+    block = header_block(raw)
+    if _FIELD_NAME not in block.lower():  # most mail carries none: nothing to parse
+        return []
     try:
-        items = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw)).items()
+        items = BytesHeaderParser(policy=compat32).parsebytes(block).items()
     except Exception:  # a header block the parser cannot read vouches for nothing
         return []
     names = [name.lower() for name, _value in items]

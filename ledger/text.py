@@ -8,6 +8,7 @@ take values (names, reasons) from the original, keeping every Lithuanian diacrit
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 # Diacritics that Lithuanian (and the neighbours' names we see in mail) use, mapped to their base letter.
@@ -18,13 +19,30 @@ _FOLD_TABLE = str.maketrans(
 )
 
 
+# A parser folds the same text many times (a message's body by each detector, the same labels in every
+# message), and a table translate is slow: short texts' folds are kept. Bounded in number and size.
+FOLDS_KEPT = 256
+FOLD_KEPT_CHARS = 8 * 1024
+
+
 def fold(text: str) -> str:
     """Lower-case `text` and drop diacritics, one character for one character (spans stay valid)."""
+    if len(text) > FOLD_KEPT_CHARS:
+        return _fold(text)
+    return _kept_fold(text)
+
+
+def _fold(text: str) -> str:
+    if text.isascii():  # the table only maps letters outside ASCII
+        return text.lower()
     folded = text.translate(_FOLD_TABLE).lower()
     if len(folded) == len(text):
         return folded
     # A few characters (e.g. 'İ') lower-case to two; fall back to a per-character fold to keep spans.
     return "".join(_fold_char(c) for c in text)
+
+
+_kept_fold = lru_cache(maxsize=FOLDS_KEPT)(_fold)
 
 
 def _fold_char(c: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
+import ingest.authresults as authresults
 from ingest.authresults import authentication_verdict
 
 OURS = ("mail.lrmuitine.lt",)
@@ -98,3 +99,20 @@ def test_any_header_text_gives_a_verdict_or_none_and_never_raises(value):
     raw = message("Authentication-Results: mail.lrmuitine.lt;" + value.replace("\r", " ").replace("\n", " ") + "\r\n")
     found = verdict(raw)
     assert found is None or {found["dmarc"], found["dkim"], found["spf"]} <= {"pass", "fail", "none"}
+
+
+def test_a_message_without_the_header_is_not_parsed_at_all(monkeypatch):
+    """Most mail carries no Authentication-Results: the header block is not parsed for it (a cost a message)."""
+    parsed = []
+    real = authresults.BytesHeaderParser
+
+    def counted(*args, **kwargs):
+        parsed.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(authresults, "BytesHeaderParser", counted)
+    assert verdict(message()) is None
+    assert parsed == []
+    with_header = message("AUTHENTICATION-RESULTS: mail.lrmuitine.lt; dmarc=pass header.from=bkl.lt\r\n")
+    assert verdict(with_header)["dmarc"] == "pass"  # the name in any case still counts
+    assert parsed == [1]
