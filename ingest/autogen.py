@@ -73,16 +73,13 @@ def auto_generated_reason(headers: Headers, own_address: str) -> str | None:
 
 def _lookup(headers: Headers):
     """A case-insensitive getter giving the first value of a header as decoded text ('' when absent)."""
-    if isinstance(headers, Message):
-        def raw(name: str):
-            return headers.get(name)
-    else:
-        folded = {}
-        for key, value in headers.items():
-            folded.setdefault(str(key).lower(), value)
+    # One pass over the headers (a Message's get() walks them all for each of the ~15 names asked).
+    folded: dict[str, object] = {}
+    for key, value in headers.items():
+        folded.setdefault(str(key).lower(), value)
 
-        def raw(name: str):
-            return folded.get(name.lower())
+    def raw(name: str):
+        return folded.get(name.lower())
 
     def get(name: str) -> str:
         value = raw(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import email
 
 import pytest
+from hypothesis import given, strategies as st
 
 from ingest.autogen import auto_generated_reason
 from ingest.mime import read_message
@@ -69,3 +70,28 @@ def test_letter_carries_the_reason():
     assert "MAILER-DAEMON@mx.example.net".lower() in letter.auto_generated.lower()
     normal = read_message(message(), max_attachment_bytes=10**6, max_message_bytes=10**7, own_address=OWN)
     assert normal.auto_generated is None
+
+
+class CountingMessage(email.message.Message):
+    """A message that counts the header look-ups made by name (each walks every header)."""
+    looked_up = 0
+
+    def get(self, name, failobj=None):
+        CountingMessage.looked_up += 1
+        return super().get(name, failobj)
+
+
+@given(st.lists(st.sampled_from(["Auto-Submitted: no", "Precedence: bulk", "List-Id: <x.lists.lt>",
+                                 "Return-Path: <>", "From: postmaster@bkl.lt", "From: Rasa <rasa@bkl.lt>",
+                                 "Content-Type: multipart/report; report-type=x", f"From: {OWN}",
+                                 "X-Autoreply: yes", "Sender: owner-list@lists.lt", "Subject: Prašymas"]),
+                max_size=6))
+def test_a_message_is_read_as_its_headers_are_with_its_headers_walked_once(lines):
+    msg = email.message_from_string("\n".join(lines) + "\n\nLaba diena\n", _class=CountingMessage)
+    first = {}
+    for line in lines:
+        name, value = line.split(": ", 1)
+        first.setdefault(name, value)
+    CountingMessage.looked_up = 0
+    assert auto_generated_reason(msg, OWN) == auto_generated_reason(first, OWN)
+    assert CountingMessage.looked_up == 0
