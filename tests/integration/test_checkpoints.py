@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ledger.archive import RawArchive
-from ledger.checkpoints import ArchivePaths, Checkpointer, archive_paths, generate_key, load_private_key, signed_bytes
+from ledger.checkpoints import (ArchivePaths, Checkpointer, archive_digest, archive_paths, generate_key,
+                                load_private_key, signed_bytes)
 from ledger.entries import LEDGER_CHECKPOINT, MAIL_RECEIVED, OFFICER_NOTE, REQUEST_REGISTERED
 from ledger.store import LEDGER_FILE, Ledger, encode_line, entry_hash
-from ledger.verify import verify_file
+from ledger.verify import NamedPaths, verify_file
 from tests.helpers import itpc, make_config
 
 RAW = [b"Subject: Prasymas 1\r\n\r\nNCTS neveikia\r\n", b"Subject: Prasymas 2\r\n\r\nAIS neveikia\r\n"]
@@ -248,3 +249,15 @@ def test_the_archive_paths_an_entry_names_are_where_the_archive_keeps_them(sha, 
     registered = {"type": REQUEST_REGISTERED, "data": {"attachments": [{"sha256": sha, "filename": filename}]}}
     assert list(archive_paths(received)) == [str(archive.path_for(sha))]
     assert list(archive_paths(registered)) == [str(archive.attachment_path(sha, filename))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text("ab/.c", max_size=5), max_size=6), max_size=8))
+def test_verify_digests_the_named_paths_at_each_checkpoint_as_the_writer_does(batches):
+    # verify keeps the paths sorted by merging in the new ones: each digest must be archive_digest of all so far.
+    named, so_far = NamedPaths(), []
+    for batch in batches:
+        named.add(batch)
+        so_far.extend(batch)
+        assert named.digest() == archive_digest(so_far)
+    assert named.seen == set(so_far)
