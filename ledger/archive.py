@@ -2,6 +2,7 @@
 ones, each stored once under its SHA-256."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Iterable
@@ -9,6 +10,12 @@ from typing import Iterable
 from ledger.files import durable_place, durable_write, ensure_folder, temp_name, write_private_chunks
 
 STREAM_NAME = "incoming"  # the temporary file a streamed message is written to before its SHA-256 is known
+
+
+@functools.lru_cache(maxsize=4096)  # a full verify asks for every attachment's; file names repeat
+def attachment_suffix(filename: str) -> str:
+    """The extension an attachment is kept under: its file name's, lower case, letters and digits, ≤ 8 chars."""
+    return "".join(c for c in Path(filename).suffix.lower() if c.isalnum() or c == ".")[:8]
 
 
 class RawArchive:
@@ -56,8 +63,7 @@ class RawArchive:
 
     def attachment_path(self, sha256: str, filename: str = "") -> Path:
         """Where an attachment is kept; it keeps its file name's extension so a viewer opens it."""
-        suffix = "".join(c for c in Path(filename).suffix.lower() if c.isalnum() or c == ".")[:8]
-        return self.directory / "attachments" / sha256[:2] / f"{sha256}{suffix}"
+        return self.directory / "attachments" / sha256[:2] / f"{sha256}{attachment_suffix(filename)}"
 
     def put_attachment(self, data: bytes, filename: str = "") -> str:
         digest = hashlib.sha256(data).hexdigest()

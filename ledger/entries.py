@@ -536,10 +536,10 @@ cannot reach it; ``itpc ledger verify --checkpoint`` checks the ledger against i
 class LedgerCheckpoint(TypedDict):
     seq: int                  # the last entry vouched for (the entry before this one)
     head: str                 # its hash
-    ledger_sha256: str        # of ledger.jsonl's bytes up to the end of that entry's line
+    ledger_sha256: NotRequired[str]  # of ledger.jsonl's bytes up to that entry's line end; only before 2026-12
     archive_digest: str       # ledger.checkpoints.archive_digest of the files entries 1..seq name
     key_id: str               # first 16 hex digits of the SHA-256 of the raw public key; "" unsigned
-    signature: str            # Ed25519 over the canonical JSON of the four fields above, hex; "" unsigned
+    signature: str            # Ed25519 over the canonical JSON of seq, head, [ledger_sha256], archive_digest, hex
 
 
 # --- the whole vocabulary ----------------------------------------------------------------------------------------

@@ -150,8 +150,12 @@ class Entry:
         return datetime.fromisoformat(self.ts)
 
 
+# Built once: json.dumps with options constructs an encoder per call (verify encodes every line twice).
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_CANONICAL_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 _SAFE_INT = 2**53 - 1  # RFC 8785 numbers are IEEE doubles: larger integers are refused, as rfc8785 does
 _WIDE_CHAR = re.compile("[\ud800-\U0010ffff]")
+_HASH_MEMBER_BYTES = len(',"hash":""\n')  # what a line holds besides its body's members and the hash itself
 
 
 def _plain_json(value: Any) -> bool:
@@ -178,7 +182,7 @@ def canonical_json(value: Any) -> bytes:
     Anything else (floats, astral or surrogate characters, big integers) goes through rfc8785 itself.
     """
     if _plain_json(value):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        text = _CANONICAL_ENCODER.encode(value)
         if not _WIDE_CHAR.search(text):
             return text.encode("utf-8")
     return rfc8785.dumps(value)
@@ -190,15 +194,19 @@ def entry_hash(seq: int, ts: str, type_: str, data: Any, prev: str) -> str:
 
 
 def encode_line(entry: dict[str, Any]) -> bytes:
-    return (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return (_LINE_ENCODER.encode(entry) + "\n").encode("utf-8")
 
 
 def decode_line(raw: bytes, lineno: int, *, frozen: bool = False) -> dict[str, Any]:
     """Parse one line into an entry dict (with ``frozen``, a FrozenDict with frozen data)."""
+    return _decode_with(_FROZEN_DECODER if frozen else _PLAIN_DECODER, raw, lineno)
+
+
+def _decode_with(decoder: json.JSONDecoder, raw: bytes, lineno: int) -> dict[str, Any]:
     try:
         # Decode explicitly: json.loads(bytes) guesses UTF-16/32 from NUL bytes and its UnicodeDecodeError
         # has no .msg, so a damaged line would crash here instead of being named.
-        obj = (_FROZEN_DECODER if frozen else _PLAIN_DECODER).decode(raw.decode("utf-8"))
+        obj = decoder.decode(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise CorruptLedger(f"line {lineno} is not valid UTF-8 (byte {exc.start})") from None
     except ValueError as exc:
@@ -210,6 +218,61 @@ def decode_line(raw: bytes, lineno: int, *, frozen: bool = False) -> dict[str, A
             or type(obj["prev"]) is not str or type(obj["hash"]) is not str):
         raise CorruptLedger(f"line {lineno} is not a ledger entry (a field has the wrong type)")
     return obj
+
+
+class LineHasher:
+    """Decodes lines and re-hashes their entries for a full verification, without walking each value.
+
+    ``canonical_json`` walks a value to learn whether the C encoder's bytes are canonical; here the decoder's
+    number hooks learn it while parsing (JSON has only str keys): a float, NaN/Infinity or an integer beyond
+    RFC 8785's range sends the entry to ``canonical_json``. A property test holds both paths equal to rfc8785.
+    """
+
+    def __init__(self) -> None:
+        self._odd = False
+        self._canonical_bytes = -1  # of the body the last entry_hash encoded with the C encoder (-1: it did not)
+        self._decoder = json.JSONDecoder(parse_float=self._float, parse_constant=self._float, parse_int=self._int)
+
+    def _float(self, text: str) -> float:
+        self._odd = True
+        return float(text)
+
+    def _int(self, text: str) -> int:
+        value = int(text)
+        if not -_SAFE_INT <= value <= _SAFE_INT:
+            self._odd = True
+        return value
+
+    def decode(self, raw: bytes, lineno: int) -> dict[str, Any]:
+        """``decode_line`` of ``raw``, noting what ``entry_hash`` needs to know of its numbers."""
+        self._odd = False
+        return _decode_with(self._decoder, raw, lineno)
+
+    def entry_hash(self, obj: Mapping[str, Any]) -> str:
+        """``entry_hash`` of the entry the last ``decode`` returned."""
+        body = {"seq": obj["seq"], "ts": obj["ts"], "type": obj["type"], "data": obj["data"], "prev": obj["prev"]}
+        self._canonical_bytes = -1
+        if not self._odd:
+            text = _CANONICAL_ENCODER.encode(body)
+            if text.isascii() or not _WIDE_CHAR.search(text):  # isascii is O(1) on a str
+                canonical = text.encode("utf-8")
+                self._canonical_bytes = len(canonical)
+                return hashlib.sha256(canonical).hexdigest()
+        return hashlib.sha256(canonical_json(body)).hexdigest()
+
+    def written_as(self, raw: bytes, obj: Mapping[str, Any]) -> bool:
+        """Whether ``raw`` is byte for byte ``encode_line(obj)``, for the entry ``entry_hash`` just re-hashed.
+
+        Without encoding it again, when the hash took the C encoder's path and ``raw`` holds no \\u escape:
+        then the line the writer makes of ``obj`` is the canonical body's bytes in another member order plus the
+        hash member, and it is the shortest line that decodes to ``obj``: a string's characters have one spelling
+        each without \\u (``\\/`` is longer than ``/``), integers one each (``-0`` is longer than ``0``), and
+        whitespace or a repeated key only add bytes. So any other such line is longer. (A \\u escape can differ
+        in the case of its hex digits at the same length: those lines are encoded again.)
+        """
+        if self._canonical_bytes < 0 or b"\\u" in raw:
+            return raw == encode_line(obj)
+        return len(raw) == self._canonical_bytes + len(obj["hash"]) + _HASH_MEMBER_BYTES
 
 
 def utc_iso(moment: datetime) -> str:

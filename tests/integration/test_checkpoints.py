@@ -3,18 +3,21 @@ published checkpoint finds what the hash chain alone cannot: a tail cut off, the
 fresh hash, the whole chain re-hashed after a change, an archived message replaced."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from ledger.archive import RawArchive
-from ledger.checkpoints import Checkpointer, load_private_key
-from ledger.entries import LEDGER_CHECKPOINT, MAIL_RECEIVED, OFFICER_NOTE
+from ledger.checkpoints import (ArchivePaths, Checkpointer, archive_digest, archive_paths, generate_key,
+                                load_private_key, signed_bytes)
+from ledger.entries import LEDGER_CHECKPOINT, MAIL_RECEIVED, OFFICER_NOTE, REQUEST_REGISTERED
 from ledger.store import LEDGER_FILE, Ledger, encode_line, entry_hash
-from ledger.verify import verify_file
+from ledger.verify import NamedPaths, verify_file
 from tests.helpers import itpc, make_config
 
 RAW = [b"Subject: Prasymas 1\r\n\r\nNCTS neveikia\r\n", b"Subject: Prasymas 2\r\n\r\nAIS neveikia\r\n"]
@@ -188,3 +191,73 @@ def test_backup_keeps_the_published_checkpoints(signed, tmp_path):
     config, _, published = signed
     itpc(config, "ledger", "backup", str(tmp_path / "backup"))
     assert (tmp_path / "backup" / "checkpoints.jsonl").read_bytes() == published.read_bytes()
+
+
+def test_a_checkpoint_at_a_saved_position_does_not_read_the_file_again(tmp_path, monkeypatch):
+    # A tick opens the ledger at its saved position: signing must not re-hash the hundreds of MB before it.
+    config = make_config(tmp_path)
+    with Ledger(tmp_path / "ledger") as ledger:
+        for i in range(5):
+            ledger.append(OFFICER_NOTE, {"request": "ITPC-2026-000001", "text": str(i), "by": "jonas"})
+        position = ledger.position
+    monkeypatch.setattr(Ledger, "_hash_prefix", lambda self: pytest.fail("the file before the position was re-read"))
+    with Ledger.at_position(tmp_path / "ledger", position) as ledger:
+        entry = Checkpointer(ledger, paths=ArchivePaths()).checkpoint()
+    assert entry is not None and set(entry.data) == {"seq", "head", "archive_digest", "key_id", "signature"}
+    proc = verify(config)
+    assert proc.returncode == 0 and "1 checkpoints" in proc.stdout
+
+
+def old_checkpoint(ledger: Ledger, key) -> dict:
+    """A checkpoint as written before 2026-12: it also signs the SHA-256 of the file's bytes."""
+    data = {"seq": len(ledger), "head": ledger.head,
+            "ledger_sha256": hashlib.sha256(ledger.path.read_bytes()).hexdigest(),
+            "archive_digest": ArchivePaths().digest()}
+    data.update(key_id="old", signature=key.sign(signed_bytes(data)).hex())
+    ledger.append(LEDGER_CHECKPOINT, data)
+    return data
+
+
+def test_checkpoints_that_sign_the_file_hash_still_hold_the_bytes_to_it(tmp_path):
+    key_file = tmp_path / "keys" / "checkpoint.pem"
+    generate_key(key_file)
+    config = make_config(tmp_path, ledger={"signing_key": str(key_file)})
+    with Ledger(tmp_path / "ledger") as ledger:
+        ledger.append(OFFICER_NOTE, {"request": "ITPC-2026-000001", "text": "pirma", "by": "jonas"})
+        published = old_checkpoint(ledger, load_private_key(key_file, tmp_path / "ledger"))
+    assert verify(config, "--checkpoint", json.dumps(published)).returncode == 0
+    stripped = {k: v for k, v in published.items() if k != "ledger_sha256"}
+    proc = verify(config, "--checkpoint", json.dumps(stripped))
+    assert proc.returncode == 1 and "signature does not verify" in proc.stdout
+    # The same values with the keys of `data` in another order: the chain holds, the old file hash does not.
+    path = tmp_path / "ledger" / LEDGER_FILE
+    lines = lines_of(path)
+    first = json.loads(lines[0])
+    first["data"] = dict(reversed(list(first["data"].items())))
+    path.write_bytes(encode_line(first) + b"".join(lines[1:]))
+    assert verify_file(path).ok
+    proc = verify(config)
+    assert proc.returncode == 1 and "checkpoint at seq 2 does not match the entries before it" in proc.stdout
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=70), st.text("0123456789abcdef", min_size=64, max_size=64)), st.text(max_size=12))
+def test_the_archive_paths_an_entry_names_are_where_the_archive_keeps_them(sha, filename):
+    # archive_paths formats plain digests as strings (a full verify asks for every entry's): same as pathlib.
+    archive = RawArchive(Path(""))
+    received = {"type": MAIL_RECEIVED, "data": {"sha256": sha}}
+    registered = {"type": REQUEST_REGISTERED, "data": {"attachments": [{"sha256": sha, "filename": filename}]}}
+    assert list(archive_paths(received)) == [str(archive.path_for(sha))]
+    assert list(archive_paths(registered)) == [str(archive.attachment_path(sha, filename))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text("ab/.c", max_size=5), max_size=6), max_size=8))
+def test_verify_digests_the_named_paths_at_each_checkpoint_as_the_writer_does(batches):
+    # verify keeps the paths sorted by merging in the new ones: each digest must be archive_digest of all so far.
+    named, so_far = NamedPaths(), []
+    for batch in batches:
+        named.add(batch)
+        so_far.extend(batch)
+        assert named.digest() == archive_digest(so_far)
+    assert named.seen == set(so_far)

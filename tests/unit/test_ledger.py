@@ -6,6 +6,7 @@ import ast
 import dataclasses
 import hashlib
 import json
+import re
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import rfc8785
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 from tinydb import Query
 
 from ledger import query
 from ledger.query import database
-from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, ImmutableEntry, Ledger, LedgerError, canonical_json,
-                          entry_hash)
+from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, ImmutableEntry, Ledger, LedgerError, LineHasher,
+                          canonical_json, encode_line, entry_hash)
 from ledger.verify import verify_file
 from tests.helpers import ROOT
 
@@ -403,6 +404,79 @@ def test_canonical_json_is_byte_identical_to_rfc8785(value):
 ])
 def test_canonical_json_edge_cases_match_rfc8785(value):
     assert canonical_json(value) == rfc8785.dumps(value)
+
+
+def written_line(data, ts="2026-01-02T05:44:26.000000+00:00", seq=7, prev="a" * 64) -> tuple[bytes, str]:
+    """A line as the writer makes it of ``data``, hashed by rfc8785 itself (a ValueError where it refuses)."""
+    body = {"seq": seq, "ts": ts, "type": "test.entry", "data": data, "prev": prev}
+    digest = hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    return encode_line({**body, "hash": digest}), digest
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_json, st.text(max_size=8))
+@example({"\U0001F600": 1, "\ue000": 2}, "")  # keys ordered otherwise in UTF-16 than by code point
+@example({"big": 2**53, "x": 1.5, "e": 1e21}, "")
+def test_a_full_verify_re_hashes_every_line_as_rfc8785_does(data, ts):
+    # verify's hasher learns from the decoder which entries the C encoder may hash; a wrong guess is a
+    # ledger that verifies here and fails an auditor's RFC 8785 tool (or the reverse).
+    try:
+        raw, expected = written_line(data, ts)
+    except (ValueError, UnicodeEncodeError):  # NaN, an integer beyond 2**53: rfc8785 refuses; so does the writer
+        return
+    hasher = LineHasher()
+    obj = hasher.decode(raw, 7)
+    assert hasher.entry_hash(obj) == expected == entry_hash(7, ts, "test.entry", data, "a" * 64)
+    assert hasher.written_as(raw, obj)
+
+
+def reencoded(raw: bytes, how: str, at: int) -> bytes:
+    """Another spelling of the line's values (or of other values, which the hash then refuses)."""
+    text = raw.decode("utf-8")
+    if how == "space":
+        return (text[:at % len(text)] + " " + text[at % len(text):]).encode("utf-8")
+    if how == "ascii":
+        return (json.dumps(json.loads(text), separators=(",", ":")) + "\n").encode("utf-8")
+    if how == "sorted":
+        return (json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    if how == "upper-hex":
+        return re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m.group(1).upper(), text).encode("utf-8")
+    if how == "slash":
+        return text.replace("/", "\\/").encode("utf-8")
+    return text.replace('{"seq":', '{"seq":0,"seq":', 1).encode("utf-8")  # a repeated key
+
+
+@settings(max_examples=600, deadline=None)
+@given(any_json, st.sampled_from(["space", "ascii", "sorted", "upper-hex", "slash", "repeated"]), st.integers(0, 999))
+def test_a_line_is_held_to_the_writers_bytes_without_encoding_it_again(data, how, at):
+    # written_as skips the second encoding by a length argument: it must agree with encoding the line again.
+    try:
+        raw, _ = written_line(data)
+    except (ValueError, UnicodeEncodeError):
+        return
+    raw = reencoded(raw, how, at)
+    hasher = LineHasher()
+    try:
+        obj = hasher.decode(raw, 7)
+    except CorruptLedger:
+        return
+    if obj["seq"] != 7 or hasher.entry_hash(obj) != obj["hash"]:
+        return  # other values: the hash check names it before the bytes are looked at
+    assert hasher.written_as(raw, obj) == (raw == encode_line(obj))
+
+
+@pytest.mark.parametrize("data", [{"c": "\x1f"}, {"url": "a/b"}, {"n": -1, "s": "\"\\\n"}, {"t": "Šiaulių"}])
+@pytest.mark.parametrize("how", ["upper-hex", "slash", "space", "ascii", "repeated"])
+def test_each_other_spelling_of_a_line_is_named(tmp_path, data, how):
+    raw, _ = written_line(data, seq=1, prev="0" * 64)
+    changed = reencoded(raw, how, raw.index(b",") + 1)
+    (tmp_path / LEDGER_FILE).write_bytes(changed)
+    verdict = verify_file(tmp_path / LEDGER_FILE)
+    if changed == raw:  # nothing to spell otherwise (no escape, no "/")
+        assert verdict.ok
+    else:
+        assert not verdict.ok and verdict.bad_seq == 1
+        assert verdict.reason == "line is not byte-for-byte as the ledger writes it"
 
 
 # --- opened at its end (commands that only append) -------------------------------------------------------
