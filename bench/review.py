@@ -25,6 +25,7 @@ import csv
 import heapq
 import json
 import os
+import pwd
 import random
 import shutil
 import statistics
@@ -810,11 +811,18 @@ def write_config(work: Path) -> Path:
     for box in ("inbox", "outbox"):
         for sub in ("new", "cur", "tmp"):
             (work / box / sub).mkdir(parents=True, exist_ok=True)
+    # The officer commands timed here (note, decide, requeue) are run by the bench's own login, as an officer.
+    login = pwd.getpwuid(os.geteuid()).pw_name
+    officers = work / "officers.toml"
+    officers.write_text(f'[[officer]]\nlogin = "{login}"\nname = "Bench Officer"\nposition = "specialistas"\n'
+                        f'email = "bench@lrmuitine.lt"\n', encoding="utf-8")
     config = work / "itpc.toml"
     config.write_text(f'[mailbox]\nurl = "maildir://{work / "inbox"}"\n'
                       f'[outbox]\nurl = "maildir://{work / "outbox"}"\n'
                       f'[ledger]\npath = "{work / "ledger"}"\n'
-                      f'[offices]\ndirectory = "{OFFICES_CSV}"\n', encoding="utf-8")
+                      f'[offices]\ndirectory = "{OFFICES_CSV}"\n'
+                      f'[officers]\ndirectory = "{officers}"\n'
+                      f'[itpc]\nduty_officer = "{login}"\n', encoding="utf-8")
     return config
 
 
@@ -830,7 +838,7 @@ class Outcome:
 
 
 def itpc_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("ITPC_")}
+    return {k: v for k, v in os.environ.items() if not k.startswith("ITPC_") and k != "SUDO_USER"}
 
 
 def run_itpc(config: Path, *args: str) -> subprocess.CompletedProcess:
