@@ -76,15 +76,7 @@ class Answerer:
                 continue
             decision = request.decisions[index]
             for plan in self.plan(request, index, decision):
-                if plan.id in state.outbox or plan.id in state.unwritten:
-                    continue
-                try:
-                    outgoing = self.written(request, decision, plan)
-                except (ItpcError, ValueError) as exc:
-                    self.unwritten(request, plan, exc)
-                    continue
-                queued += outbox.queue(self.app.ledger, state, self.app.archive, outgoing,
-                                       daily_cap=self.settings.outbox.daily_cap)
+                queued += self.queue_planned(request, decision, plan)
             self._done.add((request.number, index))
         for number in list(state.conversations):  # cases a message came back to, waiting for an officer
             queued += self.conversation_alerts(state.requests[number])
@@ -101,16 +93,24 @@ class Answerer:
             if not sha or sha in self._alerted:
                 continue
             plan = self.duty_alert(request, f"{request.number}/message/{sha[:16]}", "message", attached)
-            if plan is not None and plan.id not in self.app.state.outbox and plan.id not in self.app.state.unwritten:
-                try:
-                    outgoing = self.written(request, {"decided_at": attached["received_at"]}, plan)
-                except (ItpcError, ValueError) as exc:
-                    self.unwritten(request, plan, exc)
-                else:
-                    queued += outbox.queue(self.app.ledger, self.app.state, self.app.archive, outgoing,
-                                           daily_cap=self.settings.outbox.daily_cap)
+            if plan is not None:
+                queued += self.queue_planned(request, {"decided_at": attached["received_at"]}, plan)
             self._alerted.add(sha)
         return queued
+
+    def queue_planned(self, request: RequestView, decision: dict[str, Any], plan: Planned) -> int:
+        """Queue the letter ``plan`` stands for unless it is queued or recorded as unwritable already; a letter
+        that cannot be written is recorded (`mail.unwritten`) and the line goes on."""
+        state = self.app.state
+        if plan.id in state.outbox or plan.id in state.unwritten:
+            return 0
+        try:
+            outgoing = self.written(request, decision, plan)
+        except (ItpcError, ValueError) as exc:
+            self.unwritten(request, plan, exc)
+            return 0
+        return outbox.queue(self.app.ledger, state, self.app.archive, outgoing,
+                            daily_cap=self.settings.outbox.daily_cap)
 
     def written(self, request: RequestView, decision: dict[str, Any], plan: Planned) -> Outgoing:
         """The letter ``plan`` stands for, as bytes, dated now (never before its decision)."""

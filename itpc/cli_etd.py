@@ -3,7 +3,6 @@ finds the group by name (``COMMANDS``)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +10,12 @@ import click
 
 from itpc import etd
 from itpc.app import App
-from itpc.cli_support import Failure, opened, pass_app, read
+from itpc.cli_support import Failure, instant, opened, pass_app, read
 from itpc.officers import acting_officer
 from itpc.service import Runner
 from ledger.clock import parse_instant, shown, shown_day
 from ledger.etd_views import EtdFile
 from responders import etd_rules as rules
-
-
-def instant(option: str, value: str) -> datetime:
-    try:
-        return parse_instant(value)
-    except ValueError:
-        raise Failure(f"{option}: not an ISO-8601 date or instant: {value!r}") from None
 
 
 def required(app: App, number: str) -> EtdFile:

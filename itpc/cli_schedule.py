@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 
 import click
 
 from itpc.app import App
-from itpc.cli_support import Failure, pass_app
+from itpc.cli_support import Failure, instant, pass_app
 from itpc.dryrun import rehearsal_report
 from itpc.officers import acting_officer
 from itpc.outages import record_cancel, record_end, record_extend, record_plan, record_start
@@ -22,13 +23,8 @@ _dry_run = click.option("--dry-run", is_flag=True,
                         help="Print the notices the command would send; record, publish and send nothing.")
 
 
-def _instant(option: str, text: str | None, app: App):
-    if not text:
-        return app.clock()
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise Failure(f"{option}: not an ISO-8601 instant: {text!r}") from None
+def _instant(option: str, text: str | None, app: App) -> datetime:
+    return instant(option, text) if text else app.clock()
 
 
 def _rehearse(app: App, dry_run: bool) -> None:

@@ -4,9 +4,12 @@ Kept apart from ``itpc.cli``, which loads the command modules: they never import
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from itpc.app import App
+from ledger.clock import parse_instant
 
 pass_app = click.make_pass_decorator(App)
 
@@ -31,3 +34,11 @@ def read(app: App) -> App:
     verify is warned about on stderr (``App.ledger``), and shown."""
     app.state
     return app
+
+
+def instant(option: str, text: str) -> datetime:
+    """An option's ISO-8601 date or instant (Vilnius time when it names no offset); a one-line error otherwise."""
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise Failure(f"{option}: not an ISO-8601 date or instant: {text!r}") from None
