@@ -103,7 +103,8 @@ def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transpor
     for item in sorted(state.pending_outbox(), key=lambda i: i.id):
         if not due(item, now(), max_retry_seconds):
             continue
-        outcome = _attempt(transport, archive.get(item.queued["sha256"]), sender, item)
+        sha = item.queued["sha256"]
+        outcome = _attempt(transport, archive.get(sha), archive.path_for(sha), sender, item)
         attempt = len(item.failures) + 1
         if isinstance(outcome, PermanentSendError):
             with ledger.writing():
@@ -127,10 +128,10 @@ def flush(ledger: Ledger, state: State, archive: RawArchive, transport: Transpor
     return counts
 
 
-def _attempt(transport: Transport, raw: bytes, sender: str, item: OutboxItem) -> str | Exception:
+def _attempt(transport: Transport, raw: bytes, stored: Path, sender: str, item: OutboxItem) -> str | Exception:
     """The server's answer, or the failure: transient (retry later) or permanent (hold for an officer)."""
     try:
-        return transport.send(raw, sender=sender, recipients=item.queued["to"], key=item.id)
+        return transport.send(raw, sender=sender, recipients=item.queued["to"], key=item.id, stored=stored)
     except (PermanentSendError, TransientSendError) as exc:
         return exc
     except OSError as exc:

@@ -19,6 +19,7 @@ its recipients or none and a retry never duplicates it for some.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import ipaddress
 import logging
@@ -28,7 +29,9 @@ import smtplib
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 from urllib.parse import unquote, urlsplit
@@ -66,8 +69,11 @@ class TransportConfigError(ConfigError, ValueError):
 
 
 class Transport(Protocol):
-    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str) -> str:
-        """Hand ``raw`` over for delivery; return the server's answer, e.g. "250 2.0.0 Ok: queued as ABC"."""
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str,
+             stored: Path | None = None) -> str:
+        """Hand ``raw`` over for delivery; return the server's answer, e.g. "250 2.0.0 Ok: queued as ABC".
+        ``stored``: a durable file holding exactly ``raw`` (the archived copy), which a transport may link
+        instead of writing the bytes again."""
         ...
 
     def check(self) -> str:
@@ -130,31 +136,25 @@ class MaildirTransport:
 
     The file name is derived from ``key`` (a readable, safe prefix and a hash), so sending the same key again
     finds the message already in new/ or cur/ and returns the same answer without writing a second copy.
+    A message whose archived copy is on the same file system is hard-linked into new/ from it (no second copy
+    of a letter's bytes on the disk; the archive's files are 0640, so a reader of the outbox cannot change it).
     """
     root: Path
 
-    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str) -> str:
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str,
+             stored: Path | None = None) -> str:
         if not key:
             raise ValueError("key: required (it names the message in the outbox)")
         name = maildir_name(key)
         answer = f"250 2.0.0 Ok: queued as {name}"
         try:
-            for sub in ("tmp", "new", "cur"):
-                make_folders(self.root / sub)
-            if self._delivered(name):
-                log.info("outbox %s already holds %s; not written again", self.root, name)
-                return answer
-            tmp = self.root / "tmp" / f"{name}.{os.getpid()}"
-            write_private(tmp, raw)
             try:
-                # link() never replaces: if another process delivered the same key meanwhile, its copy stays.
-                os.link(tmp, self.root / "new" / name)
-            except FileExistsError:
-                pass
-            finally:
-                tmp.unlink(missing_ok=True)
-            fsync_dir(self.root / "new")
-            fsync_dir(self.root / "tmp")
+                delivered = self._deliver(raw, name, stored)
+            except FileNotFoundError:  # a folder removed since we made it: made again, and tried once more
+                self._folders.forget(self.root)
+                delivered = self._deliver(raw, name, stored)
+            if not delivered:
+                log.info("outbox %s already holds %s; not written again", self.root, name)
         except OSError as exc:
             # A full disk or a permissions problem may be fixed: the outbox retries later.
             raise TransientSendError(f"maildir {self.root}: {exc.strerror or exc}") from exc
@@ -172,11 +172,92 @@ class MaildirTransport:
             raise TransientSendError(f"maildir {self.root}: {exc.strerror or exc}") from exc
         return f"maildir {self.root} writable"
 
+    def _deliver(self, raw: bytes, name: str, stored: Path | None) -> bool:
+        """Put the message in new/ unless it is in new/ or cur/ already (then False)."""
+        self._folders.ensure(self.root)
+        if self._delivered(name):
+            return False
+        if stored is None or not self._linked(stored, name):
+            self._written(raw, name)
+        fsync_dir(self.root / "new")
+        return True
+
+    @cached_property
+    def _folders(self) -> "_MaildirFolders":
+        return _MaildirFolders()
+
+    def _linked(self, stored: Path, name: str) -> bool:
+        """Link the archived copy into new/ (complete the moment it appears); False where no link can be made
+        (another file system, a file system without links): the caller writes a copy."""
+        try:
+            os.link(stored, self.root / "new" / name)  # never replaces another process's delivery
+        except FileExistsError:
+            return True
+        except FileNotFoundError:
+            if stored.exists():
+                raise  # new/ is gone: made again by the caller
+            return False  # the archived copy is not there to link: the bytes are written
+        except OSError as exc:
+            if exc.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                return False
+            raise
+        return True
+
+    def _written(self, raw: bytes, name: str) -> None:
+        """Maildir delivery of a copy: written and synced in tmp/, then linked into new/."""
+        tmp = self.root / "tmp" / f"{name}.{os.getpid()}"
+        write_private(tmp, raw)
+        try:
+            # link() never replaces: if another process delivered the same key meanwhile, its copy stays.
+            os.link(tmp, self.root / "new" / name)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        fsync_dir(self.root / "tmp")
+
     def _delivered(self, name: str) -> bool:
         if (self.root / "new" / name).exists():
             return True
         # A reader moves a message to cur/ and may append ":2,<flags>" to its name.
-        return any(p.name == name or p.name.startswith(name + ":") for p in (self.root / "cur").iterdir())
+        return self._folders.delivered(self.root / "cur", name)
+
+
+class _MaildirFolders:
+    """What one Maildir transport knows of its folders: that they exist (made once; a folder removed later is
+    made again when a write in it fails), and cur/'s names, listed again only when cur/ changed, so that a send
+    costs a few system calls however many messages a reader has moved to cur/."""
+
+    def __init__(self) -> None:
+        self._made: set[Path] = set()
+        self._cur: tuple[tuple[int, int, int], frozenset[str]] | None = None
+
+    def ensure(self, root: Path) -> None:
+        if root not in self._made:
+            for sub in ("tmp", "new", "cur"):
+                make_folders(root / sub)
+            self._made.add(root)
+
+    def forget(self, root: Path) -> None:
+        self._made.discard(root)
+        self._cur = None
+
+    def delivered(self, cur: Path, name: str) -> bool:
+        names = self._names(cur)
+        return name in names or any(n.startswith(name + ":") for n in names if n.startswith(name))
+
+    def _names(self, cur: Path) -> frozenset[str]:
+        """cur/'s names. A listing is kept only while cur/ has not changed since: its modification time, inode
+        and size say so, and a listing made within a second of a change is not kept (the time's resolution is
+        coarse: a rename in the same tick would not show)."""
+        info = os.stat(cur)
+        stamp = (info.st_mtime_ns, info.st_ino, info.st_size)
+        if self._cur is not None and self._cur[0] == stamp:
+            return self._cur[1]
+        names = frozenset(os.listdir(cur))
+        settled = time.time_ns() - info.st_mtime_ns > 1_000_000_000
+        self._cur = (stamp, names) if settled else None
+        return names
 
 
 def maildir_name(key: str) -> str:
@@ -199,8 +280,10 @@ class SMTPTransport:
     cafile: str | None = None
     deadline: float = DEFAULT_DEADLINE  # seconds for the whole transaction, however the server trickles
 
-    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str) -> str:
-        """One SMTP transaction on a fresh connection. ``key`` is only logged: SMTP cannot deduplicate."""
+    def send(self, raw: bytes, *, sender: str, recipients: Sequence[str], key: str,
+             stored: Path | None = None) -> str:
+        """One SMTP transaction on a fresh connection. ``key`` is only logged: SMTP cannot deduplicate; ``stored``
+        is not used (the bytes go over the wire)."""
         if not recipients:
             raise PermanentSendError("no recipients")
         return self._session(lambda smtp: self._transaction(smtp, raw, sender, list(recipients)))

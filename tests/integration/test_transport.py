@@ -391,3 +391,45 @@ def test_maildir_names_are_safe_and_distinct_for_distinct_keys(a, b):
         assert len(name.encode()) < 255
     if a != b:
         assert maildir_name(a) != maildir_name(b)
+
+
+def test_an_archived_copy_is_linked_into_the_outbox_not_copied(tmp_path):
+    archived = tmp_path / "archive" / "letter.eml"
+    archived.parent.mkdir()
+    archived.write_bytes(message())
+    transport = MaildirTransport(tmp_path / "box")
+    answer = transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="k-1", stored=archived)
+    [delivered] = files(tmp_path / "box" / "new")
+    assert delivered.name in answer and delivered.read_bytes() == message()
+    assert os.path.samefile(delivered, archived)  # one copy of the letter on the disk
+    assert files(tmp_path / "box" / "tmp") == []
+
+
+def test_a_missing_archived_copy_is_written_from_the_bytes(tmp_path):
+    transport = MaildirTransport(tmp_path / "box")
+    transport.send(message(), sender=SENDER, recipients=["a@bkl.lt"], key="k-1", stored=tmp_path / "gone.eml")
+    [delivered] = files(tmp_path / "box" / "new")
+    assert delivered.read_bytes() == message()
+
+
+def test_an_outbox_folder_removed_while_running_is_made_again(tmp_path):
+    transport = MaildirTransport(tmp_path / "box")
+    transport.send(message(1), sender=SENDER, recipients=["a@bkl.lt"], key="k-1")
+    shutil.rmtree(tmp_path / "box")
+    transport.send(message(2), sender=SENDER, recipients=["a@bkl.lt"], key="k-2")
+    [delivered] = files(tmp_path / "box" / "new")
+    assert delivered.read_bytes() == message(2)
+
+
+def test_a_message_a_reader_moved_to_cur_long_ago_or_just_now_is_never_written_again(tmp_path):
+    transport = MaildirTransport(tmp_path / "box")
+    cur = tmp_path / "box" / "cur"
+    for n in (1, 2):
+        transport.send(message(n), sender=SENDER, recipients=["a@bkl.lt"], key=f"k-{n}")
+    first, second = files(tmp_path / "box" / "new")
+    first.rename(cur / f"{first.name}:2,S")
+    os.utime(cur, ns=(0, 10**18))   # a listing of cur/ made now is kept: it changed long ago
+    assert "k-1" in transport.send(message(1), sender=SENDER, recipients=["a@bkl.lt"], key="k-1")
+    second.rename(cur / f"{second.name}:2,S")  # cur/ changes after the kept listing
+    transport.send(message(2), sender=SENDER, recipients=["a@bkl.lt"], key="k-2")
+    assert files(tmp_path / "box" / "new") == []
