@@ -25,6 +25,17 @@ CELL_MARGIN = 1.0               # text inside a cell keeps this far from its lef
 LINE_WIDTH = 0.2                # rules, in millimetres (fpdf2's default)
 STYLES = ("", "B")              # regular, bold
 FIXED_OBJECTS = 2 + 5 * len(STYLES)   # catalog, pages, and five objects per shipped font
+DRAWN_MAX = 4096                # drawing calls whose operators are kept (``Sheet._replay``)
+
+WRITTEN_MAX = 4096              # numbers whose written form is kept (``_n``)
+
+_DRAWN: dict[tuple, tuple[tuple[str, ...], float, float]] = {}
+_WRITTEN: dict[float, str] = {}
+
+
+def forget_drawn() -> None:
+    """Drop the kept drawing calls (a test compares a document drawn afresh with one replayed)."""
+    _DRAWN.clear()
 
 
 @dataclass
@@ -71,11 +82,29 @@ class Sheet:
     # -- drawing ----------------------------------------------------------------------------------------------
     def string_width(self, text: str) -> float:
         """``text``'s width in mm in the current font (fallback glyphs counted at their own width)."""
+        shipped = shipped_face(self._style)
+        if shipped.chars.issuperset(text):   # nearly always: the one run ``_runs`` would give, measured alike
+            return shipped.width(text, self._size) / MM
         return sum(face.width(part, self._size) for face, part, _ in self._runs(text)) / MM
 
     def cell(self, w: float, h: float, text: str = "", *, align: str = "L", newline: bool = False) -> None:
         """A box ``w`` × ``h`` at the cursor with ``text`` on one line; the cursor moves right, or to the next
         line at the left margin. A cell that would cross the bottom margin starts a new page."""
+        call = ("cell", self.x, self.y, self._style, self._size, self.l_margin, self.height - self.b_margin,
+                w, h, text, align, newline)
+        if not self._replay(call):
+            self._record(call, text, self._cell, w, h, text, align, newline)
+
+    def multi_cell(self, w: float, h: float, text: str, *, align: str = "J", newline: bool = True) -> None:
+        """``text`` wrapped at spaces to lines of width ``w``, one ``h`` high each, from the cursor down; then the
+        cursor is at the left margin (``newline``) or right of the block, below its last line. Justified ("J",
+        as fpdf2 does by default) but for a paragraph's last line."""
+        call = ("multi_cell", self.x, self.y, self._style, self._size, self.l_margin, self.height - self.b_margin,
+                w, h, text, align, newline)
+        if not self._replay(call):
+            self._record(call, text, self._multi_cell, w, h, text, align, newline)
+
+    def _cell(self, w: float, h: float, text: str, align: str, newline: bool) -> None:
         if self.y + h > self.height - self.b_margin:
             self.add_page()
         if text:
@@ -87,10 +116,7 @@ class Sheet:
         else:
             self.x += w
 
-    def multi_cell(self, w: float, h: float, text: str, *, align: str = "J", newline: bool = True) -> None:
-        """``text`` wrapped at spaces to lines of width ``w``, one ``h`` high each, from the cursor down; then the
-        cursor is at the left margin (``newline``) or right of the block, below its last line. Justified ("J",
-        as fpdf2 does by default) but for a paragraph's last line."""
+    def _multi_cell(self, w: float, h: float, text: str, align: str, newline: bool) -> None:
         x = self.x
         for line, last in self.wrap(text, w - 2 * CELL_MARGIN):
             self.x = x
@@ -100,6 +126,26 @@ class Sheet:
                 self.cell(w, h, line, align="L" if align == "J" else align)
             self.y += h
         self.x = self.l_margin if newline else x + w
+
+    # A drawing call's operators and the cursor it leaves are a function of the call and of the cursor, font and
+    # margins it starts from: most of a form is its fixed wording at the same places in every document, so a
+    # call is drawn once and replayed after. Kept only when it stayed on its page and its text is all in the
+    # shipped subset (what the fallback font would draw depends on the fallback); bounded like the faces' widths.
+    def _replay(self, call: tuple) -> bool:
+        drawn = _DRAWN.get(call)
+        if drawn is None:
+            return False
+        operators, self.x, self.y = drawn
+        self._pages[-1].content.extend(operators)
+        return True
+
+    def _record(self, call: tuple, text: str, draw: Callable[..., None], *args: object) -> None:
+        pages, start = len(self._pages), len(self._pages[-1].content)
+        draw(*args)
+        if len(self._pages) == pages and shipped_face(self._style).chars.issuperset(text):
+            if len(_DRAWN) >= DRAWN_MAX:
+                _DRAWN.clear()
+            _DRAWN[call] = (tuple(self._pages[-1].content[start:]), self.x, self.y)
 
     def _justified(self, w: float, h: float, words: list[str]) -> None:
         """One line of ``words`` spread over the cell's width: each word placed, the gaps shared out evenly."""
@@ -282,8 +328,14 @@ def _file(objects: Sequence[bytes], *, info: int) -> bytes:
 
 def _n(value: float) -> str:
     """A number as PDF writes it: at most 2 decimals, no trailing zeros, never "-0"."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    # A form puts its text and rules at the same few positions in every document: their figures are kept.
+    text = _WRITTEN.get(value)
+    if text is None:
+        if len(_WRITTEN) >= WRITTEN_MAX:
+            _WRITTEN.clear()
+        text = f"{value:.2f}".rstrip("0").rstrip(".")
+        text = _WRITTEN[value] = "0" if text in ("-0", "") else text
+    return text
 
 
 def _string(text: str) -> str:
