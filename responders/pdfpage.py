@@ -27,15 +27,15 @@ STYLES = ("", "B")              # regular, bold
 FIXED_OBJECTS = 2 + 5 * len(STYLES)   # catalog, pages, and five objects per shipped font
 DRAWN_MAX = 4096                # drawing calls whose operators are kept (``Sheet._replay``)
 
-WRITTEN_MAX = 4096              # numbers whose written form is kept (``_n``)
 
 _DRAWN: dict[tuple, tuple[tuple[str, ...], float, float]] = {}
-_WRITTEN: dict[float, str] = {}
 
 
-def forget_drawn() -> None:
-    """Drop the kept drawing calls (a test compares a document drawn afresh with one replayed)."""
+def forget() -> None:
+    """Drop every drawing kept (a test compares a document drawn afresh with one replayed)."""
     _DRAWN.clear()
+    _shown.cache_clear()
+    _n.cache_clear()
 
 
 @dataclass
@@ -187,6 +187,11 @@ class Sheet:
                                        f"{_n(x2 * MM)} {_n((self.height - y2) * MM)} l S")
 
     def _text(self, x: float, baseline: float, text: str) -> None:
+        shipped = shipped_face(self._style)
+        if shipped.chars.issuperset(text):   # one run: the operator ``_runs`` would give, kept
+            self._pages[-1].content.append(_shown(self._style, self._size, x * MM, (self.height - baseline) * MM,
+                                                  text))
+            return
         parts, at = [], x * MM
         for face, part, key in self._runs(text):
             if key.startswith("X"):
@@ -239,7 +244,7 @@ class Sheet:
         when = created.astimezone(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
         objects.append(f"<< /Title {_string(title)} /Author {_string(author)} /Subject {_string(subject)} "
                        f"/Creator (itpc) /Producer (itpc) /CreationDate ({when}) >>".encode())
-        return _file(objects, info=len(objects))
+        return _file(objects, info=len(objects), written=_shipped_written())
 
 
 # ------------------------------------------------------------------------------------------------ the file
@@ -254,6 +259,13 @@ def _shipped_objects() -> tuple[bytes, ...]:
         objects += _font_objects(face, 3 + 5 * i, "ITPCA" + "AB"[i], face.data, range(len(face.advance)))
     assert len(objects) == FIXED_OBJECTS
     return tuple(objects)
+
+
+@lru_cache(maxsize=1)
+def _shipped_written() -> dict[int, bytes]:
+    """The shipped objects as the file holds them, by number (the fonts' files are most of a document's bytes);
+    not the page tree, whose kids vary."""
+    return {number: _object(number, body) for number, body in enumerate(_shipped_objects(), start=1) if body}
 
 
 def _font_objects(face: Face, first: int, tag: str, data: bytes, glyphs: Sequence[int]) -> list[bytes]:
@@ -310,11 +322,13 @@ def _stream(data: bytes, extra: str = "") -> bytes:
     return head + packed + b"\nendstream"
 
 
-def _file(objects: Sequence[bytes], *, info: int) -> bytes:
+def _file(objects: Sequence[bytes], *, info: int, written: dict[int, bytes] | None = None) -> bytes:
+    """The file of ``objects`` (numbered from 1); ``written`` holds objects already as ``_object`` writes them."""
     out = [b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"]
     offsets, size = [], len(out[0])
+    written = written or {}
     for number, body in enumerate(objects, start=1):
-        chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        chunk = written.get(number) or _object(number, body)
         offsets.append(size)
         out.append(chunk)
         size += len(chunk)
@@ -326,16 +340,22 @@ def _file(objects: Sequence[bytes], *, info: int) -> bytes:
     return b"".join(out)
 
 
+@lru_cache(maxsize=4096)   # the words of a justified line are placed one by one, the same in most documents
+def _shown(style: str, size: float, at: float, rise: float, text: str) -> str:
+    """The operator that shows ``text``, all in the shipped subset of ``style``, at (``at``, ``rise``) pt."""
+    return (f"BT /F{STYLES.index(style) + 1} {_n(size)} Tf {_n(at)} {_n(rise)} Td "
+            f"<{shipped_face(style).glyph_hex(text)}> Tj ET")
+
+
+def _object(number: int, body: bytes) -> bytes:
+    return b"%d 0 obj\n%s\nendobj\n" % (number, body)
+
+
+@lru_cache(maxsize=4096)   # a form puts its text and rules at the same few positions in every document
 def _n(value: float) -> str:
     """A number as PDF writes it: at most 2 decimals, no trailing zeros, never "-0"."""
-    # A form puts its text and rules at the same few positions in every document: their figures are kept.
-    text = _WRITTEN.get(value)
-    if text is None:
-        if len(_WRITTEN) >= WRITTEN_MAX:
-            _WRITTEN.clear()
-        text = f"{value:.2f}".rstrip("0").rstrip(".")
-        text = _WRITTEN[value] = "0" if text in ("-0", "") else text
-    return text
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _string(text: str) -> str:
