@@ -25,8 +25,8 @@ CELL_MARGIN = 1.0               # text inside a cell keeps this far from its lef
 LINE_WIDTH = 0.2                # rules, in millimetres (fpdf2's default)
 STYLES = ("", "B")              # regular, bold
 FIXED_OBJECTS = 2 + 5 * len(STYLES)   # catalog, pages, and five objects per shipped font
-DRAWN_MAX = 4096                # drawing calls whose operators are kept (``Sheet._replay``)
-
+DRAWN_MAX = 2048                # drawing calls whose operators are kept (``Sheet._replay``): a form's fixed
+                                # wording is a few dozen, a document's own data a dozen more (cleared at the bound)
 
 _DRAWN: dict[tuple, tuple[tuple[str, ...], float, float]] = {}
 
