@@ -25,10 +25,10 @@ CELL_MARGIN = 1.0               # text inside a cell keeps this far from its lef
 LINE_WIDTH = 0.2                # rules, in millimetres (fpdf2's default)
 STYLES = ("", "B")              # regular, bold
 FIXED_OBJECTS = 2 + 5 * len(STYLES)   # catalog, pages, and five objects per shipped font
-DRAWN_MAX = 2048                # drawing calls whose operators are kept (``Sheet._replay``): a form's fixed
+DRAWN_MAX = 2048                # drawing calls whose operators are kept (``Sheet.kept``): a form's fixed
                                 # wording is a few dozen, a document's own data a dozen more (cleared at the bound)
 
-_DRAWN: dict[tuple, tuple[tuple[str, ...], float, float]] = {}
+_DRAWN: dict[tuple, tuple[tuple[str, ...], float, float, str, float]] = {}
 
 
 def forget() -> None:
@@ -90,19 +90,34 @@ class Sheet:
     def cell(self, w: float, h: float, text: str = "", *, align: str = "L", newline: bool = False) -> None:
         """A box ``w`` × ``h`` at the cursor with ``text`` on one line; the cursor moves right, or to the next
         line at the left margin. A cell that would cross the bottom margin starts a new page."""
-        call = ("cell", self.x, self.y, self._style, self._size, self.l_margin, self.height - self.b_margin,
-                w, h, text, align, newline)
-        if not self._replay(call):
-            self._record(call, text, self._cell, w, h, text, align, newline)
+        self.kept(("cell", w, h, text, align, newline), text, self._cell, w, h, text, align, newline)
 
     def multi_cell(self, w: float, h: float, text: str, *, align: str = "J", newline: bool = True) -> None:
         """``text`` wrapped at spaces to lines of width ``w``, one ``h`` high each, from the cursor down; then the
         cursor is at the left margin (``newline``) or right of the block, below its last line. Justified ("J",
         as fpdf2 does by default) but for a paragraph's last line."""
-        call = ("multi_cell", self.x, self.y, self._style, self._size, self.l_margin, self.height - self.b_margin,
-                w, h, text, align, newline)
-        if not self._replay(call):
-            self._record(call, text, self._multi_cell, w, h, text, align, newline)
+        self.kept(("multi_cell", w, h, text, align, newline), text, self._multi_cell, w, h, text, align, newline)
+
+    def kept(self, call: tuple, text: str, draw: Callable[..., None], *args: object) -> None:
+        """``draw(*args)``, or what it drew the last time from the same cursor, font and margins: ``call`` names
+        it and all else it depends on, ``text`` is all the text it shows. It must draw on the sheet only (cells,
+        lines, fonts, the cursor), so that replaying its operators and leaving the cursor and font where it left
+        them is the same."""
+        # Most of a form is its fixed wording at the same places in every document: drawn once a process, then
+        # replayed. Kept only when it stayed on its page and its text is all in the shipped subset (what the
+        # fallback font would draw depends on the fallback); bounded like the faces' widths.
+        call = (call, self.x, self.y, self._style, self._size, self.l_margin, self.height - self.b_margin)
+        drawn = _DRAWN.get(call)
+        if drawn is not None:
+            operators, self.x, self.y, self._style, self._size = drawn
+            self._pages[-1].content.extend(operators)
+            return
+        pages, start = len(self._pages), len(self._pages[-1].content)
+        draw(*args)
+        if len(self._pages) == pages and _everywhere().issuperset(text):
+            if len(_DRAWN) >= DRAWN_MAX:
+                _DRAWN.clear()
+            _DRAWN[call] = (tuple(self._pages[-1].content[start:]), self.x, self.y, self._style, self._size)
 
     def _cell(self, w: float, h: float, text: str, align: str, newline: bool) -> None:
         if self.y + h > self.height - self.b_margin:
@@ -126,26 +141,6 @@ class Sheet:
                 self.cell(w, h, line, align="L" if align == "J" else align)
             self.y += h
         self.x = self.l_margin if newline else x + w
-
-    # A drawing call's operators and the cursor it leaves are a function of the call and of the cursor, font and
-    # margins it starts from: most of a form is its fixed wording at the same places in every document, so a
-    # call is drawn once and replayed after. Kept only when it stayed on its page and its text is all in the
-    # shipped subset (what the fallback font would draw depends on the fallback); bounded like the faces' widths.
-    def _replay(self, call: tuple) -> bool:
-        drawn = _DRAWN.get(call)
-        if drawn is None:
-            return False
-        operators, self.x, self.y = drawn
-        self._pages[-1].content.extend(operators)
-        return True
-
-    def _record(self, call: tuple, text: str, draw: Callable[..., None], *args: object) -> None:
-        pages, start = len(self._pages), len(self._pages[-1].content)
-        draw(*args)
-        if len(self._pages) == pages and shipped_face(self._style).chars.issuperset(text):
-            if len(_DRAWN) >= DRAWN_MAX:
-                _DRAWN.clear()
-            _DRAWN[call] = (tuple(self._pages[-1].content[start:]), self.x, self.y)
 
     def _justified(self, w: float, h: float, words: list[str]) -> None:
         """One line of ``words`` spread over the cell's width: each word placed, the gaps shared out evenly."""
@@ -259,6 +254,12 @@ def _shipped_objects() -> tuple[bytes, ...]:
         objects += _font_objects(face, 3 + 5 * i, "ITPCA" + "AB"[i], face.data, range(len(face.advance)))
     assert len(objects) == FIXED_OBJECTS
     return tuple(objects)
+
+
+@lru_cache(maxsize=1)
+def _everywhere() -> frozenset[str]:
+    """The characters every shipped style has (a kept drawing may change the style)."""
+    return frozenset.intersection(*(shipped_face(style).chars for style in STYLES))
 
 
 @lru_cache(maxsize=1)

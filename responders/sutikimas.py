@@ -187,6 +187,12 @@ def _caption(pdf: Sheet, text: str, width: float, *, align: str = "L") -> None:
 
 def _row(pdf: Sheet, parts: list[tuple[str, str | None]], *, centred: bool = False) -> None:
     """Words on one line; a value with a caption is underlined and has its caption beneath, as on the form."""
+    # Kept whole (``Sheet.kept``): a row measures every word and caption before it places one.
+    pdf.kept(("row", tuple(parts), centred, pdf.epw), "".join(t + (c or "") for t, c in parts),
+             _draw_row, pdf, parts, centred)
+
+
+def _draw_row(pdf: Sheet, parts: list[tuple[str, str | None]], centred: bool) -> None:
     gap = 2.0
     widths = []
     for text, caption in parts:
@@ -214,6 +220,10 @@ def _row(pdf: Sheet, parts: list[tuple[str, str | None]], *, centred: bool = Fal
 
 def _columns(pdf: Sheet, parts: list[tuple[str, str]]) -> None:
     """The signature block: three underlined columns with captions (position, signature, name)."""
+    pdf.kept(("columns", tuple(parts), pdf.epw), "".join(t + c for t, c in parts), _draw_columns, pdf, parts)
+
+
+def _draw_columns(pdf: Sheet, parts: list[tuple[str, str]]) -> None:
     gap = 8.0
     w = (pdf.epw - gap * (len(parts) - 1)) / len(parts)
     y = pdf.get_y()
