@@ -4,10 +4,11 @@ text, lines; positions in millimetres from the top left, as fpdf2 counts them) a
 Why not fpdf2: it parses the 6,000-glyph TrueType font and cuts a subset of it for every document (≈0.1 s of a
 0.1 s document). Here the fonts are the shipped subsets of ``responders.pdffonts``, embedded whole, so their PDF
 objects are the same in every document and are serialised once per process; a document adds its page content
-and its metadata (≈1 ms). A character outside the subset is drawn from the full installed font, and only that
-document embeds the glyphs it took from it.
+and its metadata (≈0.3 ms, half of it compressing the page). A character outside the subset is drawn from the
+full installed font, and only that document embeds the glyphs it took from it.
 
-Output is deterministic: the same drawing calls and metadata give the same bytes.
+Output is deterministic: the same drawing calls and metadata give the same bytes. That is what lets a process
+keep the operators of a drawing call and replay them (``Sheet.kept``): a form's fixed wording is drawn once.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def forget() -> None:
     """Drop every drawing kept (a test compares a document drawn afresh with one replayed)."""
     _DRAWN.clear()
     _shown.cache_clear()
+    _shipped_width.cache_clear()
     _n.cache_clear()
 
 
@@ -82,9 +84,9 @@ class Sheet:
     # -- drawing ----------------------------------------------------------------------------------------------
     def string_width(self, text: str) -> float:
         """``text``'s width in mm in the current font (fallback glyphs counted at their own width)."""
-        shipped = shipped_face(self._style)
-        if shipped.chars.issuperset(text):   # nearly always: the one run ``_runs`` would give, measured alike
-            return shipped.width(text, self._size) / MM
+        width = _shipped_width(self._style, self._size, text)
+        if width is not None:
+            return width
         return sum(face.width(part, self._size) for face, part, _ in self._runs(text)) / MM
 
     def cell(self, w: float, h: float, text: str = "", *, align: str = "L", newline: bool = False) -> None:
@@ -339,6 +341,14 @@ def _file(objects: Sequence[bytes], *, info: int, written: dict[int, bytes] | No
     out.append(b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
                % (len(objects) + 1, info, size))
     return b"".join(out)
+
+
+@lru_cache(maxsize=8192)   # wrapping and justifying measure each word, and most words are the form's own
+def _shipped_width(style: str, size: float, text: str) -> float | None:
+    """``text``'s width in mm when it is all in the shipped subset of ``style`` (the one run ``Sheet._runs``
+    would give, measured alike), else None."""
+    shipped = shipped_face(style)
+    return shipped.width(text, size) / MM if shipped.chars.issuperset(text) else None
 
 
 @lru_cache(maxsize=4096)   # the words of a justified line are placed one by one, the same in most documents
