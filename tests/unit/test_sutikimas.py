@@ -235,5 +235,6 @@ def test_a_document_drawn_afresh_and_one_drawn_from_what_earlier_documents_kept_
     assert [render_sutikimas(doc) for doc in docs + docs[::-1]] == afresh + afresh[::-1]
     with pytest.MonkeyPatch.context() as patch:   # what is kept, dropped at its bound again and again
         patch.setattr(pdfpage, "DRAWN_MAX", 5)
+        pdfpage.forget()
         assert [render_sutikimas(doc) for doc in docs] == afresh
         assert len(pdfpage._DRAWN) <= 5
