@@ -71,8 +71,18 @@ class Face:
         if units is None:
             if len(self._measured) >= MEASURED_MAX:
                 self._measured.clear()
-            units = self._measured[text] = sum(self.advance[self.glyph.get(ord(c), 0)] for c in text)
+            units = self._measured[text] = sum(map(self._advance_of.__getitem__, text))
         return units * size / self.units_per_em
+
+    # Per character, for the texts not measured or shown before (a document's own data): a character the face
+    # lacks is .notdef's (glyph 0).
+    @cached_property
+    def _advance_of(self) -> _OrNotdef:
+        return _OrNotdef({chr(code): self.advance[gid] for code, gid in self.glyph.items()}, self.advance[0])
+
+    @cached_property
+    def _hex_of(self) -> _OrNotdef:
+        return _OrNotdef({code: f"{gid:04X}" for code, gid in self.glyph.items()}, "0000")
 
     @cached_property
     def _shown(self) -> dict[str, str]:
@@ -85,7 +95,7 @@ class Face:
         if digits is None:
             if len(self._shown) >= MEASURED_MAX:
                 self._shown.clear()
-            digits = self._shown[text] = "".join(f"{self.glyph.get(ord(c), 0):04X}" for c in text)
+            digits = self._shown[text] = text.translate(self._hex_of)
         return digits
 
     def to_unicode(self) -> dict[int, str]:
@@ -94,6 +104,17 @@ class Face:
         for code in sorted(self.glyph, reverse=True):
             shown[self.glyph[code]] = chr(code)
         return shown
+
+
+class _OrNotdef(dict):
+    """A table by character (or code point, as ``str.translate`` asks) whose missing keys give .notdef's entry."""
+
+    def __init__(self, entries: dict, notdef: object):
+        super().__init__(entries)
+        self.notdef = notdef
+
+    def __missing__(self, key: object) -> object:
+        return self.notdef
 
 
 def load_face(data: bytes) -> Face:

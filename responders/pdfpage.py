@@ -4,10 +4,11 @@ text, lines; positions in millimetres from the top left, as fpdf2 counts them) a
 Why not fpdf2: it parses the 6,000-glyph TrueType font and cuts a subset of it for every document (≈0.1 s of a
 0.1 s document). Here the fonts are the shipped subsets of ``responders.pdffonts``, embedded whole, so their PDF
 objects are the same in every document and are serialised once per process; a document adds its page content
-and its metadata (≈1 ms). A character outside the subset is drawn from the full installed font, and only that
-document embeds the glyphs it took from it.
+and its metadata (≈0.3 ms, half of it compressing the page). A character outside the subset is drawn from the
+full installed font, and only that document embeds the glyphs it took from it.
 
-Output is deterministic: the same drawing calls and metadata give the same bytes.
+Output is deterministic: the same drawing calls and metadata give the same bytes. That is what lets a process
+keep the operators of a drawing call and replay them (``Sheet.kept``): a form's fixed wording is drawn once.
 """
 from __future__ import annotations
 
@@ -25,6 +26,18 @@ CELL_MARGIN = 1.0               # text inside a cell keeps this far from its lef
 LINE_WIDTH = 0.2                # rules, in millimetres (fpdf2's default)
 STYLES = ("", "B")              # regular, bold
 FIXED_OBJECTS = 2 + 5 * len(STYLES)   # catalog, pages, and five objects per shipped font
+DRAWN_MAX = 2048                # drawing calls whose operators are kept (``Sheet.kept``): a form's fixed
+                                # wording is a few dozen, a document's own data a dozen more (cleared at the bound)
+
+_DRAWN: dict[tuple, tuple[tuple[str, ...], float, float, str, float]] = {}
+
+
+def forget() -> None:
+    """Drop every drawing kept (a test compares a document drawn afresh with one replayed)."""
+    _DRAWN.clear()
+    _shown.cache_clear()
+    _shipped_width.cache_clear()
+    _n.cache_clear()
 
 
 @dataclass
@@ -71,11 +84,44 @@ class Sheet:
     # -- drawing ----------------------------------------------------------------------------------------------
     def string_width(self, text: str) -> float:
         """``text``'s width in mm in the current font (fallback glyphs counted at their own width)."""
+        width = _shipped_width(self._style, self._size, text)
+        if width is not None:
+            return width
         return sum(face.width(part, self._size) for face, part, _ in self._runs(text)) / MM
 
     def cell(self, w: float, h: float, text: str = "", *, align: str = "L", newline: bool = False) -> None:
         """A box ``w`` × ``h`` at the cursor with ``text`` on one line; the cursor moves right, or to the next
         line at the left margin. A cell that would cross the bottom margin starts a new page."""
+        self.kept(("cell", w, h, text, align, newline), text, self._cell, w, h, text, align, newline)
+
+    def multi_cell(self, w: float, h: float, text: str, *, align: str = "J", newline: bool = True) -> None:
+        """``text`` wrapped at spaces to lines of width ``w``, one ``h`` high each, from the cursor down; then the
+        cursor is at the left margin (``newline``) or right of the block, below its last line. Justified ("J",
+        as fpdf2 does by default) but for a paragraph's last line."""
+        self.kept(("multi_cell", w, h, text, align, newline), text, self._multi_cell, w, h, text, align, newline)
+
+    def kept(self, call: tuple, text: str, draw: Callable[..., None], *args: object) -> None:
+        """``draw(*args)``, or what it drew the last time from the same cursor, font and margins: ``call`` names
+        it and all else it depends on, ``text`` is all the text it shows. It must draw on the sheet only (cells,
+        lines, fonts, the cursor), so that replaying its operators and leaving the cursor and font where it left
+        them is the same."""
+        # Most of a form is its fixed wording at the same places in every document: drawn once a process, then
+        # replayed. Kept only when it stayed on its page and its text is all in the shipped subset (what the
+        # fallback font would draw depends on the fallback); bounded like the faces' widths.
+        call = (call, self.x, self.y, self._style, self._size, self.l_margin, self.height - self.b_margin)
+        drawn = _DRAWN.get(call)
+        if drawn is not None:
+            operators, self.x, self.y, self._style, self._size = drawn
+            self._pages[-1].content.extend(operators)
+            return
+        pages, start = len(self._pages), len(self._pages[-1].content)
+        draw(*args)
+        if len(self._pages) == pages and _everywhere().issuperset(text):
+            if len(_DRAWN) >= DRAWN_MAX:
+                _DRAWN.clear()
+            _DRAWN[call] = (tuple(self._pages[-1].content[start:]), self.x, self.y, self._style, self._size)
+
+    def _cell(self, w: float, h: float, text: str, align: str, newline: bool) -> None:
         if self.y + h > self.height - self.b_margin:
             self.add_page()
         if text:
@@ -87,10 +133,7 @@ class Sheet:
         else:
             self.x += w
 
-    def multi_cell(self, w: float, h: float, text: str, *, align: str = "J", newline: bool = True) -> None:
-        """``text`` wrapped at spaces to lines of width ``w``, one ``h`` high each, from the cursor down; then the
-        cursor is at the left margin (``newline``) or right of the block, below its last line. Justified ("J",
-        as fpdf2 does by default) but for a paragraph's last line."""
+    def _multi_cell(self, w: float, h: float, text: str, align: str, newline: bool) -> None:
         x = self.x
         for line, last in self.wrap(text, w - 2 * CELL_MARGIN):
             self.x = x
@@ -141,6 +184,11 @@ class Sheet:
                                        f"{_n(x2 * MM)} {_n((self.height - y2) * MM)} l S")
 
     def _text(self, x: float, baseline: float, text: str) -> None:
+        shipped = shipped_face(self._style)
+        if shipped.chars.issuperset(text):   # one run: the operator ``_runs`` would give, kept
+            self._pages[-1].content.append(_shown(self._style, self._size, x * MM, (self.height - baseline) * MM,
+                                                  text))
+            return
         parts, at = [], x * MM
         for face, part, key in self._runs(text):
             if key.startswith("X"):
@@ -193,7 +241,7 @@ class Sheet:
         when = created.astimezone(timezone.utc).strftime("D:%Y%m%d%H%M%SZ")
         objects.append(f"<< /Title {_string(title)} /Author {_string(author)} /Subject {_string(subject)} "
                        f"/Creator (itpc) /Producer (itpc) /CreationDate ({when}) >>".encode())
-        return _file(objects, info=len(objects))
+        return _file(objects, info=len(objects), written=_shipped_written())
 
 
 # ------------------------------------------------------------------------------------------------ the file
@@ -208,6 +256,19 @@ def _shipped_objects() -> tuple[bytes, ...]:
         objects += _font_objects(face, 3 + 5 * i, "ITPCA" + "AB"[i], face.data, range(len(face.advance)))
     assert len(objects) == FIXED_OBJECTS
     return tuple(objects)
+
+
+@lru_cache(maxsize=1)
+def _everywhere() -> frozenset[str]:
+    """The characters every shipped style has (a kept drawing may change the style)."""
+    return frozenset.intersection(*(shipped_face(style).chars for style in STYLES))
+
+
+@lru_cache(maxsize=1)
+def _shipped_written() -> dict[int, bytes]:
+    """The shipped objects as the file holds them, by number (the fonts' files are most of a document's bytes);
+    not the page tree, whose kids vary."""
+    return {number: _object(number, body) for number, body in enumerate(_shipped_objects(), start=1) if body}
 
 
 def _font_objects(face: Face, first: int, tag: str, data: bytes, glyphs: Sequence[int]) -> list[bytes]:
@@ -264,11 +325,13 @@ def _stream(data: bytes, extra: str = "") -> bytes:
     return head + packed + b"\nendstream"
 
 
-def _file(objects: Sequence[bytes], *, info: int) -> bytes:
+def _file(objects: Sequence[bytes], *, info: int, written: dict[int, bytes] | None = None) -> bytes:
+    """The file of ``objects`` (numbered from 1); ``written`` holds objects already as ``_object`` writes them."""
     out = [b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"]
     offsets, size = [], len(out[0])
+    written = written or {}
     for number, body in enumerate(objects, start=1):
-        chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        chunk = written.get(number) or _object(number, body)
         offsets.append(size)
         out.append(chunk)
         size += len(chunk)
@@ -280,6 +343,26 @@ def _file(objects: Sequence[bytes], *, info: int) -> bytes:
     return b"".join(out)
 
 
+@lru_cache(maxsize=8192)   # wrapping and justifying measure each word, and most words are the form's own
+def _shipped_width(style: str, size: float, text: str) -> float | None:
+    """``text``'s width in mm when it is all in the shipped subset of ``style`` (the one run ``Sheet._runs``
+    would give, measured alike), else None."""
+    shipped = shipped_face(style)
+    return shipped.width(text, size) / MM if shipped.chars.issuperset(text) else None
+
+
+@lru_cache(maxsize=4096)   # the words of a justified line are placed one by one, the same in most documents
+def _shown(style: str, size: float, at: float, rise: float, text: str) -> str:
+    """The operator that shows ``text``, all in the shipped subset of ``style``, at (``at``, ``rise``) pt."""
+    return (f"BT /F{STYLES.index(style) + 1} {_n(size)} Tf {_n(at)} {_n(rise)} Td "
+            f"<{shipped_face(style).glyph_hex(text)}> Tj ET")
+
+
+def _object(number: int, body: bytes) -> bytes:
+    return b"%d 0 obj\n%s\nendobj\n" % (number, body)
+
+
+@lru_cache(maxsize=4096)   # a form puts its text and rules at the same few positions in every document
 def _n(value: float) -> str:
     """A number as PDF writes it: at most 2 decimals, no trailing zeros, never "-0"."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")

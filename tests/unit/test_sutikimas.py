@@ -10,6 +10,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from ledger.clock import VILNIUS
+from responders import pdfpage
 from responders.pdffonts import shipped_face
 from responders.sutikimas import (FONT_DIRS, OFFICES_SENTENCE, TITLE, FontNotFound, SutikimasDoc, SutikimasError,
                                   find_font, render_sutikimas)
@@ -195,3 +196,45 @@ def test_every_letter_of_the_document_is_black_so_that_a_fax_keeps_it(rendered):
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         colours = {tuple(char["non_stroking_color"] or (0,)) for page in document.pages for char in page.chars}
     assert colours <= {(0,), (0, 0, 0), (0, 0, 0, 1)}
+
+
+# Letters of the form and of traders' names.
+NAME_LETTERS = "ąčęėįšųūžĄČĘĖĮŠŲŪŽ„“ abcdefghijklmnoprstuvyzWMABCDEFGHIJ-.,0123456789"
+OFFICES = (("LTVR1000", "Vilniaus krovinių postas"), ("LTKL1000", "Klaipėdos jūrų uosto postas"), ("LTKA3000", ""),
+           ("LTVR6000", "Šalčininkų kelio postas"))
+
+
+@st.composite
+def documents(draw) -> SutikimasDoc:
+    name = st.text(alphabet=st.sampled_from(NAME_LETTERS), min_size=1, max_size=120).filter(str.strip)
+    day = draw(st.integers(min_value=1, max_value=28))
+    return make_doc(
+        number=f"VTP-2026-{draw(st.integers(min_value=1, max_value=999_999)):06d}",
+        issued_at=at(2026, 11, day, draw(st.integers(0, 23)), draw(st.integers(0, 59))),
+        place=draw(st.sampled_from(["Vilnius", "Kaunas", "Šalčininkai"])),
+        applicant=draw(name),
+        period_from=at(2026, 12, day, 9, 0), period_to=at(2026, 12, day + 1, draw(st.integers(0, 23)), 0),
+        systems=draw(st.sampled_from([("MDAS",), ("NTKS",), ("MDAS", "NTKS")])),
+        offices=tuple(draw(st.lists(st.sampled_from(OFFICES), min_size=1, max_size=30))),  # many go on to a page 2
+        officer_position=draw(st.sampled_from(["Vyriausioji specialistė", "Skyriaus vedėjo pavaduotojas"])),
+        officer_name=draw(name),
+        issuer=draw(st.sampled_from(["Muitinės informacinių technologijų paslaugų centras", "MITPC"])))
+
+
+@settings(max_examples=25, deadline=None)
+@example(docs=[make_doc(applicant=f"UAB „Ǆemaitija {LITHUANIAN}“"), make_doc(),   # outside the subset: not kept
+               make_doc(applicant="ſ" * 90, offices=OFFICES * 8), make_doc(offices=OFFICES * 8)])
+@given(docs=st.lists(documents(), min_size=2, max_size=3))
+def test_a_document_drawn_afresh_and_one_drawn_from_what_earlier_documents_kept_are_the_same_bytes(docs):
+    """The page writer keeps the drawing of a form's fixed wording and replays it: a document's bytes must be
+    those of drawing it from nothing, whatever documents came before it."""
+    afresh = []
+    for doc in docs:
+        pdfpage.forget()
+        afresh.append(render_sutikimas(doc))
+    assert [render_sutikimas(doc) for doc in docs + docs[::-1]] == afresh + afresh[::-1]
+    with pytest.MonkeyPatch.context() as patch:   # what is kept, dropped at its bound again and again
+        patch.setattr(pdfpage, "DRAWN_MAX", 5)
+        pdfpage.forget()
+        assert [render_sutikimas(doc) for doc in docs] == afresh
+        assert len(pdfpage._DRAWN) <= 5
