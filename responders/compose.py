@@ -180,7 +180,9 @@ def _base64_lines(data: bytes) -> str:
     """``data`` in base64, 76 characters (57 bytes) a line, each ended by CRLF, as ``contentmanager`` writes it
     (encoded whole and then cut: the stdlib's loop over 57-byte slices costs more than the rest of a letter)."""
     encoded = binascii.b2a_base64(data, newline=False).decode("ascii")
-    return "".join(f"{encoded[i:i + 76]}\r\n" for i in range(0, len(encoded), 76))
+    if not encoded:
+        return ""
+    return "\r\n".join([encoded[i:i + 76] for i in range(0, len(encoded), 76)]) + "\r\n"
 
 
 def _normal_body(body: str) -> str:
