@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ingest.field_text import fold, squash
 
@@ -76,6 +77,9 @@ _CHECKBOX = re.compile(r"^\s*[\[(]\s*[xX✓✔vV*■☒ ]?\s*[\])]")
 _QUALIFYING = re.compile(r"\s*(?:del\s+)?kur\w*\b")
 
 
+# Every line of every text asks for the label before each of its separators, and forms repeat the same
+# labels message after message: the answers are kept (bounded; a pure function of the string).
+@lru_cache(maxsize=2048)
 def label_key(label: str) -> str | None:
     """The field a label names: "EORI kodas" → "eori", "Pradzia" → "period_from"; unknown → None."""
     norm = _NON_WORD.sub(" ", fold(_NUMBERING.sub("", label.strip()))).strip()

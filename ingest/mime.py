@@ -147,8 +147,13 @@ def _header_block(raw: bytes, limit: int = HEAD_BYTES) -> bytes:
 
 def _letter(msg: Message, parsed, problems: list[str], own_address: str, *, text: str, history: str,
             attachments: list[Attachment]) -> Letter:
+    # One pass over the header fields: a Message's get() walks them all for each name asked.
+    first: dict[str, object] = {}
+    for name, value in msg.items():
+        first.setdefault(name.lower(), value)
+
     def header(name: str) -> str:
-        return header_text(msg.get(name))
+        return header_text(first.get(name.lower()))
 
     def addresses(name: str) -> list[tuple[str, str]]:
         pairs = None
@@ -182,10 +187,10 @@ def _letter(msg: Message, parsed, problems: list[str], own_address: str, *, text
             date = None
             problems.append(f"unreadable Date header {date_text!r}")
 
-    references = re.findall(r"<[^<>\s]+>", header("References"))
-    in_reply = re.findall(r"<[^<>\s]+>", header("In-Reply-To"))
+    references = _MESSAGE_ID.findall(header("References"))
+    in_reply = _MESSAGE_ID.findall(header("In-Reply-To"))
     message_id = " ".join(header("Message-ID").split())
-    reason = auto_generated_reason(msg, own_address)
+    reason = auto_generated_reason(first, own_address)
     return Letter(
         message_id=message_id,
         sender=sender,
@@ -206,6 +211,7 @@ def _letter(msg: Message, parsed, problems: list[str], own_address: str, *, text
     )
 
 
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _MAILPARSER_ADDRESS = {"From": "from_", "To": "to", "Cc": "cc", "Reply-To": "reply_to"}
 
 # What the standard library's MIME defects mean to someone reading the problem list.
@@ -262,9 +268,12 @@ def header_text(value: object) -> str:
     return " ".join(text.split())
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _undo_surrogates(text: str) -> str:
     """compat32 keeps undecodable 8-bit header bytes as surrogate escapes: read them as a person meant."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+    if text.isascii() or not _SURROGATE.search(text):
         return text
     data = text.encode("utf-8", "surrogateescape")
     for charset in FALLBACK_CHARSETS:
@@ -547,7 +556,11 @@ def split_history(text: str) -> tuple[str, str]:
 
 def _history_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
-        if _SEPARATOR.match(line) or _BEGIN_FORWARD.match(line):
+        if _SEPARATOR.match(line):
+            return i
+        if ":" not in line:
+            continue  # every other opening ends in a colon ("Begin forwarded message:", "Nuo: …", "… rašė:")
+        if _BEGIN_FORWARD.match(line):
             return i
         match = _FROM_LINE.match(line)
         if match and not match.group(1)[0].isdigit():  # "Nuo: 2026-11-26 07:00" is a period, not a header
