@@ -16,6 +16,7 @@ from ingest.field_text import fold, squash
 from ingest.fields import (find_emails, find_eori, find_organisation, find_phones, normalize_eori, normalize_phone,
                            split_position_name, systems_named)
 from ingest.form_layout import Labelled, caption_fields, is_label_line, labelled_fields, split_signature
+from ingest.keywords import Keyword
 from ingest.offices import OfficeDirectory
 
 # ITPC's own addresses are printed on the form (1B-1029:7); they are never where the trader wants the answer.
@@ -31,7 +32,7 @@ _REPLY_PROSE = re.compile(
 _FAX_WORD = re.compile(r"\bfaks|\bfax")
 # The annex form's printed reply line offers "e-mail and (or) fax"; that offer alone is no wish for a fax.
 _FORM_REPLY_OFFER = re.compile(r"elektroninio\s+pasto\s+adres\w*\s+ir\s*\(?\s*arba\s*\)?\s*(?:siuo\s+)?faks\w*")
-_TEL_PROSE = re.compile(r"\b(?:tel|telefonas|telefono\s+nr|mob)\b\.?\s*(?:nr\.?)?\s*:?\s*")
+_TEL_PROSE = Keyword(r"\b(?:tel|telefonas|telefono\s+nr|mob)\b\.?\s*(?:nr\.?)?\s*:?\s*", ("tel", "mob"))
 _OFFICES_PROSE = re.compile(r"muitines\s+istaig\w*|\bpostuose\b|\bposte\b|deklaravimo\s+viet\w*|\bpostams?\b")
 _BECAUSE = re.compile(r"\bnegal\w*[^.\n]{0,60}?\bnes\b\s*,?\s*")
 _OUTAGE = re.compile(r"\bneveik|\bsuged|\bsutrik|\bgedim|\bnutruk|\btrikd|\bdinges|\bnera\s+(?:rysio|interneto|elektros)")

@@ -448,6 +448,8 @@ def _encoded_size(part: Message) -> int:
 def _filename(part: Message) -> str:
     """The attachment's name: RFC 2231 (``filename*=``) and RFC 2047 (``=?utf-8?...?=``) decoded."""
     try:
+        if not any("name" in str(part.get(h, "")).lower() for h in ("content-disposition", "content-type")):
+            return ""  # no filename= or name= parameter: spare parsing both headers' parameters four times
         name = part.get_filename() or part.get_param("name") or ""
     except Exception:
         name = ""
