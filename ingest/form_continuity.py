@@ -220,8 +220,9 @@ def _line_after(text: str, value: str) -> str:
 def _signed(text: str) -> tuple[str | None, str | None]:
     """(name, position) from the sign-off: "Pagarbiai" (or "--") then the name, or "Pagarbiai, Ona Onaitė"."""
     lines = [line.strip() for line in text.split("\n")]
+    folded = [line.strip() for line in fold(text).split("\n")]  # one fold, not one a line: it keeps length
     for i, line in enumerate(lines):
-        closing = _CLOSING.match(fold(line))
+        closing = _CLOSING.match(folded[i])
         if not closing and line not in ("--", "-- "):
             continue
         inline = line[closing.end():].strip(" ,") if closing else ""

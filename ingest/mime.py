@@ -21,6 +21,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 
 from config.errors import DocumentError
 from ingest.autogen import auto_generated_reason
@@ -260,12 +261,20 @@ def header_text(value: object) -> str:
         return " ".join("".join(pieces).split())
     text = str(value)
     if "=?" in text:
-        try:
-            text = str(make_header(decode_header(text)))
-        except Exception:
-            pass
+        text = _encoded_words(text)
     text = _undo_surrogates(text)
     return " ".join(text.split())
+
+
+# Subjects and sender names come back word for word (a trader's template, a reply's "RE: ..."): the decoding
+# of the last thousand encoded header texts is kept.
+@lru_cache(maxsize=1024)
+def _encoded_words(text: str) -> str:
+    """RFC 2047 encoded words decoded; the text as it was when they do not decode."""
+    try:
+        return str(make_header(decode_header(text)))
+    except Exception:
+        return text
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -561,8 +570,9 @@ def _history_start(lines: list[str]) -> int:
         if _SEPARATOR.match(line):
             return i
         if ":" not in line:
-            continue  # every other opening ends in a colon ("Begin forwarded message:", "Nuo: …", "… rašė:")
-        if _BEGIN_FORWARD.match(line):
+            continue  # every other opening has a colon ("Nuo: …"), most end in one ("… rašė:")
+        ends_in_colon = line.rstrip().endswith(":")
+        if ends_in_colon and _BEGIN_FORWARD.match(line):
             return i
         match = _FROM_LINE.match(line)
         if match and not match.group(1)[0].isdigit():  # "Nuo: 2026-11-26 07:00" is a period, not a header
@@ -571,12 +581,12 @@ def _history_start(lines: list[str]) -> int:
             # "Nuo: UAB X" may be a request's own label: without an address it takes a Sent/Subject line
             if names and ("@" in match.group(1) or names & _STRONG_HEADERS):
                 return i
-        if _WROTE.search(line) and (re.search(r"[\d@]", line) or line.lstrip().lower().startswith("on ")):
+        if ends_in_colon and _WROTE.search(line) and (re.search(r"[\d@]", line) or line.lstrip().lower().startswith("on ")):
             # Gmail may wrap "On <date>, <name>\nwrote:" over two lines
             if i > 0 and re.match(r"^\s*(?:on|\d)", lines[i - 1], re.I) and not re.search(r"[\d@]", line):
                 return i - 1
             return i
-        if line.strip().lower() in ("wrote:", "rašė:") and i > 0 and re.search(r"[\d@]", lines[i - 1]):
+        if ends_in_colon and line.strip().lower() in ("wrote:", "rašė:") and i > 0 and re.search(r"[\d@]", lines[i - 1]):
             return i - 1
     return len(lines)
 

@@ -10,9 +10,10 @@ from hypothesis import given, settings, strategies as st
 import ingest.form_continuity
 import ingest.form_kind
 import ingest.form_layout
+import ingest.form_tc26
 from ingest.keywords import Keyword
 
-MODULES = (ingest.form_kind, ingest.form_continuity, ingest.form_layout)
+MODULES = (ingest.form_kind, ingest.form_continuity, ingest.form_layout, ingest.form_tc26)
 
 
 def _keywords() -> list[tuple[str, Keyword]]:
