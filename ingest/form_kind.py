@@ -31,9 +31,9 @@ _HISTORY_START = Keyword(
     r"|.{0,120}\brase:\s*$"
     r")",
     (">", "--", "begin forwarded message", "persiunciamas laiskas", "persiustas laiskas", "________", "wrote:",
-     "rase:"),
+     "rase:"), leading=False,
 )
-_HEADER_FROM = Keyword(r"(?m)^(?:\*\s*)?(?:nuo|from|siuntejas)\s*:", ("nuo", "from", "siuntejas"))
+_HEADER_FROM = Keyword(r"(?m)^(?:\*\s*)?(?:nuo|from|siuntejas)\s*:", ("*", "nuo", "from", "siuntejas"))
 _HEADER_NEXT = re.compile(r"^(?:\*\s*)?(?:issiusta|siusta|sent|data|date|kam|to|tema|subject|gauta)\s*:")
 
 
@@ -67,11 +67,11 @@ def unquote(text: str) -> str:
 _CONTINUITY_SIGNS: tuple[tuple[Keyword, float], ...] = (
     (Keyword(r"veiklos\s+testinumo", ("veiklos",)), 0.45),
     (Keyword(r"\bvtp\b(?!\s*-?\s*\d)", ("vtp",)), 0.25),
-    (Keyword(r"\bpras(?:au|ome|o|ytume)\b[^.\n]{0,40}\bsutikim", ("sutikim",)), 0.25),
-    (Keyword(r"\bprasym\w*\s+taikyti", ("taikyti",)), 0.25),
+    (Keyword(r"\bpras(?:au|ome|o|ytume)\b[^.\n]{0,40}\bsutikim", ("pras",)), 0.25),
+    (Keyword(r"\bprasym\w*\s+taikyti", ("prasym",)), 0.25),
     (Keyword(r"(?<![a-z])(?:mdas|ntks)(?![a-z])", ("mdas", "ntks")), 0.15),
     (Keyword(r"\bneveik|\bsutrik|\bsuged|\bgedim|\bnutruk|\btrikd|\bnera\s+rysio",
-             ("neveik", "sutrik", "suged", "gedim", "nutruk", "trikd", "rysio")), 0.1),
+             ("neveik", "sutrik", "suged", "gedim", "nutruk", "trikd", "nera")), 0.1),
     (Keyword(r"\beori\b", ("eori",)), 0.1),
     (Keyword(r"\bpriezast|\bdeklaravimo\s+viet|muitines\s+istaig|\bpradzia\b|\bpabaiga\b|\blaikotarp",
              ("priezast", "deklaravimo", "muitines", "pradzia", "pabaiga", "laikotarp")), 0.15),
@@ -81,8 +81,8 @@ RECOVERY_SIGNS = Keyword(
     r"\bvel\s+(?:veikia|galime|dirba|vykdome|teikiame|veikia)|\bveikia\s+(?:iprastai|normaliai|be\s+sutrikim)"
     r"|\batkurt|\bnebereikaling|\bpasalint|\bsutvarkyt|\bpradejo\s+veikti|\bsistem\w*\s+veikia|\bveikia\s+nuo"
     r"|\bnebetaik|\bvykdome\s+iprastai|\bnebenaudosime|\bgedimas\s+istaisyt|\bistaisyt",
-    ("vel", "veikia", "atkurt", "nebereikaling", "pasalint", "sutvarkyt", "pradejo", "nebetaik", "vykdome",
-     "nebenaudosime", "istaisyt"),
+    ("vel", "veikia", "atkurt", "nebereikaling", "pasalint", "sutvarkyt", "pradejo", "sistem", "nebetaik",
+     "vykdome", "nebenaudosime", "gedimas", "istaisyt"),
 )
 # A recovery word that is denied or still ahead ("nėra atkurta", "bus atkurta", "kol bus pašalintas").
 _NOT_YET = re.compile(r"(?:\b(?:ne|nera|nebuvo|nebus|bus|busime|kol|dar|neva|tikimes|tikimasi|planuojama|turetu)"
@@ -92,13 +92,13 @@ _STILL_DOWN = Keyword(
     r"\bvis\s+dar\s+ne|\btebe(?:ne)?(?:veik|dirb|trikd)|\btebera\s+(?:sutrik|suged|neveik)|\biki\s+siol\s+ne"
     r"|\bdar\s+ne(?:veik|atkurt|pasalint|sutvarkyt|istaisyt|pavyk|dirb)|\b(?:neveikia|nedirba|neveiks)\b"
     r"|\bne(?:atkurt|pasalint|sutvarkyt|istaisyt)",
-    ("dar", "tebe", "siol", "neveik", "nedirba", "neatkurt", "nepasalint", "nesutvarkyt", "neistaisyt"),
+    ("vis", "tebe", "iki", "dar", "neveik", "nedirba", "neatkurt", "nepasalint", "nesutvarkyt", "neistaisyt"),
 )
 # Asking for the procedure to go on: another consent, a longer one, or leave to continue.
 _CONTINUE = Keyword(
     r"\bpratest|\b(?:prasome|prasau|prasytume|leisti)\s+(?:\w+\s+){0,3}?testi\b"
     r"|\b(?:nauj|kit|pakartotin)\w*\s+(?:prasym|sutikim)|\bdar\s+vien\w*\s+sutikim",
-    ("pratest", "testi", "prasym", "sutikim"),
+    ("pratest", "prasome", "prasau", "prasytume", "leisti", "nauj", "kit", "pakartotin", "dar"),
 )
 _ASKS_CONSENT = Keyword(r"\bpras(?:au|ome|o|ytume)\b[^.\n]{0,40}\b(?:sutikim|taikyti|leisti|isduoti)"
                         r"|\bprasymas\s+taikyti", ("pras",))
@@ -116,7 +116,7 @@ _AFIS_SIGNS: tuple[tuple[Keyword, float], ...] = (
     (Keyword(r"(?<![a-z])cis\s*\+|(?<![a-z])cis\s*\((?:eu|ms)\)", ("cis",)), 0.3),
     (Keyword(r"prieigos\s+tipas|afis\s+pasto\s+dezut|\bmoduliai\b|\btikslai\b",
              ("prieigos", "afis", "moduliai", "tikslai")), 0.2),
-    (Keyword(r"teis\w*\s+naudotis|naudotojo\s+teis|prieig", ("teis", "prieig")), 0.15),
+    (Keyword(r"teis\w*\s+naudotis|naudotojo\s+teis|prieig", ("teis", "naudotojo", "prieig")), 0.15),
 )
 _AFIS_SUBJECT = Keyword(r"(?<![a-z])afis(?![a-z])|cis\s*\+", ("afis", "cis"))
 _AFIS_CHANGE_SIGNS = re.compile(
