@@ -14,6 +14,7 @@ import re
 from ledger.text import fold  # noqa: F401  (the parsers' one fold)
 
 _SPACES = re.compile(r"[ \u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_ODD_SPACE = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 # A tab, or a gap of three blanks or more (a table cell or a layout column), becomes one tab.
 _COLUMN_GAP = re.compile(r"[ \u00a0]*\t[ \t\u00a0]*| {3,}")
 
@@ -21,8 +22,12 @@ _COLUMN_GAP = re.compile(r"[ \u00a0]*\t[ \t\u00a0]*| {3,}")
 def clean(text: str) -> str:
     """Normalise line ends and blanks; keep line structure and column gaps (as tabs): layouts depend on them."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\u00ad", "")
-    # Neither pattern matches a line end, so one pass over the whole text does what one per line would.
-    text = _SPACES.sub(" ", _COLUMN_GAP.sub("\t", text))
+    # Neither pattern matches a line end, so one pass over the whole text does what one per line would; and
+    # each scans the text a character at a time, so it runs only on a text it would change.
+    if "\t" in text or "   " in text:
+        text = _COLUMN_GAP.sub("\t", text)
+    if "  " in text or (not text.isascii() and _ODD_SPACE.search(text)):  # a lone " " stays as it is
+        text = _SPACES.sub(" ", text)
     return "\n".join(line.strip(" \t") for line in text.split("\n"))
 
 

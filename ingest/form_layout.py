@@ -68,6 +68,7 @@ _MULTILINE = {"reasons", "purposes", "change"}
 _NUMBERING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*[.)]\s*|[-*•]\s+)")
 _NON_WORD = re.compile(r"[^\w]+")
 _SEPARATOR = re.compile(r"\s*(?::|\t|\|)\s*|\s+[-–—]\s+")
+_SEPARATOR_CHAR = re.compile(r"[:\t|\-–—]")  # what every separator holds; found far faster than a separator
 _CLOSING = re.compile(r"^(?:pagarbiai|su pagarba|aciu|dekojame|laba diena|sveiki|linkejimai|geros dienos)\b")
 _CHECKBOX = re.compile(r"^\s*[\[(]\s*[xX✓✔vV*■☒ ]?\s*[\])]")
 
@@ -97,7 +98,8 @@ def _split_label(line: str) -> tuple[str, str, bool] | None:
     body = _NUMBERING.sub("", line.strip())
     if body.startswith("("):  # a caption of the annex form, not a label
         return None
-    for m in _SEPARATOR.finditer(body):
+    separators = _SEPARATOR.finditer(body) if _SEPARATOR_CHAR.search(body) else ()
+    for m in separators:
         key = label_key(body[:m.start()])
         if key is not None:
             return key, body[m.end():].strip(), True
