@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,15 +82,19 @@ def _eori(labels: Labelled, captions: dict[str, str], text: str) -> str | None:
 
 
 def _phone(labels: Labelled, captions: dict[str, str], text: str) -> str | None:
-    candidates = [labels.first("phone") or ""]
-    for source in (captions.get("applicant_line", ""), text):
-        for m in _TEL_PROSE.finditer(fold(source)):
-            candidates.append(source[m.end():m.end() + 30].split("\n", 1)[0])
-    for candidate in candidates:
+    for candidate in _phone_candidates(labels, captions, text):
         numbers = [n for n in find_phones(candidate) if n not in ITPC_FAXES]
         if numbers:
             return numbers[0]
     return None
+
+
+def _phone_candidates(labels: Labelled, captions: dict[str, str], text: str) -> Iterator[str]:
+    """Where a phone number may be written, most explicit first; the prose is read only when needed."""
+    yield labels.first("phone") or ""
+    for source in (captions.get("applicant_line", ""), text):
+        for m in _TEL_PROSE.finditer(fold(source)):
+            yield source[m.end():m.end() + 30].split("\n", 1)[0]
 
 
 def _systems(labels: Labelled, captions: dict[str, str], text: str) -> list[str]:

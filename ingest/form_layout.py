@@ -95,7 +95,9 @@ def label_key(label: str) -> str | None:
 
 def _split_label(line: str) -> tuple[str, str, bool] | None:
     """(key, value, had_separator) when `line` starts with a known label."""
-    body = _NUMBERING.sub("", line.strip())
+    body = line.strip()
+    if body[:1].isdigit() or body[:1] in ("-", "*", "•"):  # what numbering starts with ("4.", "- ")
+        body = _NUMBERING.sub("", body)
     if body.startswith("("):  # a caption of the annex form, not a label
         return None
     separators = _SEPARATOR.finditer(body) if _SEPARATOR_CHAR.search(body) else ()
