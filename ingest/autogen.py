@@ -9,10 +9,10 @@ bounces), the daemon mailboxes that send bounces, ``multipart/report`` delivery 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
+from functools import lru_cache
 
 # Local parts of the mailboxes that send bounces and list administrivia (RFC 3834 §2, RFC 2142).
 DAEMON_MAILBOXES = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}

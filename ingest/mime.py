@@ -581,12 +581,14 @@ def _history_start(lines: list[str]) -> int:
             # "Nuo: UAB X" may be a request's own label: without an address it takes a Sent/Subject line
             if names and ("@" in match.group(1) or names & _STRONG_HEADERS):
                 return i
-        if ends_in_colon and _WROTE.search(line) and (re.search(r"[\d@]", line) or line.lstrip().lower().startswith("on ")):
+        if not ends_in_colon:
+            continue
+        if _WROTE.search(line) and (re.search(r"[\d@]", line) or line.lstrip().lower().startswith("on ")):
             # Gmail may wrap "On <date>, <name>\nwrote:" over two lines
             if i > 0 and re.match(r"^\s*(?:on|\d)", lines[i - 1], re.I) and not re.search(r"[\d@]", line):
                 return i - 1
             return i
-        if ends_in_colon and line.strip().lower() in ("wrote:", "rašė:") and i > 0 and re.search(r"[\d@]", lines[i - 1]):
+        if line.strip().lower() in ("wrote:", "rašė:") and i > 0 and re.search(r"[\d@]", lines[i - 1]):
             return i - 1
     return len(lines)
 
