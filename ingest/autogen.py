@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses
+from functools import lru_cache
 
 # Local parts of the mailboxes that send bounces and list administrivia (RFC 3834 §2, RFC 2142).
 DAEMON_MAILBOXES = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
@@ -52,7 +53,7 @@ def auto_generated_reason(headers: Headers, own_address: str) -> str | None:
     if return_path and return_path.replace(" ", "") == "<>":
         return "null Return-Path <> (a bounce)"
 
-    senders = [addr for _, addr in getaddresses([get("From"), get("Sender"), get("Return-Path")]) if addr]
+    senders = _addresses(get("From"), get("Sender"), get("Return-Path"))
     for addr in senders:
         local = addr.split("@", 1)[0].strip().lower()
         if local in DAEMON_MAILBOXES:
@@ -65,10 +66,18 @@ def auto_generated_reason(headers: Headers, own_address: str) -> str | None:
         return "delivery or read report (multipart/report)"
 
     own = own_address.strip().lower()
-    from_addresses = [addr.strip().lower() for _, addr in getaddresses([get("From")]) if addr]
+    from_addresses = [addr.strip().lower() for addr in _addresses(get("From"))]
     if own and own in from_addresses:
         return f"sent from our own address {own_address}"
     return None
+
+
+# The same senders write again and again (and our own server's Return-Path with them), and parsing an address
+# list is most of this check's cost: the addresses of the last few thousand header texts are kept.
+@lru_cache(maxsize=4096)
+def _addresses(*values: str) -> tuple[str, ...]:
+    """The addresses ``getaddresses`` finds in the header texts, read together as one list."""
+    return tuple(addr for _, addr in getaddresses(list(values)) if addr)
 
 
 def _lookup(headers: Headers):

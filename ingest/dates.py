@@ -121,7 +121,10 @@ def _day(m: re.Match[str], default_year: int | None) -> date | None:
 
 def find_moments(text: str, *, received_at: datetime | None = None) -> list[Moment]:
     """Every date, date+time or time in `text`, in order of appearance (spans index into `text`)."""
-    norm = _norm(text)
+    return _moments(_norm(text), received_at)
+
+
+def _moments(norm: str, received_at: datetime | None) -> list[Moment]:
     year = _year_for(received_at)
     found: list[Moment] = []
     for m in _MOMENT.finditer(norm):
@@ -175,7 +178,7 @@ def find_period(text: str, *, received_at: datetime | None = None) -> tuple[date
     ranges, one introduced by "nuo" wins, else the first.
     """
     norm = _norm(text)
-    moments = find_moments(text, received_at=received_at)
+    moments = _moments(norm, received_at)
     ranges: list[tuple[Moment, Moment, bool]] = []
     for a, b in zip(moments, moments[1:]):
         if _RANGE_GAP.fullmatch(norm[a.end:b.start]):

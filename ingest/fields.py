@@ -57,6 +57,8 @@ def ascii_digits(raw: str) -> str | None:
     """``raw`` in NFKC (fullwidth and mathematical letters and digits become ASCII) with the digits of any one
     script as ASCII digits ("LT٣٠٤٩١٥٣٢٧" → "LT304915327"); None when its digits mix scripts, which no person
     writes and a forger uses to slip a number past a check."""
+    if raw.isascii():
+        return raw  # already what NFKC and the digit mapping would make of it
     text = unicodedata.normalize("NFKC", raw)
     zeros = {ord(c) - unicodedata.decimal(c) for c in text if unicodedata.decimal(c, None) is not None}
     if len(zeros) > 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from ingest.field_text import fold, squash
 from ingest.fields import (find_emails, find_eori, find_organisation, find_phones, normalize_eori, normalize_phone,
                            split_position_name, systems_named)
 from ingest.form_layout import Labelled, caption_fields, is_label_line, labelled_fields, split_signature
+from ingest.keywords import Keyword
 from ingest.offices import OfficeDirectory
 
 # ITPC's own addresses are printed on the form (1B-1029:7); they are never where the trader wants the answer.
@@ -31,7 +33,7 @@ _REPLY_PROSE = re.compile(
 _FAX_WORD = re.compile(r"\bfaks|\bfax")
 # The annex form's printed reply line offers "e-mail and (or) fax"; that offer alone is no wish for a fax.
 _FORM_REPLY_OFFER = re.compile(r"elektroninio\s+pasto\s+adres\w*\s+ir\s*\(?\s*arba\s*\)?\s*(?:siuo\s+)?faks\w*")
-_TEL_PROSE = re.compile(r"\b(?:tel|telefonas|telefono\s+nr|mob)\b\.?\s*(?:nr\.?)?\s*:?\s*")
+_TEL_PROSE = Keyword(r"\b(?:tel|telefonas|telefono\s+nr|mob)\b\.?\s*(?:nr\.?)?\s*:?\s*", ("tel", "mob"))
 _OFFICES_PROSE = re.compile(r"muitines\s+istaig\w*|\bpostuose\b|\bposte\b|deklaravimo\s+viet\w*|\bpostams?\b")
 _BECAUSE = re.compile(r"\bnegal\w*[^.\n]{0,60}?\bnes\b\s*,?\s*")
 _OUTAGE = re.compile(r"\bneveik|\bsuged|\bsutrik|\bgedim|\bnutruk|\btrikd|\bdinges|\bnera\s+(?:rysio|interneto|elektros)")
@@ -80,15 +82,19 @@ def _eori(labels: Labelled, captions: dict[str, str], text: str) -> str | None:
 
 
 def _phone(labels: Labelled, captions: dict[str, str], text: str) -> str | None:
-    candidates = [labels.first("phone") or ""]
-    for source in (captions.get("applicant_line", ""), text):
-        for m in _TEL_PROSE.finditer(fold(source)):
-            candidates.append(source[m.end():m.end() + 30].split("\n", 1)[0])
-    for candidate in candidates:
+    for candidate in _phone_candidates(labels, captions, text):
         numbers = [n for n in find_phones(candidate) if n not in ITPC_FAXES]
         if numbers:
             return numbers[0]
     return None
+
+
+def _phone_candidates(labels: Labelled, captions: dict[str, str], text: str) -> Iterator[str]:
+    """Where a phone number may be written, most explicit first; the prose is read only when needed."""
+    yield labels.first("phone") or ""
+    for source in (captions.get("applicant_line", ""), text):
+        for m in _TEL_PROSE.finditer(fold(source)):
+            yield source[m.end():m.end() + 30].split("\n", 1)[0]
 
 
 def _systems(labels: Labelled, captions: dict[str, str], text: str) -> list[str]:
@@ -219,8 +225,9 @@ def _line_after(text: str, value: str) -> str:
 def _signed(text: str) -> tuple[str | None, str | None]:
     """(name, position) from the sign-off: "Pagarbiai" (or "--") then the name, or "Pagarbiai, Ona Onaitė"."""
     lines = [line.strip() for line in text.split("\n")]
+    folded = [line.strip() for line in fold(text).split("\n")]  # one fold, not one a line: it keeps length
     for i, line in enumerate(lines):
-        closing = _CLOSING.match(fold(line))
+        closing = _CLOSING.match(folded[i])
         if not closing and line not in ("--", "-- "):
             continue
         inline = line[closing.end():].strip(" ,") if closing else ""

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.field_text import fold
+from ingest.keywords import Keyword
 
 CONTINUITY = "continuity"
 EARLY_RECOVERY = "early_recovery"
@@ -20,8 +21,8 @@ ETD_CONSULTATION_REPLY = "etd_consultation_reply"  # a returned TC26 form (1B-10
 
 # --- reply history ----------------------------------------------------------------------------------------
 
-_HISTORY_START = re.compile(
-    r"^(?:>"
+_HISTORY_START = Keyword(
+    r"(?m)^(?:>"
     r"|-{2,}\s*(?:original message|forwarded message|persiustas laiskas|persiunciamas laiskas|pradinis laiskas"
     r"|originalus laiskas|ankstesnis laiskas)"
     r"|(?:begin forwarded message|persiunciamas laiskas|persiustas laiskas)\s*:?"
@@ -29,9 +30,10 @@ _HISTORY_START = re.compile(
     r"|on\b.{0,120}\bwrote:\s*$"
     r"|.{0,120}\brase:\s*$"
     r")",
-    re.MULTILINE,
+    (">", "--", "begin forwarded message", "persiunciamas laiskas", "persiustas laiskas", "________", "wrote:",
+     "rase:"), leading=False,
 )
-_HEADER_FROM = re.compile(r"^(?:\*\s*)?(?:nuo|from|siuntejas)\s*:", re.MULTILINE)
+_HEADER_FROM = Keyword(r"(?m)^(?:\*\s*)?(?:nuo|from|siuntejas)\s*:", ("*", "nuo", "from", "siuntejas"))
 _HEADER_NEXT = re.compile(r"^(?:\*\s*)?(?:issiusta|siusta|sent|data|date|kam|to|tema|subject|gauta)\s*:")
 
 
@@ -62,50 +64,61 @@ def unquote(text: str) -> str:
 
 # --- kind evidence ----------------------------------------------------------------------------------------
 
-_CONTINUITY_SIGNS: tuple[tuple[re.Pattern[str], float], ...] = (
-    (re.compile(r"veiklos\s+testinumo"), 0.45),
-    (re.compile(r"\bvtp\b(?!\s*-?\s*\d)"), 0.25),
-    (re.compile(r"\bpras(?:au|ome|o|ytume)\b[^.\n]{0,40}\bsutikim"), 0.25),
-    (re.compile(r"\bprasym\w*\s+taikyti"), 0.25),
-    (re.compile(r"(?<![a-z])(?:mdas|ntks)(?![a-z])"), 0.15),
-    (re.compile(r"\bneveik|\bsutrik|\bsuged|\bgedim|\bnutruk|\btrikd|\bnera\s+rysio"), 0.1),
-    (re.compile(r"\beori\b"), 0.1),
-    (re.compile(r"\bpriezast|\bdeklaravimo\s+viet|muitines\s+istaig|\bpradzia\b|\bpabaiga\b|\blaikotarp"), 0.15),
+_CONTINUITY_SIGNS: tuple[tuple[Keyword, float], ...] = (
+    (Keyword(r"veiklos\s+testinumo", ("veiklos",)), 0.45),
+    (Keyword(r"\bvtp\b(?!\s*-?\s*\d)", ("vtp",)), 0.25),
+    (Keyword(r"\bpras(?:au|ome|o|ytume)\b[^.\n]{0,40}\bsutikim", ("pras",)), 0.25),
+    (Keyword(r"\bprasym\w*\s+taikyti", ("prasym",)), 0.25),
+    (Keyword(r"(?<![a-z])(?:mdas|ntks)(?![a-z])", ("mdas", "ntks")), 0.15),
+    (Keyword(r"\bneveik|\bsutrik|\bsuged|\bgedim|\bnutruk|\btrikd|\bnera\s+rysio",
+             ("neveik", "sutrik", "suged", "gedim", "nutruk", "trikd", "nera")), 0.1),
+    (Keyword(r"\beori\b", ("eori",)), 0.1),
+    (Keyword(r"\bpriezast|\bdeklaravimo\s+viet|muitines\s+istaig|\bpradzia\b|\bpabaiga\b|\blaikotarp",
+             ("priezast", "deklaravimo", "muitines", "pradzia", "pabaiga", "laikotarp")), 0.15),
 )
-RECOVERY_SIGNS = re.compile(
+_CONTINUITY_SUBJECT = Keyword(r"veiklos\s+testinumo|\bvtp\b(?!\s*-?\s*\d)", ("veiklos", "vtp"))
+RECOVERY_SIGNS = Keyword(
     r"\bvel\s+(?:veikia|galime|dirba|vykdome|teikiame|veikia)|\bveikia\s+(?:iprastai|normaliai|be\s+sutrikim)"
     r"|\batkurt|\bnebereikaling|\bpasalint|\bsutvarkyt|\bpradejo\s+veikti|\bsistem\w*\s+veikia|\bveikia\s+nuo"
-    r"|\bnebetaik|\bvykdome\s+iprastai|\bnebenaudosime|\bgedimas\s+istaisyt|\bistaisyt"
+    r"|\bnebetaik|\bvykdome\s+iprastai|\bnebenaudosime|\bgedimas\s+istaisyt|\bistaisyt",
+    ("vel", "veikia", "atkurt", "nebereikaling", "pasalint", "sutvarkyt", "pradejo", "sistem", "nebetaik",
+     "vykdome", "nebenaudosime", "gedimas", "istaisyt"),
 )
 # A recovery word that is denied or still ahead ("nėra atkurta", "bus atkurta", "kol bus pašalintas").
 _NOT_YET = re.compile(r"(?:\b(?:ne|nera|nebuvo|nebus|bus|busime|kol|dar|neva|tikimes|tikimasi|planuojama|turetu)"
                       r"(?:\s+(?:ne|dar|bus|buvo|visiskai|pilnai|iki\s+galo))*)\s+$")
 # The systems are still down (1B-1029:14: a new Prasymas follows, not a notice under 16).
-_STILL_DOWN = re.compile(
+_STILL_DOWN = Keyword(
     r"\bvis\s+dar\s+ne|\btebe(?:ne)?(?:veik|dirb|trikd)|\btebera\s+(?:sutrik|suged|neveik)|\biki\s+siol\s+ne"
     r"|\bdar\s+ne(?:veik|atkurt|pasalint|sutvarkyt|istaisyt|pavyk|dirb)|\b(?:neveikia|nedirba|neveiks)\b"
-    r"|\bne(?:atkurt|pasalint|sutvarkyt|istaisyt)"
+    r"|\bne(?:atkurt|pasalint|sutvarkyt|istaisyt)",
+    ("vis", "tebe", "iki", "dar", "neveik", "nedirba", "neatkurt", "nepasalint", "nesutvarkyt", "neistaisyt"),
 )
 # Asking for the procedure to go on: another consent, a longer one, or leave to continue.
-_CONTINUE = re.compile(
+_CONTINUE = Keyword(
     r"\bpratest|\b(?:prasome|prasau|prasytume|leisti)\s+(?:\w+\s+){0,3}?testi\b"
-    r"|\b(?:nauj|kit|pakartotin)\w*\s+(?:prasym|sutikim)|\bdar\s+vien\w*\s+sutikim"
+    r"|\b(?:nauj|kit|pakartotin)\w*\s+(?:prasym|sutikim)|\bdar\s+vien\w*\s+sutikim",
+    ("pratest", "prasome", "prasau", "prasytume", "leisti", "nauj", "kit", "pakartotin", "dar"),
 )
-_ASKS_CONSENT = re.compile(r"\bpras(?:au|ome|o|ytume)\b[^.\n]{0,40}\b(?:sutikim|taikyti|leisti|isduoti)"
-                           r"|\bprasymas\s+taikyti")
+_ASKS_CONSENT = Keyword(r"\bpras(?:au|ome|o|ytume)\b[^.\n]{0,40}\b(?:sutikim|taikyti|leisti|isduoti)"
+                        r"|\bprasymas\s+taikyti", ("pras",))
 # An inquiry about the procedure, not a request under it: questions, and no period asked for.
-_QUESTION = re.compile(r"\?|\bklausim|\bpasitikslint|\bnoretume\s+(?:suzinoti|paklausti|pasiteirauti)|\bteiraujames")
+_QUESTION = Keyword(r"\?|\bklausim|\bpasitikslint|\bnoretume\s+(?:suzinoti|paklausti|pasiteirauti)|\bteiraujames",
+                    ("?", "klausim", "pasitikslint", "noretume", "teiraujames"))
 _DATED = re.compile(r"\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2}|\b\d{1,2}\s*[:.]\s*\d{2}\b|\d{4}\s*m\."
                     r"|\bnuo\s+(?:dabar|siandien|ryt)")
 # Our own numbers: a request, a consent, an AFIS request (in a subject, a quoted letter, our Message-IDs).
 OUR_NUMBER = re.compile(r"\b(ITPC|VTP|AFIS)\s*-\s*(\d{4})\s*-\s*(\d{6})(?!\d)", re.IGNORECASE)
-_CONSENT_NO = re.compile(r"\bvtp\s*-?\s*\d{4}\s*-?\s*\d{6}\b")
-_AFIS_SIGNS: tuple[tuple[re.Pattern[str], float], ...] = (
-    (re.compile(r"(?<![a-z])afis(?![a-z])"), 0.45),
-    (re.compile(r"(?<![a-z])cis\s*\+|(?<![a-z])cis\s*\((?:eu|ms)\)"), 0.3),
-    (re.compile(r"prieigos\s+tipas|afis\s+pasto\s+dezut|\bmoduliai\b|\btikslai\b"), 0.2),
-    (re.compile(r"teis\w*\s+naudotis|naudotojo\s+teis|prieig"), 0.15),
+_CONSENT_NO = Keyword(r"\bvtp\s*-?\s*\d{4}\s*-?\s*\d{6}\b", ("vtp",))
+_CONSENT_WORD = Keyword(r"\bsutikim", ("sutikim",))
+_AFIS_SIGNS: tuple[tuple[Keyword, float], ...] = (
+    (Keyword(r"(?<![a-z])afis(?![a-z])", ("afis",)), 0.45),
+    (Keyword(r"(?<![a-z])cis\s*\+|(?<![a-z])cis\s*\((?:eu|ms)\)", ("cis",)), 0.3),
+    (Keyword(r"prieigos\s+tipas|afis\s+pasto\s+dezut|\bmoduliai\b|\btikslai\b",
+             ("prieigos", "afis", "moduliai", "tikslai")), 0.2),
+    (Keyword(r"teis\w*\s+naudotis|naudotojo\s+teis|prieig", ("teis", "naudotojo", "prieig")), 0.15),
 )
+_AFIS_SUBJECT = Keyword(r"(?<![a-z])afis(?![a-z])|cis\s*\+", ("afis", "cis"))
 _AFIS_CHANGE_SIGNS = re.compile(
     r"\bpakeist|\bpasikeit|\bpapildyt\w*\s+(?:teis|prieig|modul)|\bpanaikint|\bnetenka\b|\bneteko\b|\batleid"
     r"|\bperkel|\bnusalint|\bnebedirba|\bisejo\s+is\s+darbo|\bsustabdyt\w*\s+(?:teis|prieig)|\batsaukt"
@@ -128,9 +141,9 @@ def detect_kind(text: str, subject: str = "") -> KindEvidence:
     consent_named = numbered_in_body or bool(_CONSENT_NO.search(subj))
 
     continuity = sum(w for p, w in _CONTINUITY_SIGNS if p.search(body))
-    continuity += 0.2 if re.search(r"veiklos\s+testinumo|\bvtp\b(?!\s*-?\s*\d)", subj) else 0.0
+    continuity += 0.2 if _CONTINUITY_SUBJECT.search(subj) else 0.0
     afis = sum(w for p, w in _AFIS_SIGNS if p.search(body))
-    afis += 0.1 if re.search(r"(?<![a-z])afis(?![a-z])|cis\s*\+", subj) else 0.0
+    afis += 0.1 if _AFIS_SUBJECT.search(subj) else 0.0
 
     if afis >= 0.45 and afis >= continuity:
         if _AFIS_CHANGE_SIGNS.search(body) and not _AFIS_ACCESS_FORM.search(body):
@@ -138,7 +151,7 @@ def detect_kind(text: str, subject: str = "") -> KindEvidence:
         return KindEvidence(AFIS_ACCESS, min(1.0, afis))
     # A notice under 1B-1029:16 refers to a consent (by number or not) and says the systems work again; one
     # that says they are still down, asks to go on or asks for a consent is a new request (14).
-    about_consent = consent_named or bool(re.search(r"\bsutikim", body))
+    about_consent = consent_named or bool(_CONSENT_WORD.search(body))
     if about_consent and recovered(body) and not asks_again(body):
         return KindEvidence(EARLY_RECOVERY, 1.0 if numbered_in_body else 0.8 if consent_named else 0.7)
     if is_inquiry(body, subj):

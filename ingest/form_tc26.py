@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ingest.field_text import clean, fold
+from ingest.keywords import Keyword
 
 # Part I.3 conditions, in the annex's order, and the part II questions they mirror.
 CONDITIONS = ("etd_data", "flights", "infringements", "control", "competence")
@@ -23,8 +24,8 @@ AGREEING_ANSWERS = {"a": True, "b": True, "c": False, "d": True, "e": True}
 
 # Our file number, however it was retyped ("ETD 2026 000001", "etd-2026-000001").
 FILE_NUMBER = re.compile(r"\betd\s*-?\s*(\d{4})\s*-?\s*(\d{6})(?!\d)")
-_FORM_NAMED = re.compile(r"(?<![a-z0-9])tc\s*-?\s*26(?!\d)|konsultavimosi\s+del\s+sajungos|consultation\s+form\s+for"
-                         r"\s+(?:the\s+)?union")
+_FORM_NAMED = Keyword(r"(?<![a-z0-9])tc\s*-?\s*26(?!\d)|konsultavimosi\s+del\s+sajungos|consultation\s+form\s+for"
+                      r"\s+(?:the\s+)?union", ("tc", "konsultavimosi", "consultation"))
 _FORM_PARTS = re.compile(r"konsultavimasis\s+(?:suteikiant|stebint)"
                          r"|consultation\s+(?:when|for)\s+(?:granting|monitoring)"
                          r"|jei\s+neivykdoma\s+kuri|if\s+any\s+condition")
@@ -84,9 +85,10 @@ def looks_like_tc26(text: str, subject: str = "") -> bool:
     """Whether ``text`` (with its mail subject) is a returned TC26 form or a typed answer to one: it names the
     form (TC26 or its title) and our ETD file number, or carries the form's part I.3 or part II."""
     folded, subj = fold(text or ""), fold(subject or "")
-    named = bool(_FORM_NAMED.search(folded) or _FORM_NAMED.search(subj))
+    if not (_FORM_NAMED.search(folded) or _FORM_NAMED.search(subj)):
+        return False  # most texts: no need to look for our file number or the form's parts
     numbered = bool(FILE_NUMBER.search(folded) or FILE_NUMBER.search(subj))
-    return named and (numbered or bool(_FORM_PARTS.search(folded)))
+    return numbered or bool(_FORM_PARTS.search(folded))
 
 
 def parse_tc26(text: str, subject: str = "") -> dict[str, Any]:

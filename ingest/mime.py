@@ -21,6 +21,7 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 
 from config.errors import DocumentError
 from ingest.autogen import auto_generated_reason
@@ -147,8 +148,13 @@ def _header_block(raw: bytes, limit: int = HEAD_BYTES) -> bytes:
 
 def _letter(msg: Message, parsed, problems: list[str], own_address: str, *, text: str, history: str,
             attachments: list[Attachment]) -> Letter:
+    # One pass over the header fields: a Message's get() walks them all for each name asked.
+    first: dict[str, object] = {}
+    for name, value in msg.items():
+        first.setdefault(name.lower(), value)
+
     def header(name: str) -> str:
-        return header_text(msg.get(name))
+        return header_text(first.get(name.lower()))
 
     def addresses(name: str) -> list[tuple[str, str]]:
         pairs = None
@@ -182,10 +188,10 @@ def _letter(msg: Message, parsed, problems: list[str], own_address: str, *, text
             date = None
             problems.append(f"unreadable Date header {date_text!r}")
 
-    references = re.findall(r"<[^<>\s]+>", header("References"))
-    in_reply = re.findall(r"<[^<>\s]+>", header("In-Reply-To"))
+    references = _MESSAGE_ID.findall(header("References"))
+    in_reply = _MESSAGE_ID.findall(header("In-Reply-To"))
     message_id = " ".join(header("Message-ID").split())
-    reason = auto_generated_reason(msg, own_address)
+    reason = auto_generated_reason(first, own_address)
     return Letter(
         message_id=message_id,
         sender=sender,
@@ -206,6 +212,7 @@ def _letter(msg: Message, parsed, problems: list[str], own_address: str, *, text
     )
 
 
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _MAILPARSER_ADDRESS = {"From": "from_", "To": "to", "Cc": "cc", "Reply-To": "reply_to"}
 
 # What the standard library's MIME defects mean to someone reading the problem list.
@@ -254,17 +261,28 @@ def header_text(value: object) -> str:
         return " ".join("".join(pieces).split())
     text = str(value)
     if "=?" in text:
-        try:
-            text = str(make_header(decode_header(text)))
-        except Exception:
-            pass
+        text = _encoded_words(text)
     text = _undo_surrogates(text)
     return " ".join(text.split())
 
 
+# Subjects and sender names come back word for word (a trader's template, a reply's "RE: ..."): the decoding
+# of the last thousand encoded header texts is kept.
+@lru_cache(maxsize=1024)
+def _encoded_words(text: str) -> str:
+    """RFC 2047 encoded words decoded; the text as it was when they do not decode."""
+    try:
+        return str(make_header(decode_header(text)))
+    except Exception:
+        return text
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _undo_surrogates(text: str) -> str:
     """compat32 keeps undecodable 8-bit header bytes as surrogate escapes: read them as a person meant."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+    if text.isascii() or not _SURROGATE.search(text):
         return text
     data = text.encode("utf-8", "surrogateescape")
     for charset in FALLBACK_CHARSETS:
@@ -439,6 +457,8 @@ def _encoded_size(part: Message) -> int:
 def _filename(part: Message) -> str:
     """The attachment's name: RFC 2231 (``filename*=``) and RFC 2047 (``=?utf-8?...?=``) decoded."""
     try:
+        if not any("name" in str(part.get(h, "")).lower() for h in ("content-disposition", "content-type")):
+            return ""  # no filename= or name= parameter: spare parsing both headers' parameters four times
         name = part.get_filename() or part.get_param("name") or ""
     except Exception:
         name = ""
@@ -547,7 +567,12 @@ def split_history(text: str) -> tuple[str, str]:
 
 def _history_start(lines: list[str]) -> int:
     for i, line in enumerate(lines):
-        if _SEPARATOR.match(line) or _BEGIN_FORWARD.match(line):
+        if _SEPARATOR.match(line):
+            return i
+        if ":" not in line:
+            continue  # every other opening has a colon ("Nuo: …"), most end in one ("… rašė:")
+        ends_in_colon = line.rstrip().endswith(":")
+        if ends_in_colon and _BEGIN_FORWARD.match(line):
             return i
         match = _FROM_LINE.match(line)
         if match and not match.group(1)[0].isdigit():  # "Nuo: 2026-11-26 07:00" is a period, not a header
@@ -556,6 +581,8 @@ def _history_start(lines: list[str]) -> int:
             # "Nuo: UAB X" may be a request's own label: without an address it takes a Sent/Subject line
             if names and ("@" in match.group(1) or names & _STRONG_HEADERS):
                 return i
+        if not ends_in_colon:
+            continue
         if _WROTE.search(line) and (re.search(r"[\d@]", line) or line.lstrip().lower().startswith("on ")):
             # Gmail may wrap "On <date>, <name>\nwrote:" over two lines
             if i > 0 and re.match(r"^\s*(?:on|\d)", lines[i - 1], re.I) and not re.search(r"[\d@]", line):
