@@ -121,12 +121,16 @@ _PLAIN_DECODER = json.JSONDecoder()
 _FROZEN_DECODER = json.JSONDecoder(object_pairs_hook=_frozen_object)
 
 
+# Values of these exact types hold nothing to copy: ``thaw`` skips the call for them (most of an entry's values).
+_LEAVES = frozenset({str, int, bool, float, type(None)})
+
+
 def thaw(value: Any) -> Any:
     """A plain, mutable deep copy of a frozen value (dicts and lists)."""
     if isinstance(value, dict):
-        return {k: thaw(v) for k, v in value.items()}
+        return {k: v if type(v) in _LEAVES else thaw(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
+        return [v if type(v) in _LEAVES else thaw(v) for v in value]
     return value
 
 
@@ -204,7 +208,8 @@ class _NotPlain(Exception):
 
 
 def _frozen_plain(value: Any) -> Any:
-    """A frozen deep copy of ``value`` if it holds only what ``_plain_json`` accepts, else ``_NotPlain``.
+    """A frozen deep copy of ``value`` if it holds only what ``_plain_json`` accepts and no key holds a character
+    at or above U+D800 (where code point and UTF-16 order differ), else ``_NotPlain``.
 
     For such values it equals ``freeze(json.loads(json.dumps(value)))`` (a property test holds them equal), in
     one walk instead of the round trip's two encodings and the walks of ``thaw`` and ``freeze``.
@@ -218,11 +223,12 @@ def _frozen_plain(value: Any) -> Any:
         raise _NotPlain
     if kind is dict or kind is FrozenDict:
         for key in value:
-            if type(key) is not str:  # json.dumps would turn it into a string: the round trip knows how
+            # json.dumps would turn a number into a string key: the round trip knows how
+            if type(key) is not str or not key.isascii() and _WIDE_CHAR.search(key):
                 raise _NotPlain
-        return FrozenDict([(key, _frozen_plain(item)) for key, item in value.items()])
+        return FrozenDict([(key, item if type(item) is str else _frozen_plain(item)) for key, item in value.items()])
     if kind is list or kind is tuple:
-        return tuple([_frozen_plain(item) for item in value])
+        return tuple([item if type(item) is str else _frozen_plain(item) for item in value])
     raise _NotPlain
 
 
@@ -246,22 +252,24 @@ _quote = json.encoder.encode_basestring  # how the C encoders write a string (en
 
 
 def _plain_line(seq: int, ts: str, type_: str, data: Any, prev: str) -> tuple[bytes, str]:
-    """``_general_line`` of plain ``data``, built from pieces: each string is quoted once and the data encoded
-    once in each member order (the line's and the canonical one), instead of encoding the whole entry twice.
+    """``_general_line`` of ``data`` from ``_frozen_plain``, built from pieces: each string is quoted once and the
+    data encoded once in each member order (the line's and the canonical one), instead of the whole entry twice.
 
-    The C encoders write the same bytes as the definitions for plain values (``canonical_json``) as long as no
-    character is at or above U+D800; a line holding one is left to the definitions. A property test holds the
-    bytes and the hash equal to ``_general_line``'s.
+    For such data the C encoders write the bytes of the definitions (``canonical_json``): the same escapes, and
+    sorting keys by code point is RFC 8785's UTF-16 order since no key holds a character at or above U+D800
+    (values may: they are written as they are either way). A lone surrogate, which UTF-8 cannot hold, is left
+    to the definitions. A property test holds the bytes, the hash and the errors equal to ``_general_line``'s.
     """
     seq_text, ts_text, type_text, prev_text = str(seq), _quote(ts), _quote(type_), _quote(prev)
-    data_text = _LINE_ENCODER.encode(data)
-    head = f'{{"seq":{seq_text},"ts":{ts_text},"type":{type_text},"data":{data_text},"prev":{prev_text}'
-    if not head.isascii() and _WIDE_CHAR.search(head):  # isascii is O(1) on a str
-        return _general_line(seq, ts, type_, data, prev)
     canonical = (f'{{"data":{_CANONICAL_ENCODER.encode(data)},"prev":{prev_text},"seq":{seq_text},'
                  f'"ts":{ts_text},"type":{type_text}}}')
-    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return f'{head},"hash":"{digest}"}}\n'.encode("utf-8"), digest
+    try:
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError:
+        return _general_line(seq, ts, type_, data, prev)
+    line = (f'{{"seq":{seq_text},"ts":{ts_text},"type":{type_text},"data":{_LINE_ENCODER.encode(data)},'
+            f'"prev":{prev_text},"hash":"{digest}"}}\n')
+    return line.encode("utf-8"), digest
 
 
 def decode_line(raw: bytes, lineno: int, *, frozen: bool = False) -> dict[str, Any]:

@@ -448,6 +448,7 @@ def appended_now(seq, ts, type_, data, prev):
 @example({"\U0001F600": 1, "\ue000": 2}, "t", "", 1, "0" * 64)  # keys ordered otherwise in UTF-16
 @example({"x": 1.5, "big": 2**53}, "t", "", 1, "0" * 64)
 @example({1: "a", "1": "b"}, "t", "", 1, "0" * 64)  # json.dumps makes the key a string: the later one stays
+@example({"b": "\U0001F600", "a": ["\ue000", "\ud7ff"]}, "t\ue000", "", 1, "0" * 64)  # wide values, plain keys
 def test_an_append_writes_the_bytes_hash_and_data_of_the_definitions(data, type_, ts, seq, prev):
     # The line and hash are built from pieces for plain data; they must be exactly those of encode_line and
     # entry_hash (an old ledger verifies, an auditor's RFC 8785 tool agrees), errors included.
