@@ -140,10 +140,10 @@ def temp_name(path: Path) -> Path:
 def durable_write(path: Path, data: bytes, *, overwrite: bool = False) -> bool:
     """Write ``data`` to ``path`` via a fsynced file linked (or renamed) in place once whole; returns False if it
     already existed."""
-    return _in_folder(path.parent, lambda: _durable_write(path, data, overwrite))
+    return in_folder(path.parent, lambda: _durable_write(path, data, overwrite))
 
 
-def _in_folder(folder: Path, write: Callable[[], T]) -> T:
+def in_folder(folder: Path, write: Callable[[], T]) -> T:
     """``write()``, once more if it found ``folder`` missing although it was known to exist (removed behind our
     back since we made or saw it: ``write`` makes it again then)."""
     try:
@@ -242,7 +242,7 @@ def durable_place(tmp: Path, path: Path, *, overwrite: bool = False) -> bool:
             os.link(tmp, path)  # never replaces an existing file, unlike rename
 
     try:
-        _in_folder(path.parent, put)
+        in_folder(path.parent, put)
     except FileExistsError:
         fsync_dir(path.parent)
         return False

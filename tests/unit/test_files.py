@@ -70,3 +70,14 @@ def test_a_failed_write_leaves_nothing_under_the_name(tmp_path, monkeypatch, pla
     else:
         raise AssertionError("the write did not fail")
     assert stored(tmp_path) == []
+
+
+def test_a_streamed_message_finds_its_archive_folder_again(tmp_path):
+    import shutil
+    from ledger.archive import RawArchive
+    archive = RawArchive(tmp_path / "archive")
+    archive.put_stream(iter([b"first ", b"message"]))
+    shutil.rmtree(tmp_path / "archive")
+    sha = archive.put_stream(iter([b"second ", b"message"]))
+    assert archive.get(sha) == b"second message"
+    assert [p.name for p in (tmp_path / "archive").iterdir() if p.is_file()] == []  # no temp file left
