@@ -25,6 +25,7 @@ _known_folders: set[Path] = set()
 # kernel, the file system or /proc/self/fd does not allow it, the temp-file way (``_TMPFILE_REFUSED``).
 _O_TMPFILE = getattr(os, "O_TMPFILE", 0)
 _TMPFILE_REFUSED = frozenset({errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.EXDEV})
+_LINK_REFUSED = _TMPFILE_REFUSED | {errno.EPERM, errno.EACCES}  # /proc/self/fd restricted (hidepid, an LSM)
 _tmpfile_usable = bool(_O_TMPFILE)
 
 # Group commit (``deferred_syncs``): the folders whose files' syncs wait for the commit, per thread.
@@ -194,7 +195,7 @@ def _link_unnamed(path: Path, data: bytes) -> bool | None:
             fsync_dir(path.parent)
             return False
         except OSError as exc:
-            if exc.errno in _TMPFILE_REFUSED:
+            if exc.errno in _LINK_REFUSED:  # (were the name's folder at fault, the temp-file way says so)
                 return None
             if not os.path.isdir("/proc/self/fd"):  # no /proc mounted: the temp-file way from now on
                 _tmpfile_usable = False
@@ -215,8 +216,8 @@ _AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400
 def _link_descriptor(fd: int, path: Path) -> None:
     """Give the open file ``fd`` the name ``path``: linkat of /proc/self/fd/N following that link to the file
     (os.link calls link(2), which would link the /proc entry itself and fail across devices)."""
-    if _linkat(_AT_FDCWD, f"/proc/self/fd/{fd}".encode(), _AT_FDCWD, os.fsencode(path),
-                    _AT_SYMLINK_FOLLOW) != 0:
+    source = f"/proc/self/fd/{fd}".encode()
+    if _linkat(_AT_FDCWD, source, _AT_FDCWD, os.fsencode(path), _AT_SYMLINK_FOLLOW) != 0:
         code = ctypes.get_errno()
         raise OSError(code, os.strerror(code), str(path))
 

@@ -667,12 +667,12 @@ class Ledger:
         """Append one entry durably (written and fsynced before this returns)."""
         if not isinstance(type_, str) or not type_:
             raise ValueError("an entry needs a type")
-        frozen, plain = _json_only(data)  # fails early on anything but JSON values
+        frozen, is_plain = _json_only(data)  # fails early on anything but JSON values
         with self.writing():
             seq = self._seq + 1
             prev = self._head
             stamp = utc_iso(ts or self.clock())
-            line, digest = (_plain_line if plain else _general_line)(seq, stamp, type_, frozen, prev)
+            line, digest = (_plain_line if is_plain else _general_line)(seq, stamp, type_, frozen, prev)
             try:
                 written = os.write(self._fd, line)
                 if written != len(line):
