@@ -195,7 +195,7 @@ def _link_unnamed(path: Path, data: bytes) -> bool | None:
             fsync_dir(path.parent)
             return False
         except OSError as exc:
-            if exc.errno in _LINK_REFUSED:  # (were the name's folder at fault, the temp-file way says so)
+            if exc.errno in _LINK_REFUSED:  # if the folder itself refuses, the temp-file way fails and says so
                 return None
             if not os.path.isdir("/proc/self/fd"):  # no /proc mounted: the temp-file way from now on
                 _tmpfile_usable = False
