@@ -1,11 +1,15 @@
-"""Durable files under group commit: what is written between two commits is synced by the second."""
+"""Durable files: under group commit what is written between two commits is synced by the second; each way a
+file is placed (an unnamed file linked, or a temp file) leaves only the whole file, and finds a removed folder again."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from ledger import files
+from ledger.archive import RawArchive
 
 
 @pytest.fixture(params=["unnamed file", "temp file"])
@@ -33,7 +37,7 @@ def test_each_commit_syncs_the_files_written_since_the_last_one(tmp_path, monkey
     assert (tmp_path / "b.eml").read_bytes() == b"second"
 
 
-def stored(folder):
+def stored(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.is_file())
 
 
@@ -51,7 +55,6 @@ def test_a_durable_write_leaves_only_the_file_whatever_way_it_is_placed(tmp_path
 
 
 def test_a_folder_removed_behind_our_back_is_made_again(tmp_path, placement):
-    import shutil
     for round_ in range(2):
         assert files.durable_write(tmp_path / "archive" / "ab" / f"{round_}.eml", b"x")
         shutil.rmtree(tmp_path / "archive")  # the process still knows the folder as made
@@ -73,8 +76,6 @@ def test_a_failed_write_leaves_nothing_under_the_name(tmp_path, monkeypatch, pla
 
 
 def test_a_streamed_message_finds_its_archive_folder_again(tmp_path):
-    import shutil
-    from ledger.archive import RawArchive
     archive = RawArchive(tmp_path / "archive")
     archive.put_stream(iter([b"first ", b"message"]))
     shutil.rmtree(tmp_path / "archive")
