@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 from typing import Iterable
 
-from ledger.files import durable_place, durable_write, ensure_folder, temp_name, write_private_chunks
+from ledger.files import durable_place, durable_write, ensure_folder, in_folder, temp_name, write_private_chunks
 
 STREAM_NAME = "incoming"  # the temporary file a streamed message is written to before its SHA-256 is known
 
@@ -34,7 +34,6 @@ class RawArchive:
     def put_stream(self, chunks: Iterable[bytes]) -> str:
         """Store the message ``chunks`` yields, hashing it on the way, without ever holding it whole: a temp
         file in the archive folder (fsynced), then linked under its SHA-256; never overwrite. Returns the SHA-256."""
-        ensure_folder(self.directory)
         tmp = temp_name(self.directory / STREAM_NAME)
         digest = hashlib.sha256()
 
@@ -43,7 +42,11 @@ class RawArchive:
                 digest.update(chunk)
                 yield chunk
 
-        write_private_chunks(tmp, hashed(), name=self.directory)
+        def write() -> None:  # a missing folder fails the open, before any chunk is taken: it can be tried again
+            ensure_folder(self.directory)
+            write_private_chunks(tmp, hashed(), name=self.directory)
+
+        in_folder(self.directory, write)
         sha = digest.hexdigest()
         durable_place(tmp, self.path_for(sha))
         return sha

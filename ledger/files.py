@@ -8,13 +8,25 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import os
 import threading
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
+T = TypeVar("T")
 FOLDER_MODE = 0o750
 FILE_MODE = 0o640
+
+# Folders ``ensure_folder`` made or found in this process: not looked for again (a stat or two a file written).
+# One removed behind our back is made again when a write into it finds it missing.
+_known_folders: set[Path] = set()
+# An unnamed file (O_TMPFILE) linked in place once whole: no temp name to create, link and unlink. Where the
+# kernel, the file system or /proc/self/fd does not allow it, the temp-file way (``_TMPFILE_REFUSED``).
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0)
+_TMPFILE_REFUSED = frozenset({errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.EXDEV})
+_LINK_REFUSED = _TMPFILE_REFUSED | {errno.EPERM, errno.EACCES}  # /proc/self/fd restricted (hidepid, an LSM)
+_tmpfile_usable = bool(_O_TMPFILE)
 
 # Group commit (``deferred_syncs``): the folders whose files' syncs wait for the commit, per thread.
 _deferred = threading.local()
@@ -127,34 +139,111 @@ def temp_name(path: Path) -> Path:
 
 
 def durable_write(path: Path, data: bytes, *, overwrite: bool = False) -> bool:
-    """Write ``data`` to ``path`` via a fsynced temp file and rename; returns False if it already existed."""
+    """Write ``data`` to ``path`` via a fsynced file linked (or renamed) in place once whole; returns False if it
+    already existed."""
+    return in_folder(path.parent, lambda: _durable_write(path, data, overwrite))
+
+
+def in_folder(folder: Path, write: Callable[[], T]) -> T:
+    """``write()``, once more if it found ``folder`` missing although it was known to exist (removed behind our
+    back since we made or saw it: ``write`` makes it again then)."""
+    try:
+        return write()
+    except FileNotFoundError:
+        if folder not in _known_folders:
+            raise
+        _known_folders.discard(folder)
+        return write()
+
+
+def _durable_write(path: Path, data: bytes, overwrite: bool) -> bool:
     ensure_folder(path.parent)
     if path.exists() and not overwrite:
         # Another process may have linked it a moment ago and not yet synced the directory: sync it here
         # too, so that a caller told "already stored" can rely on it surviving a crash.
         fsync_dir(path.parent)
         return False
+    if not overwrite and _tmpfile_usable:
+        placed = _link_unnamed(path, data)
+        if placed is not None:
+            return placed
     tmp = temp_name(path)
     write_private(tmp, data, name=path)
     return durable_place(tmp, path, overwrite=overwrite)
 
 
+def _link_unnamed(path: Path, data: bytes) -> bool | None:
+    """Write ``data`` to an unnamed file in ``path``'s folder, fsync it (or defer that) and link it as ``path``
+    (never replacing a file there: False); None where unnamed files are refused (nothing was written then).
+    Nobody sees the file before it is whole, and a failure or a crash leaves nothing behind."""
+    global _tmpfile_usable
+    try:
+        fd = os.open(path.parent, _O_TMPFILE | os.O_WRONLY, FILE_MODE)
+    except OSError as exc:
+        if exc.errno in _TMPFILE_REFUSED:
+            return None
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if not _deferring(path.parent):
+            os.fsync(fd)
+        try:
+            _link_descriptor(fd, path)
+        except FileExistsError:
+            fsync_dir(path.parent)
+            return False
+        except OSError as exc:
+            if exc.errno in _LINK_REFUSED:  # if the folder itself refuses, the temp-file way fails and says so
+                return None
+            if not os.path.isdir("/proc/self/fd"):  # no /proc mounted: the temp-file way from now on
+                _tmpfile_usable = False
+                return None
+            raise  # ENOENT: the folder was removed meanwhile
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    finally:
+        os.close(fd)
+    fsync_dir(path.parent)
+    return True
+
+
+_linkat = _LIBC.linkat
+_AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400
+
+
+def _link_descriptor(fd: int, path: Path) -> None:
+    """Give the open file ``fd`` the name ``path``: linkat of /proc/self/fd/N following that link to the file
+    (os.link calls link(2), which would link the /proc entry itself and fail across devices)."""
+    source = f"/proc/self/fd/{fd}".encode()
+    if _linkat(_AT_FDCWD, source, _AT_FDCWD, os.fsencode(path), _AT_SYMLINK_FOLLOW) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(path))
+
+
 def ensure_folder(folder: Path) -> None:
     """Make ``folder`` if it is missing, with its own entry synced to the disk."""
+    if folder in _known_folders:
+        return
     if not folder.is_dir():
         make_folders(folder)
         fsync_dir(folder.parent)  # a new directory's own entry must reach the disk too
+    _known_folders.add(folder)
 
 
 def durable_place(tmp: Path, path: Path, *, overwrite: bool = False) -> bool:
     """Put the fsynced file ``tmp`` at ``path`` (link, or replace with ``overwrite``) and sync the folder; ``tmp``
     is gone afterwards. Returns False if ``path`` already existed (and was kept)."""
-    ensure_folder(path.parent)
-    try:
+    def put() -> None:
+        ensure_folder(path.parent)
         if overwrite:
             os.replace(tmp, path)
         else:
             os.link(tmp, path)  # never replaces an existing file, unlike rename
+
+    try:
+        in_folder(path.parent, put)
     except FileExistsError:
         fsync_dir(path.parent)
         return False

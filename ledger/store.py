@@ -121,12 +121,16 @@ _PLAIN_DECODER = json.JSONDecoder()
 _FROZEN_DECODER = json.JSONDecoder(object_pairs_hook=_frozen_object)
 
 
+# Values of these exact types hold nothing to copy: ``thaw`` skips the call for them (most of an entry's values).
+_LEAVES = frozenset({str, int, bool, float, type(None)})
+
+
 def thaw(value: Any) -> Any:
     """A plain, mutable deep copy of a frozen value (dicts and lists)."""
     if isinstance(value, dict):
-        return {k: thaw(v) for k, v in value.items()}
+        return {k: v if type(v) in _LEAVES else thaw(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [thaw(v) for v in value]
+        return [v if type(v) in _LEAVES else thaw(v) for v in value]
     return value
 
 
@@ -195,6 +199,77 @@ def entry_hash(seq: int, ts: str, type_: str, data: Any, prev: str) -> str:
 
 def encode_line(entry: dict[str, Any]) -> bytes:
     return (_LINE_ENCODER.encode(entry) + "\n").encode("utf-8")
+
+
+# --- an append's bytes ------------------------------------------------------------------------------------
+
+class _NotPlain(Exception):
+    """A value outside ``_plain_json``: it takes the general path (a json round trip, rfc8785)."""
+
+
+def _frozen_plain(value: Any) -> Any:
+    """A frozen deep copy of ``value`` if it holds only what ``_plain_json`` accepts and no key holds a character
+    at or above U+D800 (where code point and UTF-16 order differ), else ``_NotPlain``.
+
+    For such values it equals ``freeze(json.loads(json.dumps(value)))`` (a property test holds them equal), in
+    one walk instead of the round trip's two encodings and the walks of ``thaw`` and ``freeze``.
+    """
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is int:
+        if -_SAFE_INT <= value <= _SAFE_INT:
+            return value
+        raise _NotPlain
+    if kind is dict or kind is FrozenDict:
+        for key in value:
+            # json.dumps would turn a number into a string key: the round trip knows how
+            if type(key) is not str or not key.isascii() and _WIDE_CHAR.search(key):
+                raise _NotPlain
+        return FrozenDict([(key, item if type(item) is str else _frozen_plain(item)) for key, item in value.items()])
+    if kind is list or kind is tuple:
+        return tuple([item if type(item) is str else _frozen_plain(item) for item in value])
+    raise _NotPlain
+
+
+def _json_only(data: Any) -> tuple[Any, bool]:
+    """A frozen deep copy of ``data`` holding JSON values only (a TypeError or ValueError for anything else),
+    and whether it is plain (``_plain_line`` may encode it)."""
+    try:
+        return _frozen_plain(data), True
+    except _NotPlain:
+        return freeze(json.loads(json.dumps(thaw(data)))), False
+
+
+def _general_line(seq: int, ts: str, type_: str, data: Any, prev: str) -> tuple[bytes, str]:
+    """The line of an entry and its hash, by the definitions: ``encode_line`` and ``entry_hash``."""
+    plain = thaw(data)
+    digest = entry_hash(seq, ts, type_, plain, prev)
+    return encode_line({"seq": seq, "ts": ts, "type": type_, "data": plain, "prev": prev, "hash": digest}), digest
+
+
+_quote = json.encoder.encode_basestring  # how the C encoders write a string (ensure_ascii=False)
+
+
+def _plain_line(seq: int, ts: str, type_: str, data: Any, prev: str) -> tuple[bytes, str]:
+    """``_general_line`` of ``data`` from ``_frozen_plain``, built from pieces: each string is quoted once and the
+    data encoded once in each member order (the line's and the canonical one), instead of the whole entry twice.
+
+    For such data the C encoders write the bytes of the definitions (``canonical_json``): the same escapes, and
+    sorting keys by code point is RFC 8785's UTF-16 order since no key holds a character at or above U+D800
+    (values may: they are written as they are either way). A lone surrogate, which UTF-8 cannot hold, is left
+    to the definitions. A property test holds the bytes, the hash and the errors equal to ``_general_line``'s.
+    """
+    seq_text, ts_text, type_text, prev_text = str(seq), _quote(ts), _quote(type_), _quote(prev)
+    canonical = (f'{{"data":{_CANONICAL_ENCODER.encode(data)},"prev":{prev_text},"seq":{seq_text},'
+                 f'"ts":{ts_text},"type":{type_text}}}')
+    try:
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError:
+        return _general_line(seq, ts, type_, data, prev)
+    line = (f'{{"seq":{seq_text},"ts":{ts_text},"type":{type_text},"data":{_LINE_ENCODER.encode(data)},'
+            f'"prev":{prev_text},"hash":"{digest}"}}\n')
+    return line.encode("utf-8"), digest
 
 
 def decode_line(raw: bytes, lineno: int, *, frozen: bool = False) -> dict[str, Any]:
@@ -536,7 +611,11 @@ class Ledger:
         if obj["prev"] != expected_prev:
             raise CorruptLedger(f"line {lineno} (seq {lineno}) does not chain to the entry before it")
         frozen = obj if type(obj) is FrozenDict else freeze(obj)  # decode_line(frozen=True) did it already
-        entry = Entry(frozen["seq"], frozen["ts"], frozen["type"], frozen["data"], frozen["prev"], frozen["hash"])
+        return self._admit(Entry(frozen["seq"], frozen["ts"], frozen["type"], frozen["data"], frozen["prev"],
+                                 frozen["hash"]))
+
+    def _admit(self, entry: Entry) -> Entry:
+        """Take ``entry`` (the next in the chain, its data frozen) as read, and tell the listeners."""
         self._read.append(entry)
         self._seq, self._head = entry.seq, entry.hash
         if entry.seq == 1:
@@ -588,13 +667,12 @@ class Ledger:
         """Append one entry durably (written and fsynced before this returns)."""
         if not isinstance(type_, str) or not type_:
             raise ValueError("an entry needs a type")
-        plain = json.loads(json.dumps(thaw(data)))  # JSON-only values; fails early on anything else
+        frozen, is_plain = _json_only(data)  # fails early on anything but JSON values
         with self.writing():
             seq = self._seq + 1
             prev = self._head
             stamp = utc_iso(ts or self.clock())
-            digest = entry_hash(seq, stamp, type_, plain, prev)
-            line = encode_line({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev, "hash": digest})
+            line, digest = (_plain_line if is_plain else _general_line)(seq, stamp, type_, frozen, prev)
             try:
                 written = os.write(self._fd, line)
                 if written != len(line):
@@ -613,8 +691,7 @@ class Ledger:
             if self._hashing:
                 self._bytes.update(line)
             self._verified_seq = seq  # written here: it holds
-            entry = self._accept({"seq": seq, "ts": stamp, "type": type_, "data": plain, "prev": prev,
-                                  "hash": digest}, seq)
+            entry = self._admit(Entry(seq, stamp, type_, frozen, prev, digest))
             if self.after_append is not None and type_ != LEDGER_CHECKPOINT:
                 self.after_append(entry)
             return entry

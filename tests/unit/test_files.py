@@ -1,9 +1,24 @@
-"""Durable files under group commit: what is written between two commits is synced by the second."""
+"""Durable files: under group commit what is written between two commits is synced by the second; each way a
+file is placed (an unnamed file linked, or a temp file) leaves only the whole file, and finds a removed folder again."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from ledger import files
+from ledger.archive import RawArchive
+
+
+@pytest.fixture(params=["unnamed file", "temp file"])
+def placement(request, monkeypatch):
+    """Each way a durable write may take: an unnamed file linked in place, or (where the system refuses
+    unnamed files) a temp file linked and removed."""
+    if request.param == "temp file":
+        monkeypatch.setattr(files, "_tmpfile_usable", False)
+    return request.param
 
 
 def test_each_commit_syncs_the_files_written_since_the_last_one(tmp_path, monkeypatch):
@@ -20,3 +35,50 @@ def test_each_commit_syncs_the_files_written_since_the_last_one(tmp_path, monkey
         assert len(synced) == 2
     assert len(synced) == 2  # leaving the group: nothing was left pending
     assert (tmp_path / "b.eml").read_bytes() == b"second"
+
+
+def stored(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_durable_write_leaves_only_the_file_whatever_way_it_is_placed(tmp_path, monkeypatch):
+    # An unnamed file linked in place where the system allows it; a temp file linked and removed where not.
+    written = files.durable_write(tmp_path / "a" / "x.eml", b"first")
+    monkeypatch.setattr(files, "_link_descriptor", lambda fd, path: (_ for _ in ()).throw(OSError(18, "EXDEV")))
+    written_aside = files.durable_write(tmp_path / "a" / "y.eml", b"second")
+    again = files.durable_write(tmp_path / "a" / "x.eml", b"other bytes")
+    assert (written, written_aside, again) == (True, True, False)
+    assert stored(tmp_path) == ["x.eml", "y.eml"]  # no temp file left either way
+    assert (tmp_path / "a" / "x.eml").read_bytes() == b"first"  # never overwritten
+    assert (tmp_path / "a" / "y.eml").read_bytes() == b"second"
+    assert {(tmp_path / "a" / name).stat().st_mode & 0o777 for name in stored(tmp_path)} == {files.FILE_MODE}
+
+
+def test_a_folder_removed_behind_our_back_is_made_again(tmp_path, placement):
+    for round_ in range(2):
+        assert files.durable_write(tmp_path / "archive" / "ab" / f"{round_}.eml", b"x")
+        shutil.rmtree(tmp_path / "archive")  # the process still knows the folder as made
+    assert files.durable_write(tmp_path / "archive" / "ab" / "2.eml", b"y", overwrite=True)
+    assert stored(tmp_path) == ["2.eml"]
+
+
+def test_a_failed_write_leaves_nothing_under_the_name(tmp_path, monkeypatch, placement):
+    def full(fd, data):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(files.os, "write", full)
+    try:
+        files.durable_write(tmp_path / "x.eml", b"data")
+    except OSError as exc:
+        assert exc.errno == 28 and exc.filename == str(tmp_path / "x.eml")
+    else:
+        raise AssertionError("the write did not fail")
+    assert stored(tmp_path) == []
+
+
+def test_a_streamed_message_finds_its_archive_folder_again(tmp_path):
+    archive = RawArchive(tmp_path / "archive")
+    archive.put_stream(iter([b"first ", b"message"]))
+    shutil.rmtree(tmp_path / "archive")
+    sha = archive.put_stream(iter([b"second ", b"message"]))
+    assert archive.get(sha) == b"second message"
+    assert [p.name for p in (tmp_path / "archive").iterdir() if p.is_file()] == []  # no temp file left

@@ -19,8 +19,9 @@ from tinydb import Query
 
 from ledger import query
 from ledger.query import database
-from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, ImmutableEntry, Ledger, LedgerError, LineHasher,
-                          canonical_json, encode_line, entry_hash)
+from ledger.store import (LEDGER_FILE, TORN_DIR, CorruptLedger, FrozenDict, ImmutableEntry, Ledger, LedgerError,
+                          LineHasher, _general_line, _json_only, _plain_line, canonical_json, encode_line, entry_hash,
+                          freeze, thaw)
 from ledger.verify import verify_file
 from tests.helpers import ROOT
 
@@ -404,6 +405,60 @@ def test_canonical_json_is_byte_identical_to_rfc8785(value):
 ])
 def test_canonical_json_edge_cases_match_rfc8785(value):
     assert canonical_json(value) == rfc8785.dumps(value)
+
+
+# What an append may be handed: floats (NaN too), integers beyond RFC 8785's, astral and surrogate characters,
+# non-string keys, tuples and frozen values (an entry's data passed on), not only what the fast path takes.
+append_data = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(-SAFE_INT, SAFE_INT) | st.floats() | st.text()
+    | st.sampled_from(["\U0001F600", "\ud800", "\ue000", "a/b", "\x00\x1f\u2028\"\\"]),
+    lambda inner: (st.lists(inner, max_size=4) | st.lists(inner, max_size=3).map(tuple)
+                   | st.dictionaries(st.text(max_size=6) | st.integers(-3, 3) | st.booleans(), inner, max_size=4)
+                   | st.dictionaries(st.text(max_size=6), inner, max_size=4).map(freeze)),
+    max_leaves=15,
+)
+
+
+def frozen_throughout(value) -> bool:
+    if isinstance(value, dict):
+        return type(value) is FrozenDict and all(frozen_throughout(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return type(value) is tuple and all(frozen_throughout(v) for v in value)
+    return True
+
+
+def appended_by_definition(seq, ts, type_, data, prev):
+    """What append wrote before it had a fast path: a json round trip, ``entry_hash``, ``encode_line``, ``freeze``."""
+    plain = json.loads(json.dumps(thaw(data)))
+    digest = entry_hash(seq, ts, type_, plain, prev)
+    line = encode_line({"seq": seq, "ts": ts, "type": type_, "data": plain, "prev": prev, "hash": digest})
+    return line, digest, freeze(plain)
+
+
+def appended_now(seq, ts, type_, data, prev):
+    frozen, plain = _json_only(data)
+    line, digest = (_plain_line if plain else _general_line)(seq, ts, type_, frozen, prev)
+    assert frozen_throughout(frozen)
+    return line, digest, frozen
+
+
+@settings(max_examples=1500, deadline=None)
+@given(append_data, st.text(min_size=1, max_size=8) | st.sampled_from(["mail.queued", "t\U0001F600", "\ud800"]),
+       st.text(max_size=8), st.integers(1, 10**9), st.sampled_from(["0" * 64, "a" * 64, "ą\U0001F600", "\"\\"]))
+@example({"\U0001F600": 1, "\ue000": 2}, "t", "", 1, "0" * 64)  # keys ordered otherwise in UTF-16
+@example({"x": 1.5, "big": 2**53}, "t", "", 1, "0" * 64)
+@example({1: "a", "1": "b"}, "t", "", 1, "0" * 64)  # json.dumps makes the key a string: the later one stays
+@example({"b": "\U0001F600", "a": ["\ue000", "\ud7ff"]}, "t\ue000", "", 1, "0" * 64)  # wide values, plain keys
+def test_an_append_writes_the_bytes_hash_and_data_of_the_definitions(data, type_, ts, seq, prev):
+    # The line and hash are built from pieces for plain data; they must be exactly those of encode_line and
+    # entry_hash (an old ledger verifies, an auditor's RFC 8785 tool agrees), errors included.
+    def outcome(how):
+        try:
+            line, digest, frozen = how(seq, ts, type_, data, prev)
+        except (ValueError, TypeError) as exc:  # NaN or a big integer (rfc8785), a lone surrogate (UTF-8)
+            return type(exc)
+        return line, digest, repr(frozen)  # repr: NaN is not equal to itself, tuples are not lists
+    assert outcome(appended_now) == outcome(appended_by_definition)
 
 
 def written_line(data, ts="2026-01-02T05:44:26.000000+00:00", seq=7, prev="a" * 64) -> tuple[bytes, str]:
