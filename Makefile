@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 RUNTIME_DEBS := $(shell sed -e 's/\#.*//' contrib/systemd/debian-packages.txt)
 DEBS := $(RUNTIME_DEBS) dovecot-imapd poppler-utils openssl chromium
 
-.PHONY: run test bench system venv seed clean debs
+.PHONY: run test bench system venv seed clean debs bytecode
 
 run: system venv
 	$(BIN)/python -m ingest.demo var/inbox
@@ -21,7 +21,7 @@ run: system venv
 test: system venv
 	$(BIN)/pytest -q
 
-bench: system venv
+bench: system venv bytecode
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.ocr
 	$(BIN)/python -m bench.pipeline
@@ -51,7 +51,13 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,chart]'
+	$(MAKE) -s bytecode
 	touch $@
+
+# Our modules' bytecode, written ahead: the service runs with its code read-only (ProtectSystem=strict) and
+# a shell may set PYTHONDONTWRITEBYTECODE, either of which would make every command compile them all anew.
+bytecode:
+	$(BIN)/python -m compileall -q -j 0 itpc ingest responders ledger config bench
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
