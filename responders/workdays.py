@@ -48,6 +48,7 @@ def _require_aware(start: datetime, n: int) -> None:
         raise ValueError(f"the number of working days cannot be negative: {n}")
 
 
+@lru_cache(maxsize=4096)  # each request asks for its own day's; a day's holidays are looked up once a process
 def _nth_working_day_after(day: date, n: int) -> date:
     while n > 0:
         day += timedelta(days=1)
