@@ -238,3 +238,38 @@ def test_a_document_drawn_afresh_and_one_drawn_from_what_earlier_documents_kept_
         pdfpage.forget()
         assert [render_sutikimas(doc) for doc in docs] == afresh
         assert len(pdfpage._DRAWN) <= 5
+
+
+def embedded_fonts(pdf: bytes) -> list:
+    """The TrueType files a PDF embeds (its FontFile2 streams), loaded."""
+    import re
+    import zlib
+
+    from fontTools.ttLib import TTFont
+    streams = re.finditer(rb"<< /Length (\d+) /Filter /FlateDecode /Length1 \d+ >>\nstream\n", pdf)
+    return [TTFont(io.BytesIO(zlib.decompress(pdf[m.end():m.end() + int(m.group(1))]))) for m in streams]
+
+
+def drawn_glyphs(font) -> set[str]:
+    """The characters whose glyphs in ``font`` have an outline (a subset empties the others)."""
+    glyf = font["glyf"]
+    return {chr(code) for code, name in font.getBestCmap().items()
+            if glyf[name].numberOfContours != 0 or name in ("space", "nonbreakingspace", "uni00A0")}
+
+
+@pytest.mark.parametrize("applicant", ["UAB „Žąsų ūkis“", "Müller & Søn GmbH", "Ōsaka Łódź Šiauliai"])
+def test_the_embedded_fonts_hold_the_glyph_of_every_character_the_document_shows(applicant):
+    pdf = render_sutikimas(make_doc(applicant=applicant))
+    regular, bold = embedded_fonts(pdf)[:2]
+    text, _ = read_back(pdf)
+    shown = {c for c in text if not c.isspace()} - set(TITLE) - set("MUITINĖS INFORMACINIŲ TECHNOLOGIJŲ PASLAUGŲ CENTRAS")
+    assert shown <= drawn_glyphs(regular)
+    assert set(TITLE.replace(" ", "")) <= drawn_glyphs(bold)
+    assert f"sutinka, kad {applicant}, EORI kodas" in flat(text)
+
+
+def test_a_usual_document_embeds_only_the_glyphs_it_may_need_and_is_small():
+    pdf = render_sutikimas(make_doc())
+    regular = embedded_fonts(pdf)[0]
+    assert len(drawn_glyphs(regular)) < len(shipped_face("").glyph) / 2   # the shipped subset has ≈370
+    assert len(pdf) < 25_000   # the whole shipped subsets embedded made it ≈37 KB
