@@ -6,7 +6,7 @@ took must do. Figures are printed one JSON object per line: messages per second 
 poll's time, as a slowdown ``times_floor``; issue 15: ≤ 10× and ≥ 150 msg/s), and the same with the Sutikimas
 PDF replaced by fixed bytes (in process), to show what the rest of the line costs.
 
-    python -m bench.pipeline [--messages 1000]
+    python -m bench.pipeline [--messages 1000] [--runs 3]   (medians of the runs, floor and poll interleaved)
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -137,21 +138,27 @@ def figure(name: str, value: float, unit: str, baseline: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each (median): the machine is shared and noisy")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="itpc-bench-"))
     try:
-        floors, runs, stdlib = [], {}, []
-        for pdf in (True, False):
-            root = tmp / ("with-pdf" if pdf else "without-pdf")
-            files = make_maildir(root, args.messages)
-            floors.append(baseline_seconds(files, root / "floor.jsonl"))
-            stdlib.append(stdlib_seconds(files))
-            runs[pdf] = poll_seconds(root, pdf=pdf)
-        floor = min(floors)
-        rate_figure("poll_once_maildir_end_to_end", args.messages, runs[True], floor,
-                    stdlib_floor_ms=round(1000 * min(stdlib) / args.messages, 3))
-        rate_figure("poll_once_maildir_without_pdf", args.messages, runs[False], floor,
-                    note="the Sutikimas PDF replaced by fixed bytes (in process)")
+        floors, runs, stdlib = [], {True: [], False: []}, []
+        for run in range(args.runs):
+            for pdf in (True, False):  # interleaved, each poll beside the floor measured just before it
+                root = tmp / f"{'with' if pdf else 'without'}-pdf-{run}"
+                files = make_maildir(root, args.messages)
+                floors.append(baseline_seconds(files, root / "floor.jsonl"))
+                stdlib.append(stdlib_seconds(files))
+                runs[pdf].append(poll_seconds(root, pdf=pdf))
+                shutil.rmtree(root, ignore_errors=True)
+        floor = statistics.median(floors)
+        extra = {"runs": args.runs, "floor_ms_each": [round(1000 * f / args.messages, 3) for f in floors]}
+        rate_figure("poll_once_maildir_end_to_end", args.messages, statistics.median(runs[True]), floor,
+                    stdlib_floor_ms=round(1000 * statistics.median(stdlib) / args.messages, 3),
+                    poll_ms_each=[round(1000 * r / args.messages, 2) for r in runs[True]], **extra)
+        rate_figure("poll_once_maildir_without_pdf", args.messages, statistics.median(runs[False]), floor,
+                    note="the Sutikimas PDF replaced by fixed bytes (in process)",
+                    poll_ms_each=[round(1000 * r / args.messages, 2) for r in runs[False]], **extra)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
