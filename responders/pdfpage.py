@@ -3,7 +3,7 @@ text, lines; positions in millimetres from the top left, as fpdf2 counts them) a
 
 Why not fpdf2: it parses the 6,000-glyph TrueType font and cuts a subset of it for every document (≈0.1 s of a
 0.1 s document). Here the fonts are the shipped subsets of ``responders.pdffonts``, embedded cut to the
-characters of ``_BASE`` (ASCII, Lithuanian, the usual punctuation) and any other the document draws, so their PDF
+characters of ``BASE`` (ASCII, Lithuanian, the usual punctuation) and any other the document draws, so their PDF
 objects are the same in nearly every document and are cut and serialised once per process; a document adds its
 page content and its metadata (≈0.3 ms, half of it compressing the page). A character outside the subset is drawn from the
 full installed font, and only that document embeds the glyphs it took from it.
@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Callable, Sequence
 
-from responders.pdffonts import Face, shipped_face, subset_file
+from responders.pdffonts import BASE, Face, embedded_file, shipped_face, subset_file
 
 MM = 72 / 25.4                  # points per millimetre
 A4 = (210.0, 297.0)             # millimetres
@@ -31,17 +31,13 @@ DRAWN_MAX = 2048                # drawing calls whose operators are kept (``Shee
                                 # wording is a few dozen, a document's own data a dozen more (cleared at the bound)
 
 _DRAWN: dict[tuple, tuple[tuple[str, ...], float, float, str, float]] = {}
-# The characters every document's embedded fonts hold (printable ASCII, Lithuanian letters, the punctuation letters
-# and forms use), whether it draws them or not: the fonts' objects are then the same for nearly every document
-# and cut once a process; a document drawing more adds its own (``_shipped_objects``). A third of the shipped
-# subset: a Sutikimas is ≈22 KB instead of ≈37 KB, and a letter's bytes are written, hashed and sent.
-_BASE = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("ĄČĘĖĮŠŲŪŽąčęėįšųūž„“”‘’–—…№€§°«»×")
 
 
 def forget() -> None:
     """Drop every drawing kept (a test compares a document drawn afresh with one replayed)."""
     _DRAWN.clear()
     _shipped_objects.cache_clear()
+    embedded_file.cache_clear()
     _shown.cache_clear()
     _shipped_width.cache_clear()
     _n.cache_clear()
@@ -230,7 +226,7 @@ class Sheet:
     # -- the file ---------------------------------------------------------------------------------------------
     def output(self, *, title: str, author: str, subject: str, created: datetime) -> bytes:
         """The document as PDF bytes; ``created`` (aware) is its creation date, the only moment it records."""
-        objects, written = _shipped_objects(frozenset(self._chars) - _BASE)
+        objects, written = _shipped_objects(frozenset(self._chars) - BASE)
         objects = list(objects)
         fonts = {f"F{i + 1}": 3 + 5 * i for i in range(len(STYLES))}
         for style, glyphs in sorted(self._fallback_glyphs.items()):
@@ -258,16 +254,15 @@ class Sheet:
 # ------------------------------------------------------------------------------------------------ the file
 
 
-@lru_cache(maxsize=64)   # nearly every document draws only characters of _BASE: one entry serves them all
+@lru_cache(maxsize=64)   # nearly every document draws only characters of BASE: one entry serves them all
 def _shipped_objects(extra: frozenset[str]) -> tuple[tuple[bytes, ...], dict[int, bytes]]:
     """Catalog, a placeholder for the page tree, and the shipped fonts' objects, each font cut to the glyphs of
-    ``_BASE`` and ``extra`` (a document's own characters beyond it); and those objects as the file holds them, by
+    ``BASE`` and ``extra`` (a document's own characters beyond it); and those objects as the file holds them, by
     number (not the page tree, whose kids vary). The same for every document drawing the same characters."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     for i, style in enumerate(STYLES):
-        face = shipped_face(style)
-        glyphs = sorted({0, *(face.glyph[ord(c)] for c in _BASE | extra if face.covers(c))})
-        objects += _font_objects(face, 3 + 5 * i, "ITPCA" + "AB"[i], subset_file(face.data, glyphs), glyphs)
+        data, glyphs = embedded_file(style, extra)
+        objects += _font_objects(shipped_face(style), 3 + 5 * i, "ITPCA" + "AB"[i], data, glyphs)
     assert len(objects) == FIXED_OBJECTS
     written = {number: _object(number, body) for number, body in enumerate(objects, start=1) if body}
     return tuple(objects), written

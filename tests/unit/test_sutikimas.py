@@ -273,3 +273,27 @@ def test_a_usual_document_embeds_only_the_glyphs_it_may_need_and_is_small():
     regular = embedded_fonts(pdf)[0]
     assert len(drawn_glyphs(regular)) < len(shipped_face("").glyph) / 2   # the shipped subset has ≈370
     assert len(pdf) < 25_000   # the whole shipped subsets embedded made it ≈37 KB
+
+
+@pytest.mark.parametrize("style", ["", "B"])
+def test_the_shipped_base_cut_holds_exactly_the_base_characters_of_the_shipped_subset(style):
+    from fontTools.ttLib import TTFont
+
+    from responders.pdffonts import BASE, BASE_FILES, SHIPPED
+    face = shipped_face(style)
+    base = TTFont(SHIPPED / BASE_FILES[style])
+    assert drawn_glyphs(base) - {" "} == {c for c in BASE if face.covers(c)} - {" "}   # a space has no outline
+    shipped = TTFont(io.BytesIO(face.data))
+    for char in BASE:   # same glyph ids, same widths
+        if face.covers(char):
+            name = base.getBestCmap()[ord(char)]
+            assert name == shipped.getBestCmap()[ord(char)] and base["hmtx"][name] == shipped["hmtx"][name]
+
+
+def test_a_usual_document_is_drawn_without_a_font_parser_in_the_process():
+    import subprocess
+    import sys
+    code = ("import sys\nfrom tests.unit.test_sutikimas import make_doc\nfrom responders.sutikimas import render_sutikimas\n"
+            "render_sutikimas(make_doc(applicant='UAB „Žąsų ūkis“'))\nprint('fontTools' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
