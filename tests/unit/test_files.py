@@ -2,6 +2,7 @@
 file is placed (an unnamed file linked, or a temp file) leaves only the whole file, and finds a removed folder again."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,8 +22,31 @@ def placement(request, monkeypatch):
     return request.param
 
 
-def test_each_commit_syncs_the_files_written_since_the_last_one(tmp_path, monkeypatch):
+def test_a_small_commit_syncs_each_file_and_folder_written_and_nothing_else(tmp_path, monkeypatch, placement):
+    synced_fs: list[int] = []
+    monkeypatch.setattr(files, "_LIBC", SimpleNamespace(syncfs=lambda fd: synced_fs.append(fd) or 0))
+    real_fsync, synced = os.fsync, []
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append((os.fstat(fd).st_dev, os.fstat(fd).st_ino))
+                        or real_fsync(fd))
+
+    def identity(path: Path) -> tuple[int, int]:
+        return path.stat().st_dev, path.stat().st_ino
+
+    with files.deferred_syncs():
+        files.durable_write(tmp_path / "ab" / "a.eml", b"first")
+        files.durable_write(tmp_path / "ab" / "b.eml", b"second")
+        assert synced == []   # deferred to the commit
+        files.sync_deferred()
+        assert set(synced) == {identity(tmp_path / "ab" / "a.eml"), identity(tmp_path / "ab" / "b.eml"),
+                               identity(tmp_path / "ab"), identity(tmp_path)}   # its new folder's entry too
+        synced.clear()
+        files.sync_deferred()  # nothing written since: nothing to sync
+    assert synced == [] and synced_fs == []
+
+
+def test_each_large_commit_syncs_the_file_systems_written_since_the_last_one(tmp_path, monkeypatch):
     synced: list[int] = []
+    monkeypatch.setattr(files, "SMALL_COMMIT", 1)
     monkeypatch.setattr(files, "_LIBC", SimpleNamespace(syncfs=lambda fd: synced.append(fd) or 0))
     with files.deferred_syncs():
         files.durable_write(tmp_path / "a.eml", b"first")
