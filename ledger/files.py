@@ -197,14 +197,15 @@ def durable_write(path: Path, data: bytes, *, overwrite: bool = False) -> bool:
 
 
 def in_folder(folder: Path, write: Callable[[], T]) -> T:
-    """``write()``, once more if it found ``folder`` missing although it was known to exist (removed behind our
-    back since we made or saw it: ``write`` makes it again then)."""
+    """``write()``, once more if it found a folder missing although ``folder`` or a folder in it was known to
+    exist (removed behind our back since we made or saw it: ``write`` makes it again then)."""
     try:
         return write()
     except FileNotFoundError:
-        if folder not in _known_folders:
+        stale = {known for known in _known_folders if known == folder or folder in known.parents}
+        if not stale:
             raise
-        _known_folders.discard(folder)
+        _known_folders.difference_update(stale)
         return write()
 
 

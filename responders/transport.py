@@ -38,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 
 from config.errors import ConfigError, TransportError
 from config.sections import OutboxSettings
-from ledger.files import fsync_dir, make_folders, write_private
+from ledger.files import ensure_folder, fsync_dir, in_folder, make_folders, write_private
 from responders.compose import ascii_domain
 
 log = logging.getLogger("itpc.transport")
@@ -148,12 +148,8 @@ class MaildirTransport:
         name = maildir_name(key)
         answer = f"250 2.0.0 Ok: queued as {name}"
         try:
-            try:
-                delivered = self._deliver(raw, name, stored)
-            except FileNotFoundError:  # a folder removed since we made it: made again, and tried once more
-                self._folders.forget(self.root)
-                delivered = self._deliver(raw, name, stored)
-            if not delivered:
+            # A folder removed since we made it is made again, and the delivery tried once more.
+            if not in_folder(self.root, lambda: self._deliver(raw, name, stored)):
                 log.info("outbox %s already holds %s; not written again", self.root, name)
         except OSError as exc:
             # A full disk or a permissions problem may be fixed: the outbox retries later.
@@ -174,7 +170,8 @@ class MaildirTransport:
 
     def _deliver(self, raw: bytes, name: str, stored: Path | None) -> bool:
         """Put the message in new/ unless it is in new/ or cur/ already (then False)."""
-        self._folders.ensure(self.root)
+        for sub in ("tmp", "new", "cur"):
+            ensure_folder(self.root / sub)
         if self._delivered(name):
             return False
         if stored is None or not self._linked(stored, name):
@@ -183,8 +180,8 @@ class MaildirTransport:
         return True
 
     @cached_property
-    def _folders(self) -> "_MaildirFolders":
-        return _MaildirFolders()
+    def _cur(self) -> "_Listing":
+        return _Listing(self.root / "cur")
 
     def _linked(self, stored: Path, name: str) -> bool:
         """Link the archived copy into new/ (complete the moment it appears); False where no link can be made
@@ -220,43 +217,29 @@ class MaildirTransport:
         if (self.root / "new" / name).exists():
             return True
         # A reader moves a message to cur/ and may append ":2,<flags>" to its name.
-        return self._folders.delivered(self.root / "cur", name)
-
-
-class _MaildirFolders:
-    """What one Maildir transport knows of its folders: that they exist (made once; a folder removed later is
-    made again when a write in it fails), and cur/'s names, listed again only when cur/ changed, so that a send
-    costs a few system calls however many messages a reader has moved to cur/."""
-
-    def __init__(self) -> None:
-        self._made: set[Path] = set()
-        self._cur: tuple[tuple[int, int, int], frozenset[str]] | None = None
-
-    def ensure(self, root: Path) -> None:
-        if root not in self._made:
-            for sub in ("tmp", "new", "cur"):
-                make_folders(root / sub)
-            self._made.add(root)
-
-    def forget(self, root: Path) -> None:
-        self._made.discard(root)
-        self._cur = None
-
-    def delivered(self, cur: Path, name: str) -> bool:
-        names = self._names(cur)
+        names = self._cur.names()
         return name in names or any(n.startswith(name + ":") for n in names if n.startswith(name))
 
-    def _names(self, cur: Path) -> frozenset[str]:
-        """cur/'s names. A listing is kept only while cur/ has not changed since: its modification time, inode
-        and size say so, and a listing made within a second of a change is not kept (the time's resolution is
-        coarse: a rename in the same tick would not show)."""
-        info = os.stat(cur)
+
+class _Listing:
+    """A folder's names (a Maildir's cur/), listed again only when it changed, so that a send costs a few system
+    calls however many messages a reader has moved there."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._kept: tuple[tuple[int, int, int], frozenset[str]] | None = None
+
+    def names(self) -> frozenset[str]:
+        """The names now. A listing is kept only while the folder has not changed since: its modification time,
+        inode and size say so, and a listing made within a second of a change is not kept (the time's resolution
+        is coarse: a rename in the same tick would not show)."""
+        info = os.stat(self.folder)
         stamp = (info.st_mtime_ns, info.st_ino, info.st_size)
-        if self._cur is not None and self._cur[0] == stamp:
-            return self._cur[1]
-        names = frozenset(os.listdir(cur))
+        if self._kept is not None and self._kept[0] == stamp:
+            return self._kept[1]
+        names = frozenset(os.listdir(self.folder))
         settled = time.time_ns() - info.st_mtime_ns > 1_000_000_000
-        self._cur = (stamp, names) if settled else None
+        self._kept = (stamp, names) if settled else None
         return names
 
 
