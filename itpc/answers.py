@@ -7,7 +7,8 @@ is written (the app's clock, or `--now`); what it states was decided is dated by
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator
 
@@ -17,13 +18,14 @@ from itpc.app import App
 from itpc.intake import UNKNOWN_CASE
 from itpc.officers import signature_context, signer
 from itpc.outbox import Outgoing
+from itpc.writing import Writer
 from ledger.clock import parse_instant
 from ledger.entries import MAIL_UNWRITTEN
 from ledger.views import RequestView, never_answered
-from responders.compose import compose, is_message_id
-from responders.letters import render_letter
+from responders.compose import is_message_id
+from responders.drafts import Draft, LetterOrder, Unwritable, WrittenLetter
 from responders.senders import address_of, answer_to
-from responders.sutikimas import SutikimasDoc, render_sutikimas
+from responders.sutikimas import SutikimasDoc
 
 log = logging.getLogger("itpc.answers")
 
@@ -50,11 +52,11 @@ CORRECTION_LETTERS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Planned:
-    """One message a decision implies; ``build`` renders it only when it is not queued yet."""
+    """One message a decision implies; ``build`` drafts it only when it is not queued yet."""
     id: str
     purpose: str
     to: tuple[str, ...]
-    build: Callable[[], tuple[str, str, list[tuple[str, str, bytes]]]]  # subject, body, attachments
+    build: Callable[[], Draft]
     capped: bool = True  # customs-office notices are required by the rules: never held by the daily cap
 
 
@@ -66,14 +68,28 @@ class Answerer:
         self.sender = self.settings.outbox.sender
         self._done: set[tuple[str, int]] = set()  # decisions whose messages are all queued (this process)
         self._alerted: set[str] = set()  # sha256 of case messages whose duty alert is queued (this process)
+        self.writer = Writer(self.templates)
+
+    @contextmanager
+    def writing_ahead(self, ahead: bool = True) -> Iterator[None]:
+        """Within it (``ahead``), letters are written on another core and queued as they come back; all of
+        them are queued when it ends. Letters still in flight when it ends by an error are written again."""
+        if ahead:
+            self.writer.ahead()
+        try:
+            yield
+            self.writer.finish()
+        finally:
+            if self.writer.stop():  # the decisions they answer are planned again, and find them unqueued
+                self._done.clear()
+                self._alerted.clear()
 
     def answer_pending(self) -> int:
         """Queue every message that decisions imply and that is not queued yet. A letter that cannot be written
         is recorded as such (`mail.unwritten`) and the others go out: one bad request never stops the line."""
+        self.writer.catch_up()  # letters written on the other core meanwhile are queued first, in order
         state, queued = self.app.state, 0
-        for request, index in state.unsettled():  # the others have every letter they imply queued
-            if (request.number, index) in self._done:
-                continue
+        for request, index in state.unsettled(self._done):  # the others have every letter they imply queued
             decision = request.decisions[index]
             for plan in self.plan(request, index, decision):
                 queued += self.queue_planned(request, decision, plan)
@@ -99,33 +115,45 @@ class Answerer:
         return queued
 
     def queue_planned(self, request: RequestView, decision: dict[str, Any], plan: Planned) -> int:
-        """Queue the letter ``plan`` stands for unless it is queued or recorded as unwritable already; a letter
-        that cannot be written is recorded (`mail.unwritten`) and the line goes on."""
+        """Write and queue the letter ``plan`` stands for unless it is queued, being written, or recorded as
+        unwritable already; a letter that cannot be written is recorded (`mail.unwritten`) and the line goes
+        on. Returns how many letters were queued (none yet when it is written on another core)."""
         state = self.app.state
-        if plan.id in state.outbox or plan.id in state.unwritten:
+        if plan.id in state.outbox or plan.id in state.unwritten or plan.id in self.writer.in_flight:
             return 0
         try:
-            outgoing = self.written(request, decision, plan)
+            order = self.order(request, decision, plan)
         except (ItpcError, ValueError) as exc:
             self.unwritten(request, plan, exc)
             return 0
-        return outbox.queue(self.app.ledger, state, self.app.archive, outgoing,
+        queued: list[int] = []
+        self.writer.write(plan.id, order,
+                          lambda written: queued.append(self.queue_written(request, plan, order, written)))
+        return sum(queued)
+
+    def queue_written(self, request: RequestView, plan: Planned, order: LetterOrder,
+                      written: WrittenLetter | Unwritable) -> int:
+        """Queue a written letter, or record why it could not be written."""
+        if isinstance(written, Unwritable):
+            self.unwritten(request, plan, written)
+            return 0
+        outgoing = Outgoing(id=plan.id, request=request.number, purpose=plan.purpose, to=plan.to,
+                            subject=written.subject, raw=written.raw, date=order.date, capped=plan.capped)
+        return outbox.queue(self.app.ledger, self.app.state, self.app.archive, outgoing,
                             daily_cap=self.settings.outbox.daily_cap)
 
-    def written(self, request: RequestView, decision: dict[str, Any], plan: Planned) -> Outgoing:
-        """The letter ``plan`` stands for, as bytes, dated now (never before its decision)."""
-        subject, body, attachments = plan.build()
-        written = max(self.app.clock(), parse_instant(decision["decided_at"]))
+    def order(self, request: RequestView, decision: dict[str, Any], plan: Planned) -> LetterOrder:
+        """The letter ``plan`` stands for, drafted and addressed, dated now (never before its decision)."""
+        draft = plan.build()
+        date = max(self.app.clock(), parse_instant(decision["decided_at"]))
         # The sender's own threading headers are only a courtesy: one that is malformed is left out.
         replying_to = request.message_id if is_message_id(request.message_id) else None
         references = [r for r in [*(request.registered.get("references") or []), replying_to] if is_message_id(r)]
-        raw = compose(sender=self.sender, to=plan.to, subject=subject, body=body,
-                      message_id=outbox.message_id(plan.id, self.sender), in_reply_to=replying_to,
-                      references=references, automatic=True, attachments=attachments, date=written)
-        return Outgoing(id=plan.id, request=request.number, purpose=plan.purpose, to=plan.to, subject=subject,
-                        raw=raw, date=written, capped=plan.capped)
+        return LetterOrder(draft, sender=self.sender, to=tuple(plan.to),
+                           message_id=outbox.message_id(plan.id, self.sender), in_reply_to=replying_to,
+                           references=tuple(references), date=date)
 
-    def unwritten(self, request: RequestView, plan: Planned, exc: Exception) -> None:
+    def unwritten(self, request: RequestView, plan: Planned, exc: Exception | Unwritable) -> None:
         log.error("%s: the %s letter could not be written, left for an officer: %s", request.number, plan.purpose,
                   exc)
         with self.app.ledger.writing():
@@ -325,17 +353,14 @@ class Answerer:
         return min(starts) if starts else at
 
     # -- rendering -----------------------------------------------------------------------------------------
-    def letter(self, name: str, ctx: dict[str, Any]) -> tuple[str, str, list]:
+    def letter(self, name: str, ctx: dict[str, Any]) -> Draft:
         """Letter ``name``, signed by the officer who made the decision (the duty officer for the rules')."""
-        signed = {**signature_context(signer(self.settings, ctx.get("decided_by"))), **ctx}
-        letter = render_letter(name, signed, templates_dir=self.templates)
-        return letter.subject, letter.body, []
+        return Draft(name, {**signature_context(signer(self.settings, ctx.get("decided_by"))), **ctx})
 
-    def with_request_copy(self, request: RequestView, name: str, ctx: dict[str, Any]) -> tuple[str, str, list]:
+    def with_request_copy(self, request: RequestView, name: str, ctx: dict[str, Any]) -> Draft:
         """Letter ``name`` with the request as it was received attached (1B-280:9: "prašymo kopija")."""
         copy = self.request_copy(request)
-        subject, body, _ = self.letter(name, {**ctx, "attached": bool(copy)})
-        return subject, body, copy
+        return replace(self.letter(name, {**ctx, "attached": bool(copy)}), files=tuple(copy))
 
     def request_copy(self, request: RequestView) -> list[tuple[str, str, bytes]]:
         """The received message from the archive, as a file the recipient opens in a mail program; none when
@@ -348,16 +373,14 @@ class Answerer:
         # forbids for message/rfc822; the .eml name is what mail programs open it by.
         return [(f"{request.number}.eml", "application/octet-stream", self.app.archive.get(request.mail_sha256))]
 
-    def consent_letter(self, ctx: dict[str, Any]) -> tuple[str, str, list]:
-        subject, body, _ = self.letter("consent", ctx)
+    def consent_letter(self, ctx: dict[str, Any]) -> Draft:
         officer = signer(self.settings, ctx.get("decided_by"))
-        pdf = render_sutikimas(SutikimasDoc(
+        return replace(self.letter("consent", ctx), sutikimas=SutikimasDoc(
             number=ctx["consent_no"], issued_at=ctx["issued_at"], place=self.settings.itpc.place,
             applicant=ctx["applicant"], eori=ctx["eori"], period_from=parse_instant(ctx["period_from"]),
             period_to=parse_instant(ctx["period_to"]), systems=tuple(ctx["systems"]),
             offices=tuple(ctx["offices"]), officer_position=officer.position, officer_name=officer.name,
             issuer=self.settings.itpc.name))
-        return subject, body, [(f"Sutikimas {ctx['consent_no']}.pdf", "application/pdf", pdf)]
 
 
 def unread_problems(registered: dict[str, Any]) -> list[str]:

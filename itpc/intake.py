@@ -6,30 +6,30 @@ received is not received again; a received message without a request is parsed a
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from functools import cached_property
 from typing import Any, Callable, Sequence
 
 from config import Settings
-from ingest.authresults import authentication_verdict
 from ingest.form_kind import CORRESPONDENCE, ETD_CONSULTATION_REPLY, NOT_A_REQUEST, case_numbers
 from ingest.mime import HEAD_BYTES
 from ingest.offices import OfficeDirectory
-from ingest.parse import AUTO_GENERATED, Limits, parse_message
+from ingest.parse import AUTO_GENERATED
 from ingest.receipt import header_block
 from ingest.sources import Incoming, MailboxError
 from itpc.etd import consultation_message_ids, reply_file
+from itpc.reading import Reader, ReadAhead, Reading, unreadable
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import (CORRESPONDENCE_ATTACHED, ETD_REPLY_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED,
-                            REQUEST_REGISTERED, Attachment, Authentication, Registration)
+                            REQUEST_REGISTERED, Registration)
 from ledger.etd_views import EtdView
 from ledger.store import Ledger
 from ledger.views import NUMBER_PREFIX, RequestView, State
-from responders.senders import domain_of, same_sender
+from responders.senders import same_sender
 
 log = logging.getLogger("itpc.ingest")
 
@@ -46,6 +46,10 @@ class Intake:
     settings: Settings
     offices: OfficeDirectory
     etd: EtdView | None = None   # the ETD files a returned TC26 form joins (1B-1052:16)
+
+    @cached_property
+    def reader(self) -> Reader:
+        return Reader.of(self.settings, self.offices)
 
 
 def header_message_id(raw: bytes) -> str:
@@ -90,38 +94,46 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
     there), so each message meets the ledger as its predecessors left it, as if it had arrived on its own: a
     reply to a consent finds that consent even when both came in one batch."""
     numbers = []
-    for mail in intake.state.unregistered_mails():
-        if numbers and after_each is not None:
-            after_each()
-        record = parse_mail(intake, mail)
-        with intake.ledger.writing():
-            if mail["sha256"] in intake.state.request_by_mail:
-                continue
-            if record["kind"] == CORRESPONDENCE:
-                case = joined_case(intake.state, record, intake.settings.outbox.sender,
-                                   intake.settings.institutions.free_mail)
-                if case is not None:
-                    intake.ledger.append(CORRESPONDENCE_ATTACHED, {**record, "request": case})
-                    log.info("%s joined %s (correspondence)", record["message_id"] or mail["sha256"][:12], case)
-                    continue
-                record = {**record, "kind": NOT_A_REQUEST, "problems": [*record["problems"], UNKNOWN_CASE]}
-            if record["kind"] == ETD_CONSULTATION_REPLY:
-                file = etd_reply_file(intake, record)
-                if file is not None:
-                    intake.ledger.append(ETD_REPLY_ATTACHED, {**record, "file": file})
-                    log.info("%s joined ETD file %s (consultation reply)", record["message_id"] or mail["sha256"][:12],
-                             file)
-                    continue
-                record = {**record, "kind": NOT_A_REQUEST, "problems": [
-                    *record["problems"], "a TC26 answer naming no ETD file this ledger holds; for an officer"]}
-            number = intake.state.next_number(NUMBER_PREFIX.get(record["kind"], "ITPC"),
-                                              parse_instant(record["received_at"]))
-            intake.ledger.append(REQUEST_REGISTERED, {"number": number, **with_links(intake, record)})
-        numbers.append(number)
-        log.info("%s %s kind=%s source=%s missing=%s%s", number, record["message_id"] or mail["sha256"][:12],
-                 record["kind"], record["source"], ",".join(record["missing"]) or "-",
-                 f" problems={len(record['problems'])}" if record["problems"] else "")
+    mails = list(intake.state.unregistered_mails())
+    with ReadAhead(intake.reader, mails, lambda index: archived_copy(intake, mails[index])) as ahead:
+        for mail, reading in ahead.readings():
+            if numbers and after_each is not None:
+                after_each()
+            number = register(intake, mail, kept(intake, mail, reading))
+            if number is not None:
+                numbers.append(number)
     return numbers
+
+
+def register(intake: Intake, mail: dict[str, Any], record: Registration) -> str | None:
+    """Register one read message, or join it to the case or ETD file it is about; returns the new number."""
+    with intake.ledger.writing():
+        if mail["sha256"] in intake.state.request_by_mail:
+            return None
+        if record["kind"] == CORRESPONDENCE:
+            case = joined_case(intake.state, record, intake.settings.outbox.sender,
+                               intake.settings.institutions.free_mail)
+            if case is not None:
+                intake.ledger.append(CORRESPONDENCE_ATTACHED, {**record, "request": case})
+                log.info("%s joined %s (correspondence)", record["message_id"] or mail["sha256"][:12], case)
+                return None
+            record = {**record, "kind": NOT_A_REQUEST, "problems": [*record["problems"], UNKNOWN_CASE]}
+        if record["kind"] == ETD_CONSULTATION_REPLY:
+            file = etd_reply_file(intake, record)
+            if file is not None:
+                intake.ledger.append(ETD_REPLY_ATTACHED, {**record, "file": file})
+                log.info("%s joined ETD file %s (consultation reply)", record["message_id"] or mail["sha256"][:12],
+                         file)
+                return None
+            record = {**record, "kind": NOT_A_REQUEST, "problems": [
+                *record["problems"], "a TC26 answer naming no ETD file this ledger holds; for an officer"]}
+        number = intake.state.next_number(NUMBER_PREFIX.get(record["kind"], "ITPC"),
+                                          parse_instant(record["received_at"]))
+        intake.ledger.append(REQUEST_REGISTERED, {"number": number, **with_links(intake, record)})
+    log.info("%s %s kind=%s source=%s missing=%s%s", number, record["message_id"] or mail["sha256"][:12],
+             record["kind"], record["source"], ",".join(record["missing"]) or "-",
+             f" problems={len(record['problems'])}" if record["problems"] else "")
+    return number
 
 
 def etd_reply_file(intake: Intake, record: Registration) -> str | None:
@@ -178,59 +190,25 @@ def from_the_case(sender: str, case: RequestView, free_mail: Sequence[str]) -> b
 
 def parse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:
     """What a received message says, as the `request.registered` record (without its number)."""
+    return kept(intake, mail, intake.reader.read(*archived_copy(intake, mail), mail))
 
-    settings = intake.settings
-    limits = Limits.of(settings.mailbox)
+
+def archived_copy(intake: Intake, mail: dict[str, Any]) -> tuple[bytes, int | None]:
+    """The bytes of a received message to read, and its size when they are only its head (over the cap)."""
     size = mail.get("size")
-    if isinstance(size, int) and size > limits.max_message_bytes:
-        raw = intake.archive.head(mail["sha256"], HEAD_BYTES)  # over the cap: only its headers are read
-    else:
-        raw, size = intake.archive.get(mail["sha256"]), None
-    try:
-        result = parse_message(raw, offices=intake.offices, own_address=settings.outbox.sender, limits=limits,
-                               received_at=parse_instant(mail["received_at"]), size=size)
-    except Exception as exc:  # bad input never stops the poll: registered with its reason, for review
-        log.warning("message %s could not be parsed: %s: %s", mail["sha256"][:12], type(exc).__name__, exc)
-        return unreadable(mail, f"could not be read: {type(exc).__name__}: {exc}")
-    letter = result.letter
-    for attachment in letter.attachments:  # kept apart too, so an officer can open what was sent as it was
-        intake.archive.put_attachment(attachment.data, attachment.filename or "")
-    verdict = authentication_verdict(raw, settings.mailbox.authserv_id, settings.mailbox.trusted_received,
-                                     domain_of(letter.sender))
-    return registration(mail, kind=result.kind, source=result.source, fields=result.fields,
-                        missing=list(result.missing), problems=list(result.problems), sender=letter.sender,
-                        sender_name=letter.sender_name, reply_to=list(letter.reply_to), subject=letter.subject,
-                        in_reply_to=letter.in_reply_to or "", references=list(letter.references),
-                        fax_sender=letter.fax_sender, auto_generated=letter.auto_generated,
-                        attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size,
-                                      "sha256": hashlib.sha256(a.data).hexdigest()} for a in letter.attachments],
-                        authentication=verdict)
+    if isinstance(size, int) and size > intake.reader.limits.max_message_bytes:
+        return intake.archive.head(mail["sha256"], HEAD_BYTES), size  # over the cap: only its headers are read
+    return intake.archive.get(mail["sha256"]), None
 
 
-def unreadable(mail: dict[str, Any], problem: str) -> Registration:
-    """The record of a message nothing could be read from: not a request, for an officer, with the reason."""
-    return registration(mail, kind="not_a_request", source="body", problems=[problem])
-
-
-def registration(mail: dict[str, Any], *, kind: str, source: str, fields: dict[str, Any] | None = None,
-                 missing: list[str] | None = None, problems: list[str] | None = None, sender: str = "",
-                 sender_name: str = "", reply_to: list[str] | None = None, subject: str = "",
-                 in_reply_to: str = "", references: list[str] | None = None, fax_sender: str | None = None,
-                 auto_generated: str | None = None, attachments: list[Attachment] | None = None,
-                 authentication: Authentication | None = None) -> Registration:
-    """The one place the registration record is built (its keys in the order the ledger has always held
-    them, so the bytes written stay the same); what was not read from the message is empty, and a message
-    without our server's authentication verdict has no ``authentication`` key at all."""
-    record: Registration = {
-        "mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",
-        "received_at": mail["received_at"], "kind": kind, "source": source, "fields": fields or {},
-        "missing": missing or [], "problems": problems or [], "sender": sender, "sender_name": sender_name,
-        "reply_to": reply_to or [], "subject": subject, "in_reply_to": in_reply_to,
-        "references": references or [], "fax_sender": fax_sender, "auto_generated": auto_generated,
-        "attachments": attachments or []}
-    if authentication is not None:
-        record["authentication"] = authentication
-    return record
+def kept(intake: Intake, mail: dict[str, Any], reading: Reading) -> Registration:
+    """A reading's record, once the attachments it found are in the archive (so an officer can open what was
+    sent as it was); a message that could not be read is logged."""
+    if reading.failure:
+        log.warning("message %s could not be parsed: %s", mail["sha256"][:12], reading.failure)
+    for data, filename in reading.attachments:
+        intake.archive.put_attachment(data, filename)
+    return reading.record
 
 
 def reparse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:

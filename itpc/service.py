@@ -17,6 +17,7 @@ from itpc.answers import Answerer
 from itpc.app import App
 from itpc.failures import os_failure
 from itpc.intake import Intake, receive, register_pending
+from itpc.reading import AHEAD_FROM
 from itpc.judge import Judge
 from itpc.tick import run_tick
 from itpc.version import version
@@ -114,9 +115,13 @@ class Runner:
     def respond(self) -> None:
         """Decide what is undecided, queue the answers decisions imply (committed together), send what is due."""
         with self.app.ledger.group():
-            self.judge.decide_pending()
-            self.answerer.answer_pending()
+            self.settle()
         self.flush()
+
+    def settle(self) -> None:
+        """Decide what is undecided and queue the answers that implies (in the caller's commit)."""
+        self.judge.decide_pending()
+        self.answerer.answer_pending()
 
     def flush(self) -> dict[str, int]:
         """Send what is pending (one sender at a time, see ``outbox.send_pending``); under `run`, ask the
@@ -132,8 +137,13 @@ class Runner:
             # Asked to stop: what was received is durable and is registered by the next start.
             return
         with self.app.ledger.group():  # one commit for the stage, whatever the number of messages
-            numbers = register_pending(self.intake, after_each=self.judge.decide_pending)
-        self.respond()
+            # Many to answer: letters are written on the other core (itpc.writing).
+            with self.answerer.writing_ahead(len(self.app.state.unregistered) >= AHEAD_FROM):
+                # Each message is decided and answered before the next is registered: it meets the ledger as
+                # if it had come alone, and a worker reads the next messages meanwhile (itpc.reading).
+                numbers = register_pending(self.intake, after_each=self.settle)
+                self.settle()
+        self.flush()
         log.info("poll: %d new, %d already registered, %d duplicates; %d requests registered",
                  counts["new"], counts["seen"], counts["duplicate"], len(numbers))
         self.app.refresh_view()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Container, Iterator
 
 from ledger.clock import VILNIUS, parse_instant
 from ledger.entries import (CASE_CLOSED, CASE_REPLIED, CASE_TAKEN, CONSENT_EXPIRED, CORRESPONDENCE_ATTACHED,
@@ -473,10 +473,12 @@ class State:
         """The consents issued to ``eori`` (spelt any way ``code_key`` folds together), oldest first."""
         return [self.consents[number] for number in self.consents_by_eori.get(code_key(eori), ())]
 
-    def unsettled(self) -> list[tuple[RequestView, int]]:
-        """The decisions that may still imply a letter not queued, as (request, index), in receipt order."""
+    def unsettled(self, known: Container[tuple[str, int]] = ()) -> list[tuple[RequestView, int]]:
+        """The decisions that may still imply a letter not queued, as (request, index), in receipt order;
+        without those in ``known`` (the answerer's: each of their letters is queued)."""
         keys = [*self.unanswered, *(k for k in self.recently_answered if k not in self.unanswered)]
-        found = [(self.requests[number], index) for number, index in keys if number in self.requests]
+        found = [(self.requests[number], index) for number, index in keys
+                 if number in self.requests and (number, index) not in known]
         return sorted(found, key=lambda pair: (pair[0].received, pair[0].number, pair[1]))
 
     def pending_outbox(self) -> Iterator[OutboxItem]:

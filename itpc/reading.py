@@ -1,0 +1,175 @@
+"""What a received message says, read from its archived bytes: the `request.registered` record (without its
+number) and the attachments to keep apart. Reading is pure given the bytes and the configuration, so it can
+run in line or on the machine's other core (``ReadAhead``): a poll that has many messages waiting registers
+and decides one while a worker process reads the next ones, and the records are the same either way.
+
+The worker only reads. The archive, the ledger and the log stay the main process's: it sends the bytes it
+read from the archive and keeps the attachments the worker found. A worker that dies or fails (killed, out of
+memory) costs nothing but time: that message and the rest are read in line, as they would be without it.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterator, Sequence
+
+from config import Settings
+from ingest.authresults import authentication_verdict
+from ingest.offices import OfficeDirectory
+from ingest.parse import Limits, parse_message
+from itpc.workers import BatchWorker, other_cores
+from ledger.clock import parse_instant
+from ledger.entries import Attachment, Authentication, Registration
+from responders.senders import domain_of
+
+log = logging.getLogger("itpc.ingest")
+
+# Fewer waiting messages than this are read in line: a worker's start (a new interpreter importing the
+# readers, ≈0.3 s on one core) would cost more than it saves.
+AHEAD_FROM = 16
+# Messages a batch handed to the worker holds, and at most its bytes: enough to keep it busy while the main
+# process registers, decides and answers the batch before, few enough that a poll asked to stop has little
+# read in vain.
+AHEAD_BATCH = 16
+AHEAD_BATCH_BYTES = 4 << 20
+# Larger messages are read in line: their bytes would sit in two processes' memory, and what costs time in
+# them (their documents) is read in a sandboxed child anyway.
+AHEAD_MAX_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One message read: its record, the attachments to keep (bytes, file name), and, when nothing could be
+    read from it, why (for the log; the record carries it as a problem too)."""
+    record: Registration
+    attachments: tuple[tuple[bytes, str], ...] = ()
+    failure: str = ""
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The configuration reading needs, small enough to hand to a worker process once."""
+    limits: Limits
+    own_address: str
+    authserv_id: tuple[str, ...]
+    trusted_received: tuple[str, ...]
+    offices: OfficeDirectory
+
+    @classmethod
+    def of(cls, settings: Settings, offices: OfficeDirectory) -> "Reader":
+        return cls(Limits.of(settings.mailbox), settings.outbox.sender, tuple(settings.mailbox.authserv_id),
+                   tuple(settings.mailbox.trusted_received), offices)
+
+    def read(self, raw: bytes, size: int | None, mail: dict[str, Any]) -> Reading:
+        """Parse a received message's archived bytes (``size`` set: ``raw`` is only the head of a message over
+        the cap). Bad input never raises: it becomes a record with its reason, for an officer."""
+        try:
+            result = parse_message(raw, offices=self.offices, own_address=self.own_address, limits=self.limits,
+                                   received_at=parse_instant(mail["received_at"]), size=size)
+        except Exception as exc:  # noqa: BLE001 - whatever the bytes provoke, the poll goes on
+            failure = f"{type(exc).__name__}: {exc}"
+            return Reading(unreadable(mail, f"could not be read: {failure}"), failure=failure)
+        letter = result.letter
+        verdict = authentication_verdict(raw, self.authserv_id, self.trusted_received, domain_of(letter.sender))
+        record = registration(
+            mail, kind=result.kind, source=result.source, fields=result.fields, missing=list(result.missing),
+            problems=list(result.problems), sender=letter.sender, sender_name=letter.sender_name,
+            reply_to=list(letter.reply_to), subject=letter.subject, in_reply_to=letter.in_reply_to or "",
+            references=list(letter.references), fax_sender=letter.fax_sender, auto_generated=letter.auto_generated,
+            attachments=[{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                          "sha256": hashlib.sha256(a.data).hexdigest()} for a in letter.attachments],
+            authentication=verdict)
+        return Reading(record, tuple((a.data, a.filename or "") for a in letter.attachments))
+
+
+def unreadable(mail: dict[str, Any], problem: str) -> Registration:
+    """The record of a message nothing could be read from: not a request, for an officer, with the reason."""
+    return registration(mail, kind="not_a_request", source="body", problems=[problem])
+
+
+def registration(mail: dict[str, Any], *, kind: str, source: str, fields: dict[str, Any] | None = None,
+                 missing: list[str] | None = None, problems: list[str] | None = None, sender: str = "",
+                 sender_name: str = "", reply_to: list[str] | None = None, subject: str = "",
+                 in_reply_to: str = "", references: list[str] | None = None, fax_sender: str | None = None,
+                 auto_generated: str | None = None, attachments: list[Attachment] | None = None,
+                 authentication: Authentication | None = None) -> Registration:
+    """The one place the registration record is built (its keys in the order the ledger has always held
+    them, so the bytes written stay the same); what was not read from the message is empty, and a message
+    without our server's authentication verdict has no ``authentication`` key at all."""
+    record: Registration = {
+        "mail_sha256": mail["sha256"], "message_id": mail.get("message_id") or "",
+        "received_at": mail["received_at"], "kind": kind, "source": source, "fields": fields or {},
+        "missing": missing or [], "problems": problems or [], "sender": sender, "sender_name": sender_name,
+        "reply_to": reply_to or [], "subject": subject, "in_reply_to": in_reply_to,
+        "references": references or [], "fax_sender": fax_sender, "auto_generated": auto_generated,
+        "attachments": attachments or []}
+    if authentication is not None:
+        record["authentication"] = authentication
+    return record
+
+
+class ReadAhead:
+    """Reads ``mails`` (in the order given) on another core, a batch ahead of the one being registered.
+
+    ``reading(i)`` returns what message ``i`` says. Until the worker has started, the main process reads in
+    line, so a poll never waits for a start; then, while the main process registers, decides and answers one
+    batch, the worker reads the next. ``bytes_of(i)`` gives the bytes to read (the main process's archive).
+    Use as a context manager: leaving it stops the worker."""
+
+    def __init__(self, reader: Reader, mails: Sequence[dict[str, Any]], bytes_of) -> None:
+        self.reader = reader
+        self.mails = mails
+        self.bytes_of = bytes_of
+        self.handed_to = 0                       # the messages before it were read, or are being read
+        self.at_worker: list[int] = []           # the batch the worker is reading
+        self.read: dict[int, Reading] = {}       # what it read, not asked for yet
+        self.read_here = 0                       # messages read in line
+        self.worker = BatchWorker("reading", reader.read) if len(mails) >= AHEAD_FROM and other_cores() else None
+
+    def __enter__(self) -> "ReadAhead":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            log.info("%d of %d messages read on the other core", len(self.mails) - self.read_here, len(self.mails))
+
+    def readings(self) -> Iterator[tuple[dict[str, Any], Reading]]:
+        """Each mail with what it says, in order."""
+        for index, mail in enumerate(self.mails):
+            yield mail, self.reading(index)
+
+    def reading(self, index: int) -> Reading:
+        if index in self.at_worker:
+            self._collect()
+        if index in self.read:
+            return self.read.pop(index)
+        if self.worker is not None and self.worker.ready():
+            self._hand(index + 1)
+        self.read_here += 1
+        return self.reader.read(*self.bytes_of(index), self.mails[index])
+
+    def _collect(self) -> None:
+        """Take the batch the worker read (waiting for it), and hand it the next one."""
+        batch, self.at_worker = self.at_worker, []
+        readings = self.worker.results()
+        if readings is None or len(readings) != len(batch):
+            return  # the worker failed: the batch is read in line
+        self.read.update(zip(batch, readings))
+        self._hand(max(batch) + 1)
+
+    def _hand(self, start: int) -> None:
+        """Send the worker the next batch from ``start``: small messages only (a large one is read in line)."""
+        batch, held = [], 0
+        index = max(start, self.handed_to)
+        while index < len(self.mails) and len(batch) < AHEAD_BATCH and held < AHEAD_BATCH_BYTES:
+            size = self.mails[index].get("size")
+            if isinstance(size, int) and size <= AHEAD_MAX_BYTES:
+                batch.append(index)
+                held += size
+            index += 1
+        self.handed_to = index
+        if batch and self.worker.send([(*self.bytes_of(i), self.mails[i]) for i in batch]):
+            self.at_worker = batch
