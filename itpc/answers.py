@@ -71,11 +71,9 @@ class Answerer:
         self.writer = Writer(self.templates)
 
     @contextmanager
-    def writing_ahead(self, ahead: bool = True) -> Iterator[None]:
-        """Within it (``ahead``), letters are written on another core and queued as they come back; all of
-        them are queued when it ends. Letters still in flight when it ends by an error are written again."""
-        if ahead:
-            self.writer.ahead()
+    def writing_ahead(self) -> Iterator[None]:
+        """Within it, letters may be written on another core (``writer.ahead()``) and queued as they come back;
+        all of them are queued when it ends. Letters still in flight when it ends by an error are written again."""
         try:
             yield
             self.writer.finish()

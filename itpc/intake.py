@@ -22,6 +22,7 @@ from ingest.receipt import header_block
 from ingest.sources import Incoming, MailboxError
 from itpc.etd import consultation_message_ids, reply_file
 from itpc.reading import Reader, ReadAhead, Reading, unreadable
+from itpc.workers import BatchWorker
 from ledger.archive import RawArchive
 from ledger.clock import parse_instant, to_utc_iso
 from ledger.entries import (CORRESPONDENCE_ATTACHED, ETD_REPLY_ATTACHED, MAIL_DUPLICATE, MAIL_RECEIVED,
@@ -88,14 +89,16 @@ def receive(intake: Intake, incoming: Incoming) -> str:
     return "new"
 
 
-def register_pending(intake: Intake, after_each: Callable[[], object] | None = None) -> list[str]:
+def register_pending(intake: Intake, after_each: Callable[[], object] | None = None,
+                     worker: BatchWorker | None = None) -> list[str]:
     """Parse every received message that has no request yet and register it, or join it to the case it is
     about (correspondence); returns the new numbers. ``after_each`` runs after each message (the poll decides
     there), so each message meets the ledger as its predecessors left it, as if it had arrived on its own: a
-    reply to a consent finds that consent even when both came in one batch."""
+    reply to a consent finds that consent even when both came in one batch. Many messages are read on
+    another core meanwhile (``itpc.reading``; ``worker``: one started already)."""
     numbers = []
     mails = list(intake.state.unregistered_mails())
-    with ReadAhead(intake.reader, mails, lambda index: archived_copy(intake, mails[index])) as ahead:
+    with ReadAhead(intake.reader, mails, lambda index: archived_copy(intake, mails[index]), worker) as ahead:
         for mail, reading in ahead.readings():
             if numbers and after_each is not None:
                 after_each()

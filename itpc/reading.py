@@ -19,7 +19,7 @@ from config import Settings
 from ingest.authresults import authentication_verdict
 from ingest.offices import OfficeDirectory
 from ingest.parse import Limits, parse_message
-from itpc.workers import BatchWorker, other_cores
+from itpc.workers import BatchWorker, start_worker
 from ledger.clock import parse_instant
 from ledger.entries import Attachment, Authentication, Registration
 from responders.senders import domain_of
@@ -110,6 +110,11 @@ def registration(mail: dict[str, Any], *, kind: str, source: str, fields: dict[s
     return record
 
 
+def reading_worker(reader: Reader) -> BatchWorker | None:
+    """A worker that reads messages as ``reader`` does, starting now (None: they are read in line)."""
+    return start_worker("reading", reader.read)
+
+
 class ReadAhead:
     """Reads ``mails`` (in the order given) on another core, a batch ahead of the one being registered.
 
@@ -118,7 +123,10 @@ class ReadAhead:
     batch, the worker reads the next. ``bytes_of(i)`` gives the bytes to read (the main process's archive).
     Use as a context manager: leaving it stops the worker."""
 
-    def __init__(self, reader: Reader, mails: Sequence[dict[str, Any]], bytes_of) -> None:
+    def __init__(self, reader: Reader, mails: Sequence[dict[str, Any]], bytes_of,
+                 worker: BatchWorker | None = None) -> None:
+        """``worker``: one started for ``reader`` (``reading_worker``; the poll starts it while it fetches), or
+        None: all is read in line. It is closed when this ends."""
         self.reader = reader
         self.mails = mails
         self.bytes_of = bytes_of
@@ -126,7 +134,7 @@ class ReadAhead:
         self.at_worker: list[int] = []           # the batch the worker is reading
         self.read: dict[int, Reading] = {}       # what it read, not asked for yet
         self.read_here = 0                       # messages read in line
-        self.worker = BatchWorker("reading", reader.read) if len(mails) >= AHEAD_FROM and other_cores() else None
+        self.worker = worker
 
     def __enter__(self) -> "ReadAhead":
         return self

@@ -17,7 +17,8 @@ from itpc.answers import Answerer
 from itpc.app import App
 from itpc.failures import os_failure
 from itpc.intake import Intake, receive, register_pending
-from itpc.reading import AHEAD_FROM
+from itpc.reading import AHEAD_FROM, reading_worker
+from itpc.workers import BatchWorker
 from itpc.judge import Judge
 from itpc.tick import run_tick
 from itpc.version import version
@@ -73,6 +74,8 @@ class Runner:
         self.intake = Intake(app.ledger, app.state, app.archive, app.settings, app.offices, app.etd)
         self.judge = Judge.from_settings(app.ledger, app.state, app.settings)
         self.answerer = Answerer(app)
+        self.reading: BatchWorker | None = None  # started while fetching many messages, for registering them
+        self.workers_tried = False
 
     @cached_property
     def source(self) -> MailboxSource:
@@ -92,6 +95,8 @@ class Runner:
             for incoming in self.source.fetch():
                 status = receive(self.intake, incoming)
                 counts[status] += 1
+                if counts["new"] == AHEAD_FROM:
+                    self.start_workers()
                 batch.append((incoming, status))
                 if len(batch) >= FETCH_BATCH or self.stop.is_set():
                     self.acknowledge(batch)
@@ -132,22 +137,43 @@ class Runner:
         return outbox.send_pending(self.app, self.transport)
 
     def poll_once(self) -> None:
-        counts = self.fetch()
-        if self.stop.is_set():
-            # Asked to stop: what was received is durable and is registered by the next start.
-            return
-        with self.app.ledger.group():  # one commit for the stage, whatever the number of messages
-            # Many to answer: letters are written on the other core (itpc.writing).
-            with self.answerer.writing_ahead(len(self.app.state.unregistered) >= AHEAD_FROM):
-                # Each message is decided and answered before the next is registered: it meets the ledger as
-                # if it had come alone, and a worker reads the next messages meanwhile (itpc.reading).
-                numbers = register_pending(self.intake, after_each=self.settle)
-                self.settle()
+        try:
+            counts = self.fetch()
+            if self.stop.is_set():
+                # Asked to stop: what was received is durable and is registered by the next start.
+                return
+            if len(self.app.state.unregistered) >= AHEAD_FROM:
+                self.start_workers()
+            with self.app.ledger.group():  # one commit for the stage, whatever the number of messages
+                with self.answerer.writing_ahead():
+                    # Each message is decided and answered before the next is registered: it meets the ledger as
+                    # if it had come alone, and a worker reads the next messages meanwhile (itpc.reading).
+                    reading, self.reading = self.reading, None
+                    numbers = register_pending(self.intake, after_each=self.settle, worker=reading)
+                    self.settle()
+        finally:
+            self.stop_workers()
         self.flush()
         log.info("poll: %d new, %d already registered, %d duplicates; %d requests registered",
                  counts["new"], counts["seen"], counts["duplicate"], len(numbers))
         self.app.refresh_view()
         self.app.save_snapshot()  # `run` polls for months: its folds are saved as the ledger grows
+
+    def start_workers(self) -> None:
+        """Many messages are coming in: start the workers that read them and write their letters on the other
+        core now, while the rest is fetched, so that they are ready when registration begins. Once a poll:
+        a worker that could not be started is not tried again until the next."""
+        if not self.workers_tried:
+            self.workers_tried = True
+            self.reading = reading_worker(self.intake.reader)
+            self.answerer.writer.ahead()
+
+    def stop_workers(self) -> None:
+        if self.reading is not None:
+            self.reading.close()
+            self.reading = None
+        self.answerer.writer.stop()  # idle by now: `writing_ahead` has passed on or dropped its letters
+        self.workers_tried = False
 
     def tick(self) -> None:
         """Scheduled work, computed from the ledger and the clock, then send what it queued. A failing tick

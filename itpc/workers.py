@@ -46,6 +46,19 @@ def _serve(connection, work: Callable[..., Any]) -> None:
         connection.send([work(*item) for item in batch])
 
 
+def start_worker(name: str, work: Callable[..., Any]) -> "BatchWorker | None":
+    """A worker for ``work``, starting; None on a machine with one core, or where no process can be started
+    (a limit on processes, a sandbox): the work is done in line then."""
+    if other_cores() < 1:
+        return None
+    try:
+        return BatchWorker(name, work)
+    except Exception as exc:  # noqa: BLE001 - the poll goes on without it
+        log.warning("the %s worker could not be started (%s: %s); its work is done in line", name,
+                    type(exc).__name__, exc)
+        return None
+
+
 class BatchWorker:
     """``work`` (a picklable callable) applied on another core to each item of the batches sent. The worker
     starts in the background; ``ready()`` says, without waiting, whether it has. A failure of any kind stops
@@ -58,9 +71,14 @@ class BatchWorker:
         # closes it, or when the poll's end of the pipe closes (the poll died).
         context = multiprocessing.get_context("spawn")
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, work), name=f"itpc-{name}")
-        self.process.start()
-        theirs.close()
+        try:
+            self.process = context.Process(target=_serve, args=(theirs, work), name=f"itpc-{name}")
+            self.process.start()
+        except BaseException:
+            self.connection.close()
+            raise
+        finally:
+            theirs.close()
         self.alive = True
         self.started = False
         self.busy = False  # a batch is at the worker

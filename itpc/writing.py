@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from config import ItpcError
-from itpc.workers import BatchWorker, other_cores
+from itpc.workers import BatchWorker, start_worker
 from responders.drafts import LetterOrder, Unwritable, WrittenLetter, write_letter
 
 log = logging.getLogger("itpc.answers")
@@ -71,8 +71,8 @@ class Writer:
 
     def ahead(self) -> None:
         """From now on, write on another core if this machine has one."""
-        if self.worker is None and other_cores():
-            self.worker = BatchWorker("writing", self.letter_writer)
+        if self.worker is None:
+            self.worker = start_worker("writing", self.letter_writer)
             self.given = self.written_here = 0
 
     def write(self, ident: str, order: LetterOrder, then: Then) -> None:

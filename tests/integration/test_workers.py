@@ -6,8 +6,10 @@ out in the same order, and a worker that dies (killed, out of memory) costs only
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import multiprocessing.context
 import os
 import re
 import signal
@@ -23,7 +25,7 @@ from config.settings import load_settings
 from ingest.offices import OfficeDirectory
 from itpc import reading, workers, writing
 from itpc.cli_check import sample_context
-from itpc.reading import AHEAD_FROM, ReadAhead, Reader
+from itpc.reading import AHEAD_FROM, ReadAhead, Reader, reading_worker
 from itpc.writing import Writer
 from ledger import clock
 from ledger.clock import VILNIUS
@@ -60,7 +62,8 @@ def mail_of(raw: bytes) -> dict:
 
 def read_ahead(reader: Reader, raws: list[bytes], *, kill_after: int | None = None) -> tuple[list, ReadAhead]:
     mails = [mail_of(raw) for raw in raws]
-    with ReadAhead(reader, mails, lambda i: (raws[i], None)) as ahead:
+    worker = reading_worker(reader) if len(mails) >= AHEAD_FROM else None  # as the poll starts it
+    with ReadAhead(reader, mails, lambda i: (raws[i], None), worker) as ahead:
         while ahead.worker is not None and not ahead.worker.ready():  # a poll reads in line until then
             time.sleep(0.01)
         found = []
@@ -98,10 +101,15 @@ def test_a_reading_worker_killed_midway_costs_only_time(reader, caplog):
     assert ahead.worker.process is None  # stopped, not left behind
 
 
-def test_a_few_messages_start_no_worker(reader):
-    raws = messages(AHEAD_FROM - len(CORPUS_MAIL) - 1)
-    found, ahead = read_ahead(reader, raws)
-    assert ahead.worker is None and ahead.read_here == len(raws)
+def test_a_poll_of_a_few_messages_starts_no_worker(tmp_path, monkeypatch):
+    monkeypatch.setattr(workers, "other_cores", lambda: 1)
+    started = []
+    monkeypatch.setattr(workers, "BatchWorker", lambda *args: started.append(args))
+    config = make_config(tmp_path)
+    for i, raw in enumerate(messages(AHEAD_FROM - len(CORPUS_MAIL) - 1)):
+        (tmp_path / "inbox" / "new" / f"{1795000000 + i}.m{i:03d}").write_bytes(raw)
+    log = itpc(config, "poll", "--once", now=NOW).stderr
+    assert f"poll: {AHEAD_FROM - 1} new" in log and not started
 
 
 # --- letters ---------------------------------------------------------------------------------------------
@@ -171,10 +179,8 @@ def test_a_writing_worker_killed_midway_costs_only_time(caplog):
 
 # --- the poll ----------------------------------------------------------------------------------------------
 
-def poll(tmp: Path, monkeypatch, *, cores: int) -> tuple[list[str], dict[str, bytes]]:
+def poll(tmp: Path, monkeypatch, *, cores: int, started: bool = True) -> tuple[list[str], dict[str, bytes]]:
     monkeypatch.setattr(workers, "other_cores", lambda: cores)
-    monkeypatch.setattr(reading, "other_cores", lambda: cores)
-    monkeypatch.setattr(writing, "other_cores", lambda: cores)
     # ``--now`` sets a clock that then runs: stopped, both polls do everything at the same instant, so what
     # they write may be compared byte for byte (a Sutikimas holds the second it was made).
     monkeypatch.setattr(clock, "time", SimpleNamespace(monotonic=lambda: 0.0))
@@ -182,7 +188,9 @@ def poll(tmp: Path, monkeypatch, *, cores: int) -> tuple[list[str], dict[str, by
     for i, raw in enumerate(messages(MANY)):
         (tmp / "inbox" / "new" / f"{1795000000 + i}.m{i:03d}").write_bytes(raw)
     log = itpc(config, "poll", "--once", now=NOW).stderr
-    if cores:  # the workers started in time and did their share (how much depends on this machine's load)
+    if cores and not started:
+        assert log.count("could not be started") == 2, log[-2000:]  # the reading and the writing worker
+    elif cores:  # the workers started in time and did their share (how much depends on this machine's load)
         read = re.search(r"(\d+) of (\d+) messages read on the other core", log)
         wrote = re.search(r"(\d+) of (\d+) letters written on the other core", log)
         assert read and int(read[1]) > 0 and int(read[2]) == MANY + len(CORPUS_MAIL), log[-2000:]
@@ -202,3 +210,13 @@ def test_a_poll_of_many_messages_answers_as_one_that_does_everything_in_line(tmp
     assert two_cores[0] == one_core[0]  # every request, decision and letter as `requests --json` shows them
     assert two_cores[1] == one_core[1]  # every letter sent, byte for byte
     assert len(one_core[1]) >= 2 * MANY
+
+
+def test_a_poll_where_no_worker_can_be_started_does_everything_in_line(tmp_path, monkeypatch):
+    def refused(self):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    one_core = poll(tmp_path / "one", monkeypatch, cores=0)
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", refused)  # a limit on processes
+    refused_workers = poll(tmp_path / "two", monkeypatch, cores=1, started=False)
+    assert refused_workers == one_core
