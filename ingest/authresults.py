@@ -17,13 +17,11 @@ subdomain of the other); a result naming no domain is our server's word about th
 """
 from __future__ import annotations
 
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from typing import Iterable
 
 import authres
 
-from ingest.receipt import header_block, received_by
+from ingest.receipt import header_block, header_fields, received_by
 from ledger.entries import Authentication
 
 METHODS = ("dmarc", "dkim", "spf")
@@ -64,7 +62,7 @@ def trusted_headers(raw: bytes, trusted_received: set[str]) -> list[str]:
     if _FIELD_NAME not in block.lower():  # most mail carries none: nothing to parse
         return []
     try:
-        items = BytesHeaderParser(policy=compat32).parsebytes(block).items()
+        items = header_fields(block)
     except Exception:  # a header block the parser cannot read vouches for nothing
         return []
     names = [name.lower() for name, _value in items]

@@ -24,6 +24,52 @@ _COMMENT = re.compile(r"\([^()]*\)")
 _BY = re.compile(r"(?:^|\s)by\s+([^\s;]+)", re.IGNORECASE)
 
 
+def header_fields(block: bytes) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a header block, exactly as the email package (``compat32``) gives them:
+    a block of plain ASCII fields is split here, twenty times faster; anything else (8-bit bytes, an envelope
+    line, a line that is no field, a lone CR) goes through the parser. A property test holds the two equal.
+    Raises whatever the parser raises for a block it cannot read."""
+    fields = _plain_fields(block)
+    if fields is None:
+        fields = [(name, str(value)) for name, value in BytesHeaderParser(policy=compat32).parsebytes(block).items()]
+    return fields
+
+
+_FIELD_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")  # the email package's field name, never empty here
+_LINE_END = re.compile(rb"\r?\n")
+
+
+def _plain_fields(block: bytes) -> list[tuple[str, str]] | None:
+    if not block.isascii() or b"\r" in block.replace(b"\r\n", b"") or block.startswith((b" ", b"\t", b"From ")):
+        return None
+    lines = _LINE_END.split(block)
+    ends = _LINE_END.findall(block)
+    fields: list[tuple[str, list[str]]] = []
+    for index, line in enumerate(lines):
+        if not line:
+            if index < len(ends) or index == len(lines) - 1:
+                break  # the blank line that ends the block, or the end of the bytes
+        text = line.decode("ascii") + (ends[index].decode("ascii") if index < len(ends) else "")
+        if line[:1] in (b" ", b"\t"):
+            fields[-1][1].append(text)
+        elif _FIELD_LINE.match(line):
+            name, _, value = text.partition(":")
+            fields.append((name, [value.lstrip(" \t")]))
+        else:
+            return None  # not a field: the parser decides what it is
+    return [(name, "".join(parts).rstrip("\r\n")) for name, parts in fields]
+
+
+def header_values(raw: bytes, name: str, limit: int = HEADER_LIMIT) -> list[str]:
+    """The values of the ``name`` fields of ``raw``'s header block, in order; none when the block cannot be
+    read."""
+    wanted = name.lower()
+    try:
+        return [value for field, value in header_fields(header_block(raw, limit)) if field.lower() == wanted]
+    except Exception:  # a header block the parser cannot read says nothing
+        return []
+
+
 def receipt_time(raw: bytes, trusted: Iterable[str]) -> datetime | None:
     """The date of the topmost readable ``Received:`` line in the block our own hosts (``trusted``) added at
     the top of the message; None when the top line is not ours or no line of that block has a readable date.
@@ -31,11 +77,7 @@ def receipt_time(raw: bytes, trusted: Iterable[str]) -> datetime | None:
     ours = {_host(h) for h in trusted if h.strip()}
     if not ours:
         return None
-    try:
-        received = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw)).get_all("Received") or []
-    except Exception:  # a header block the parser cannot read has no receipt time, it is not an error
-        return None
-    for line in received:
+    for line in header_values(raw, "Received"):
         text = " ".join(str(line).split())
         if received_by(text) not in ours:
             return None  # below this line the sender's world begins: nothing further down is ours to trust

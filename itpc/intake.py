@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from functools import cached_property
 from typing import Any, Callable, Sequence
 
@@ -18,7 +16,7 @@ from ingest.form_kind import CORRESPONDENCE, ETD_CONSULTATION_REPLY, NOT_A_REQUE
 from ingest.mime import HEAD_BYTES
 from ingest.offices import OfficeDirectory
 from ingest.parse import AUTO_GENERATED
-from ingest.receipt import header_block
+from ingest.receipt import header_values
 from ingest.sources import Incoming, MailboxError
 from itpc.etd import consultation_message_ids, reply_file
 from itpc.reading import Reader, ReadAhead, Reading, unreadable
@@ -55,11 +53,8 @@ class Intake:
 
 def header_message_id(raw: bytes) -> str:
     """The Message-ID, read from the header block only (a prefix of the message is enough)."""
-    try:
-        value = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw, HEAD_BYTES)).get("Message-ID") or ""
-    except Exception:  # a header block we can't read still gets registered, keyed by its bytes
-        return ""
-    return " ".join(str(value).split())
+    found = header_values(raw, "Message-ID", HEAD_BYTES)  # a block that cannot be read has none: keyed by its bytes
+    return " ".join(found[0].split()) if found else ""
 
 
 def receive(intake: Intake, incoming: Incoming) -> str:
