@@ -7,8 +7,8 @@ that implies it is still unanswered in the ledger, and the next run writes it ag
 """
 from __future__ import annotations
 
-from collections import deque
 import logging
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -94,7 +94,7 @@ class Writer:
         if self.waiting and self.worker.ready():
             self._hand()
         while len(self.waiting) > BEHIND or (self.waiting and not self.worker.alive):
-            self._write_in_line(self.waiting.pop() if self.worker.alive else self.waiting.pop(0))
+            self._write_in_line(self.waiting.pop())
         self._pass_on()
 
     def finish(self) -> None:
