@@ -25,6 +25,7 @@ from config.settings import load_settings
 from ingest.offices import OfficeDirectory
 from itpc import reading, workers, writing
 from itpc.cli_check import sample_context
+from itpc.service import Runner
 from itpc.reading import AHEAD_FROM, ReadAhead, Reader, reading_worker
 from itpc.writing import Writer
 from ledger import clock
@@ -179,18 +180,31 @@ def test_a_writing_worker_killed_midway_costs_only_time(caplog):
 
 # --- the poll ----------------------------------------------------------------------------------------------
 
+def started_in_time(start_workers):
+    """``Runner.start_workers``, then a wait until both workers are up: a poll never waits for them, and on a
+    slow machine they could start after the last message; here they are what is compared."""
+    def started(runner) -> None:
+        start_workers(runner)
+        deadline = time.monotonic() + 60
+        while not (runner.reading.ready() and runner.answerer.writer.worker.ready()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return started
+
+
 def poll(tmp: Path, monkeypatch, *, cores: int, started: bool = True) -> tuple[list[str], dict[str, bytes]]:
     monkeypatch.setattr(workers, "other_cores", lambda: cores)
     # ``--now`` sets a clock that then runs: stopped, both polls do everything at the same instant, so what
     # they write may be compared byte for byte (a Sutikimas holds the second it was made).
     monkeypatch.setattr(clock, "time", SimpleNamespace(monotonic=lambda: 0.0))
+    if cores and started:
+        monkeypatch.setattr(Runner, "start_workers", started_in_time(Runner.start_workers))
     config = make_config(tmp)
     for i, raw in enumerate(messages(MANY)):
         (tmp / "inbox" / "new" / f"{1795000000 + i}.m{i:03d}").write_bytes(raw)
     log = itpc(config, "poll", "--once", now=NOW).stderr
     if cores and not started:
         assert log.count("could not be started") == 2, log[-2000:]  # the reading and the writing worker
-    elif cores:  # the workers started in time and did their share (how much depends on this machine's load)
+    elif cores:  # the workers did their share (how much depends on this machine's load)
         read = re.search(r"(\d+) of (\d+) messages read on the other core", log)
         wrote = re.search(r"(\d+) of (\d+) letters written on the other core", log)
         assert read and int(read[1]) > 0 and int(read[2]) == MANY + len(CORPUS_MAIL), log[-2000:]
