@@ -37,10 +37,11 @@ NOW = "2026-12-28T12:00"        # after every receipt: the same clock for every 
 SEED = 20261228
 GENERATED = 17                  # + 23 corpus messages = 40
 
-# The stages of one poll, in the order it runs them, and the ledger entry that shows each has begun: parsing
-# begins once the fetched messages are acknowledged (a registration is the end of a message's parse).
+# The stages of one poll, in the order it runs them, and the ledger entry that shows each has begun: an entry
+# that ends a step for the first message (its acknowledgement, registration, decision) shows the next step has
+# begun for it. A poll answers each message right after deciding it, so answering begins at a decision.
 STAGES = {"fetch": "mail.received", "parse": "mail.acknowledged", "decide": "request.registered",
-          "answer": "mail.queued", "send": "mail.sent"}
+          "answer": "decision.made", "send": "mail.sent"}
 
 EORIS = ["LT301100221", "LT301100222", "LT301100223"]   # few traders, so the 1B-1029:12 count is reached
 OFFICES = ["LTVR1000", "LTVR3000", "LTVR4000"]
