@@ -94,10 +94,10 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
     numbers = []
     mails = list(intake.state.unregistered_mails())
     with ReadAhead(intake.reader, mails, lambda index: archived_copy(intake, mails[index]), worker) as ahead:
-        for mail, reading in ahead.readings():
+        for index, mail in enumerate(mails):
             if numbers and after_each is not None:
                 after_each()
-            number = register(intake, mail, kept(intake, mail, reading))
+            number = register(intake, mail, kept(intake, mail, ahead.reading(index)))
             if number is not None:
                 numbers.append(number)
     return numbers

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from config import Settings
 from ingest.authresults import authentication_verdict
@@ -142,11 +142,6 @@ class ReadAhead:
         if self.worker is not None:
             self.worker.close()
             log.info("%d of %d messages read on the other core", len(self.mails) - self.read_here, len(self.mails))
-
-    def readings(self) -> Iterator[tuple[dict[str, Any], Reading]]:
-        """Each mail with what it says, in order."""
-        for index, mail in enumerate(self.mails):
-            yield mail, self.reading(index)
 
     def reading(self, index: int) -> Reading:
         if index in self.at_worker:

@@ -17,11 +17,11 @@ from itpc.answers import Answerer
 from itpc.app import App
 from itpc.failures import os_failure
 from itpc.intake import Intake, receive, register_pending
-from itpc.reading import AHEAD_FROM, reading_worker
-from itpc.workers import BatchWorker
 from itpc.judge import Judge
+from itpc.reading import AHEAD_FROM, reading_worker
 from itpc.tick import run_tick
 from itpc.version import version
+from itpc.workers import BatchWorker
 from ledger.clock import Clock
 from ledger.entries import MAIL_ACKNOWLEDGED
 from responders.transport import TransientSendError, Transport, open_transport
@@ -118,15 +118,12 @@ class Runner:
                 log.info("message %s already registered (%s); moved out of the inbox", incoming.ref, status)
 
     def respond(self) -> None:
-        """Decide what is undecided, queue the answers decisions imply (committed together), send what is due."""
-        with self.app.ledger.group():
-            self.settle()
+        """Decide what is undecided, queue the answers decisions imply (committed together; written on the
+        other core too when the poll started a worker for it), send what is due."""
+        with self.app.ledger.group(), self.answerer.writing_ahead():
+            self.judge.decide_pending()
+            self.answerer.answer_pending()
         self.flush()
-
-    def settle(self) -> None:
-        """Decide what is undecided and queue the answers that implies (in the caller's commit)."""
-        self.judge.decide_pending()
-        self.answerer.answer_pending()
 
     def flush(self) -> dict[str, int]:
         """Send what is pending (one sender at a time, see ``outbox.send_pending``); under `run`, ask the
@@ -143,17 +140,13 @@ class Runner:
                 # Asked to stop: what was received is durable and is registered by the next start.
                 return
             if len(self.app.state.unregistered) >= AHEAD_FROM:
-                self.start_workers()
+                self.start_workers()  # many: read them, and write their letters, on the other core too
             with self.app.ledger.group():  # one commit for the stage, whatever the number of messages
-                with self.answerer.writing_ahead():
-                    # Each message is decided and answered before the next is registered: it meets the ledger as
-                    # if it had come alone, and a worker reads the next messages meanwhile (itpc.reading).
-                    reading, self.reading = self.reading, None
-                    numbers = register_pending(self.intake, after_each=self.settle, worker=reading)
-                    self.settle()
+                reading, self.reading = self.reading, None
+                numbers = register_pending(self.intake, after_each=self.judge.decide_pending, worker=reading)
+            self.respond()
         finally:
             self.stop_workers()
-        self.flush()
         log.info("poll: %d new, %d already registered, %d duplicates; %d requests registered",
                  counts["new"], counts["seen"], counts["duplicate"], len(numbers))
         self.app.refresh_view()

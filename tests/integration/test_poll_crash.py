@@ -37,11 +37,9 @@ NOW = "2026-12-28T12:00"        # after every receipt: the same clock for every 
 SEED = 20261228
 GENERATED = 17                  # + 23 corpus messages = 40
 
-# The stages of one poll, in the order it runs them, and the ledger entry that shows each has begun: an entry
-# that ends a step for the first message (its acknowledgement, registration, decision) shows the next step has
-# begun for it. A poll answers each message right after deciding it, so answering begins at a decision.
-STAGES = {"fetch": "mail.received", "parse": "mail.acknowledged", "decide": "request.registered",
-          "answer": "decision.made", "send": "mail.sent"}
+# The stages of one poll, in the order it runs them, and the ledger entry that shows each has begun.
+STAGES = {"fetch": "mail.received", "parse": "request.registered", "decide": "decision.made",
+          "answer": "mail.queued", "send": "mail.sent"}
 
 EORIS = ["LT301100221", "LT301100222", "LT301100223"]   # few traders, so the 1B-1029:12 count is reached
 OFFICES = ["LTVR1000", "LTVR3000", "LTVR4000"]
@@ -230,18 +228,16 @@ def stage_interrupted(tmp: Path, delivered: list[Mail], clean_queued: dict[str, 
     of = lambda kind: [e["data"] for e in entries if e["type"] == kind]  # noqa: E731
     if os.listdir(tmp / "inbox" / "new") or len(of("mail.received")) < len(delivered):
         return "fetch"
-    # A poll decides and answers each message as soon as it is registered, before it registers the next (its
-    # letters may be queued a few messages later when they are written on the other core): a kill between a
-    # registration and its decision is in "decide", one before a decided request's letters are all queued in
-    # "answer", one after that and before the next registration in "parse".
+    # A poll decides each message as soon as it is registered, before it registers the next: a kill between
+    # the two is in "decide", one after a decision and before the next registration in "parse".
     if len(of("decision.made")) < len(of("request.registered")):
         return "decide"
+    if len(of("request.registered")) + len(of("correspondence.attached")) < len(of("mail.received")):
+        return "parse"
     wanted = set().union(*(clean_queued.get(d["message_id"], set()) for d in of("request.registered")))
     queued = {d["id"] for d in of("mail.queued")}
     if queued < wanted:
         return "answer"
-    if len(of("request.registered")) + len(of("correspondence.attached")) < len(of("mail.received")):
-        return "parse"
     if len(of("mail.sent")) < len(queued):
         return "send"
     return "done"

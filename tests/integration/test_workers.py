@@ -68,8 +68,8 @@ def read_ahead(reader: Reader, raws: list[bytes], *, kill_after: int | None = No
         while ahead.worker is not None and not ahead.worker.ready():  # a poll reads in line until then
             time.sleep(0.01)
         found = []
-        for index, (_, reading_) in enumerate(ahead.readings()):
-            found.append(reading_)
+        for index in range(len(mails)):
+            found.append(ahead.reading(index))
             if index == kill_after:
                 os.kill(ahead.worker.process.pid, signal.SIGKILL)
     return found, ahead
