@@ -29,7 +29,7 @@ log = logging.getLogger("itpc.ingest")
 # readers, ≈0.3 s on one core) would cost more than it saves.
 AHEAD_FROM = 16
 # Messages a batch handed to the worker holds, and at most its bytes: enough to keep it busy while the main
-# process registers, decides and answers the batch before, few enough that a poll asked to stop has little
+# process registers and decides the batch before, few enough that a poll asked to stop has little
 # read in vain.
 AHEAD_BATCH = 16
 AHEAD_BATCH_BYTES = 4 << 20
@@ -118,7 +118,7 @@ class ReadAhead:
     """Reads ``mails`` (in the order given) on another core, a batch ahead of the one being registered.
 
     ``reading(i)`` returns what message ``i`` says. Until the worker has started, the main process reads in
-    line, so a poll never waits for a start; then, while the main process registers, decides and answers one
+    line, so a poll never waits for a start; then, while the main process registers and decides one
     batch, the worker reads the next. ``bytes_of(i)`` gives the bytes to read (the main process's archive).
     Use as a context manager: leaving it stops the worker."""
 
