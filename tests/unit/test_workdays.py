@@ -35,6 +35,20 @@ def test_weekends_and_lithuanian_holidays_are_not_working_days(day, working):
     assert is_working_day(day) is working
 
 
+def test_the_holidays_are_those_of_the_holidays_package_for_lithuania_every_year():
+    # Lithuania's module is loaded by itself (the package imports all its countries); the days must not differ.
+    import holidays
+    from responders import workdays
+    assert workdays._lithuania_module() is not None  # else the package's own slower way is in use
+    package = holidays.country_holidays("LT", years=range(1990, 2071))
+    ours = workdays._lithuanian_holidays()
+    day = date(1990, 1, 1)
+    while day.year <= 2070:
+        assert (day in ours) == (day in package), day
+        day += timedelta(days=1)
+    assert ours.get(date(2026, 12, 24)) == package.get(date(2026, 12, 24))
+
+
 def test_an_aware_datetime_is_judged_by_its_vilnius_date():
     # 22:30 UTC on Friday 4 Dec is already Saturday 00:30 in Vilnius.
     assert is_working_day(datetime(2026, 12, 4, 21, 30, tzinfo=timezone.utc)) is True
