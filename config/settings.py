@@ -11,7 +11,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-import platformdirs
 
 from config.errors import ConfigError
 from config.sections import (AfisSettings, EtdSettings, FaxSettings, InstitutionsSettings, ItpcSettings,
@@ -90,7 +89,10 @@ def data_folder() -> Path:
     """Where an installed package keeps its data when no configuration says: systemd's StateDirectory
     (/var/lib/itpc), else the user's data folder (~/.local/share/itpc)."""
     state = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
-    return Path(state) if state else Path(platformdirs.user_data_dir("itpc"))
+    if state:
+        return Path(state)
+    import platformdirs  # 14 ms, and only for an installed package run by hand
+    return Path(platformdirs.user_data_dir("itpc"))
 
 
 def _resolve(tree: dict[str, Any], base: Path, var: Path | None = None) -> dict[str, Any]:

@@ -32,7 +32,7 @@ COMMANDS = {
     "report": "itpc.cli_review:report",
     "requests": "itpc.cli_review:requests",
     "requeue": "itpc.cli_decide:requeue",
-    "run": "itpc.cli_mail:run",
+    "run": "itpc.cli_run:run",
     "search": "itpc.cli_review:search",
     "show": "itpc.cli_review:show",
     "take": "itpc.cli_case:take",

@@ -1,4 +1,4 @@
-"""`itpc parse`, `itpc poll` and `itpc run`: mail in, and the service that keeps the line moving."""
+"""`itpc parse` and `itpc poll`: mail in (`itpc run`, the service, is in cli_run)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,6 @@ import click
 from ingest.parse import parse_file
 from itpc.app import App
 from itpc.cli_support import opened, pass_app
-from itpc.officers import duty_officer
 from itpc.service import Runner
 
 
@@ -51,18 +50,4 @@ def poll(app: App, once: bool) -> None:
     if once:
         runner.poll_once()
     else:
-        runner.run_forever(tick=False)
-
-
-@click.command()
-@pass_app
-def run(app: App) -> None:
-    """Run as a service: poll the mailbox (IMAP IDLE where the server has it), answer, send, and every
-    minute do the scheduled work. SIGTERM finishes the current message and exits 0.
-
-    \b
-    Example:
-      itpc --config /etc/itpc/itpc.toml run
-    """
-    duty_officer(app.settings)  # who signs every automatic letter: a login not in the directory stops the start
-    Runner(opened(app)).run_forever(tick=True)
+        runner.run_forever()

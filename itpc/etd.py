@@ -22,7 +22,7 @@ from itpc.app import App
 from itpc.officers import duty_officer, signature_context, signer
 from ledger.clock import VILNIUS, parse_instant, to_utc_iso
 from ledger.entries import (ETD_CONSULTATION_STARTED, ETD_DEADLINE_ALERTED, ETD_DECIDED, ETD_DOCUMENT_ATTACHED,
-                            ETD_OPENED, MAIL_UNWRITTEN, EtdDecided, EtdOffice, Registration)
+                            ETD_OPENED, MAIL_UNWRITTEN, EtdDecided, EtdOffice)
 from ledger.etd_views import EtdFile, EtdView
 from responders import etd_rules as rules
 from responders.compose import compose
@@ -32,7 +32,6 @@ from responders.tc26 import (Party, Port, StatedFigures, Tc26Form, letter_contex
 
 log = logging.getLogger("itpc.etd")
 
-FILE_NUMBER = re.compile(r"\bETD-\d{4}-\d{6}\b", re.IGNORECASE)
 ROLES = ("departure", "destination")
 
 
@@ -190,28 +189,6 @@ def record_consulted(app: App, number: str, country: str, *, by: str) -> None:
             "file": file.number, "channel": "msvs", "country": country, "authority": "", "address": None,
             "due": to_utc_iso(rules.consultation_due(file.accepted_at)), "made_at": to_utc_iso(app.clock()),
             "mail": None, "by": by})
-
-
-# ---------------------------------------------------------------------------------- replies by e-mail
-
-def reply_file(view: EtdView, record: Registration, consultation_ids: dict[str, str]) -> str | None:
-    """The file an answer to a consultation is about: the one whose TC26 e-mail it answers (In-Reply-To,
-    References), else the first of our file numbers it names (its fields, then its subject)."""
-    for ref in [record["in_reply_to"], *record["references"]]:
-        if ref and ref in consultation_ids:
-            return consultation_ids[ref]
-    fields = record["fields"] or {}
-    for text in (fields.get("file_number") or "", record["subject"]):
-        for found in FILE_NUMBER.findall(text):
-            if found.upper() in view.files:
-                return found.upper()
-    return None
-
-
-def consultation_message_ids(view: EtdView, sender: str) -> dict[str, str]:
-    """Message-ID of each TC26 e-mail sent -> its file."""
-    return {outbox.message_id(c["mail"], sender): f.number for f in view.files.values()
-            for c in f.consultations.values() if c.get("mail")}
 
 
 # ------------------------------------------------------------------------------------- the reconciliation

@@ -7,6 +7,7 @@ received is not received again; a received message without a request is parsed a
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Callable, Sequence
@@ -18,7 +19,7 @@ from ingest.offices import OfficeDirectory
 from ingest.parse import AUTO_GENERATED
 from ingest.receipt import header_values
 from ingest.sources import Incoming, MailboxError
-from itpc.etd import consultation_message_ids, reply_file
+from itpc import outbox
 from itpc.reading import Reader, ReadAhead, Reading, unreadable
 from itpc.workers import BatchWorker
 from ledger.archive import RawArchive
@@ -35,6 +36,7 @@ log = logging.getLogger("itpc.ingest")
 # The problem recorded on a message that refers to one of our cases this ledger does not hold (or that its
 # sender is no part of): it becomes an inquiry for an officer. What it says was read, so it is acknowledged.
 UNKNOWN_CASE = "refers to a case this ledger does not hold; for an officer"
+ETD_FILE_NUMBER = re.compile(r"\bETD-\d{4}-\d{6}\b", re.IGNORECASE)  # ours (1B-1052:23), anywhere in a text
 
 
 @dataclass
@@ -135,10 +137,30 @@ def register(intake: Intake, mail: dict[str, Any], record: Registration) -> str 
 
 
 def etd_reply_file(intake: Intake, record: Registration) -> str | None:
-    """The ETD file a returned TC26 form answers (``itpc.etd.reply_file``); never answered automatically."""
+    """The ETD file a returned TC26 form answers; never answered automatically."""
     if intake.etd is None:
         return None
     return reply_file(intake.etd, record, consultation_message_ids(intake.etd, intake.settings.outbox.sender))
+
+
+def reply_file(view: EtdView, record: Registration, consultation_ids: dict[str, str]) -> str | None:
+    """The file an answer to a consultation is about: the one whose TC26 e-mail it answers (In-Reply-To,
+    References), else the first of our file numbers it names (its fields, then its subject)."""
+    for ref in [record["in_reply_to"], *record["references"]]:
+        if ref and ref in consultation_ids:
+            return consultation_ids[ref]
+    fields = record["fields"] or {}
+    for text in (fields.get("file_number") or "", record["subject"]):
+        for found in ETD_FILE_NUMBER.findall(text):
+            if found.upper() in view.files:
+                return found.upper()
+    return None
+
+
+def consultation_message_ids(view: EtdView, sender: str) -> dict[str, str]:
+    """Message-ID of each TC26 e-mail sent -> its file."""
+    return {outbox.message_id(c["mail"], sender): f.number for f in view.files.values()
+            for c in f.consultations.values() if c.get("mail")}
 
 
 def joined_case(state: State, record: Registration, own_address: str, free_mail: Sequence[str]) -> str | None:

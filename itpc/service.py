@@ -5,6 +5,7 @@ import logging
 import signal
 import threading
 from functools import cached_property
+from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 import schedule
@@ -19,7 +20,6 @@ from itpc.failures import os_failure
 from itpc.intake import Intake, receive, register_pending
 from itpc.judge import Judge
 from itpc.reading import AHEAD_FROM, reading_worker
-from itpc.tick import run_tick
 from itpc.version import version
 from itpc.workers import BatchWorker
 from ledger.clock import Clock
@@ -168,11 +168,11 @@ class Runner:
         self.answerer.writer.stop()  # idle by now: `writing_ahead` has passed on or dropped its letters
         self.workers_tried = False
 
-    def tick(self) -> None:
-        """Scheduled work, computed from the ledger and the clock, then send what it queued. A failing tick
-        is logged and retried a minute later: it must not stop the intake of mail."""
+    def tick(self, work: Callable[[App], object]) -> None:
+        """Scheduled work (``itpc.tick.run_tick``), computed from the ledger and the clock, then send what it
+        queued. A failing tick is logged and retried a minute later: it must not stop the intake of mail."""
         try:
-            run_tick(self.app)
+            work(self.app)
             self.flush()
         except Exception:
             log.exception("tick failed; retried at the next one")
@@ -185,19 +185,20 @@ class Runner:
                  without_password(settings.mailbox.url), without_password(settings.outbox.url), ledger.directory,
                  len(ledger), ledger.head)
 
-    def run_forever(self, *, tick: bool = True) -> None:
-        """Poll until SIGTERM/SIGINT (the current message is finished first); with ``tick``, run the
-        scheduled work at start and every minute. `schedule` is only the trigger: each tick derives what is
-        due from the ledger, so work missed while the process was down is done by the first tick."""
+    def run_forever(self, *, tick: Callable[[App], object] | None = None) -> None:
+        """Poll until SIGTERM/SIGINT (the current message is finished first); given the scheduled work
+        (``tick``, `itpc run` gives ``itpc.tick.run_tick``), run it at start and every minute. `schedule` is only
+        the trigger: each tick derives what is due from the ledger, so work missed while the process was down is
+        done by the first tick. The tick is handed in, so that a poll never loads what only a tick uses."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stop.set())
         self.log_start()
         self.sender = Sender(self.app.settings, self.app.clock, self.transport, self.stop).start()
         interval = self.app.settings.mailbox.idle_seconds
         scheduler = schedule.Scheduler()
-        if tick:
-            scheduler.every(1).minutes.do(self.tick)
-            self.tick()
+        if tick is not None:
+            scheduler.every(1).minutes.do(self.tick, tick)
+            self.tick(tick)
         failures = 0
         while not self.stop.is_set():
             scheduler.run_pending()
@@ -207,7 +208,7 @@ class Runner:
                 if self.stop.is_set():
                     break
                 # Wake for the next tick even when the mailbox stays quiet.
-                wait = interval if not tick else max(0.0, min(interval, scheduler.idle_seconds or 0.0))
+                wait = interval if tick is None else max(0.0, min(interval, scheduler.idle_seconds or 0.0))
                 self.source.wait(wait, self.stop)
             except (MailboxError, TransientSendError, LedgerError, OSError) as exc:
                 # A server away, a full disk, a file system remounted read-only: someone fixes it, and the

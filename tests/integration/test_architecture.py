@@ -16,8 +16,9 @@ from tests.helpers import ROOT
 
 PACKAGES = ("itpc", "ingest", "responders", "ledger", "config")
 # Third-party modules that cost a noticeable part of a second to import and are needed only when a document is
-# read or drawn: imported where they are used, so a command that never touches one never pays for it.
-LAZY = {"pdfplumber", "pypdfium2", "PIL", "fpdf", "matplotlib", "mailparser", "jinja2", "fontTools"}
+# read or drawn (platformdirs: only when no data folder is configured, never under systemd): imported where they
+# are used, so a command that never touches one never pays for it.
+LAZY = {"pdfplumber", "pypdfium2", "PIL", "fpdf", "matplotlib", "mailparser", "jinja2", "fontTools", "platformdirs"}
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
