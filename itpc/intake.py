@@ -87,19 +87,20 @@ def receive(intake: Intake, incoming: Incoming) -> str:
 
 
 def register_pending(intake: Intake, after_each: Callable[[], object] | None = None,
-                     worker: BatchWorker | None = None) -> list[str]:
+                     ahead: ReadAhead | None = None) -> list[str]:
     """Parse every received message that has no request yet and register it, or join it to the case it is
     about (correspondence); returns the new numbers. ``after_each`` runs after each message (the poll decides
     there), so each message meets the ledger as its predecessors left it, as if it had arrived on its own: a
     reply to a consent finds that consent even when both came in one batch. Many messages are read on
-    another core meanwhile (``itpc.reading``; ``worker``: one started already)."""
+    another core meanwhile (``ahead``: the poll's, started while it fetched them; it is closed here)."""
     numbers = []
     mails = list(intake.state.unregistered_mails())
-    with ReadAhead(intake.reader, mails, lambda index: archived_copy(intake, mails[index]), worker) as ahead:
-        for index, mail in enumerate(mails):
+    with ahead or message_reader(intake) as reader:
+        reader.follow(mails)
+        for mail in mails:
             if numbers and after_each is not None:
                 after_each()
-            number = register(intake, mail, kept(intake, mail, ahead.reading(index)))
+            number = register(intake, mail, kept(intake, mail, reader.reading(mail)))
             if number is not None:
                 numbers.append(number)
     return numbers
@@ -211,6 +212,12 @@ def from_the_case(sender: str, case: RequestView, free_mail: Sequence[str]) -> b
 def parse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:
     """What a received message says, as the `request.registered` record (without its number)."""
     return kept(intake, mail, intake.reader.read(*archived_copy(intake, mail), mail))
+
+
+def message_reader(intake: Intake, worker: BatchWorker | None = None) -> ReadAhead:
+    """What reads the received messages: ``worker`` (``reading_worker``) ahead of the registration, or, without
+    one, the registration itself as it goes."""
+    return ReadAhead(intake.reader, lambda mail: archived_copy(intake, mail), worker)
 
 
 def archived_copy(intake: Intake, mail: dict[str, Any]) -> tuple[bytes, int | None]:

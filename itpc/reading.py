@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from config import Settings
 from ingest.authresults import authentication_verdict
@@ -36,6 +36,9 @@ AHEAD_BATCH_BYTES = 4 << 20
 # Larger messages are read in line: their bytes would sit in two processes' memory, and what costs time in
 # them (their documents) is read in a sandboxed child anyway.
 AHEAD_MAX_BYTES = 1 << 20
+# Read and not yet registered: at most this many bytes of messages are read ahead (an inbox of many thousands
+# is read ahead as the poll registers it, not all while it fetches).
+AHEAD_HELD_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -115,63 +118,100 @@ def reading_worker(reader: Reader) -> BatchWorker | None:
 
 
 class ReadAhead:
-    """Reads ``mails`` (in the order given) on another core, a batch ahead of the one being registered.
+    """Reads received messages on another core ahead of their registration: from the moment the poll has
+    fetched them (``add``, while it fetches the rest) and then in the order they are registered (``follow``).
 
-    ``reading(i)`` returns what message ``i`` says. Until the worker has started, the main process reads in
-    line, so a poll never waits for a start; then, while the main process registers and decides one
-    batch, the worker reads the next. ``bytes_of(i)`` gives the bytes to read (the main process's archive).
+    ``reading(mail)`` returns what a message says: the worker's reading when it has one, else read in line.
+    One batch is at the worker at a time; while it is read, the main process fetches, or registers and
+    decides, the messages before. ``bytes_of(mail)`` gives the bytes to read (the main process's archive).
     Use as a context manager: leaving it stops the worker."""
 
-    def __init__(self, reader: Reader, mails: Sequence[dict[str, Any]], bytes_of,
+    def __init__(self, reader: Reader, bytes_of: Callable[[dict[str, Any]], tuple[bytes, int | None]],
                  worker: BatchWorker | None = None) -> None:
-        """``worker``: one started for ``reader`` (``reading_worker``; the poll starts it while it fetches), or
-        None: all is read in line. It is closed when this ends."""
+        """``worker``: one started for ``reader`` (``reading_worker``), or None: all is read in line. It is
+        closed when this ends."""
         self.reader = reader
-        self.mails = mails
         self.bytes_of = bytes_of
-        self.handed_to = 0                       # the messages before it were read, or are being read
-        self.at_worker: list[int] = []           # the batch the worker is reading
-        self.read: dict[int, Reading] = {}       # what it read, not asked for yet
-        self.read_here = 0                       # messages read in line
         self.worker = worker
+        self.waiting: dict[str, dict[str, Any]] = {}   # sha256 -> mail: to hand to the worker, in this order
+        self.at_worker: list[dict[str, Any]] = []      # the batch the worker is reading
+        self.read: dict[str, Reading] = {}             # what it read, not asked for yet
+        self.held = 0                                  # the bytes of the messages in ``read``
+        self.read_here = 0                             # messages read in line
+        self.asked = 0                                 # readings asked for
+        self.closed = False
 
     def __enter__(self) -> "ReadAhead":
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.worker is not None:
-            self.worker.close()
-            log.info("%d of %d messages read on the other core", len(self.mails) - self.read_here, len(self.mails))
+        self.close()
 
-    def reading(self, index: int) -> Reading:
-        if index in self.at_worker:
+    def close(self) -> None:
+        if self.worker is not None and not self.closed:
+            self.closed = True
+            self.worker.close()
+            log.info("%d of %d messages read on the other core", self.asked - self.read_here, self.asked)
+
+    def add(self, mail: dict[str, Any]) -> None:
+        """A message just fetched: read it ahead when the worker is free (never waits)."""
+        if self.worker is not None:
+            self.waiting[mail["sha256"]] = mail
+            self.pump()
+
+    def follow(self, mails: Sequence[dict[str, Any]]) -> None:
+        """The order the messages will be asked for: what is not read or being read goes to the worker in it."""
+        if self.worker is not None:
+            busy = {mail["sha256"] for mail in self.at_worker}
+            self.waiting = {mail["sha256"]: mail for mail in mails
+                            if mail["sha256"] not in self.read and mail["sha256"] not in busy}
+            self.pump()
+
+    def pump(self) -> None:
+        """Take the worker's batch if it is read, and hand it the next one if it is free (never waits)."""
+        if self.at_worker and self.worker is not None and self.worker.done():
             self._collect()
-        if index in self.read:
-            return self.read.pop(index)
-        if self.worker is not None and self.worker.ready():
-            self._hand(index + 1)
+        if not self.at_worker and self.worker is not None and self.worker.ready():
+            self._hand()
+
+    def reading(self, mail: dict[str, Any]) -> Reading:
+        self.asked += 1
+        sha = mail["sha256"]
+        if any(m["sha256"] == sha for m in self.at_worker):
+            self._collect()
+        found = self.read.pop(sha, None)
+        if found is not None:
+            self.held -= mail.get("size") or 0
+            self.pump()
+            return found
+        self.waiting.pop(sha, None)
+        self.pump()
         self.read_here += 1
-        return self.reader.read(*self.bytes_of(index), self.mails[index])
+        return self.reader.read(*self.bytes_of(mail), mail)
 
     def _collect(self) -> None:
         """Take the batch the worker read (waiting for it), and hand it the next one."""
         batch, self.at_worker = self.at_worker, []
-        readings = self.worker.results()
+        readings = self.worker.results() if self.worker is not None else None
         if readings is None or len(readings) != len(batch):
             return  # the worker failed: the batch is read in line
-        self.read.update(zip(batch, readings))
-        self._hand(max(batch) + 1)
+        for mail, found in zip(batch, readings):
+            self.read[mail["sha256"]] = found
+            self.held += mail.get("size") or 0
+        self._hand()
 
-    def _hand(self, start: int) -> None:
-        """Send the worker the next batch from ``start``: small messages only (a large one is read in line)."""
-        batch, held = [], 0
-        index = max(start, self.handed_to)
-        while index < len(self.mails) and len(batch) < AHEAD_BATCH and held < AHEAD_BATCH_BYTES:
-            size = self.mails[index].get("size")
-            if isinstance(size, int) and size <= AHEAD_MAX_BYTES:
-                batch.append(index)
-                held += size
-            index += 1
-        self.handed_to = index
-        if batch and self.worker.send([(*self.bytes_of(i), self.mails[i]) for i in batch]):
+    def _hand(self) -> None:
+        """Send the worker the next waiting messages: small ones only (a large one is read in line), and none
+        while what it read and nobody asked for yet holds ``AHEAD_HELD_BYTES`` (a long fetch reads no further)."""
+        batch, size = [], 0
+        while self.waiting and len(batch) < AHEAD_BATCH and size < AHEAD_BATCH_BYTES:
+            if self.held + size >= AHEAD_HELD_BYTES:
+                break
+            sha = next(iter(self.waiting))
+            mail = self.waiting.pop(sha)
+            mail_size = mail.get("size")
+            if isinstance(mail_size, int) and mail_size <= AHEAD_MAX_BYTES:
+                batch.append(mail)
+                size += mail_size
+        if batch and self.worker is not None and self.worker.send([(*self.bytes_of(m), m) for m in batch]):
             self.at_worker = batch

@@ -17,11 +17,10 @@ from itpc import outbox
 from itpc.answers import Answerer
 from itpc.app import App
 from itpc.failures import os_failure
-from itpc.intake import Intake, receive, register_pending
+from itpc.intake import Intake, message_reader, receive, register_pending
 from itpc.judge import Judge
-from itpc.reading import AHEAD_FROM, reading_worker
+from itpc.reading import AHEAD_FROM, ReadAhead, reading_worker
 from itpc.version import version
-from itpc.workers import BatchWorker
 from ledger.clock import Clock
 from ledger.entries import MAIL_ACKNOWLEDGED
 from responders.transport import TransientSendError, Transport, open_transport
@@ -74,7 +73,7 @@ class Runner:
         self.intake = Intake(app.ledger, app.state, app.archive, app.settings, app.offices, app.etd)
         self.judge = Judge.from_settings(app.ledger, app.state, app.settings)
         self.answerer = Answerer(app)
-        self.reading: BatchWorker | None = None  # started while fetching many messages, for registering them
+        self.ahead: ReadAhead | None = None  # many messages fetched: they are read on the other core meanwhile
         self.workers_tried = False
 
     @cached_property
@@ -97,6 +96,8 @@ class Runner:
                 counts[status] += 1
                 if counts["new"] == AHEAD_FROM:
                     self.start_workers()
+                elif status == "new" and self.ahead is not None:
+                    self.ahead.add(self.app.state.mails[incoming.sha256])
                 batch.append((incoming, status))
                 if len(batch) >= FETCH_BATCH or self.stop.is_set():
                     self.acknowledge(batch)
@@ -142,8 +143,8 @@ class Runner:
             if len(self.app.state.unregistered) >= AHEAD_FROM:
                 self.start_workers()  # many: read them, and write their letters, on the other core too
             with self.app.ledger.group():  # one commit for the stage, whatever the number of messages
-                reading, self.reading = self.reading, None
-                numbers = register_pending(self.intake, after_each=self.judge.decide_pending, worker=reading)
+                ahead, self.ahead = self.ahead, None
+                numbers = register_pending(self.intake, after_each=self.judge.decide_pending, ahead=ahead)
             self.respond()
         finally:
             self.stop_workers()
@@ -154,17 +155,21 @@ class Runner:
 
     def start_workers(self) -> None:
         """Many messages are coming in: start the workers that read them and write their letters on the other
-        core now, while the rest is fetched, so that they are ready when registration begins. Once a poll:
-        a worker that could not be started is not tried again until the next."""
+        core now. The reader reads what is fetched as soon as it is up, while the rest is fetched; the writer is
+        ready when answering begins. Once a poll: a worker that could not be started is not tried again until
+        the next."""
         if not self.workers_tried:
             self.workers_tried = True
-            self.reading = reading_worker(self.intake.reader)
+            worker = reading_worker(self.intake.reader)
+            if worker is not None:
+                self.ahead = message_reader(self.intake, worker)
+                self.ahead.follow(self.app.state.unregistered_mails())
             self.answerer.writer.ahead()
 
     def stop_workers(self) -> None:
-        if self.reading is not None:
-            self.reading.close()
-            self.reading = None
+        if self.ahead is not None:
+            self.ahead.close()
+            self.ahead = None
         self.answerer.writer.stop()  # idle by now: `writing_ahead` has passed on or dropped its letters
         self.workers_tried = False
 

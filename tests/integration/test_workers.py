@@ -64,12 +64,14 @@ def mail_of(raw: bytes) -> dict:
 def read_ahead(reader: Reader, raws: list[bytes], *, kill_after: int | None = None) -> tuple[list, ReadAhead]:
     mails = [mail_of(raw) for raw in raws]
     worker = reading_worker(reader) if len(mails) >= AHEAD_FROM else None  # as the poll starts it
-    with ReadAhead(reader, mails, lambda i: (raws[i], None), worker) as ahead:
+    raw_of = {mail["sha256"]: raw for mail, raw in zip(mails, raws)}
+    with ReadAhead(reader, lambda mail: (raw_of[mail["sha256"]], None), worker) as ahead:
         while ahead.worker is not None and not ahead.worker.ready():  # a poll reads in line until then
             time.sleep(0.01)
+        ahead.follow(mails)
         found = []
-        for index in range(len(mails)):
-            found.append(ahead.reading(index))
+        for index, mail in enumerate(mails):
+            found.append(ahead.reading(mail))
             if index == kill_after:
                 os.kill(ahead.worker.process.pid, signal.SIGKILL)
     return found, ahead
@@ -186,7 +188,7 @@ def started_in_time(start_workers):
     def started(runner) -> None:
         start_workers(runner)
         deadline = time.monotonic() + 60
-        while not (runner.reading.ready() and runner.answerer.writer.worker.ready()) and time.monotonic() < deadline:
+        while not (runner.ahead.worker.ready() and runner.answerer.writer.worker.ready()) and time.monotonic() < deadline:
             time.sleep(0.01)
     return started
 
