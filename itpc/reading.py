@@ -1,7 +1,8 @@
 """What a received message says, read from its archived bytes: the `request.registered` record (without its
 number) and the attachments to keep apart. Reading is pure given the bytes and the configuration, so it can
-run in line or on the machine's other core (``ReadAhead``): a poll that has many messages waiting registers
-and decides one while a worker process reads the next ones, and the records are the same either way.
+run in line or on the machine's other core (``ReadAhead``): a poll that has many messages reads them in a
+worker process from the moment they are fetched, while it fetches the rest and then registers and decides
+them, and the records are the same either way.
 
 The worker only reads. The archive, the ledger and the log stay the main process's: it sends the bytes it
 read from the archive and keeps the attachments the worker found. A worker that dies or fails (killed, out of
