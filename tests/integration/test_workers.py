@@ -24,12 +24,14 @@ from bench.pipeline import request_text
 from config.settings import load_settings
 from ingest.offices import OfficeDirectory
 from itpc import reading, workers, writing
+from itpc.app import App
 from itpc.cli_check import sample_context
+from itpc.intake import register_pending
 from itpc.service import Runner
 from itpc.reading import AHEAD_FROM, ReadAhead, Reader, reading_worker
 from itpc.writing import Writer
 from ledger import clock
-from ledger.clock import VILNIUS
+from ledger.clock import VILNIUS, Clock, parse_instant
 from responders.drafts import Draft, LetterOrder, Unwritable, WrittenLetter
 from responders.sutikimas import SutikimasDoc
 from tests.helpers import CORPUS, itpc, make_config
@@ -236,3 +238,29 @@ def test_a_poll_where_no_worker_can_be_started_does_everything_in_line(tmp_path,
     monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", refused)  # a limit on processes
     refused_workers = poll(tmp_path / "two", monkeypatch, cores=1, started=False)
     assert refused_workers == one_core
+
+
+def test_what_the_poll_fetches_is_handed_to_the_reader_before_registration_begins(tmp_path, monkeypatch):
+    monkeypatch.setattr(workers, "other_cores", lambda: 1)
+    monkeypatch.setattr(Runner, "start_workers", started_in_time(Runner.start_workers))
+    config = make_config(tmp_path)
+    raws = messages(MANY)
+    for i, raw in enumerate(raws):
+        (tmp_path / "inbox" / "new" / f"{1795000000 + i}.m{i:03d}").write_bytes(raw)
+    app = App(load_settings(config), Clock(parse_instant(NOW)))
+    runner = Runner(app)
+    try:
+        with app.ledger.group():
+            runner.fetch()
+        ahead = runner.ahead
+        handed = {mail["sha256"] for mail in ahead.at_worker} | set(ahead.read)
+        assert len(handed) >= reading.AHEAD_BATCH, "nothing was read while the poll fetched"
+        assert handed <= {hashlib.sha256(raw).hexdigest() for raw in raws}
+        runner.ahead = None
+        with app.ledger.group():
+            numbers = register_pending(runner.intake, after_each=runner.judge.decide_pending, ahead=ahead)
+        assert len(numbers) == len(raws)  # each registered once (the reply names no case of this ledger)
+        assert ahead.read == {} and ahead.read_here < len(raws) // 2
+    finally:
+        runner.stop_workers()
+        app.close()
