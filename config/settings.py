@@ -11,7 +11,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-
 from config.errors import ConfigError
 from config.sections import (AfisSettings, EtdSettings, FaxSettings, InstitutionsSettings, ItpcSettings,
                              LedgerSettings, MailboxSettings, OfficersSettings, OfficesSettings, OutagesSettings,

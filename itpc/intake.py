@@ -95,12 +95,12 @@ def register_pending(intake: Intake, after_each: Callable[[], object] | None = N
     another core meanwhile (``ahead``: the poll's, started while it fetched them; it is closed here)."""
     numbers = []
     mails = list(intake.state.unregistered_mails())
-    with ahead or message_reader(intake) as reader:
-        reader.follow(mails)
+    with ahead or read_ahead(intake) as reading:
+        reading.follow(mails)
         for mail in mails:
             if numbers and after_each is not None:
                 after_each()
-            number = register(intake, mail, kept(intake, mail, reader.reading(mail)))
+            number = register(intake, mail, kept(intake, mail, reading.reading(mail)))
             if number is not None:
                 numbers.append(number)
     return numbers
@@ -214,9 +214,9 @@ def parse_mail(intake: Intake, mail: dict[str, Any]) -> Registration:
     return kept(intake, mail, intake.reader.read(*archived_copy(intake, mail), mail))
 
 
-def message_reader(intake: Intake, worker: BatchWorker | None = None) -> ReadAhead:
-    """What reads the received messages: ``worker`` (``reading_worker``) ahead of the registration, or, without
-    one, the registration itself as it goes."""
+def read_ahead(intake: Intake, worker: BatchWorker | None = None) -> ReadAhead:
+    """What reads the received messages for the registration: ``worker`` (``reading_worker``) ahead of it, or,
+    without one, the registration itself as it goes."""
     return ReadAhead(intake.reader, lambda mail: archived_copy(intake, mail), worker)
 
 

@@ -17,7 +17,7 @@ from itpc import outbox
 from itpc.answers import Answerer
 from itpc.app import App
 from itpc.failures import os_failure
-from itpc.intake import Intake, message_reader, receive, register_pending
+from itpc.intake import Intake, read_ahead, receive, register_pending
 from itpc.judge import Judge
 from itpc.reading import AHEAD_FROM, ReadAhead, reading_worker
 from itpc.version import version
@@ -162,7 +162,7 @@ class Runner:
             self.workers_tried = True
             worker = reading_worker(self.intake.reader)
             if worker is not None:
-                self.ahead = message_reader(self.intake, worker)
+                self.ahead = read_ahead(self.intake, worker)
                 self.ahead.follow(self.app.state.unregistered_mails())
             self.answerer.writer.ahead()
 
