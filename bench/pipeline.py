@@ -56,6 +56,8 @@ def request_text(i: int, at: datetime) -> bytes:
 
 
 def make_maildir(root: Path, n: int) -> list[Path]:
+    """``n`` requests delivered into ``root``/inbox as a delivery agent does (Dovecot's and Postfix's deliver
+    each message 0600, owned by the mailbox's user), and an empty outbox."""
     for box in ("inbox", "outbox"):
         for sub in ("new", "cur", "tmp"):
             (root / box / sub).mkdir(parents=True, exist_ok=True)
@@ -64,7 +66,9 @@ def make_maildir(root: Path, n: int) -> list[Path]:
     for i in range(n):
         at = start + timedelta(minutes=7 * i)
         path = root / "inbox" / "new" / f"{int(at.timestamp())}.{i:05d}.bench"
-        path.write_bytes(request_text(i, at))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(request_text(i, at))
         files.append(path)
     return files
 

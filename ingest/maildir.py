@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from ingest.receipt import HEADER_LIMIT, receipt_time
-from ingest.sources import Incoming, MailboxError
+from ingest.sources import Incoming, LocalFile, MailboxError
 from ledger.files import make_folders
 
 log = logging.getLogger("itpc.ingest.maildir")
@@ -93,8 +93,9 @@ class MaildirSource:
 
     def _read(self, item: _Listed) -> Incoming | None:
         origin = {"maildir": str(self.path), "file": item.name, "folder": item.folder}
+        path = self.path / item.folder / item.name
         try:
-            fh = open(self.path / item.folder / item.name, "rb")
+            fh = open(path, "rb")
         except FileNotFoundError:
             # Taken between listing and reading (another poller, a person): nothing to do here.
             log.info("maildir %s: %s/%s vanished before it was read; skipped", self.path, item.folder, item.name)
@@ -103,12 +104,12 @@ class MaildirSource:
             if self.max_message_bytes is not None and os.fstat(fh.fileno()).st_size > self.max_message_bytes:
                 # Too large to hold: the open file goes on (it stays readable even once moved to cur/).
                 return Incoming(ref=item.unique, raw=b"", received_at=item.received_at, origin=origin, spool=fh)
-            with fh:
-                raw = fh.read()
+            raw = fh.read()
         except BaseException:
             fh.close()
             raise
-        return Incoming(ref=item.unique, raw=raw, received_at=item.received_at, origin=origin)
+        return Incoming(ref=item.unique, raw=raw, received_at=item.received_at, origin=origin,
+                        local=LocalFile(path, fh))
 
     def _list(self) -> list[_Listed]:
         listed = []

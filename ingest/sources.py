@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Protocol, Sequence
+from typing import Any, BinaryIO, Iterator, NamedTuple, Protocol, Sequence
 from urllib.parse import unquote, urlsplit
 
 from config.errors import MailboxError
@@ -34,18 +34,28 @@ CAFILE_ENV = "ITPC_IMAP_CAFILE"
 SPOOL_CHUNK = 1 << 20  # bytes read at a time from a spooled message
 
 
+class LocalFile(NamedTuple):
+    """The file on this machine a message was read from, still open: the very file read, whatever its name
+    becomes meanwhile."""
+    path: Path
+    file: BinaryIO
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One message as fetched: its bytes, when it reached us, and where it lies (JSON-ready).
 
     A message over ``[mailbox] max_message_bytes`` is not held in memory: ``spool`` is an open file holding it
     (the Maildir file itself, or an anonymous temporary file for IMAP), ``raw`` is empty, and the message is
-    read through ``head`` (a bounded prefix, for its headers), ``chunks`` (to archive it) and ``sha256``."""
+    read through ``head`` (a bounded prefix, for its headers), ``chunks`` (to archive it) and ``sha256``.
+    A message read whole from a file on this machine (a Maildir's) keeps that file open (``local``): the
+    archive may keep the file itself rather than a copy (``ledger.archive.RawArchive.adopt``)."""
     ref: str                 # stable within the mailbox: Maildir file name, or f"{uidvalidity}:{uid}"
     raw: bytes               # the whole message; b"" when ``spool`` holds it
     received_at: datetime    # aware, UTC
     origin: dict[str, Any]
     spool: BinaryIO | None = None
+    local: LocalFile | None = None
 
     def __repr__(self) -> str:  # the bytes would flood any log line
         return f"Incoming(ref={self.ref!r}, {self.size} bytes, received_at={self.received_at.isoformat()})"
@@ -79,9 +89,12 @@ class Incoming:
         return digest.hexdigest()
 
     def close(self) -> None:
-        """Let go of the spool (a temporary one disappears); the message's bytes are no longer readable."""
+        """Let go of the spool (a temporary one disappears) and of the local file; the message's bytes are no
+        longer readable."""
         if self.spool is not None:
             self.spool.close()
+        if self.local is not None:
+            self.local.file.close()
 
 
 class MailboxSource(Protocol):

@@ -65,9 +65,12 @@ def receive(intake: Intake, incoming: Incoming) -> str:
     if intake.state.has_mail(sha):
         return "seen"
     message_id = header_message_id(incoming.head(HEAD_BYTES))
-    # Durable before the ledger points at it; a message too large to hold is copied through in chunks.
+    # Durable before the ledger points at it: the mailbox's own file where the archive can keep it, else a
+    # copy; a message too large to hold is copied through in chunks.
+    local = incoming.local
     if incoming.spool is None:
-        intake.archive.put(incoming.raw)
+        if local is None or not intake.archive.adopt(local.path, local.file, sha, len(incoming.raw)):
+            intake.archive.put(incoming.raw)
     elif intake.archive.put_stream(incoming.chunks()) != sha:
         raise MailboxError(f"message {incoming.ref} changed while it was being archived; it is taken again next time")
     with intake.ledger.writing():  # re-checks under the lock: another poller may have just taken it

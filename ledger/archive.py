@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import stat
 from pathlib import Path
-from typing import Iterable
+from typing import BinaryIO, Iterable
 
-from ledger.files import durable_place, durable_write, ensure_folder, in_folder, temp_name, write_private_chunks
+from ledger.files import (FILE_MODE, durable_link, durable_place, durable_write, ensure_folder, in_folder, temp_name,
+                          write_private_chunks)
 
 STREAM_NAME = "incoming"  # the temporary file a streamed message is written to before its SHA-256 is known
 
@@ -50,6 +53,23 @@ class RawArchive:
         sha = digest.hexdigest()
         durable_place(tmp, self.path_for(sha))
         return sha
+
+    def adopt(self, path: Path, file: BinaryIO, sha256: str, size: int) -> bool:
+        """Keep the message at ``path`` (a mailbox's file on this machine, open as ``file``; its ``size`` bytes
+        hash to ``sha256``) by linking that very file in place: no second copy of its bytes and no new file,
+        which costs more than the bytes do. Only a file that nobody but this user can change and that nothing
+        else names is linked: a regular file of ``size`` bytes, with one link, owned by this process's user,
+        its mode within the archive's, and ``path`` naming it still (not a symbolic link to it). False when it
+        is not linked: the caller stores a copy."""
+        try:
+            held, named = os.fstat(file.fileno()), os.lstat(path)
+        except OSError:
+            return False  # moved on meanwhile (acknowledged by another poller, a person): copied instead
+        if not (stat.S_ISREG(held.st_mode) and (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+                and held.st_nlink == 1 and held.st_size == size and held.st_uid == os.geteuid()
+                and stat.S_IMODE(held.st_mode) & ~FILE_MODE == 0):
+            return False
+        return durable_link(file.fileno(), self.path_for(sha256)) is not None
 
     def head(self, sha256: str, limit: int) -> bytes:
         """The first ``limit`` bytes of a stored message (its headers, for one too large to read whole)."""

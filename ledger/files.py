@@ -264,6 +264,32 @@ def _link_unnamed(path: Path, data: bytes) -> bool | None:
     return True
 
 
+def durable_link(fd: int, path: Path) -> bool | None:
+    """Give the open file ``fd``, whole already, the further name ``path``, made durable as a written file is
+    (its data synced, or left to the commit, then its folder): no copy of its bytes and no new file. True once
+    linked; False if ``path`` existed already (kept as it is); None where no link can be made (another file
+    system, links refused): the caller writes a copy then."""
+    def link() -> bool | None:
+        ensure_folder(path.parent)
+        if _deferring(path.parent):  # its bytes durable before the name that points at them
+            _keep(("file", *_identity(fd)), fd)
+        else:
+            os.fsync(fd)
+        try:
+            _link_descriptor(fd, path)
+        except FileExistsError:
+            fsync_dir(path.parent)
+            return False
+        except OSError as exc:
+            if exc.errno in _LINK_REFUSED or exc.errno == errno.EMLINK or not os.path.isdir("/proc/self/fd"):
+                return None
+            raise  # ENOENT: the folder was removed meanwhile (made again by in_folder)
+        fsync_dir(path.parent)
+        return True
+
+    return in_folder(path.parent, link)
+
+
 _linkat = _LIBC.linkat
 _AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400
 
