@@ -240,54 +240,47 @@ def _link_unnamed(path: Path, data: bytes) -> bool | None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        if _deferring(path.parent):
-            _keep(("file", *_identity(fd)), fd)
-        else:
-            os.fsync(fd)
-        try:
-            _link_descriptor(fd, path)
-        except FileExistsError:
-            fsync_dir(path.parent)
-            return False
-        except OSError as exc:
-            if exc.errno in _LINK_REFUSED:  # if the folder itself refuses, the temp-file way fails and says so
-                return None
-            if not os.path.isdir("/proc/self/fd"):  # no /proc mounted: the temp-file way from now on
-                _tmpfile_usable = False
-                return None
-            raise  # ENOENT: the folder was removed meanwhile
+        placed = _name_durably(fd, path)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     finally:
         os.close(fd)
-    fsync_dir(path.parent)
-    return True
+    if placed is None and not os.path.isdir("/proc/self/fd"):  # no /proc mounted: the temp-file way from now on
+        _tmpfile_usable = False
+    return placed
 
 
 def durable_link(fd: int, path: Path) -> bool | None:
-    """Give the open file ``fd``, whole already, the further name ``path``, made durable as a written file is
-    (its data synced, or left to the commit, then its folder): no copy of its bytes and no new file. True once
-    linked; False if ``path`` existed already (kept as it is); None where no link can be made (another file
-    system, links refused): the caller writes a copy then."""
+    """Give the open file ``fd``, whole already, the further name ``path``, made durable as a written file is:
+    no copy of its bytes and no new file. True once linked; False if ``path`` existed already (kept as it is);
+    None where no link can be made (another file system, links refused): the caller writes a copy then."""
     def link() -> bool | None:
         ensure_folder(path.parent)
-        if _deferring(path.parent):  # its bytes durable before the name that points at them
-            _keep(("file", *_identity(fd)), fd)
-        else:
-            os.fsync(fd)
-        try:
-            _link_descriptor(fd, path)
-        except FileExistsError:
-            fsync_dir(path.parent)
-            return False
-        except OSError as exc:
-            if exc.errno in _LINK_REFUSED or exc.errno == errno.EMLINK or not os.path.isdir("/proc/self/fd"):
-                return None
-            raise  # ENOENT: the folder was removed meanwhile (made again by in_folder)
-        fsync_dir(path.parent)
-        return True
+        return _name_durably(fd, path)
 
     return in_folder(path.parent, link)
+
+
+def _name_durably(fd: int, path: Path) -> bool | None:
+    """Sync the whole open file ``fd`` (or leave that to the commit), give it the name ``path`` (never
+    replacing a file there: False) and sync the folder: True; None where no link can be made (another file
+    system, links refused, no /proc): nothing was named then."""
+    if _deferring(path.parent):  # its bytes durable before the name that points at them
+        _keep(("file", *_identity(fd)), fd)
+    else:
+        os.fsync(fd)
+    try:
+        _link_descriptor(fd, path)
+    except FileExistsError:
+        fsync_dir(path.parent)
+        return False
+    except OSError as exc:
+        # if the folder itself refuses, the temp-file way (or the copy) fails too and says so
+        if exc.errno in _LINK_REFUSED or exc.errno == errno.EMLINK or not os.path.isdir("/proc/self/fd"):
+            return None
+        raise  # ENOENT: the folder was removed meanwhile
+    fsync_dir(path.parent)
+    return True
 
 
 _linkat = _LIBC.linkat
