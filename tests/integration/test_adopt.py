@@ -16,6 +16,7 @@ import pytest
 from ingest.maildir import MaildirSource
 from ledger import files
 from ledger.archive import RawArchive
+from ledger.rehearsal import RehearsalArchive
 from tests.helpers import CORPUS, ITPC, ROOT, itpc_env
 
 RAW = b"From: a@example.lt\r\nSubject: test\r\n\r\nLaba diena\r\n"
@@ -87,6 +88,15 @@ def test_a_file_others_could_change_or_that_is_not_the_one_read_is_not_kept(tmp_
         change(path)
         assert archive.adopt(path, fh, sha, len(RAW)) is False
     assert sha not in archive
+
+
+def test_a_rehearsal_links_nothing_into_the_real_archive(tmp_path):
+    path = delivered(tmp_path / "new")
+    rehearsal = RehearsalArchive(tmp_path / "archive")
+    sha = hashlib.sha256(RAW).hexdigest()
+    with open(path, "rb") as fh:
+        assert rehearsal.adopt(path, fh, sha, len(RAW)) is False
+    assert not (tmp_path / "archive").exists() and path.stat().st_nlink == 1
 
 
 def test_a_file_on_another_file_system_is_not_kept(tmp_path):
