@@ -205,9 +205,8 @@ class ReadAhead:
         """Send the worker the next waiting messages: small ones only (a large one is read in line), and none
         while what it read and nobody asked for yet holds ``AHEAD_HELD_BYTES`` (a long fetch reads no further)."""
         batch, size = [], 0
-        while self.waiting and len(batch) < AHEAD_BATCH and size < AHEAD_BATCH_BYTES:
-            if self.held + size >= AHEAD_HELD_BYTES:
-                break
+        while (self.waiting and len(batch) < AHEAD_BATCH and size < AHEAD_BATCH_BYTES
+               and self.held + size < AHEAD_HELD_BYTES):
             sha = next(iter(self.waiting))
             mail = self.waiting.pop(sha)
             mail_size = mail.get("size")

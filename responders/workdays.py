@@ -19,6 +19,7 @@ import importlib.util
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 
 import holidays
 
@@ -34,7 +35,7 @@ def _lithuanian_holidays() -> holidays.HolidayBase:
     return lithuania.Lithuania() if lithuania is not None else holidays.country_holidays("LT")
 
 
-def _lithuania_module() -> object | None:
+def _lithuania_module() -> ModuleType | None:
     """``holidays``' module for Lithuania, loaded by itself. Going through the package (``country_holidays``)
     imports all of its 250 countries first, 0.18 s: most of what a command that answers one request does.
     None if the module is not where this version of ``holidays`` keeps it (the package's own way is used then)."""

@@ -164,8 +164,8 @@ def test_a_poll_archives_a_private_delivery_as_the_file_itself_and_copies_any_ot
     archive = RawArchive(tmp_path / "ledger" / "archive")
     acknowledged = sorted((inbox / "cur").iterdir())
     assert len(acknowledged) == 2 and not list((inbox / "new").iterdir())
-    kept = {mode: archive.path_for(hashlib.sha256(p.read_bytes()).hexdigest())
-            for p in acknowledged for mode in [p.stat().st_mode & 0o777]}
-    assert same_file(kept[0o600], next(p for p in acknowledged if p.stat().st_mode & 0o777 == 0o600))
-    assert not same_file(kept[0o644], next(p for p in acknowledged if p.stat().st_mode & 0o777 == 0o644))
+    inbox_file = {p.stat().st_mode & 0o777: p for p in acknowledged}
+    kept = {mode: archive.path_for(hashlib.sha256(p.read_bytes()).hexdigest()) for mode, p in inbox_file.items()}
+    assert same_file(kept[0o600], inbox_file[0o600])
+    assert not same_file(kept[0o644], inbox_file[0o644])
     assert kept[0o644].stat().st_mode & 0o777 == files.FILE_MODE
